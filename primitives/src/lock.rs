@@ -1,0 +1,269 @@
+//! asyncio's `Lock` (CPython 3.13, `asyncio-semantics.md` A.1).
+//!
+//! # What it guarantees
+//!
+//! - **Mutual exclusion**: at most one holder. There is no ownership: any task may release (as in
+//!   asyncio), and the lock is not reentrant (re-acquiring it in the holder deadlocks).
+//! - **Strict FIFO**: waiters are granted in the order they began waiting; at most one waiter is
+//!   woken per `release()`.
+//! - **No barging**: a newcomer takes the fast path only when the lock is free *and* no waiter is
+//!   listed, so it cannot pass a live waiter, including a woken one whose task has not run yet.
+//! - **No lost hand-off**: a waiter whose `acquire()` future is dropped, before its wake-up
+//!   (state a) or after it (state b), wakes the next waiter if the lock is free.
+//!
+//! # State and its invariants
+//!
+//! - `locked`: someone holds the lock. It is **false during a hand-off** (after `release()` woke
+//!   the head, before the head's task runs), exactly as CPython's `locked()` (gh-138121).
+//! - `waiters`: the [`WaitList`]. If `!locked` and some waiter is listed, then the head is woken
+//!   (a hand-off is in flight) or is about to be woken by the task that just removed itself.
+//! - An acquire that returns `Ready(true)` holds the lock; nothing after setting `locked`
+//!   suspends, so an acquire cannot be cancelled after taking the lock.
+//!
+//! # Deviation
+//!
+//! CPython lets a newcomer take a free lock when every listed waiter's future is already
+//! cancelled but its task has not run yet. weft's waiters leave the list when their task is
+//! cancelled (their future dropped) at the task's next step, so such a newcomer queues for one
+//! step and is then woken: the same holder, one suspension later.
+
+use crate::error::LockError;
+use crate::waiters::{WaitList, WaiterKey};
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use weft_traces::{recorder, Op, ResourceId, ResourceKind};
+
+/// A mutual-exclusion lock with asyncio's semantics, for any executor.
+///
+/// ```
+/// use weft_primitives::Lock;
+/// # futures::executor::block_on(async {
+/// let lock = Lock::new();
+/// assert!(lock.acquire().await);
+/// assert!(lock.locked());
+/// lock.release().unwrap();
+/// assert_eq!(lock.release().unwrap_err().to_string(), "Lock is not acquired.");
+/// # });
+/// ```
+pub struct Lock {
+    state: RefCell<State>,
+    id: Option<ResourceId>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    locked: bool,
+    waiters: WaitList,
+}
+
+impl Default for Lock {
+    fn default() -> Lock {
+        Lock::new()
+    }
+}
+
+impl fmt::Debug for Lock {
+    /// asyncio's repr: `<Lock [unlocked]>` or `<Lock [locked, waiters:2]>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.state.borrow();
+        let state = if s.locked { "locked" } else { "unlocked" };
+        match s.waiters.len() {
+            0 => write!(f, "<Lock [{state}]>"),
+            n => write!(f, "<Lock [{state}, waiters:{n}]>"),
+        }
+    }
+}
+
+impl Lock {
+    /// A new, unlocked lock named "lock" in traces.
+    ///
+    /// ```
+    /// let lock = weft_primitives::Lock::new();
+    /// assert!(!lock.locked());
+    /// ```
+    pub fn new() -> Lock {
+        Lock::named("lock")
+    }
+
+    /// A new, unlocked lock with a name for traces and reports.
+    ///
+    /// ```
+    /// let lock = weft_primitives::Lock::named("db");
+    /// assert_eq!(format!("{lock:?}"), "<Lock [unlocked]>");
+    /// ```
+    pub fn named(name: &str) -> Lock {
+        let id = recorder::register(ResourceKind::Lock, name, Some(1), true);
+        Lock {
+            state: RefCell::new(State::default()),
+            id,
+        }
+    }
+
+    /// Whether the lock is held. False during a hand-off, as in CPython.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let lock = weft_primitives::Lock::new();
+    /// lock.acquire().await;
+    /// assert!(lock.locked());
+    /// # });
+    /// ```
+    pub fn locked(&self) -> bool {
+        self.state.borrow().locked
+    }
+
+    /// Acquires the lock, waiting in FIFO order if it is held or others wait; resolves to `true`.
+    /// A free lock with no waiters is taken without suspending. Dropping the future while it
+    /// waits withdraws the request and passes any received hand-off on.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let lock = weft_primitives::Lock::new();
+    /// assert!(lock.acquire().await);
+    /// # });
+    /// ```
+    pub fn acquire(&self) -> Acquire<'_> {
+        Acquire {
+            lock: self,
+            waiter: None,
+            done: false,
+        }
+    }
+
+    /// Releases the lock and wakes the first waiter. Errors with asyncio's "Lock is not
+    /// acquired." if the lock is not held.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let lock = weft_primitives::Lock::new();
+    /// assert!(lock.release().is_err());
+    /// lock.acquire().await;
+    /// assert!(lock.release().is_ok());
+    /// # });
+    /// ```
+    pub fn release(&self) -> Result<(), LockError> {
+        let mut s = self.state.borrow_mut();
+        if !s.locked {
+            recorder::record(self.id, || Op::Misuse {
+                message: LockError::NotAcquired.to_string(),
+            });
+            return Err(LockError::NotAcquired);
+        }
+        s.locked = false;
+        recorder::record(self.id, || Op::Release);
+        s.waiters.wake_head(self.id);
+        Ok(())
+    }
+
+    /// Acquires the lock and returns a guard that releases it when dropped (`async with lock:`).
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let lock = weft_primitives::Lock::new();
+    /// {
+    ///     let _guard = lock.lock().await;
+    ///     assert!(lock.locked());
+    /// }
+    /// assert!(!lock.locked());
+    /// # });
+    /// ```
+    pub async fn lock(&self) -> LockGuard<'_> {
+        self.acquire().await;
+        LockGuard { lock: self }
+    }
+
+    /// The resource id in the running simulation, if the lock was created inside one.
+    pub fn resource_id(&self) -> Option<ResourceId> {
+        self.id
+    }
+}
+
+/// The future of [`Lock::acquire`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Acquire<'a> {
+    lock: &'a Lock,
+    waiter: Option<WaiterKey>,
+    done: bool,
+}
+
+impl Future for Acquire<'_> {
+    type Output = bool;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
+        let lock = self.lock;
+        let mut s = lock.state.borrow_mut();
+        match self.waiter {
+            None => {
+                recorder::record(lock.id, || Op::Request);
+                if !s.locked && s.waiters.is_empty() {
+                    return self.grant(&mut s);
+                }
+                self.waiter = Some(s.waiters.push(cx.waker()));
+                Poll::Pending
+            }
+            Some(key) if s.waiters.is_woken(key, cx.waker()) => {
+                s.waiters.remove(key);
+                self.waiter = None;
+                self.grant(&mut s)
+            }
+            Some(_) => Poll::Pending,
+        }
+    }
+}
+
+impl Acquire<'_> {
+    fn grant(&mut self, s: &mut State) -> Poll<bool> {
+        s.locked = true;
+        self.done = true;
+        recorder::record(self.lock.id, || Op::Grant);
+        Poll::Ready(true)
+    }
+}
+
+impl Drop for Acquire<'_> {
+    /// Cancellation while waiting (states a and b): withdraw, and if the lock is free wake the
+    /// head, so a hand-off this waiter received passes on (CPython's `except CancelledError`).
+    fn drop(&mut self) {
+        let Some(key) = self.waiter.take() else {
+            return;
+        };
+        let mut s = self.lock.state.borrow_mut();
+        s.waiters.remove(key);
+        recorder::record(self.lock.id, || Op::Abandon);
+        if !s.locked {
+            s.waiters.wake_head(self.lock.id);
+        }
+    }
+}
+
+/// Holds a [`Lock`] until dropped (`async with lock:`).
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct LockGuard<'a> {
+    lock: &'a Lock,
+}
+
+impl fmt::Debug for LockGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockGuard")
+            .field("lock", self.lock)
+            .finish()
+    }
+}
+
+impl LockGuard<'_> {
+    /// The guarded lock.
+    pub fn lock(&self) -> &Lock {
+        self.lock
+    }
+}
+
+impl Drop for LockGuard<'_> {
+    /// Releases the lock (`__aexit__`). If someone else released it meanwhile (asyncio has no
+    /// ownership), the misuse is recorded in the trace rather than panicking in a destructor.
+    fn drop(&mut self) {
+        let _ = self.lock.release();
+    }
+}

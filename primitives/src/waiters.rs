@@ -1,0 +1,123 @@
+//! The one waiting mechanism every primitive uses.
+//!
+//! A [`WaitList`] is asyncio's `_waiters` deque: waiters in the order they began waiting, each
+//! either *waiting* (its future pending) or *woken* (a wake-up was delivered and its task is
+//! scheduled but has not run yet). Lock, Semaphore, Condition, Event, Barrier and Queue differ
+//! only in *when* they wake (`wake_head`, `wake_next`); *how* is here, once:
+//!
+//! - a waiter is enqueued at the tail ([`WaitList::push`]);
+//! - a wake-up marks it woken and wakes its task; it stays listed until its task runs and
+//!   removes it (asyncio's hand-off discipline, A.0.5), so a woken waiter still counts as a live
+//!   waiter and newcomers cannot barge past it;
+//! - a waiter whose future is dropped (cancelled) is removed at once ([`WaitList::remove`]),
+//!   and learns whether it had been woken, so the primitive can pass that wake-up on.
+//!
+//! Invariants: keys are unique and increasing along the list; a woken waiter is never woken
+//! again; every wake is recorded as `Op::Wake` naming the waiter's task.
+
+use std::collections::VecDeque;
+use std::task::Waker;
+use weft_traces::{recorder, Op, ResourceId, TaskId};
+
+/// Identifies one waiter in its list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WaiterKey(u64);
+
+#[derive(Debug)]
+struct Entry {
+    key: u64,
+    woken: bool,
+    waker: Waker,
+    task: Option<TaskId>,
+}
+
+/// Waiters in FIFO order.
+#[derive(Debug, Default)]
+pub(crate) struct WaitList {
+    entries: VecDeque<Entry>,
+    next_key: u64,
+}
+
+impl WaitList {
+    /// Enqueues the running task's waker at the tail.
+    pub(crate) fn push(&mut self, waker: &Waker) -> WaiterKey {
+        let key = self.next_key;
+        self.next_key += 1;
+        self.entries.push_back(Entry {
+            key,
+            woken: false,
+            waker: waker.clone(),
+            task: recorder::current_task(),
+        });
+        WaiterKey(key)
+    }
+
+    fn find(&self, key: WaiterKey) -> Option<usize> {
+        self.entries.binary_search_by_key(&key.0, |e| e.key).ok()
+    }
+
+    /// Whether the waiter was woken; if not, keeps `waker` as the one to wake.
+    pub(crate) fn is_woken(&mut self, key: WaiterKey, waker: &Waker) -> bool {
+        let Some(i) = self.find(key) else {
+            return false;
+        };
+        let entry = &mut self.entries[i];
+        if !entry.woken && !entry.waker.will_wake(waker) {
+            entry.waker = waker.clone();
+        }
+        entry.woken
+    }
+
+    /// Removes the waiter (its task ran, or its future was dropped); returns whether it had been
+    /// woken, or `None` if it was not listed.
+    pub(crate) fn remove(&mut self, key: WaiterKey) -> Option<bool> {
+        let i = self.find(key)?;
+        self.entries.remove(i).map(|e| e.woken)
+    }
+
+    /// Wakes the head if it is still waiting (asyncio's `Lock._wake_up_first`); a woken head
+    /// means a hand-off is already in flight. Says whether it woke one.
+    pub(crate) fn wake_head(&mut self, id: Option<ResourceId>) -> bool {
+        match self.entries.front_mut() {
+            Some(entry) if !entry.woken => {
+                wake(entry, id);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Wakes the first `n` waiters that are still waiting, skipping woken ones (asyncio's
+    /// `_wake_up_next` and `Condition._notify`). Returns how many it woke.
+    pub(crate) fn wake_next(&mut self, n: usize, id: Option<ResourceId>) -> usize {
+        let mut woken = 0;
+        for entry in self.entries.iter_mut().filter(|e| !e.woken).take(n) {
+            wake(entry, id);
+            woken += 1;
+        }
+        woken
+    }
+
+    /// How many waiters are listed (waiting or woken).
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no waiter is listed.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// How many listed waiters are still waiting (not yet woken).
+    pub(crate) fn waiting(&self) -> usize {
+        self.entries.iter().filter(|e| !e.woken).count()
+    }
+}
+
+fn wake(entry: &mut Entry, id: Option<ResourceId>) {
+    entry.woken = true;
+    if let Some(waiter) = entry.task {
+        recorder::record(id, || Op::Wake { waiter });
+    }
+    entry.waker.wake_by_ref();
+}

@@ -1,0 +1,71 @@
+//! The way from task code back to the running kernel.
+//!
+//! weft keeps exactly one thread-local: the recorder hook of `weft-traces`. The kernel installs
+//! itself there for the length of a run, so the primitives (which only know the hook) report to
+//! it, and weft's own free functions (`spawn`, `sleep`, `now`, the wakers) reach it by
+//! downcasting the same hook. Outside a run they panic with a message saying so.
+
+use crate::kernel::Kernel;
+use std::any::Any;
+use std::cell::RefCell;
+use weft_traces::recorder::{self, Recorder};
+use weft_traces::{Event, Op, ResourceId, ResourceKind, TaskId};
+
+/// The kernel as installed: its state behind a `RefCell`, borrowed only for short, non-reentrant
+/// updates (never while a task is polled or a future dropped).
+pub(crate) struct Installed {
+    pub(crate) kernel: RefCell<Kernel>,
+}
+
+impl Recorder for Installed {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn register(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+        capacity: Option<u64>,
+        fifo: bool,
+    ) -> ResourceId {
+        let mut k = self.kernel.borrow_mut();
+        let id = k.resources.register(kind, name);
+        k.record(Event::NewResource {
+            id,
+            kind,
+            name: name.to_string(),
+            capacity,
+            fifo,
+        });
+        id
+    }
+
+    fn record(&self, id: ResourceId, op: Op) {
+        self.kernel.borrow_mut().record_op(id, op);
+    }
+
+    fn current_task(&self) -> Option<TaskId> {
+        self.kernel.borrow().current
+    }
+}
+
+/// Runs `f` on the running kernel; `None` outside a simulation.
+pub(crate) fn try_with<R>(f: impl FnOnce(&mut Kernel) -> R) -> Option<R> {
+    recorder::with(|r| {
+        let installed = r.as_any().downcast_ref::<Installed>()?;
+        Some(f(&mut installed.kernel.borrow_mut()))
+    })
+    .flatten()
+}
+
+/// Runs `f` on the running kernel, or panics saying that `what` needs a weft simulation.
+#[track_caller]
+pub(crate) fn with<R>(what: &str, f: impl FnOnce(&mut Kernel) -> R) -> R {
+    match try_with(f) {
+        Some(r) => r,
+        None => panic!(
+            "weft: `{what}` was called outside a weft simulation; run this code under `weft::Runtime::run` or `weft::explore` (weft's primitives work anywhere, but weft's clock, tasks and randomness only exist inside a run)"
+        ),
+    }
+}

@@ -1,0 +1,196 @@
+//! The run's state: clock, ready queue, timers, tasks, resources, choices and the event sink.
+//! The executor loop (`executor.rs`) drives it; task code reaches it through `context`.
+
+use crate::ready::ReadyQueue;
+use crate::resources::Resources;
+use crate::schedule::Choice;
+use crate::strategy::{Divergence, PickContext, Scheduler};
+use crate::timers::Timers;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use weft_traces::{Checker, Event, Op, Record, ResourceId, TaskId, Time, Violation};
+
+/// A task's future, its output already routed to its join handle.
+pub(crate) type TaskFuture = Pin<Box<dyn Future<Output = ()>>>;
+
+/// What a blocked task waits on, for deadlock reports.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Waiting {
+    /// It did `op` on a resource and has not been granted or resumed since.
+    Resource(ResourceId, &'static str),
+    /// It awaits another task's join handle.
+    Join(TaskId),
+}
+
+#[derive(Debug)]
+pub(crate) struct TaskMeta {
+    pub(crate) name: Rc<str>,
+    pub(crate) done: bool,
+    /// Cancellation was requested: the next step drops the future instead of polling it.
+    pub(crate) cancel: bool,
+    pub(crate) waiting: Option<Waiting>,
+}
+
+/// Where events go: the trace (when tracing) and the online checkers.
+pub(crate) struct Sink {
+    pub(crate) trace: Option<Vec<Record>>,
+    pub(crate) checkers: Vec<Box<dyn Checker>>,
+}
+
+/// Asks the scheduler for each choice and keeps the list of choices made.
+pub(crate) struct Chooser {
+    pub(crate) scheduler: Box<dyn Scheduler>,
+    pub(crate) made: Vec<Choice>,
+}
+
+pub(crate) struct Kernel {
+    pub(crate) epoch: u32,
+    pub(crate) now: Time,
+    pub(crate) step: u64,
+    pub(crate) current: Option<TaskId>,
+    pub(crate) last: Option<TaskId>,
+    pub(crate) ready: ReadyQueue,
+    pub(crate) timers: Timers,
+    pub(crate) tasks: Vec<TaskMeta>,
+    /// Futures of tasks spawned during the current step; the executor moves them into its slab.
+    pub(crate) spawned: Vec<(TaskId, TaskFuture)>,
+    pub(crate) resources: Resources,
+    pub(crate) chooser: Chooser,
+    pub(crate) sink: Sink,
+    /// The first violation; the run stops at the end of the step that found it.
+    pub(crate) violation: Option<Violation>,
+    pub(crate) divergence: Option<Divergence>,
+    /// Set when the run is over: late wakes and records (from futures dropped at the end) are ignored.
+    pub(crate) closed: bool,
+}
+
+impl Kernel {
+    /// Records `event` about the running task.
+    pub(crate) fn record(&mut self, event: Event) {
+        let task = self.current;
+        self.record_for(task, event);
+    }
+
+    /// Records `event` about `task`, and shows it to the checkers.
+    pub(crate) fn record_for(&mut self, task: Option<TaskId>, event: Event) {
+        if self.closed {
+            return;
+        }
+        let record = Record::new(self.step, self.now, task, event);
+        for checker in &mut self.sink.checkers {
+            if let Some(v) = checker.observe(&record) {
+                self.violation.get_or_insert(v);
+            }
+        }
+        if let Some(trace) = &mut self.sink.trace {
+            trace.push(record);
+        }
+    }
+
+    /// Records a resource op by the running task, and tracks what it waits on.
+    pub(crate) fn record_op(&mut self, id: ResourceId, op: Op) {
+        if let Some(task) = self.current {
+            let meta = &mut self.tasks[task.index()];
+            match op {
+                Op::Request | Op::Wait => meta.waiting = Some(Waiting::Resource(id, op.name())),
+                Op::Grant | Op::Resume | Op::Abandon => meta.waiting = None,
+                _ => {}
+            }
+        }
+        self.record(Event::Resource { id, op });
+    }
+
+    /// Makes `task` ready (asyncio's `call_soon` of its wake-up), unless it is done or queued.
+    pub(crate) fn wake(&mut self, task: TaskId) {
+        if self.closed || self.tasks.get(task.index()).is_none_or(|t| t.done) {
+            return;
+        }
+        if self.ready.push(task) {
+            let by = self.current;
+            self.record_for(Some(task), Event::Wake { by });
+        }
+    }
+
+    /// Registers a new task, ready to take its first step at the tail of the ready queue.
+    pub(crate) fn spawn(&mut self, name: &str, future: TaskFuture) -> TaskId {
+        let id = TaskId(self.tasks.len() as u32);
+        self.tasks.push(TaskMeta {
+            name: name.into(),
+            done: false,
+            cancel: false,
+            waiting: None,
+        });
+        self.spawned.push((id, future));
+        self.ready.push(id);
+        let parent = self.current;
+        self.record_for(
+            Some(id),
+            Event::Spawn {
+                name: name.to_string(),
+                parent,
+            },
+        );
+        id
+    }
+
+    /// Requests cancellation of `task`: its future is dropped at its next step, which is
+    /// scheduled now if it is not already (asyncio's `Task.cancel()`). Says whether the task was
+    /// still running.
+    pub(crate) fn cancel(&mut self, task: TaskId) -> bool {
+        let Some(meta) = self.tasks.get_mut(task.index()) else {
+            return false;
+        };
+        if meta.done {
+            return false;
+        }
+        let first = !meta.cancel;
+        meta.cancel = true;
+        if first {
+            let by = self.current;
+            self.record_for(Some(task), Event::Cancel { by });
+            if self.ready.push(task) {
+                self.record_for(Some(task), Event::Wake { by: None });
+            }
+        }
+        true
+    }
+
+    /// Which ready task runs next: the scheduler decides when more than one is ready.
+    pub(crate) fn pick(&mut self) -> Result<usize, Divergence> {
+        if self.ready.len() <= 1 {
+            return Ok(0);
+        }
+        let (step, last) = (self.step + 1, self.last);
+        let cx = PickContext {
+            ready: self.ready.as_slice(),
+            last,
+            step,
+        };
+        let index = self.chooser.scheduler.pick(&cx)?;
+        self.chooser.made.push(Choice::Pick(index as u32));
+        Ok(index)
+    }
+
+    /// A program draw in `0..bound`, a recorded choice.
+    pub(crate) fn draw(&mut self, bound: u64) -> u64 {
+        match self.chooser.scheduler.draw(bound) {
+            Ok(v) => {
+                self.chooser.made.push(Choice::Draw(v));
+                v
+            }
+            Err(mut d) => {
+                d.step = self.step;
+                self.divergence.get_or_insert(d);
+                0
+            }
+        }
+    }
+
+    /// The running task, or a panic naming `what` when called from outside any task.
+    #[track_caller]
+    pub(crate) fn current(&self, what: &str) -> TaskId {
+        self.current
+            .unwrap_or_else(|| panic!("weft: `{what}` must be called from inside a task"))
+    }
+}

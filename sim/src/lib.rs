@@ -1,0 +1,41 @@
+//! weft's deterministic virtual-time executor.
+//!
+//! A [`Runtime`] runs a program's tasks on one thread, one step at a time: it picks a ready task
+//! (the [`Strategy`] decides when more than one is ready), polls it until it suspends or
+//! finishes, records what happened, and jumps the virtual clock to the next timer when nothing is
+//! ready. Every decision is a [`Choice`] kept in the run's [`Schedule`], so any run can be
+//! replayed exactly from its `weft1:` string.
+//!
+//! ```
+//! use weft_sim::{spawn, sleep, now, Runtime};
+//! use std::time::Duration;
+//!
+//! let run = Runtime::new().run(async {
+//!     let a = spawn("a", async { sleep(Duration::from_secs(2)).await });
+//!     a.await.unwrap();
+//!     now()
+//! });
+//! assert_eq!(run.output, Some(Duration::from_secs(2)));
+//! ```
+
+mod context;
+mod kernel;
+mod panic;
+mod program;
+mod ready;
+mod resources;
+mod runtime;
+mod schedule;
+pub mod strategy;
+mod task;
+mod time;
+mod timers;
+mod waker;
+
+pub use program::{print, random_range};
+pub use runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS};
+pub use schedule::{Choice, Schedule, ScheduleError};
+pub use strategy::{Divergence, Scheduler, Strategy};
+pub use task::{current_task, spawn, Cancelled, JoinHandle, TaskInfo};
+pub use time::{now, sleep, timeout, yield_now, Elapsed, Sleep, Timeout};
+pub use weft_traces::{TaskId, Time};

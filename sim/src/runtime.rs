@@ -1,0 +1,443 @@
+//! `Runtime`: one deterministic run of a program, and what it returns.
+
+use crate::context::Installed;
+use crate::kernel::{Chooser, Kernel, Sink, TaskFuture, Waiting};
+use crate::panic;
+use crate::ready::ReadyQueue;
+use crate::resources::Resources;
+use crate::schedule::Schedule;
+use crate::strategy::{Divergence, Scheduler, Strategy};
+use crate::task::{spawn, JoinHandle};
+use crate::timers::Timers;
+use crate::waker::waker;
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use weft_traces::{
+    recorder, Checker, Event, Exit, Header, TaskId, Time, Trace, Violation, ViolationKind,
+};
+
+/// Runs programs deterministically in virtual time.
+///
+/// ```
+/// use weft_sim::{spawn, sleep, Runtime};
+/// use std::time::Duration;
+/// let run = Runtime::new().name("hello").run(async {
+///     spawn("greeter", async { sleep(Duration::from_secs(1)).await; weft_sim::println!("hello") }).await.unwrap();
+/// });
+/// assert!(run.is_ok());
+/// assert_eq!(run.elapsed, Duration::from_secs(1));
+/// assert_eq!(run.trace.output().collect::<Vec<_>>(), ["hello"]);
+/// ```
+pub struct Runtime {
+    name: String,
+    seed: u64,
+    strategy: Strategy,
+    max_steps: u64,
+    tracing: bool,
+    checkers: Vec<Box<dyn Fn() -> Box<dyn Checker>>>,
+}
+
+impl Default for Runtime {
+    fn default() -> Runtime {
+        Runtime::new()
+    }
+}
+
+/// The default step budget: past it a run fails as a livelock.
+pub const DEFAULT_MAX_STEPS: u64 = 100_000;
+
+impl Runtime {
+    /// FIFO order, seed 0, tracing on, a budget of [`DEFAULT_MAX_STEPS`] steps.
+    pub fn new() -> Runtime {
+        Runtime {
+            name: "run".to_string(),
+            seed: 0,
+            strategy: Strategy::Fifo,
+            max_steps: DEFAULT_MAX_STEPS,
+            tracing: true,
+            checkers: Vec::new(),
+        }
+    }
+
+    /// The scenario or test name recorded in the trace header.
+    pub fn name(mut self, name: impl Into<String>) -> Runtime {
+        self.name = name.into();
+        self
+    }
+
+    /// The seed of the run's randomness (strategy and program draws).
+    pub fn seed(mut self, seed: u64) -> Runtime {
+        self.seed = seed;
+        self
+    }
+
+    /// Who decides the run's choices.
+    pub fn strategy(mut self, strategy: Strategy) -> Runtime {
+        self.strategy = strategy;
+        self
+    }
+
+    /// The step budget; a run that needs more fails as a livelock.
+    pub fn max_steps(mut self, max_steps: u64) -> Runtime {
+        self.max_steps = max_steps;
+        self
+    }
+
+    /// Whether to keep the events in the returned trace (checkers see them either way).
+    pub fn tracing(mut self, tracing: bool) -> Runtime {
+        self.tracing = tracing;
+        self
+    }
+
+    /// Adds an online checker, built afresh for each run.
+    pub fn checker(mut self, make: impl Fn() -> Box<dyn Checker> + 'static) -> Runtime {
+        self.checkers.push(Box::new(make));
+        self
+    }
+
+    /// Runs `main` as task 0, named "main", under the configured strategy and seed.
+    pub fn run<T: 'static>(&self, main: impl Future<Output = T> + 'static) -> Run<T> {
+        self.run_with(self.strategy.scheduler(self.seed), main)
+    }
+
+    /// Runs `main` with an explicit scheduler (exploration builds one per run).
+    pub fn run_with<T: 'static>(
+        &self,
+        scheduler: Box<dyn Scheduler>,
+        main: impl Future<Output = T> + 'static,
+    ) -> Run<T> {
+        panic::install_quiet_hook();
+        static EPOCH: AtomicU32 = AtomicU32::new(0);
+        let installed = Installed {
+            kernel: RefCell::new(Kernel {
+                epoch: EPOCH.fetch_add(1, Ordering::Relaxed),
+                now: Time::ZERO,
+                step: 0,
+                current: None,
+                last: None,
+                ready: ReadyQueue::default(),
+                timers: Timers::default(),
+                tasks: Vec::new(),
+                spawned: Vec::new(),
+                resources: Resources::default(),
+                chooser: Chooser {
+                    scheduler,
+                    made: Vec::new(),
+                },
+                sink: Sink {
+                    trace: self.tracing.then(Vec::new),
+                    checkers: self.checkers.iter().map(|make| make()).collect(),
+                },
+                violation: None,
+                divergence: None,
+                closed: false,
+            }),
+        };
+        let mut executor = Executor {
+            installed: &installed,
+            futures: Vec::new(),
+            max_steps: self.max_steps,
+        };
+        let (main, end) = recorder::install(&installed, || {
+            let main: JoinHandle<T> = spawn("main", main);
+            let end = executor.run();
+            executor.close();
+            (main, end)
+        });
+        let kernel = installed.kernel.into_inner();
+        let schedule = Schedule::from(kernel.chooser.made);
+        let mut header = Header::new(self.name.clone());
+        header.strategy = self.strategy.to_string();
+        header.seed = self.seed;
+        header.schedule = schedule.to_string();
+        let failure = match (kernel.divergence, kernel.violation) {
+            (Some(d), _) => Some(Failure::Diverged(d)),
+            (None, Some(v)) => Some(Failure::Violation(v)),
+            (None, None) => end,
+        };
+        let output = main.into_output();
+        Run {
+            output,
+            failure,
+            trace: Trace {
+                header,
+                events: kernel.sink.trace.unwrap_or_default(),
+            },
+            schedule,
+            steps: kernel.step,
+            elapsed: kernel.now.as_duration(),
+        }
+    }
+}
+
+/// What one run returns.
+#[derive(Debug)]
+pub struct Run<T> {
+    /// The main task's output, if it returned.
+    pub output: Option<T>,
+    /// Why the run failed, if it did.
+    pub failure: Option<Failure>,
+    /// Every event (empty when tracing was off), with a header that names the schedule.
+    pub trace: Trace,
+    /// The choices the run made; replaying them reproduces it.
+    pub schedule: Schedule,
+    /// Steps taken.
+    pub steps: u64,
+    /// Virtual time the run took.
+    pub elapsed: Duration,
+}
+
+impl<T> Run<T> {
+    /// Whether the run completed with no failure.
+    pub fn is_ok(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    /// The violation, if the run failed with one.
+    pub fn violation(&self) -> Option<&Violation> {
+        match &self.failure {
+            Some(Failure::Violation(v)) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// Why a run failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The program broke a rule: panicked, livelocked, deadlocked, or failed a checker.
+    Violation(Violation),
+    /// A replayed schedule no longer fits the program.
+    Diverged(Divergence),
+}
+
+impl Failure {
+    /// The kind of violation (`None` for a divergence).
+    pub fn kind(&self) -> Option<ViolationKind> {
+        match self {
+            Failure::Violation(v) => Some(v.kind),
+            Failure::Diverged(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Violation(v) => v.fmt(f),
+            Failure::Diverged(d) => d.fmt(f),
+        }
+    }
+}
+
+/// The step loop and the slab of task futures.
+struct Executor<'a> {
+    installed: &'a Installed,
+    futures: Vec<Option<TaskFuture>>,
+    max_steps: u64,
+}
+
+impl Executor<'_> {
+    fn kernel<R>(&self, f: impl FnOnce(&mut Kernel) -> R) -> R {
+        f(&mut self.installed.kernel.borrow_mut())
+    }
+
+    /// Pick a ready task, step it, record what happened; advance time when nothing is ready.
+    fn run(&mut self) -> Option<Failure> {
+        self.adopt_spawned();
+        loop {
+            // A violation or divergence found during the last step ends the run; `run_with`
+            // reports it from the kernel.
+            if self.kernel(|k| k.violation.is_some() || k.divergence.is_some()) {
+                return None;
+            }
+            if self.kernel(|k| k.ready.is_empty()) {
+                if self.advance_clock() {
+                    continue;
+                }
+                return self.kernel(quiescence);
+            }
+            if self.kernel(|k| k.step) >= self.max_steps {
+                return Some(self.kernel(livelock));
+            }
+            let task = match self.kernel(|k| k.pick().map(|i| k.ready.take(i))) {
+                Ok(task) => task,
+                Err(d) => return Some(Failure::Diverged(d)),
+            };
+            self.step(task);
+        }
+    }
+
+    /// One step of `task`: poll it, or drop its future if it was cancelled.
+    fn step(&mut self, task: TaskId) {
+        let (cancel, epoch) = self.kernel(|k| {
+            k.step += 1;
+            k.current = Some(task);
+            let cancel = k.tasks[task.index()].cancel;
+            if !cancel {
+                k.record(Event::Poll);
+            }
+            (cancel, k.epoch)
+        });
+        let slot = &mut self.futures[task.index()];
+        let exit = if cancel {
+            let future = slot.take();
+            match catch_unwind(AssertUnwindSafe(move || drop(future))) {
+                Ok(()) => Some(Exit::Cancelled),
+                Err(payload) => Some(Exit::Panicked {
+                    message: panic::message(&*payload),
+                }),
+            }
+        } else {
+            let future = slot.as_mut().expect("a ready task has its future");
+            let waker = waker(epoch, task);
+            let mut cx = Context::from_waker(&waker);
+            match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
+                Ok(Poll::Pending) => None,
+                Ok(Poll::Ready(())) => Some(Exit::Returned),
+                Err(payload) => Some(Exit::Panicked {
+                    message: panic::message(&*payload),
+                }),
+            }
+        };
+        if let Some(exit) = &exit {
+            // Drop the finished future while the task is still current, so that its Drop handlers
+            // are attributed to it.
+            let future = self.futures[task.index()].take();
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(future)));
+            if let Exit::Panicked { message } = exit {
+                let message = message.clone();
+                self.kernel(|k| {
+                    k.violation
+                        .get_or_insert(panic_violation(k, task, message))
+                        .clone()
+                });
+            }
+        }
+        self.kernel(|k| {
+            match exit {
+                None => k.record(Event::Suspend),
+                Some(exit) => {
+                    k.tasks[task.index()].done = true;
+                    k.record(Event::Exit { exit });
+                }
+            }
+            k.current = None;
+            k.last = Some(task);
+        });
+        self.adopt_spawned();
+    }
+
+    /// Moves the futures of tasks spawned during the last step into the slab.
+    fn adopt_spawned(&mut self) {
+        let spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
+        for (id, future) in spawned {
+            if self.futures.len() <= id.index() {
+                self.futures.resize_with(id.index() + 1, || None);
+            }
+            self.futures[id.index()] = Some(future);
+        }
+    }
+
+    /// When nothing is ready: jump the clock to the earliest deadline and fire every timer due
+    /// then, in (deadline, registration) order. Says whether any timer fired.
+    fn advance_clock(&mut self) -> bool {
+        let due = self.kernel(|k| {
+            let deadline = k.timers.next_deadline()?;
+            k.now = k.now.max(deadline);
+            let due = k.timers.due(k.now);
+            for (task, _) in &due {
+                k.record_for(Some(*task), Event::TimerFired);
+            }
+            Some(due)
+        });
+        let Some(due) = due else { return false };
+        for (_, waker) in due {
+            waker.wake();
+        }
+        true
+    }
+
+    /// Ends the run: drops every remaining future (their Drop handlers may wake or record, which
+    /// the closed kernel ignores).
+    fn close(&mut self) {
+        self.kernel(|k| k.closed = true);
+        for future in self.futures.drain(..).flatten() {
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(future)));
+        }
+        let spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
+        drop(spawned);
+    }
+}
+
+fn panic_violation(k: &Kernel, task: TaskId, message: String) -> Violation {
+    let name = &k.tasks[task.index()].name;
+    Violation {
+        kind: ViolationKind::Panic,
+        step: k.step,
+        time: k.now,
+        task: Some(task),
+        message: format!("task '{name}' ({task}) panicked: {message}"),
+    }
+}
+
+fn livelock(k: &mut Kernel) -> Failure {
+    let ready: Vec<String> = k
+        .ready
+        .as_slice()
+        .iter()
+        .map(|t| format!("'{}'", k.tasks[t.index()].name))
+        .collect();
+    Failure::Violation(Violation {
+        kind: ViolationKind::Livelock,
+        step: k.step,
+        time: k.now,
+        task: None,
+        message: format!(
+            "the run took {} steps without finishing (still ready: {}); a task may spin on `yield_now`/`sleep` forever. Raise the budget with `max_steps` if the program really needs more",
+            k.step,
+            ready.join(", ")
+        ),
+    })
+}
+
+/// Nothing is ready and no timer is pending: every task must have finished.
+fn quiescence(k: &mut Kernel) -> Option<Failure> {
+    let blocked: Vec<String> = k
+        .tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.done)
+        .map(|(i, t)| {
+            let waits = match t.waiting {
+                Some(Waiting::Resource(id, op)) => {
+                    format!("waits on {} ({op})", k.resources.describe(id))
+                }
+                Some(Waiting::Join(other)) => {
+                    format!("waits for task '{}' to finish", k.tasks[other.index()].name)
+                }
+                None => "is suspended on something weft does not know".to_string(),
+            };
+            format!("  '{}' ({}) {waits}", t.name, TaskId(i as u32))
+        })
+        .collect();
+    if blocked.is_empty() {
+        return None;
+    }
+    Some(Failure::Violation(Violation {
+        kind: ViolationKind::Deadlock,
+        step: k.step,
+        time: k.now,
+        task: None,
+        message: format!(
+            "{} task(s) blocked with nothing ready and no timer pending:\n{}",
+            blocked.len(),
+            blocked.join("\n")
+        ),
+    }))
+}

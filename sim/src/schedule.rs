@@ -1,0 +1,267 @@
+//! Schedules: the list of choices a run made, and their compact text form `weft1:...`.
+//!
+//! Every decision a run depends on is a [`Choice`]: which ready task to poll when more than one
+//! is ready, and each value the program draws with [`crate::random_range`]. Replaying the same
+//! choices reproduces the run exactly.
+//!
+//! The text form is `weft1:` followed by unpadded URL-safe base64 of a byte string of LEB128
+//! varints, each carrying a two-bit tag: `0` a pick (`index << 2`), `1` a run of `n` picks of
+//! index 0 (asyncio's own order, by far the most common), `2` a drawn value, `3` reserved.
+//!
+//! ```
+//! use weft_sim::{Choice, Schedule};
+//! let s = Schedule::from(vec![Choice::Pick(0), Choice::Pick(0), Choice::Pick(2), Choice::Draw(41)]);
+//! let text = s.to_string();
+//! assert!(text.starts_with("weft1:"));
+//! assert_eq!(text.parse::<Schedule>().unwrap(), s);
+//! ```
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use std::fmt;
+use std::str::FromStr;
+
+/// One decision of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Choice {
+    /// Poll the ready task at this position of the ready queue (0 is the head, asyncio's choice).
+    Pick(u32),
+    /// The program drew this value (an offset into the range it asked for).
+    Draw(u64),
+}
+
+impl fmt::Display for Choice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Choice::Pick(i) => write!(f, "pick ready[{i}]"),
+            Choice::Draw(v) => write!(f, "draw {v}"),
+        }
+    }
+}
+
+/// The choices of one run, in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Schedule {
+    pub choices: Vec<Choice>,
+}
+
+impl From<Vec<Choice>> for Schedule {
+    fn from(choices: Vec<Choice>) -> Schedule {
+        Schedule { choices }
+    }
+}
+
+impl Schedule {
+    /// How many choices it holds.
+    pub fn len(&self) -> usize {
+        self.choices.len()
+    }
+
+    /// Whether it holds no choice.
+    pub fn is_empty(&self) -> bool {
+        self.choices.is_empty()
+    }
+
+    /// How many picks deviate from asyncio's own order (a pick other than the ready queue's head).
+    pub fn deviations(&self) -> usize {
+        self.choices
+            .iter()
+            .filter(|c| matches!(c, Choice::Pick(i) if *i != 0))
+            .count()
+    }
+}
+
+/// The prefix of every schedule string this version writes.
+pub const PREFIX: &str = "weft1:";
+
+const TAG_PICK: u64 = 0;
+const TAG_HEAD_RUN: u64 = 1;
+const TAG_DRAW: u64 = 2;
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut bytes = Vec::with_capacity(self.choices.len());
+        let mut i = 0;
+        while i < self.choices.len() {
+            match self.choices[i] {
+                Choice::Pick(0) => {
+                    let run = self.choices[i..]
+                        .iter()
+                        .take_while(|c| **c == Choice::Pick(0))
+                        .count();
+                    push_varint(&mut bytes, ((run as u64) << 2) | TAG_HEAD_RUN);
+                    i += run;
+                    continue;
+                }
+                Choice::Pick(index) => push_varint(&mut bytes, (u64::from(index) << 2) | TAG_PICK),
+                Choice::Draw(v) => {
+                    push_varint(&mut bytes, TAG_DRAW);
+                    push_varint(&mut bytes, v);
+                }
+            }
+            i += 1;
+        }
+        write!(f, "{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+    }
+}
+
+fn push_varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// A schedule string that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScheduleError {
+    /// It does not start with a known version prefix.
+    Prefix { found: String },
+    /// The part after the prefix is not URL-safe base64.
+    Base64 { detail: String },
+    /// A varint runs past the end, or overflows.
+    Truncated { at_byte: usize },
+    /// An unknown tag.
+    Tag { tag: u64, at_byte: usize },
+}
+
+impl fmt::Display for ScheduleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScheduleError::Prefix { found } => write!(
+                f,
+                "not a weft schedule: expected it to start with `{PREFIX}`, found `{found}`; copy the whole WEFT_REPLAY value a failed run printed"
+            ),
+            ScheduleError::Base64 { detail } => write!(
+                f,
+                "schedule is damaged: the part after `{PREFIX}` is not URL-safe base64 ({detail}); was it cut short or wrapped when copied?"
+            ),
+            ScheduleError::Truncated { at_byte } => write!(
+                f,
+                "schedule is damaged: it ends in the middle of a choice (byte {at_byte}); was it cut short when copied?"
+            ),
+            ScheduleError::Tag { tag, at_byte } => write!(
+                f,
+                "schedule is damaged or from a newer weft: unknown choice tag {tag} at byte {at_byte}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ScheduleError {}
+
+impl FromStr for Schedule {
+    type Err = ScheduleError;
+
+    fn from_str(text: &str) -> Result<Schedule, ScheduleError> {
+        let text = text.trim();
+        let Some(body) = text.strip_prefix(PREFIX) else {
+            let found: String = text.chars().take(12).collect();
+            return Err(ScheduleError::Prefix { found });
+        };
+        let bytes = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|e| ScheduleError::Base64 {
+                detail: e.to_string(),
+            })?;
+        let mut reader = Varints {
+            bytes: &bytes,
+            pos: 0,
+        };
+        let mut choices = Vec::new();
+        while reader.pos < bytes.len() {
+            let at_byte = reader.pos;
+            let word = reader.next()?;
+            match word & 3 {
+                TAG_PICK => choices.push(Choice::Pick(
+                    u32::try_from(word >> 2).map_err(|_| ScheduleError::Truncated { at_byte })?,
+                )),
+                TAG_HEAD_RUN => {
+                    choices.extend(std::iter::repeat_n(Choice::Pick(0), (word >> 2) as usize))
+                }
+                TAG_DRAW => choices.push(Choice::Draw(reader.next()?)),
+                tag => return Err(ScheduleError::Tag { tag, at_byte }),
+            }
+        }
+        Ok(Schedule { choices })
+    }
+}
+
+struct Varints<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Varints<'_> {
+    fn next(&mut self) -> Result<u64, ScheduleError> {
+        let start = self.pos;
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *self
+                .bytes
+                .get(self.pos)
+                .ok_or(ScheduleError::Truncated { at_byte: start })?;
+            self.pos += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(ScheduleError::Truncated { at_byte: start })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_kind_of_choice() {
+        let s = Schedule::from(vec![
+            Choice::Pick(0),
+            Choice::Pick(3),
+            Choice::Draw(0),
+            Choice::Draw(u64::MAX),
+            Choice::Pick(0),
+            Choice::Pick(0),
+            Choice::Pick(0),
+            Choice::Pick(200),
+        ]);
+        assert_eq!(s.to_string().parse::<Schedule>().unwrap(), s);
+    }
+
+    #[test]
+    fn head_runs_are_compact() {
+        let s = Schedule::from(vec![Choice::Pick(0); 1000]);
+        assert!(s.to_string().len() < 12, "{}", s);
+    }
+
+    #[test]
+    fn malformed_strings_say_what_is_wrong() {
+        assert!(matches!(
+            "weft2:AA".parse::<Schedule>(),
+            Err(ScheduleError::Prefix { .. })
+        ));
+        assert!(matches!(
+            "weft1:***".parse::<Schedule>(),
+            Err(ScheduleError::Base64 { .. })
+        ));
+        // 0x82 promises another varint byte that never comes.
+        let cut = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode([0x82u8]));
+        assert!(matches!(
+            cut.parse::<Schedule>(),
+            Err(ScheduleError::Truncated { .. })
+        ));
+        let tag3 = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode([0x03u8]));
+        assert!(matches!(
+            tag3.parse::<Schedule>(),
+            Err(ScheduleError::Tag { tag: 3, .. })
+        ));
+        assert!("weft1:".parse::<Schedule>().unwrap().is_empty());
+    }
+}

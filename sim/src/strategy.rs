@@ -1,0 +1,112 @@
+//! Strategies: who decides each choice of a run.
+//!
+//! A [`Scheduler`] is one small type per strategy behind one trait; the executor asks it for
+//! every [`Choice`](crate::Choice) and never knows which strategy it runs. [`Strategy`] is the
+//! user-facing description (what `WEFT_STRATEGY` names), which builds a scheduler for a seed.
+
+mod fifo;
+mod replay;
+
+pub use fifo::Fifo;
+pub use replay::Replay;
+
+use crate::schedule::{Choice, Schedule};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::fmt;
+use weft_traces::TaskId;
+
+/// What a scheduler sees when it picks the next task.
+#[derive(Debug)]
+pub struct PickContext<'a> {
+    /// The ready tasks in the order they were woken: index 0 is the one asyncio would run.
+    pub ready: &'a [TaskId],
+    /// The task polled in the previous step, if any (a pick away from it while it is still ready
+    /// is a preemption).
+    pub last: Option<TaskId>,
+    /// The step about to run.
+    pub step: u64,
+}
+
+/// Decides the choices of one run.
+pub trait Scheduler {
+    /// Which ready task runs next, as an index into `cx.ready` (called only when more than one
+    /// task is ready).
+    fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence>;
+
+    /// A value in `0..bound` for the program's randomness (`bound >= 1`).
+    fn draw(&mut self, bound: u64) -> Result<u64, Divergence>;
+}
+
+/// A replayed schedule that no longer fits the program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    /// Which choice of the schedule (0-based).
+    pub choice: usize,
+    /// The run's step at that point.
+    pub step: u64,
+    /// What the schedule recorded there (`None`: the schedule had ended).
+    pub recorded: Option<Choice>,
+    /// What the program offered instead.
+    pub offered: String,
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let recorded = match self.recorded {
+            Some(c) => format!("the schedule recorded `{c}`"),
+            None => "the schedule had no more choices".to_string(),
+        };
+        write!(
+            f,
+            "replay diverged at choice {} (step {}): {recorded}, but the program offered {}. The code changed since the schedule was recorded; run the exploration again to get a fresh one",
+            self.choice, self.step, self.offered
+        )
+    }
+}
+
+impl std::error::Error for Divergence {}
+
+/// Which strategy explores a program, as `WEFT_STRATEGY` names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// asyncio's own order: always the ready queue's head. The baseline and golden-trace mode.
+    Fifo,
+    /// Re-run a recorded schedule exactly.
+    Replay(Schedule),
+}
+
+impl Strategy {
+    /// A fresh scheduler for one run with `seed`.
+    pub fn scheduler(&self, seed: u64) -> Box<dyn Scheduler> {
+        match self {
+            Strategy::Fifo => Box::new(Fifo::new(seed)),
+            Strategy::Replay(schedule) => Box::new(Replay::new(schedule.clone())),
+        }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Strategy::Fifo => write!(f, "fifo"),
+            Strategy::Replay(_) => write!(f, "replay"),
+        }
+    }
+}
+
+/// The run's own random stream, seeded from its seed: the only randomness weft has.
+#[derive(Clone, Debug)]
+pub struct Draws(ChaCha8Rng);
+
+impl Draws {
+    /// The stream for `seed`.
+    pub fn new(seed: u64) -> Draws {
+        Draws(ChaCha8Rng::seed_from_u64(seed))
+    }
+
+    /// A value in `0..bound` (`bound >= 1`).
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.0.gen_range(0..bound.max(1))
+    }
+}

@@ -1,0 +1,66 @@
+//! Re-running a recorded schedule.
+
+use super::{Divergence, PickContext, Scheduler};
+use crate::schedule::{Choice, Schedule};
+
+/// Replays a [`Schedule`] choice by choice, and stops with a [`Divergence`] naming the choice,
+/// the step, what was recorded and what was offered when the program no longer fits it.
+#[derive(Clone, Debug)]
+pub struct Replay {
+    schedule: Schedule,
+    next: usize,
+}
+
+impl Replay {
+    /// Replays `schedule` from its first choice.
+    pub fn new(schedule: Schedule) -> Replay {
+        Replay { schedule, next: 0 }
+    }
+
+    fn take(&mut self, step: u64, offered: impl FnOnce() -> String) -> Result<Choice, Divergence> {
+        let choice = self.next;
+        let recorded = self.schedule.choices.get(choice).copied();
+        self.next += 1;
+        recorded.ok_or_else(|| Divergence {
+            choice,
+            step,
+            recorded,
+            offered: offered(),
+        })
+    }
+}
+
+impl Scheduler for Replay {
+    fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
+        let offered = || {
+            let tasks: Vec<String> = cx.ready.iter().map(|t| t.to_string()).collect();
+            format!(
+                "a pick among {} ready tasks [{}]",
+                cx.ready.len(),
+                tasks.join(", ")
+            )
+        };
+        match self.take(cx.step, offered)? {
+            Choice::Pick(i) if (i as usize) < cx.ready.len() => Ok(i as usize),
+            recorded => Err(Divergence {
+                choice: self.next - 1,
+                step: cx.step,
+                recorded: Some(recorded),
+                offered: offered(),
+            }),
+        }
+    }
+
+    fn draw(&mut self, bound: u64) -> Result<u64, Divergence> {
+        let offered = || format!("a draw below {bound}");
+        match self.take(0, offered)? {
+            Choice::Draw(v) if v < bound => Ok(v),
+            recorded => Err(Divergence {
+                choice: self.next - 1,
+                step: 0,
+                recorded: Some(recorded),
+                offered: offered(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Virtual time: `sleep`, `timeout`, `now`, `yield_now`.
+
+use crate::context;
+use crate::timers::TimerKey;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use weft_traces::Event;
+
+/// Virtual time since the run began.
+///
+/// ```
+/// use weft_sim::{now, sleep, Runtime};
+/// use std::time::Duration;
+/// let run = Runtime::new().run(async { sleep(Duration::from_secs(12)).await; now() });
+/// assert_eq!(run.output, Some(Duration::from_secs(12)));
+/// ```
+#[track_caller]
+pub fn now() -> Duration {
+    context::with("now", |k| k.now.as_duration())
+}
+
+/// Suspends the task for `duration` of virtual time (asyncio's `sleep`). `sleep(0)` yields:
+/// the task goes to the tail of the ready queue, as `asyncio.sleep(0)` does.
+///
+/// ```
+/// use weft_sim::{now, sleep, Runtime};
+/// use std::time::Duration;
+/// let run = Runtime::new().run(async { sleep(Duration::from_millis(1500)).await; now() });
+/// assert_eq!(run.output, Some(Duration::from_millis(1500)));
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    Sleep {
+        duration,
+        state: SleepState::New,
+    }
+}
+
+/// Yields once: the task goes to the tail of the ready queue (`await asyncio.sleep(0)`).
+///
+/// ```
+/// use weft_sim::{spawn, yield_now, Runtime};
+/// use std::rc::Rc;
+/// use std::cell::RefCell;
+/// let run = Runtime::new().run(async {
+///     let log = Rc::new(RefCell::new(Vec::new()));
+///     let l = log.clone();
+///     let other = spawn("other", async move { l.borrow_mut().push("other") });
+///     yield_now().await; // lets "other" run first
+///     log.borrow_mut().push("main");
+///     other.await.unwrap();
+///     log.take()
+/// });
+/// assert_eq!(run.output, Some(vec!["other", "main"]));
+/// ```
+pub fn yield_now() -> Sleep {
+    sleep(Duration::ZERO)
+}
+
+/// The future of [`sleep`] and [`yield_now`].
+#[derive(Debug)]
+pub struct Sleep {
+    duration: Duration,
+    state: SleepState,
+}
+
+#[derive(Debug)]
+enum SleepState {
+    New,
+    Yielded,
+    Waiting(TimerKey),
+    Done,
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.state {
+            SleepState::New if self.duration.is_zero() => {
+                self.state = SleepState::Yielded;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            SleepState::New => {
+                let duration = self.duration;
+                let key = context::with("sleep", |k| {
+                    let task = k.current("sleep");
+                    let until = k.now.saturating_add(duration);
+                    k.record(Event::Sleep { until });
+                    k.timers.insert(until, task, cx.waker().clone())
+                });
+                self.state = SleepState::Waiting(key);
+                Poll::Pending
+            }
+            SleepState::Waiting(key) => {
+                let pending = context::with("sleep", |k| {
+                    let pending = k.timers.is_pending(key);
+                    if pending {
+                        k.timers.update(key, cx.waker());
+                    }
+                    pending
+                });
+                if pending {
+                    return Poll::Pending;
+                }
+                self.state = SleepState::Done;
+                Poll::Ready(())
+            }
+            SleepState::Yielded | SleepState::Done => {
+                self.state = SleepState::Done;
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let SleepState::Waiting(key) = self.state {
+            context::try_with(|k| k.timers.remove(key));
+        }
+    }
+}
+
+/// The deadline passed before the future completed; the future was dropped (cancelled).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Elapsed;
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "deadline has elapsed")
+    }
+}
+
+impl std::error::Error for Elapsed {}
+
+/// Runs `future` for at most `duration` of virtual time (asyncio's `wait_for` / `timeout`).
+/// When the deadline passes first, `future` is dropped, which cancels it at its suspension point.
+///
+/// ```
+/// use weft_sim::{sleep, timeout, Elapsed, Runtime};
+/// use std::time::Duration;
+/// let run = Runtime::new().run(async {
+///     let slow = timeout(Duration::from_secs(1), sleep(Duration::from_secs(5))).await;
+///     let fast = timeout(Duration::from_secs(1), async { 7 }).await;
+///     (slow, fast)
+/// });
+/// assert_eq!(run.output, Some((Err(Elapsed), Ok(7))));
+/// ```
+pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
+    Timeout {
+        future: Some(Box::pin(future)),
+        deadline: sleep(duration.max(Duration::from_nanos(1))),
+    }
+}
+
+/// The future of [`timeout`].
+pub struct Timeout<F: Future> {
+    future: Option<Pin<Box<F>>>,
+    deadline: Sleep,
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(future) = self.future.as_mut() else {
+            return Poll::Ready(Err(Elapsed));
+        };
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            self.future = None;
+            return Poll::Ready(Ok(output));
+        }
+        if Pin::new(&mut self.deadline).poll(cx).is_ready() {
+            self.future = None;
+            return Poll::Ready(Err(Elapsed));
+        }
+        Poll::Pending
+    }
+}

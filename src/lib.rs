@@ -1,0 +1,54 @@
+//! weft: deterministic simulation and property testing for asyncio-style synchronization
+//! primitives.
+//!
+//! A virtual-time scheduler runs a program's tasks one step at a time, in asyncio's own order or
+//! in any other legal order a strategy picks, records every run as a trace, and replays any run
+//! from one printed `weft1:` line.
+//!
+//! The five-line test a newcomer copies first:
+//!
+//! ```
+//! use weft::prelude::*;
+//! use std::rc::Rc;
+//!
+//! let run = Runtime::new().run(async {
+//!     let lock = Rc::new(Lock::new());
+//!     let tasks: Vec<_> = (0..3)
+//!         .map(|i| {
+//!             let lock = lock.clone();
+//!             spawn(format!("worker{i}"), async move {
+//!                 let _held = lock.lock().await;
+//!                 sleep(Duration::from_secs(1)).await;
+//!             })
+//!         })
+//!         .collect();
+//!     for t in tasks {
+//!         t.await.unwrap();
+//!     }
+//! });
+//! assert!(run.is_ok(), "{:?}", run.failure);
+//! assert_eq!(run.elapsed, Duration::from_secs(3)); // the lock serialized them
+//! ```
+
+pub mod scenarios;
+
+pub use weft_primitives as primitives;
+pub use weft_sim as sim;
+pub use weft_traces as traces;
+
+pub use weft_primitives::*;
+pub use weft_sim::{
+    current_task, now, print, println, random_range, sleep, spawn, timeout, yield_now, Cancelled,
+    Choice, Elapsed, Failure, JoinHandle, Run, Runtime, Schedule, ScheduleError, Strategy, TaskId,
+    TaskInfo,
+};
+pub use weft_traces::{Trace, Violation, ViolationKind};
+
+/// Everything a test under weft usually needs.
+pub mod prelude {
+    pub use crate::{
+        current_task, now, random_range, sleep, spawn, timeout, yield_now, Lock, Runtime, Schedule,
+        Strategy,
+    };
+    pub use std::time::Duration;
+}

@@ -1,0 +1,69 @@
+//! The scenario catalog: programs weft ships, each with what it shows and the invariant it
+//! checks. The tutorial's programs come first, under the names of what they show.
+//!
+//! ```
+//! let scenario = weft::scenarios::find("lock-raise").unwrap();
+//! let run = scenario.run(0);
+//! assert!(run.is_ok());
+//! assert_eq!(run.trace.output().last(), Some("Value of X After Raise : 7625597484987"));
+//! ```
+
+mod tutorial_lock;
+
+use std::future::Future;
+use std::pin::Pin;
+use weft_sim::{Run, Runtime};
+
+/// A program as a scenario runs it: built afresh for every run.
+pub type Program = Pin<Box<dyn Future<Output = ()>>>;
+
+/// Whether a scenario's invariant holds under every schedule, or is meant to break.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// The invariant holds: any failure is a bug.
+    Holds,
+    /// The program is broken on purpose (the tutorial's race): weft must find the failure.
+    Fails,
+}
+
+/// A named program with its story and its invariant.
+#[derive(Clone, Copy, Debug)]
+pub struct Scenario {
+    /// What it shows, e.g. `lock-raise`.
+    pub name: &'static str,
+    /// One line on what it does.
+    pub summary: &'static str,
+    /// The invariant it asserts.
+    pub invariant: &'static str,
+    /// Whether the invariant is expected to hold.
+    pub expect: Expect,
+    /// Builds the program.
+    pub program: fn() -> Program,
+}
+
+impl Scenario {
+    /// One run in asyncio's own order (FIFO) with `seed` for the program's random values.
+    pub fn run(&self, seed: u64) -> Run<()> {
+        Runtime::new()
+            .name(self.name)
+            .seed(seed)
+            .run((self.program)())
+    }
+
+    /// A runtime named after the scenario, to configure further.
+    pub fn runtime(&self) -> Runtime {
+        Runtime::new().name(self.name)
+    }
+}
+
+/// Every scenario, in catalog order.
+pub fn all() -> Vec<Scenario> {
+    let mut all = Vec::new();
+    all.extend(tutorial_lock::scenarios());
+    all
+}
+
+/// The scenario called `name`.
+pub fn find(name: &str) -> Option<Scenario> {
+    all().into_iter().find(|s| s.name == name)
+}

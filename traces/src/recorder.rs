@@ -1,0 +1,95 @@
+//! The recorder hook: how primitives report what they do without knowing who listens.
+//!
+//! There is exactly one hook, a thread-local that the simulator installs for the length of a run
+//! ([`install`]). Outside a run nothing is installed and [`record`] costs one thread-local read
+//! and a branch: the op is built by a closure that never runs. Primitives therefore work the same
+//! under tokio, `futures::executor` or weft.
+//!
+//! ```
+//! use weft_traces::recorder;
+//! use weft_traces::{Op, ResourceKind};
+//! // Outside a simulation a primitive gets no id and its ops go nowhere.
+//! let id = recorder::register(ResourceKind::Lock, "lock", Some(1), true);
+//! assert!(id.is_none());
+//! recorder::record(id, || Op::Request);
+//! ```
+
+use crate::event::{Op, ResourceKind};
+use crate::ids::{ResourceId, TaskId};
+use std::cell::Cell;
+use std::ptr::NonNull;
+
+/// What a simulator installs to hear from primitives.
+pub trait Recorder {
+    /// The recorder as `Any`, so the simulator that installed it can reach its own state
+    /// through this one hook (the waker's way back to the executor uses it too).
+    fn as_any(&self) -> &dyn std::any::Any;
+    /// A new resource; returns its id for this run.
+    fn register(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+        capacity: Option<u64>,
+        fifo: bool,
+    ) -> ResourceId;
+    /// The running task did `op` on resource `id`.
+    fn record(&self, id: ResourceId, op: Op);
+    /// The running task, if a task is running.
+    fn current_task(&self) -> Option<TaskId>;
+}
+
+thread_local! {
+    static RECORDER: Cell<Option<NonNull<dyn Recorder + 'static>>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with `recorder` installed as this thread's recorder, restoring the previous one after
+/// (also when `f` panics).
+pub fn install<R>(recorder: &dyn Recorder, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<NonNull<dyn Recorder + 'static>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            RECORDER.with(|slot| slot.set(self.0));
+        }
+    }
+    // SAFETY: the pointer is only dereferenced while `install` is on the stack (the `Restore`
+    // guard removes it on every exit path), and `recorder` outlives this call.
+    let ptr: NonNull<dyn Recorder + 'static> =
+        unsafe { std::mem::transmute(NonNull::from(recorder)) };
+    let _restore = Restore(RECORDER.with(|slot| slot.replace(Some(ptr))));
+    f()
+}
+
+/// Runs `f` on this thread's recorder, if one is installed.
+pub fn with<R>(f: impl FnOnce(&dyn Recorder) -> R) -> Option<R> {
+    let ptr = RECORDER.with(|slot| slot.get())?;
+    // SAFETY: see `install`: the pointer is live while it is installed.
+    Some(f(unsafe { ptr.as_ref() }))
+}
+
+/// Whether a recorder is installed on this thread (a simulation is running).
+pub fn is_recording() -> bool {
+    RECORDER.with(|slot| slot.get().is_some())
+}
+
+/// Registers a resource with the running simulation, if any.
+pub fn register(
+    kind: ResourceKind,
+    name: &str,
+    capacity: Option<u64>,
+    fifo: bool,
+) -> Option<ResourceId> {
+    with(|r| r.register(kind, name, capacity, fifo))
+}
+
+/// Records `op` on resource `id` when both a simulation and an id exist. `op` is built only then.
+#[inline]
+pub fn record(id: Option<ResourceId>, op: impl FnOnce() -> Op) {
+    if let Some(id) = id {
+        with(|r| r.record(id, op()));
+    }
+}
+
+/// The running task of the running simulation, if any.
+pub fn current_task() -> Option<TaskId> {
+    with(|r| r.current_task()).flatten()
+}

@@ -1,0 +1,145 @@
+//! The text rendering: one line per event, made for reading and for insta snapshots.
+
+use crate::event::{Event, Exit, Op, Record, ResourceKind};
+use crate::ids::{ResourceId, TaskId};
+use crate::trace::Trace;
+use std::fmt::Write;
+
+/// Names of tasks and resources, learned from `Spawn` and `NewResource` events.
+#[derive(Default)]
+pub(crate) struct Names {
+    tasks: Vec<String>,
+    resources: Vec<Option<(ResourceKind, String)>>,
+}
+
+impl Names {
+    pub(crate) fn learn(&mut self, record: &Record) {
+        match (&record.event, record.task) {
+            (Event::Spawn { name, .. }, Some(task)) => {
+                set(&mut self.tasks, task.index(), name.clone())
+            }
+            (Event::NewResource { id, kind, name, .. }, _) => {
+                set(&mut self.resources, id.index(), Some((*kind, name.clone())))
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn task(&self, task: TaskId) -> String {
+        match self.tasks.get(task.index()) {
+            Some(name) if !name.is_empty() => name.clone(),
+            _ => format!("task{}", task.0),
+        }
+    }
+
+    pub(crate) fn resource(&self, id: ResourceId) -> String {
+        match self.resources.get(id.index()) {
+            Some(Some((kind, name))) => format!("{} '{}'", kind.name(), name),
+            _ => format!("resource {id}"),
+        }
+    }
+}
+
+fn set<T: Default>(table: &mut Vec<T>, index: usize, value: T) {
+    if table.len() <= index {
+        table.resize_with(index + 1, T::default);
+    }
+    table[index] = value;
+}
+
+impl Trace {
+    /// Renders the trace as text: a header, then `step  time  task  event` per line.
+    ///
+    /// ```
+    /// use weft_traces::{Event, Header, Record, TaskId, Time, Trace};
+    /// let mut trace = Trace::new(Header::new("demo"));
+    /// trace.push(Record::new(0, Time::ZERO, Some(TaskId(0)), Event::Spawn { name: "main".into(), parent: None }));
+    /// assert!(trace.to_text().lines().any(|l| l.contains("main") && l.contains("spawn")));
+    /// ```
+    pub fn to_text(&self) -> String {
+        let h = &self.header;
+        let mut out = format!(
+            "# weft {} | {} | strategy {} | seed {}\n",
+            h.weft_version, h.name, h.strategy, h.seed
+        );
+        if !h.schedule.is_empty() {
+            let _ = writeln!(out, "# schedule {}", h.schedule);
+        }
+        let mut names = Names::default();
+        for record in &self.events {
+            names.learn(record);
+            let task = record
+                .task
+                .map(|t| names.task(t))
+                .unwrap_or_else(|| "-".to_string());
+            let _ = writeln!(
+                out,
+                "{:>5} {:>9}  {:<14} {}",
+                record.step,
+                record.time.to_string(),
+                task,
+                describe(&record.event, &names)
+            );
+        }
+        out
+    }
+}
+
+/// One event in words.
+pub(crate) fn describe(event: &Event, names: &Names) -> String {
+    let by = |by: &Option<TaskId>| {
+        by.map(|t| names.task(t))
+            .unwrap_or_else(|| "executor".to_string())
+    };
+    match event {
+        Event::Spawn { name, parent } => match parent {
+            Some(p) => format!("spawn '{name}' (by {})", names.task(*p)),
+            None => format!("spawn '{name}'"),
+        },
+        Event::Poll => "poll".to_string(),
+        Event::Suspend => "suspend".to_string(),
+        Event::Wake { by: b } => format!("woken by {}", by(b)),
+        Event::Sleep { until } => format!("sleep until {until}"),
+        Event::TimerFired => "timer fired".to_string(),
+        Event::Cancel { by: b } => format!("cancel requested by {}", by(b)),
+        Event::Exit {
+            exit: Exit::Returned,
+        } => "returned".to_string(),
+        Event::Exit {
+            exit: Exit::Cancelled,
+        } => "cancelled".to_string(),
+        Event::Exit {
+            exit: Exit::Panicked { message },
+        } => format!("panicked: {message}"),
+        Event::Print { text } => format!("| {text}"),
+        Event::NewResource {
+            id,
+            kind,
+            name,
+            capacity,
+            fifo,
+        } => {
+            let cap = capacity
+                .map(|c| format!(", capacity {c}"))
+                .unwrap_or_default();
+            let fifo = if *fifo { ", fifo" } else { "" };
+            format!("new {} '{name}' ({id}{cap}{fifo})", kind.name())
+        }
+        Event::Resource { id, op } => {
+            format!("{}: {}", names.resource(*id), describe_op(op, names))
+        }
+    }
+}
+
+fn describe_op(op: &Op, names: &Names) -> String {
+    match op {
+        Op::Wake { waiter } => format!("wake {}", names.task(*waiter)),
+        Op::Notify { requested, woken } => format!("notify({requested}) woke {woken}"),
+        Op::Arrive { index } => format!("arrive, index {index}"),
+        Op::Put { size } => format!("put, size {size}"),
+        Op::Get { size } => format!("get, size {size}"),
+        Op::Shutdown { immediate } => format!("shutdown(immediate={immediate})"),
+        Op::Misuse { message } => format!("error: {message}"),
+        other => other.name().to_string(),
+    }
+}
