@@ -50,6 +50,24 @@ impl Scenario {
             .run((self.program)())
     }
 
+    /// Runs the scenario once in asyncio's order and prints it as the tutorial shows it: the
+    /// program's lines, then the total time (virtual, plus the real time the run took), then
+    /// whether its invariant held. For the `cargo run --example` programs.
+    pub fn run_printed(&self, seed: u64) -> Run<()> {
+        let started = std::time::Instant::now();
+        let run = self.run(seed);
+        let real = started.elapsed();
+        for line in run.trace.output() {
+            println!("{line}");
+        }
+        println!("\nTotal Time Taken : {:.3} virtual seconds ({real:.1?} real)", run.elapsed.as_secs_f64());
+        match &run.failure {
+            None => println!("invariant held: {}", self.invariant),
+            Some(failure) => println!("invariant broken: {}\n{failure}", self.invariant),
+        }
+        run
+    }
+
     /// A runtime named after the scenario, to configure further.
     pub fn runtime(&self) -> Runtime {
         Runtime::new().name(self.name)

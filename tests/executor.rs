@@ -1,0 +1,234 @@
+//! The executor's contract: asyncio's ordering, virtual time, determinism, replay, and failures
+//! (panic, livelock, deadlock) reported with their trace instead of hanging or aborting.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use weft::prelude::*;
+use weft::sim::{Failure, Schedule};
+use weft::traces::{Event, Exit};
+use weft::ViolationKind;
+
+fn log() -> Rc<RefCell<Vec<String>>> {
+    Rc::new(RefCell::new(Vec::new()))
+}
+
+#[test]
+fn tasks_take_their_first_step_in_spawn_order_after_the_spawner_suspends() {
+    let run = Runtime::new().run(async {
+        let log = log();
+        let handles: Vec<_> = (1..=3)
+            .map(|i| {
+                let log = log.clone();
+                spawn(format!("t{i}"), async move { log.borrow_mut().push(format!("t{i}")) })
+            })
+            .collect();
+        log.borrow_mut().push("main".into());
+        for h in handles {
+            h.await.unwrap();
+        }
+        log.take()
+    });
+    assert_eq!(run.output.unwrap(), ["main", "t1", "t2", "t3"]);
+}
+
+#[test]
+fn timers_due_at_the_same_instant_fire_in_registration_order() {
+    let run = Runtime::new().run(async {
+        let log = log();
+        let handles: Vec<_> = ["c", "a", "b"]
+            .into_iter()
+            .map(|n| {
+                let log = log.clone();
+                spawn(n, async move {
+                    sleep(Duration::from_secs(1)).await;
+                    log.borrow_mut().push(n.to_string());
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        log.take()
+    });
+    assert_eq!(run.output.unwrap(), ["c", "a", "b"]);
+    assert_eq!(run.elapsed, Duration::from_secs(1));
+}
+
+#[test]
+fn earlier_deadlines_fire_first_whatever_the_registration_order() {
+    let run = Runtime::new().run(async {
+        let log = log();
+        let handles: Vec<_> = [3u64, 1, 2]
+            .into_iter()
+            .map(|s| {
+                let log = log.clone();
+                spawn(format!("s{s}"), async move {
+                    sleep(Duration::from_secs(s)).await;
+                    log.borrow_mut().push(format!("{s}@{}", now().as_secs()));
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        log.take()
+    });
+    assert_eq!(run.output.unwrap(), ["1@1", "2@2", "3@3"]);
+}
+
+#[test]
+fn cancelling_a_sleeping_task_removes_its_timer() {
+    let run = Runtime::new().run(async {
+        let sleeper = spawn("sleeper", sleep(Duration::from_secs(3600)));
+        yield_now().await;
+        sleeper.cancel();
+        sleeper.await
+    });
+    assert_eq!(run.output, Some(Err(weft::Cancelled)));
+    assert_eq!(run.elapsed, Duration::ZERO, "a cancelled timer must not hold the clock");
+}
+
+#[test]
+fn a_cancelled_task_is_dropped_at_its_next_step_not_at_once() {
+    let run = Runtime::new().run(async {
+        let log = log();
+        let l = log.clone();
+        let t = spawn("t", async move {
+            l.borrow_mut().push("t ran".to_string());
+        });
+        t.cancel(); // before its first step: it never runs
+        log.borrow_mut().push(format!("finished right after cancel: {}", t.is_finished()));
+        let result = t.await;
+        (log.take(), result)
+    });
+    let (log, result) = run.output.unwrap();
+    assert_eq!(log, ["finished right after cancel: false"]);
+    assert_eq!(result, Err(weft::Cancelled));
+    let exits: Vec<_> =
+        run.trace.events.iter().filter(|r| matches!(r.event, Event::Exit { exit: Exit::Cancelled })).collect();
+    assert_eq!(exits.len(), 1);
+}
+
+#[test]
+fn timeout_drops_the_inner_future_at_the_deadline() {
+    let run = Runtime::new().run(async {
+        let r = timeout(Duration::from_millis(1500), sleep(Duration::from_secs(10))).await;
+        (r, now())
+    });
+    assert_eq!(run.output, Some((Err(weft::Elapsed), Duration::from_millis(1500))));
+}
+
+#[test]
+fn a_panicking_task_fails_the_run_with_its_message_and_trace() {
+    let run = Runtime::new().run(async {
+        spawn("bomb", async { panic!("boom at {}", 42) }).await.ok();
+    });
+    let v = run.violation().expect("the panic fails the run");
+    assert_eq!(v.kind, ViolationKind::Panic);
+    assert!(v.message.contains("'bomb'") && v.message.contains("boom at 42"), "{v}");
+    assert!(run.trace.to_text().contains("panicked: boom at 42"));
+}
+
+#[test]
+fn a_spinning_program_fails_as_a_livelock_at_the_step_budget() {
+    let run = Runtime::new().max_steps(500).run(async {
+        loop {
+            yield_now().await;
+        }
+    });
+    let v = run.violation().expect("the budget stops it");
+    assert_eq!(v.kind, ViolationKind::Livelock);
+    assert_eq!(run.steps, 500);
+    assert!(v.message.contains("500 steps"), "{v}");
+}
+
+#[test]
+fn quiescence_with_blocked_tasks_is_a_deadlock_naming_what_each_waits_on() {
+    let run = Runtime::new().run(async {
+        let a = Rc::new(Lock::named("a"));
+        let b = Rc::new(Lock::named("b"));
+        let (a2, b2) = (a.clone(), b.clone());
+        let t1 = spawn("t1", async move {
+            a2.acquire().await;
+            yield_now().await;
+            b2.acquire().await;
+        });
+        let t2 = spawn("t2", async move {
+            b.acquire().await;
+            yield_now().await;
+            a.acquire().await;
+        });
+        t1.await.unwrap();
+        t2.await.unwrap();
+    });
+    let v = run.violation().expect("the lock-order inversion deadlocks");
+    assert_eq!(v.kind, ViolationKind::Deadlock);
+    for needle in ["'t1' (#1) waits on Lock 'b'", "'t2' (#2) waits on Lock 'a'", "'main' (#0) waits for task 't1'"] {
+        assert!(v.message.contains(needle), "missing {needle:?} in:\n{v}");
+    }
+}
+
+#[test]
+fn the_same_seed_gives_a_byte_identical_trace() {
+    let program = || async {
+        let x = random_range(1..=50);
+        let t = spawn("child", async move { sleep(Duration::from_secs(x)).await });
+        t.await.unwrap();
+        weft::println!("slept {x}");
+    };
+    let json = |seed| Runtime::new().seed(seed).run(program()).trace.to_json();
+    assert_eq!(json(7), json(7));
+    assert_ne!(json(7), json(8), "different seeds should draw different values here");
+    let scenario = weft::scenarios::find("lock-race").unwrap();
+    assert_eq!(scenario.run(3).trace.to_json(), scenario.run(3).trace.to_json());
+}
+
+#[test]
+fn traces_round_trip_through_json() {
+    for scenario in weft::scenarios::all() {
+        let trace = scenario.run(1).trace;
+        let back = weft::Trace::from_json(&trace.to_json()).expect("parses");
+        assert_eq!(back, trace, "{}", scenario.name);
+    }
+}
+
+#[test]
+fn replaying_a_runs_schedule_reproduces_its_trace() {
+    let program = || async {
+        let a = spawn("a", async { random_range(0..=1000) });
+        let b = spawn("b", async { yield_now().await });
+        b.await.unwrap();
+        a.await.unwrap()
+    };
+    let first = Runtime::new().seed(11).run(program());
+    let schedule: Schedule = first.schedule.to_string().parse().unwrap();
+    let again = Runtime::new().seed(11).strategy(Strategy::Replay(schedule)).run(program());
+    assert_eq!(again.output, first.output);
+    assert_eq!(again.trace.events, first.trace.events);
+}
+
+#[test]
+fn a_schedule_that_no_longer_fits_reports_where_it_diverged() {
+    let program = || async {
+        let a = spawn("a", yield_now());
+        let b = spawn("b", yield_now());
+        a.await.unwrap();
+        b.await.unwrap();
+    };
+    let bogus = Schedule::from(vec![weft::Choice::Pick(7)]);
+    let run = Runtime::new().strategy(Strategy::Replay(bogus)).run(program());
+    match run.failure {
+        Some(Failure::Diverged(d)) => {
+            assert_eq!(d.choice, 0);
+            let msg = d.to_string();
+            assert!(msg.contains("pick ready[7]") && msg.contains("ready tasks"), "{msg}");
+        }
+        other => panic!("expected a divergence, got {other:?}"),
+    }
+}
+
+#[test]
+#[should_panic(expected = "outside a weft simulation")]
+fn weft_apis_outside_a_simulation_panic_with_a_clear_message() {
+    futures::executor::block_on(sleep(Duration::from_secs(1)));
+}
