@@ -21,9 +21,13 @@
 //! # });
 //! ```
 
+mod barrier;
 mod error;
 mod lock;
+mod queue;
 mod waiters;
 
+pub use barrier::{Barrier, BarrierState, BarrierWait, BrokenBarrierError, InvalidParties};
 pub use error::LockError;
 pub use lock::{Acquire, Lock, LockGuard};
+pub use queue::{GetError, PutError, Queue, QueueGet, QueueJoin, QueuePut, TaskDoneError};
