@@ -19,6 +19,8 @@
 //! ```
 
 mod context;
+pub mod env;
+pub mod explore;
 mod kernel;
 mod panic;
 mod program;
@@ -26,16 +28,18 @@ mod ready;
 mod resources;
 mod runtime;
 mod schedule;
+pub mod shrink;
 pub mod strategy;
 mod task;
 mod time;
 mod timers;
 mod waker;
 
+pub use explore::{explore, Explore, Found, Report};
 pub use program::{print, random_range};
 pub use runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS};
 pub use schedule::{Choice, Schedule, ScheduleError};
-pub use strategy::{Divergence, Scheduler, Strategy};
+pub use strategy::{Divergence, Scheduler, Strategy, StrategyError};
 pub use task::{current_task, spawn, Cancelled, JoinHandle, TaskInfo};
 pub use time::{now, sleep, timeout, yield_now, Elapsed, Sleep, Timeout};
 pub use weft_traces::{TaskId, Time};

@@ -4,10 +4,16 @@
 //! every [`Choice`](crate::Choice) and never knows which strategy it runs. [`Strategy`] is the
 //! user-facing description (what `WEFT_STRATEGY` names), which builds a scheduler for a seed.
 
+mod dfs;
 mod fifo;
+mod pct;
+mod random;
 mod replay;
 
+pub use dfs::{Dfs, DfsTree};
 pub use fifo::Fifo;
+pub use pct::{Pct, DEFAULT_EXPECTED_STEPS};
+pub use random::Random;
 pub use replay::Replay;
 
 use crate::schedule::{Choice, Schedule};
@@ -72,6 +78,19 @@ impl std::error::Error for Divergence {}
 pub enum Strategy {
     /// asyncio's own order: always the ready queue's head. The baseline and golden-trace mode.
     Fifo,
+    /// A uniformly random ready task at every pick (`random`).
+    Random,
+    /// Probabilistic concurrency testing with bug depth `depth` (`pct:3`; `pct` is depth 3).
+    Pct {
+        /// The number of ordering constraints a bug needs (1 = any order of whole tasks).
+        depth: u32,
+    },
+    /// Exhaustive depth-first enumeration with at most `max_preemptions` preemptions per
+    /// schedule (`dfs:2`; `dfs` is unbounded).
+    Dfs {
+        /// The preemption bound; `None` enumerates every schedule.
+        max_preemptions: Option<u32>,
+    },
     /// Re-run a recorded schedule exactly.
     Replay(Schedule),
 }
@@ -81,6 +100,12 @@ impl Strategy {
     pub fn scheduler(&self, seed: u64) -> Box<dyn Scheduler> {
         match self {
             Strategy::Fifo => Box::new(Fifo::new(seed)),
+            Strategy::Random => Box::new(Random::new(seed)),
+            Strategy::Pct { depth } => Box::new(Pct::new(*depth, seed, DEFAULT_EXPECTED_STEPS)),
+            // One run alone takes the tree's first schedule (asyncio's order where allowed).
+            Strategy::Dfs { max_preemptions } => {
+                Box::new(DfsTree::new(*max_preemptions).scheduler(seed))
+            }
             Strategy::Replay(schedule) => Box::new(Replay::new(schedule.clone())),
         }
     }
@@ -90,7 +115,76 @@ impl fmt::Display for Strategy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Strategy::Fifo => write!(f, "fifo"),
+            Strategy::Random => write!(f, "random"),
+            Strategy::Pct { depth } => write!(f, "pct:{depth}"),
+            Strategy::Dfs {
+                max_preemptions: None,
+            } => write!(f, "dfs"),
+            Strategy::Dfs {
+                max_preemptions: Some(n),
+            } => write!(f, "dfs:{n}"),
             Strategy::Replay(_) => write!(f, "replay"),
+        }
+    }
+}
+
+/// A `WEFT_STRATEGY` value that names no strategy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StrategyError {
+    /// The text that was given.
+    pub found: String,
+}
+
+impl fmt::Display for StrategyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown strategy `{}`: expected `fifo`, `random`, `pct`, `pct:<depth>` (depth >= 1), `dfs`, `dfs:<max preemptions>` or `replay:weft1:...`",
+            self.found
+        )
+    }
+}
+
+impl std::error::Error for StrategyError {}
+
+/// Reads the strategy names that [`Strategy`]'s `Display` writes.
+///
+/// ```
+/// use weft_sim::Strategy;
+/// assert_eq!("pct:3".parse::<Strategy>().unwrap(), Strategy::Pct { depth: 3 });
+/// assert_eq!("dfs".parse::<Strategy>().unwrap(), Strategy::Dfs { max_preemptions: None });
+/// assert_eq!(Strategy::Dfs { max_preemptions: Some(2) }.to_string(), "dfs:2");
+/// assert!("pct:0".parse::<Strategy>().is_err());
+/// ```
+impl std::str::FromStr for Strategy {
+    type Err = StrategyError;
+
+    fn from_str(text: &str) -> Result<Strategy, StrategyError> {
+        let text = text.trim();
+        let err = || StrategyError {
+            found: text.to_string(),
+        };
+        let (name, arg) = match text.split_once(':') {
+            Some((name, arg)) => (name, Some(arg)),
+            None => (text, None),
+        };
+        let number = |arg: &str| arg.parse::<u32>().map_err(|_| err());
+        match (name.to_ascii_lowercase().as_str(), arg) {
+            ("fifo", None) => Ok(Strategy::Fifo),
+            ("random", None) => Ok(Strategy::Random),
+            ("pct", None) => Ok(Strategy::Pct { depth: 3 }),
+            ("pct", Some(d)) => match number(d)? {
+                0 => Err(err()),
+                depth => Ok(Strategy::Pct { depth }),
+            },
+            ("dfs", None) => Ok(Strategy::Dfs {
+                max_preemptions: None,
+            }),
+            ("dfs", Some(n)) => Ok(Strategy::Dfs {
+                max_preemptions: Some(number(n)?),
+            }),
+            ("replay", Some(s)) => s.parse().map(Strategy::Replay).map_err(|_| err()),
+            _ => Err(err()),
         }
     }
 }

@@ -1,0 +1,204 @@
+//! Exhaustive depth-first enumeration of schedules with a preemption bound.
+
+use super::{Divergence, Draws, PickContext, Scheduler};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The tree of pick choices a program offers, walked depth first one schedule per run, with at
+/// most `max_preemptions` preemptions per schedule (CHESS's iterative context bounding, Musuvathi
+/// and Qadeer, PLDI 2007; `None` enumerates every schedule).
+///
+/// A *preemption* is a pick of another task while the task polled in the previous step is still
+/// ready ([`PickContext::last`]): when the bound is used up, the only allowed pick is that task.
+/// Picking among tasks when the previous one finished or blocked is free.
+///
+/// Each run follows the path of the previous one up to its deepest pick that has an untried
+/// allowed alternative, takes that alternative, and below it picks the first allowed option
+/// (index 0, asyncio's own order, when it is allowed). Program draws ([`crate::random_range`])
+/// are **not** branched: every run draws from the same seed, so they take the same values in the
+/// same order, and the tree covers the schedules of that one input. Vary the input with the seed
+/// (or proptest) around the enumeration.
+///
+/// DFS is sequential by nature (each run's path depends on the previous one), so an exploration
+/// with DFS runs on one worker whatever `jobs` says. A shard `(i, n)` keeps the subtrees whose
+/// first pick is an index `o` with `o % n == i`: the shards partition the tree with no overlap
+/// (a shard whose first pick has no such option has nothing to explore).
+///
+/// ```
+/// use weft_sim::strategy::DfsTree;
+/// use weft_sim::{spawn, yield_now, Runtime};
+///
+/// // Two tasks of two steps each: C(4, 2) = 6 interleavings.
+/// let tree = DfsTree::new(None);
+/// let mut schedules = 0;
+/// while !tree.is_exhausted() {
+///     Runtime::new().run_with(Box::new(tree.scheduler(0)), async {
+///         spawn("a", async { yield_now().await });
+///         spawn("b", async { yield_now().await });
+///     });
+///     tree.finish_run();
+///     schedules += 1;
+/// }
+/// assert_eq!(schedules, 6);
+/// ```
+#[derive(Clone, Debug)]
+pub struct DfsTree(Rc<RefCell<Tree>>);
+
+#[derive(Debug)]
+struct Tree {
+    max_preemptions: Option<u32>,
+    shard: (u32, u32),
+    /// The current schedule's picks, root first.
+    path: Vec<Branch>,
+    /// Picks made by the run in progress.
+    cursor: usize,
+    exhausted: bool,
+    /// The last run took a first pick outside this shard: its schedule is not ours.
+    foreign: bool,
+}
+
+/// One pick point on the current path.
+#[derive(Clone, Copy, Debug)]
+struct Branch {
+    chosen: usize,
+    options: usize,
+    /// Where the previously polled task sits among the ready tasks, if it is still ready.
+    last: Option<usize>,
+    /// Preemptions spent by the picks above this one.
+    preemptions: u32,
+}
+
+impl Tree {
+    fn allowed(&self, depth: usize, b: &Branch, option: usize) -> bool {
+        let (shard, shards) = self.shard;
+        if depth == 0 && option as u32 % shards != shard {
+            return false;
+        }
+        match (b.last, self.max_preemptions) {
+            (Some(last), Some(max)) if b.preemptions >= max => option == last,
+            _ => true,
+        }
+    }
+
+    fn first_allowed(&self, depth: usize, b: &Branch, from: usize) -> Option<usize> {
+        (from..b.options).find(|&o| self.allowed(depth, b, o))
+    }
+}
+
+impl DfsTree {
+    /// A fresh tree with a preemption bound (`None`: unbounded).
+    pub fn new(max_preemptions: Option<u32>) -> DfsTree {
+        DfsTree(Rc::new(RefCell::new(Tree {
+            max_preemptions,
+            shard: (0, 1),
+            path: Vec::new(),
+            cursor: 0,
+            exhausted: false,
+            foreign: false,
+        })))
+    }
+
+    /// Restricts the walk to shard `index` of `count` (see the type's docs).
+    ///
+    /// ```
+    /// let tree = weft_sim::strategy::DfsTree::new(Some(2)).shard(1, 3);
+    /// assert!(!tree.is_exhausted());
+    /// ```
+    pub fn shard(self, index: u32, count: u32) -> DfsTree {
+        self.0.borrow_mut().shard = (index, count.max(1));
+        self
+    }
+
+    /// The scheduler for the next run (program draws from `seed`).
+    pub fn scheduler(&self, seed: u64) -> Dfs {
+        let mut tree = self.0.borrow_mut();
+        tree.cursor = 0;
+        tree.foreign = false;
+        Dfs { tree: self.clone(), draws: Draws::new(seed), preemptions: 0 }
+    }
+
+    /// Called after each run: moves to the next schedule. Returns whether the finished run's
+    /// schedule belongs to this tree's shard (false only for the first run of a shard whose
+    /// subtrees are all empty).
+    pub fn finish_run(&self) -> bool {
+        let mut guard = self.0.borrow_mut();
+        let tree = &mut *guard;
+        let cursor = tree.cursor;
+        tree.path.truncate(cursor);
+        // A run with no pick at all is the program's only schedule: shard 0 owns it.
+        if tree.foreign || (tree.path.is_empty() && tree.shard.0 != 0) {
+            tree.exhausted = true;
+            return false;
+        }
+        while let Some(b) = tree.path.last().copied() {
+            let depth = tree.path.len() - 1;
+            if let Some(next) = tree.first_allowed(depth, &b, b.chosen + 1) {
+                tree.path[depth].chosen = next;
+                return true;
+            }
+            tree.path.pop();
+        }
+        tree.exhausted = true;
+        true
+    }
+
+    /// Whether every schedule within the bound (and shard) has been run.
+    pub fn is_exhausted(&self) -> bool {
+        self.0.borrow().exhausted
+    }
+}
+
+/// The scheduler of one DFS run: follows the tree's current path, then extends it.
+#[derive(Debug)]
+pub struct Dfs {
+    tree: DfsTree,
+    draws: Draws,
+    preemptions: u32,
+}
+
+impl Scheduler for Dfs {
+    fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
+        let mut guard = self.tree.0.borrow_mut();
+        let tree = &mut *guard;
+        let depth = tree.cursor;
+        tree.cursor += 1;
+        let last = cx.last.and_then(|l| cx.ready.iter().position(|&t| t == l));
+        let chosen = match tree.path.get(depth) {
+            Some(b) if b.options == cx.ready.len() && b.last == last => b.chosen,
+            Some(b) => {
+                return Err(Divergence {
+                    choice: depth,
+                    step: cx.step,
+                    recorded: Some(crate::Choice::Pick(b.chosen as u32)),
+                    offered: format!(
+                        "a pick among {} ready tasks where an earlier run of the same schedule offered {}: the program is not deterministic (does it use real time, OS randomness or HashMap order?)",
+                        cx.ready.len(),
+                        b.options
+                    ),
+                })
+            }
+            None => {
+                let mut b = Branch {
+                    chosen: 0,
+                    options: cx.ready.len(),
+                    last,
+                    preemptions: self.preemptions,
+                };
+                match tree.first_allowed(depth, &b, 0) {
+                    Some(o) => b.chosen = o,
+                    None => tree.foreign = true,
+                }
+                tree.path.push(b);
+                b.chosen
+            }
+        };
+        if last.is_some_and(|l| l != chosen) {
+            self.preemptions += 1;
+        }
+        Ok(chosen)
+    }
+
+    fn draw(&mut self, bound: u64) -> Result<u64, Divergence> {
+        Ok(self.draws.below(bound))
+    }
+}

@@ -1,0 +1,55 @@
+//! Uniformly random scheduling.
+
+use super::{Divergence, Draws, PickContext, Scheduler};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Picks uniformly among the ready tasks at every choice point.
+///
+/// Picks come from their own ChaCha8 stream (stream 1 of the run's seed), program draws from the
+/// seed's stream 0, exactly as under [`Fifo`](super::Fifo): the same seed gives the program the
+/// same random inputs whichever strategy schedules it.
+///
+/// ```
+/// use weft_sim::strategy::{PickContext, Random, Scheduler};
+/// use weft_sim::TaskId;
+/// let ready = [TaskId(1), TaskId(2), TaskId(3)];
+/// let cx = PickContext { ready: &ready, last: None, step: 1 };
+/// let picks = |seed| {
+///     let mut s = Random::new(seed);
+///     (0..20).map(|_| s.pick(&cx).unwrap()).collect::<Vec<_>>()
+/// };
+/// assert_eq!(picks(7), picks(7)); // seeded: the same seed picks the same way
+/// assert!(picks(7).iter().all(|&i| i < 3));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Random {
+    picks: ChaCha8Rng,
+    draws: Draws,
+}
+
+impl Random {
+    /// Uniform picks and program randomness, both from `seed`.
+    pub fn new(seed: u64) -> Random {
+        Random { picks: pick_stream(seed), draws: Draws::new(seed) }
+    }
+}
+
+/// The stream a strategy draws its own decisions from: stream 1 of the seed's ChaCha8, so that
+/// it never consumes the values the program draws (stream 0).
+pub(crate) fn pick_stream(seed: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(1);
+    rng
+}
+
+impl Scheduler for Random {
+    fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
+        // A choice: any ready task, uniformly.
+        Ok(self.picks.gen_range(0..cx.ready.len()))
+    }
+
+    fn draw(&mut self, bound: u64) -> Result<u64, Divergence> {
+        Ok(self.draws.below(bound))
+    }
+}
