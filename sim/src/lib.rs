@@ -24,6 +24,8 @@ pub mod explore;
 mod kernel;
 mod panic;
 mod program;
+#[cfg(feature = "proptest")]
+pub mod proptest;
 mod ready;
 mod resources;
 mod runtime;

@@ -1,0 +1,77 @@
+//! Exploration throughput: schedules (and steps) per second for tasks that lock a shared `Lock`
+//! around a read-`yield_now`-write, under Random and PCT, on one and two workers.
+//!
+//! Run with `cargo bench --bench explore`; criterion reports `thrpt` in schedules/s (group
+//! `schedules`) and steps/s (group `steps`).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+use weft::{explore, spawn, yield_now, Lock, Report, Strategy};
+
+/// Schedules per measured iteration.
+const SCHEDULES: u64 = 2000;
+
+/// `tasks` tasks each lock, read the counter, yield, write it back plus one, unlock.
+async fn locked_increments(tasks: u64) {
+    let lock = Rc::new(Lock::new());
+    let x = Rc::new(Cell::new(0));
+    let handles: Vec<_> = (0..tasks)
+        .map(|i| {
+            let (lock, x) = (lock.clone(), x.clone());
+            spawn(format!("t{i}"), async move {
+                let _held = lock.lock().await;
+                let v = x.get();
+                yield_now().await;
+                x.set(v + 1);
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.unwrap();
+    }
+    assert_eq!(x.get(), tasks);
+}
+
+fn exploration(tasks: u64, strategy: &Strategy, jobs: usize) -> Report {
+    let report = explore(move || locked_increments(tasks))
+        .name("bench")
+        .strategy(strategy.clone())
+        .schedules(SCHEDULES)
+        .jobs(jobs)
+        .environment(false)
+        .run();
+    assert!(report.is_ok(), "{report}");
+    report
+}
+
+fn bench(c: &mut Criterion) {
+    let strategies = [Strategy::Random, Strategy::Pct { depth: 3 }];
+    for (group, per_steps) in [("schedules", false), ("steps", true)] {
+        let mut g = c.benchmark_group(group);
+        g.sample_size(10)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2));
+        for tasks in [3u64, 8] {
+            for strategy in &strategies {
+                for jobs in [1usize, 2] {
+                    let elements = if per_steps {
+                        exploration(tasks, strategy, 1).steps
+                    } else {
+                        SCHEDULES
+                    };
+                    g.throughput(Throughput::Elements(elements));
+                    let id = BenchmarkId::new(format!("{tasks}-tasks/{strategy}"), jobs);
+                    g.bench_with_input(id, &jobs, |b, &jobs| {
+                        b.iter(|| exploration(tasks, strategy, jobs))
+                    });
+                }
+            }
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
