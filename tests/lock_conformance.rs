@@ -144,6 +144,27 @@ fn cancel_after_wakeup_passes_the_lock_to_the_next_waiter() {
 }
 
 #[test]
+fn a_newcomer_jumps_a_queue_of_cancelled_waiters_without_yielding() {
+    // Verified on CPython 3.13.0: with A's acquire cancelled and the lock released in the same
+    // tick, the waiters are ['cancelled'] and main's acquire() takes the fast path before A runs.
+    let run = Runtime::new().run(async {
+        let lock = Rc::new(Lock::new());
+        lock.acquire().await;
+        let l = lock.clone();
+        let a = spawn("A", async move { l.acquire().await });
+        yield_now().await;
+        a.cancel();
+        lock.release().unwrap(); // A is being cancelled: release wakes nobody
+        lock.acquire().await; // fast path: all listed waiters are cancelled
+        let a_done_when_main_got_it = a.is_finished();
+        lock.release().unwrap();
+        (a_done_when_main_got_it, a.await)
+    });
+    assert!(run.is_ok(), "{:?}", run.failure);
+    assert_eq!(run.output, Some((false, Err(weft::Cancelled))));
+}
+
+#[test]
 fn cancelling_a_waiter_leaves_nobody_waiting_on_a_free_lock() {
     // A timeout drops the waiting acquire: the lock stays usable.
     run_ok(async {

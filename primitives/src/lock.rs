@@ -6,8 +6,11 @@
 //!   asyncio), and the lock is not reentrant (re-acquiring it in the holder deadlocks).
 //! - **Strict FIFO**: waiters are granted in the order they began waiting; at most one waiter is
 //!   woken per `release()`.
-//! - **No barging**: a newcomer takes the fast path only when the lock is free *and* no waiter is
-//!   listed, so it cannot pass a live waiter, including a woken one whose task has not run yet.
+//! - **No barging**: a newcomer takes the fast path only when the lock is free *and* every listed
+//!   waiter is cancelled (asyncio's "jumping the queue if all are cancelled is an optimization":
+//!   a waiter whose task has a cancellation pending, not yet delivered), so it never passes a live
+//!   waiter, including a woken one whose task has not run yet. Outside weft no waiter is known to
+//!   be cancelled until its future is dropped, so there the fast path needs an empty list.
 //! - **No lost hand-off**: a waiter whose `acquire()` future is dropped, before its wake-up
 //!   (state a) or after it (state b), wakes the next waiter if the lock is free.
 //!
@@ -20,13 +23,6 @@
 //! - An acquire that returns `Ready(true)` holds the lock; nothing after setting `locked`
 //!   suspends, so an acquire cannot be cancelled after taking the lock.
 //!
-//! # Deviation
-//!
-//! CPython lets a newcomer take a free lock when every listed waiter's future is already
-//! cancelled but its task has not run yet. weft's waiters leave the list when their task is
-//! cancelled (their future dropped) at the task's next step, so such a newcomer queues for one
-//! step and is then woken: the same holder, one suspension later.
-
 use crate::error::LockError;
 use crate::waiters::{WaitList, WaiterKey};
 use std::cell::RefCell;
@@ -198,7 +194,7 @@ impl Future for Acquire<'_> {
         match self.waiter {
             None => {
                 recorder::record(lock.id, || Op::Request);
-                if !s.locked && s.waiters.is_empty() {
+                if !s.locked && s.waiters.all_cancelled() {
                     return self.grant(&mut s);
                 }
                 self.waiter = Some(s.waiters.push(cx.waker()));

@@ -10,7 +10,10 @@
 //!   removes it (asyncio's hand-off discipline, A.0.5), so a woken waiter still counts as a live
 //!   waiter and newcomers cannot barge past it;
 //! - a waiter whose future is dropped (cancelled) is removed at once ([`WaitList::remove`]),
-//!   and learns whether it had been woken, so the primitive can pass that wake-up on.
+//!   and learns whether it had been woken, so the primitive can pass that wake-up on;
+//! - under weft, a waiter whose task has a cancellation pending (requested, not yet delivered)
+//!   counts as *done* like a woken one, as asyncio's cancelled-but-not-yet-run future does: wakes
+//!   skip it, and its task passes the wake-up on when the cancellation lands.
 //!
 //! Invariants: keys are unique and increasing along the list; a woken waiter is never woken
 //! again; every wake is recorded as `Op::Wake` naming the waiter's task.
@@ -75,11 +78,11 @@ impl WaitList {
         self.entries.remove(i).map(|e| e.woken)
     }
 
-    /// Wakes the head if it is still waiting (asyncio's `Lock._wake_up_first`); a woken head
-    /// means a hand-off is already in flight. Says whether it woke one.
+    /// Wakes the head if it is still waiting (asyncio's `Lock._wake_up_first`); a done head
+    /// (woken, or being cancelled) means its task will run and decide. Says whether it woke one.
     pub(crate) fn wake_head(&mut self, id: Option<ResourceId>) -> bool {
         match self.entries.front_mut() {
-            Some(entry) if !entry.woken => {
+            Some(entry) if entry.is_waiting() => {
                 wake(entry, id);
                 true
             }
@@ -87,15 +90,23 @@ impl WaitList {
         }
     }
 
-    /// Wakes the first `n` waiters that are still waiting, skipping woken ones (asyncio's
-    /// `_wake_up_next` and `Condition._notify`). Returns how many it woke.
+    /// Wakes the first `n` waiters that are still waiting, skipping done ones (woken, or being
+    /// cancelled), as asyncio's `_wake_up_next` and `Condition._notify` do. Returns how many it
+    /// woke.
     pub(crate) fn wake_next(&mut self, n: usize, id: Option<ResourceId>) -> usize {
         let mut woken = 0;
-        for entry in self.entries.iter_mut().filter(|e| !e.woken).take(n) {
+        for entry in self.entries.iter_mut().filter(|e| e.is_waiting()).take(n) {
             wake(entry, id);
             woken += 1;
         }
         woken
+    }
+
+    /// Whether every listed waiter is still waiting and its task's cancellation is pending
+    /// (asyncio: `all(w.cancelled() for w in _waiters)`), so a newcomer may jump the queue.
+    /// True for an empty list.
+    pub(crate) fn all_cancelled(&self) -> bool {
+        self.entries.iter().all(|e| !e.woken && e.task.is_some_and(recorder::is_cancelling))
     }
 
     /// How many waiters are listed (waiting or woken).
@@ -110,7 +121,14 @@ impl WaitList {
 
     /// How many listed waiters are still waiting (not yet woken).
     pub(crate) fn waiting(&self) -> usize {
-        self.entries.iter().filter(|e| !e.woken).count()
+        self.entries.iter().filter(|e| e.is_waiting()).count()
+    }
+}
+
+impl Entry {
+    /// Not woken, and its task is not being cancelled: asyncio's "future not done".
+    fn is_waiting(&self) -> bool {
+        !self.woken && !self.task.is_some_and(recorder::is_cancelling)
     }
 }
 

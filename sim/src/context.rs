@@ -48,6 +48,10 @@ impl Recorder for Installed {
     fn current_task(&self) -> Option<TaskId> {
         self.kernel.borrow().current
     }
+
+    fn is_cancelling(&self, task: TaskId) -> bool {
+        self.kernel.borrow().tasks.get(task.index()).is_some_and(|t| t.cancel && !t.done)
+    }
 }
 
 /// Runs `f` on the running kernel; `None` outside a simulation.

@@ -36,6 +36,9 @@ pub trait Recorder {
     fn record(&self, id: ResourceId, op: Op);
     /// The running task, if a task is running.
     fn current_task(&self) -> Option<TaskId>;
+    /// Whether `task`'s cancellation was requested and has not been delivered yet (asyncio: its
+    /// waiter future is already cancelled, but the task has not run since).
+    fn is_cancelling(&self, task: TaskId) -> bool;
 }
 
 thread_local! {
@@ -92,4 +95,9 @@ pub fn record(id: Option<ResourceId>, op: impl FnOnce() -> Op) {
 /// The running task of the running simulation, if any.
 pub fn current_task() -> Option<TaskId> {
     with(|r| r.current_task()).flatten()
+}
+
+/// Whether `task`'s cancellation is pending in the running simulation (false outside one).
+pub fn is_cancelling(task: TaskId) -> bool {
+    with(|r| r.is_cancelling(task)).unwrap_or(false)
 }
