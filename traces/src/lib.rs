@@ -18,10 +18,13 @@
 //! ```
 
 pub mod check;
+mod chrome;
 mod event;
 mod ids;
 pub mod recorder;
+mod svg;
 mod text;
+mod timeline;
 mod trace;
 
 pub use check::{Checker, Violation, ViolationKind};
