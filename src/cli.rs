@@ -1,12 +1,28 @@
-//! Command-line interface: argument parsing and one function per command.
+//! Command-line interface: argument parsing, exit statuses, and one module per command.
+//!
+//! Every command returns `Result<Status, Usage>`: a [`Status`] when it ran (0 everything held,
+//! 1 a violation was found), a [`Usage`] error when the command line or an input was wrong,
+//! printed as one line on stderr with exit status 2. Nothing a user types reaches a panic.
 
+mod check;
+mod explore;
+mod replay;
 mod run;
+mod trace;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::fmt;
+use std::path::PathBuf;
+use weft::scenarios::{self, Scenario};
+use weft::Strategy;
 
-/// Deterministic simulation of asyncio-style programs: explore schedules, replay, check.
+/// Deterministic simulation of asyncio-style programs: explore their schedules, replay a
+/// failure, draw a run.
+///
+/// With no command, explores every scenario of the catalog and prints a table of verdicts.
+/// Exit status: 0 when everything holds, 1 when a violation was found, 2 for a usage error.
 #[derive(Parser, Debug)]
-#[command(name = "weft", version, about, long_about = None)]
+#[command(name = "weft", version, about, long_about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -16,14 +32,107 @@ struct Cli {
 enum Command {
     /// List the scenarios weft ships, with what each shows and its invariant.
     List,
-    /// Run one scenario in asyncio's order and print its output and total virtual time.
+    /// Run one scenario once and print its output and total virtual time.
+    ///
+    /// Prints what the program printed, then "Total Time Taken : N virtual seconds" (and the
+    /// real time the run took), then whether the scenario's invariant held. Exits 1 if it
+    /// broke.
     Run {
         /// The scenario's name (see `weft list`).
         scenario: String,
-        /// Seed for the program's random values.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
+        #[command(flatten)]
+        choose: Choose,
     },
+    /// Explore many schedules of one or more scenarios, looking for a violation.
+    ///
+    /// Runs up to --schedules schedules of each scenario with the strategy, stops a scenario at
+    /// its first failure and prints, per scenario: schedules run, distinct interleavings,
+    /// verdict, and for a failure the line that replays it. Exits 1 if any violation was found
+    /// (also in a scenario that is broken on purpose, like lock-race).
+    Explore {
+        /// The scenarios' names (see `weft list`).
+        #[arg(required = true)]
+        scenarios: Vec<String>,
+        #[command(flatten)]
+        choose: Choose,
+        /// How many schedules to run per scenario.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+        schedules: u64,
+        /// Worker threads (default: all cores).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        jobs: Option<u64>,
+        /// Also inject faults (cancellations, early/late timeouts, spurious polls).
+        #[arg(long)]
+        faults: bool,
+    },
+    /// Replay one schedule exactly: a `weft1:` string, or a failure/trace JSON file.
+    ///
+    /// A JSON file's header names its scenario and schedule; a bare `weft1:` string needs
+    /// --scenario. Prints the run as `weft run` does; exits 1 if the replayed run fails.
+    Replay {
+        /// A `weft1:...` schedule string, or the path of a failure or trace JSON file.
+        schedule: String,
+        /// The scenario the schedule belongs to (read from the file when given a JSON file).
+        #[arg(long)]
+        scenario: Option<String>,
+    },
+    /// Run one scenario once and write its trace: text, JSON, Chrome trace events or SVG.
+    ///
+    /// `chrome` opens in Perfetto UI (https://ui.perfetto.dev) or chrome://tracing, with a
+    /// track per task; `svg` is a timeline that opens in any browser. Exits 1 if the run broke
+    /// its invariant (the trace is written all the same, with the violation marked).
+    Trace {
+        /// The scenario's name (see `weft list`).
+        scenario: String,
+        #[command(flatten)]
+        choose: Choose,
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Write to this file instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Check a stored trace offline against every invariant and print the verdict.
+    ///
+    /// Reads the JSON that `weft trace --format json` or a failed test writes. Exits 0 if
+    /// every invariant holds, 1 if one is broken.
+    Check {
+        /// The trace's JSON file.
+        trace: PathBuf,
+    },
+}
+
+/// How a single run's choices are made.
+#[derive(clap::Args, Debug, Clone)]
+struct Choose {
+    /// The strategy: fifo (asyncio's own order), random, pct[:depth], dfs[:max-preemptions].
+    #[arg(long, default_value = "fifo", value_parser = parse_strategy)]
+    strategy: Strategy,
+    /// The seed for the strategy and the program's random values.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+/// A trace format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// One line per event, for reading.
+    Text,
+    /// weft's JSON trace, for `weft check`, `weft replay` and tools.
+    Json,
+    /// Chrome trace events, for Perfetto UI or chrome://tracing.
+    Chrome,
+    /// An SVG timeline, for a browser.
+    Svg,
+}
+
+fn parse_strategy(text: &str) -> Result<Strategy, String> {
+    match text.parse::<Strategy>() {
+        Ok(Strategy::Replay(_)) => Err("use `weft replay <schedule>` to replay a schedule".to_string()),
+        Ok(strategy) => Ok(strategy),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Exit status: everything held.
@@ -33,6 +142,47 @@ pub const VIOLATION: i32 = 1;
 /// Exit status: the command line or an input was wrong.
 pub const USAGE: i32 = 2;
 
+/// What a command that ran found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Held,
+    Violated,
+}
+
+impl Status {
+    fn code(self) -> i32 {
+        match self {
+            Status::Held => OK,
+            Status::Violated => VIOLATION,
+        }
+    }
+}
+
+/// The command line or an input was wrong: what, and what to do.
+#[derive(Debug)]
+struct Usage(String);
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The scenario called `name`, or a usage error listing the names there are.
+fn lookup(name: &str) -> Result<Scenario, Usage> {
+    scenarios::find(name).ok_or_else(|| {
+        let names: Vec<&str> = scenarios::all().iter().map(|s| s.name).collect();
+        Usage(format!("no scenario named '{name}'; the scenarios are: {} (see `weft list`)", names.join(", ")))
+    })
+}
+
+/// The file at `path` as text, or a usage error saying why it cannot be read.
+fn read_text(path: &std::path::Path) -> Result<String, Usage> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Usage(format!("cannot read '{}': {e}; give the path of a trace JSON file", path.display())))
+}
+
+/// Parses the command line, runs the command, and returns the exit status.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -41,9 +191,24 @@ pub fn main() -> i32 {
             return if e.use_stderr() { USAGE } else { OK };
         }
     };
-    match cli.command {
-        None => run::all(),
-        Some(Command::List) => run::list(),
-        Some(Command::Run { scenario, seed }) => run::one(&scenario, seed),
+    let result = match cli.command {
+        None => Ok(explore::all()),
+        Some(Command::List) => Ok(run::list()),
+        Some(Command::Run { scenario, choose }) => run::one(&scenario, &choose),
+        Some(Command::Explore { scenarios, choose, schedules, jobs, faults }) => {
+            explore::many(&scenarios, &choose, schedules, jobs, faults)
+        }
+        Some(Command::Replay { schedule, scenario }) => replay::one(&schedule, scenario.as_deref()),
+        Some(Command::Trace { scenario, choose, format, output }) => {
+            trace::one(&scenario, &choose, format, output.as_deref())
+        }
+        Some(Command::Check { trace }) => check::one(&trace),
+    };
+    match result {
+        Ok(status) => status.code(),
+        Err(usage) => {
+            eprintln!("weft: {usage}");
+            USAGE
+        }
     }
 }

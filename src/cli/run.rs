@@ -1,87 +1,60 @@
-//! `weft`, `weft list` and `weft run`.
+//! `weft list` and `weft run`: the catalog, and one run of one scenario as the tutorial prints it.
 
-use super::{OK, USAGE, VIOLATION};
-use std::time::Instant;
+use super::{lookup, Choose, Status, Usage};
+use std::time::{Duration, Instant};
 use weft::scenarios::{self, Expect, Scenario};
+use weft::{Failure, Run};
 
-fn lookup(name: &str) -> Result<Scenario, i32> {
-    scenarios::find(name).ok_or_else(|| {
-        let names: Vec<&str> = scenarios::all().iter().map(|s| s.name).collect();
-        eprintln!(
-            "weft: no scenario named '{name}'; the scenarios are: {}",
-            names.join(", ")
-        );
-        USAGE
-    })
-}
-
-pub fn list() -> i32 {
+pub fn list() -> Status {
     for s in scenarios::all() {
-        println!(
-            "{:<16} {}\n{:<16} invariant: {}",
-            s.name, s.summary, "", s.invariant
-        );
+        let expect = match s.expect {
+            Expect::Holds => "holds",
+            Expect::Fails => "broken on purpose: weft must find the failure",
+        };
+        println!("{:<20} {}", s.name, s.summary);
+        println!("{:<20} invariant ({expect}): {}", "", s.invariant);
     }
-    OK
+    Status::Held
 }
 
-pub fn one(name: &str, seed: u64) -> i32 {
-    let scenario = match lookup(name) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+pub fn one(name: &str, choose: &Choose) -> Result<Status, Usage> {
+    let scenario = lookup(name)?;
     let started = Instant::now();
-    let run = scenario.run(seed);
+    let run = scenario.runtime().strategy(choose.strategy.clone()).seed(choose.seed).run((scenario.program)());
     let real = started.elapsed();
+    Ok(print_run(&scenario, &run, real))
+}
+
+/// Prints a run as the tutorial does (its output, then the total time), then the verdict and,
+/// for a failure, the line that replays it.
+pub fn print_run(scenario: &Scenario, run: &Run<()>, real: Duration) -> Status {
     for line in run.trace.output() {
         println!("{line}");
     }
     println!();
     println!(
-        "Total Time Taken : {:.3} virtual seconds ({:.1?} real)",
+        "Total Time Taken : {:.3} virtual seconds ({real:.1?} real, {} steps)",
         run.elapsed.as_secs_f64(),
-        real
+        run.steps
     );
     match &run.failure {
         None => {
             println!("invariant held: {}", scenario.invariant);
-            OK
+            Status::Held
         }
         Some(failure) => {
-            println!("invariant broken: {}\n{failure}", scenario.invariant);
-            println!(
-                "replay: WEFT_REPLAY={} weft run {}",
-                run.schedule, scenario.name
-            );
-            VIOLATION
+            print_failure(scenario, failure, &run.schedule.to_string());
+            Status::Violated
         }
     }
 }
 
-pub fn all() -> i32 {
-    let mut status = OK;
-    println!(
-        "{:<16} {:<8} {:>10}  verdict",
-        "scenario", "strategy", "steps"
-    );
-    for scenario in scenarios::all() {
-        let run = scenario.run(0);
-        let verdict = match (&run.failure, scenario.expect) {
-            (None, Expect::Holds) => "holds".to_string(),
-            (Some(f), Expect::Fails) => format!(
-                "found (as expected): {}",
-                f.kind().map_or("divergence", |k| k.name())
-            ),
-            (None, Expect::Fails) => "NOT FOUND".to_string(),
-            (Some(f), Expect::Holds) => {
-                status = VIOLATION;
-                format!("VIOLATED: {f}")
-            }
-        };
-        println!(
-            "{:<16} {:<8} {:>10}  {verdict}",
-            scenario.name, "fifo", run.steps
-        );
+/// Prints a failure: which invariant, what happened, and how to replay it.
+pub fn print_failure(scenario: &Scenario, failure: &Failure, schedule: &str) {
+    println!("invariant broken: {}", scenario.invariant);
+    println!("{failure}");
+    if scenario.expect == Expect::Fails {
+        println!("(as expected: {} is broken on purpose)", scenario.name);
     }
-    status
+    println!("replay: weft replay {schedule} --scenario {}", scenario.name);
 }

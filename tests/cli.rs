@@ -1,0 +1,262 @@
+//! The `weft` command: output shape, exit statuses (0 held, 1 violation, 2 usage), and one clear
+//! line on stderr for every wrong input, never a panic.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use predicates::str::contains;
+use std::path::PathBuf;
+
+fn weft() -> Command {
+    let mut cmd = Command::cargo_bin("weft").expect("the weft binary is built");
+    // The command line alone decides what runs.
+    for var in ["WEFT_SEED", "WEFT_SCHEDULES", "WEFT_STRATEGY", "WEFT_REPLAY", "WEFT_JOBS"] {
+        cmd.env_remove(var);
+    }
+    cmd.env_remove("RUST_BACKTRACE");
+    cmd
+}
+
+/// A scratch directory for this test's files.
+fn scratch(test: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli").join(test);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A usage error: exit 2 and exactly one line on stderr, starting `weft: `, saying `what`.
+fn assert_usage(cmd: &mut Command, what: &str) {
+    let out = cmd.assert().code(2).get_output().clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr}");
+    assert!(stderr.starts_with("weft: "), "{stderr}");
+    assert!(stderr.contains(what), "{stderr:?} does not say {what:?}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// What the tutorial's example 1.2 prints under CPython.
+const TUTORIAL_1_2: &str = "'Raise1' acquired lock? True
+Value of X Initially : 3
+Value of X After Raise : 27
+'Raise2' acquired lock? True
+Value of X Initially : 27
+Value of X After Raise : 19683
+'Raise3' acquired lock? True
+Value of X Initially : 19683
+Value of X After Raise : 7625597484987
+";
+
+#[test]
+fn help_explains_every_command() {
+    let out = weft().arg("--help").assert().success().get_output().clone();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for command in ["list", "run", "explore", "replay", "trace", "check"] {
+        assert!(help.contains(&format!("  {command} ")), "{command} missing in {help}");
+    }
+    assert!(help.contains("Exit status: 0"));
+    weft().args(["trace", "--help"]).assert().success().stdout(contains("Perfetto").and(contains("svg")));
+}
+
+#[test]
+fn list_names_every_scenario_with_its_invariant() {
+    let out = weft().arg("list").assert().success().get_output().clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for s in weft::scenarios::all() {
+        assert!(stdout.contains(s.name) && stdout.contains(s.invariant), "{}", s.name);
+    }
+}
+
+#[test]
+fn run_prints_the_tutorial_output_and_total_virtual_time() {
+    let out = weft().args(["run", "lock-raise"]).assert().code(0).get_output().clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with(TUTORIAL_1_2), "{stdout}");
+    // The tutorial's CPython run took 12.01 s of real time: three 4 s raises, one after another.
+    assert!(stdout.contains("\nTotal Time Taken : 12.000 virtual seconds ("));
+    assert!(stdout.contains("invariant held"));
+}
+
+#[test]
+fn run_of_the_race_exits_1_with_a_replay_line() {
+    weft().args(["run", "lock-race"]).assert().code(1).stdout(
+        contains("invariant broken")
+            .and(contains("X ended at 2187"))
+            .and(contains("replay: weft replay weft1:"))
+            .and(contains("--scenario lock-race")),
+    );
+}
+
+#[test]
+fn run_takes_a_strategy_and_seed() {
+    weft()
+        .args(["run", "lock-raise", "--strategy", "random", "--seed", "7"])
+        .assert()
+        .code(0)
+        .stdout(contains("Value of X After Raise : 7625597484987"));
+}
+
+#[test]
+fn unknown_scenario_is_a_usage_error() {
+    assert_usage(
+        weft().args(["run", "lock-rase"]),
+        "no scenario named 'lock-rase'; the scenarios are: lock-race, lock-raise",
+    );
+    assert_usage(weft().args(["explore", "nope"]), "no scenario named 'nope'");
+    assert_usage(weft().args(["trace", "nope"]), "no scenario named 'nope'");
+}
+
+#[test]
+fn bad_flag_values_are_usage_errors() {
+    for (args, what) in [
+        (&["run", "lock-raise", "--strategy", "pct:0"][..], "pct:0"),
+        (&["run", "lock-raise", "--strategy", "fastest"], "fastest"),
+        (&["run", "lock-raise", "--seed", "abc"], "--seed"),
+        (&["trace", "lock-raise", "--format", "png"], "png"),
+        (&["explore", "lock-raise", "--schedules", "0"], "--schedules"),
+        (&["frobnicate"], "frobnicate"),
+    ] {
+        // clap's own errors end with a usage hint; the first line says what was wrong.
+        let out = weft().args(args).assert().code(2).get_output().clone();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(first.starts_with("error: ") && first.contains(what), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn explore_finds_the_race_and_its_replay_line_reproduces_it() {
+    let out =
+        weft().args(["explore", "lock-race", "lock-raise", "--schedules", "200"]).assert().code(1).get_output().clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let header = stdout.lines().next().unwrap();
+    for column in ["scenario", "strategy", "schedules", "interleavings", "verdict", "time"] {
+        assert!(header.contains(column), "{header}");
+    }
+    let row = |name: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no row for {name} in {stdout}"))
+            .to_string()
+    };
+    assert!(row("lock-race").contains("found (as expected): panic"));
+    assert!(row("lock-raise").contains(" 200 ") && row("lock-raise").contains("holds"));
+    let replay = stdout.lines().find_map(|l| l.trim().strip_prefix("replay: weft replay ")).expect("a replay line");
+    let mut words = replay.split_whitespace();
+    let schedule = words.next().unwrap();
+    assert_eq!(words.collect::<Vec<_>>(), ["--scenario", "lock-race"]);
+    weft().args(["replay", schedule, "--scenario", "lock-race"]).assert().code(1).stdout(contains("X ended at"));
+}
+
+#[test]
+fn explore_with_dfs_holds_for_the_locked_raise() {
+    weft()
+        .args(["explore", "lock-raise", "--strategy", "dfs", "--schedules", "100"])
+        .assert()
+        .code(0)
+        .stdout(contains("holds"));
+}
+
+#[test]
+fn explore_rejects_faults_until_they_exist() {
+    assert_usage(weft().args(["explore", "lock-raise", "--faults"]), "--faults");
+}
+
+#[test]
+fn no_command_explores_the_catalog() {
+    let out = weft().assert().code(0).get_output().clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for s in weft::scenarios::all() {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{} ", s.name)))
+            .unwrap_or_else(|| panic!("no row for {} in {stdout}", s.name));
+        let verdict = match s.expect {
+            weft::scenarios::Expect::Holds => "holds",
+            weft::scenarios::Expect::Fails => "found (as expected)",
+        };
+        assert!(row.contains(verdict), "{row}");
+    }
+    assert!(stdout.contains("replay: weft replay weft1:"));
+    // Not a terminal: no progress bar.
+    assert!(String::from_utf8(out.stderr).unwrap().is_empty());
+}
+
+#[test]
+fn trace_formats() {
+    weft()
+        .args(["trace", "lock-raise"])
+        .assert()
+        .code(0)
+        .stdout(contains("# weft ").and(contains("Lock 'lock': grant")));
+    let out = weft().args(["trace", "lock-raise", "--format", "chrome"]).assert().code(0).get_output().clone();
+    let chrome: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(chrome["traceEvents"].as_array().unwrap().len() > 10);
+    weft()
+        .args(["trace", "lock-raise", "--format", "svg"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("<svg").and(contains("</svg>")));
+}
+
+#[test]
+fn trace_to_file_then_check_and_replay_it() {
+    let dir = scratch("trace_to_file");
+    let held = dir.join("lock-raise.json");
+    weft()
+        .args(["trace", "lock-raise", "--format", "json", "-o"])
+        .arg(&held)
+        .assert()
+        .code(0)
+        .stdout(contains("wrote").and(contains("the invariant held")));
+    weft().arg("check").arg(&held).assert().code(0).stdout(contains("holds"));
+    let out = weft().arg("replay").arg(&held).assert().code(0).get_output().clone();
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with(TUTORIAL_1_2));
+
+    let broken = dir.join("lock-race.json");
+    weft().args(["trace", "lock-race", "--format", "json", "-o"]).arg(&broken).assert().code(1);
+    weft().arg("check").arg(&broken).assert().code(1).stdout(contains("violated: panic at step"));
+    weft().arg("replay").arg(&broken).assert().code(1).stdout(contains("X ended at 2187"));
+}
+
+#[test]
+fn trace_to_an_unwritable_path_is_a_usage_error() {
+    let dir = scratch("unwritable");
+    assert_usage(weft().args(["trace", "lock-raise", "-o"]).arg(dir.join("no/such/dir/x.txt")), "cannot write");
+}
+
+#[test]
+fn replay_needs_a_scenario_for_a_bare_schedule() {
+    assert_usage(weft().args(["replay", "weft1:EQ"]), "add --scenario NAME");
+}
+
+#[test]
+fn damaged_schedules_are_usage_errors() {
+    assert_usage(weft().args(["replay", "weft1:***", "--scenario", "lock-race"]), "schedule is damaged");
+    assert_usage(weft().args(["replay", "weft2:AA", "--scenario", "lock-race"]), "not a weft schedule");
+    // Decodes, but asks for a pick among more tasks than are ever ready.
+    assert_usage(
+        weft().args(["replay", "weft1:_A8", "--scenario", "lock-raise"]),
+        "does not fit scenario 'lock-raise'",
+    );
+}
+
+#[test]
+fn unreadable_and_corrupt_files_are_usage_errors() {
+    let dir = scratch("corrupt");
+    let missing = dir.join("missing.json");
+    let not_json = dir.join("not-json.json");
+    std::fs::write(&not_json, "this is not json").unwrap();
+    let not_trace = dir.join("not-trace.json");
+    std::fs::write(&not_trace, r#"{"hello": "world"}"#).unwrap();
+    let bad_schedule = dir.join("bad-schedule.json");
+    std::fs::write(&bad_schedule, r#"{"header": {"name": "lock-race", "schedule": "weft1:%%"}}"#).unwrap();
+
+    assert_usage(weft().arg("check").arg(&missing), "cannot read");
+    assert_usage(weft().arg("check").arg(&not_json), "is not a weft trace");
+    assert_usage(weft().arg("check").arg(&not_trace), "is not a weft trace");
+    assert_usage(weft().arg("replay").arg(&missing), "cannot read");
+    assert_usage(weft().arg("replay").arg(&not_json), "is not JSON");
+    assert_usage(weft().arg("replay").arg(&not_trace), "not a weft trace or failure file");
+    assert_usage(weft().arg("replay").arg(&bad_schedule), "cannot be read");
+}
