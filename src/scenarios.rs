@@ -8,6 +8,7 @@
 //! assert_eq!(run.trace.output().last(), Some("Value of X After Raise : 7625597484987"));
 //! ```
 
+mod barrier_queue;
 mod tutorial_lock;
 
 use std::future::Future;
@@ -78,6 +79,7 @@ impl Scenario {
 pub fn all() -> Vec<Scenario> {
     let mut all = Vec::new();
     all.extend(tutorial_lock::scenarios());
+    all.extend(barrier_queue::scenarios());
     all
 }
 
