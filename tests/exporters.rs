@@ -270,3 +270,41 @@ fn svg_marks_the_violating_step() {
     assert!(svg.contains("X ended at 2187"));
     assert!(!run.trace.to_svg().contains("class=\"violation\""));
 }
+
+#[test]
+fn svg_lays_out_a_run_without_virtual_time_by_step() {
+    // Two tasks take a lock one after the other without ever sleeping: all at 0 s.
+    let mut trace = Trace::new(Header::new("no-time"));
+    let lock = |op| Event::Resource { id: ResourceId(0), op };
+    let events = [
+        (0, 0, Event::Spawn { name: "main".into(), parent: None }),
+        (1, 1, Event::Spawn { name: "child".into(), parent: Some(TaskId(0)) }),
+        (
+            1,
+            0,
+            Event::NewResource {
+                id: ResourceId(0),
+                kind: ResourceKind::Lock,
+                name: "lock".into(),
+                capacity: Some(1),
+                fifo: true,
+            },
+        ),
+        (1, 0, lock(Op::Request)),
+        (1, 0, lock(Op::Grant)),
+        (2, 0, lock(Op::Release)),
+        (3, 1, lock(Op::Request)),
+        (3, 1, lock(Op::Grant)),
+        (4, 1, lock(Op::Release)),
+    ];
+    for (step, task, event) in events {
+        trace.push(Record::new(step, Time::ZERO, Some(TaskId(task)), event));
+    }
+    let svg = trace.to_svg();
+    assert!(svg.contains("laid out by step"));
+    let elements = svg_elements(&svg);
+    let holds = of_class(&elements, "hold");
+    assert_eq!(holds.len(), 2);
+    let end_of_first = num(holds[0], "x") + num(holds[0], "width");
+    assert!(end_of_first <= num(holds[1], "x") + 0.1, "the holds overlap: {holds:?}");
+}

@@ -62,8 +62,18 @@ impl Trace {
     }
 }
 
+/// What the x axis measures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Axis {
+    /// Virtual time: the picture of a run that sleeps.
+    Time,
+    /// Steps: for a run that takes no virtual time at all, which would otherwise be one column.
+    Step,
+}
+
 struct Canvas<'a> {
     trace: &'a Trace,
+    axis: Axis,
     timeline: Timeline,
     violation: Option<&'a Violation>,
     out: String,
@@ -75,7 +85,8 @@ impl<'a> Canvas<'a> {
         if let Some(v) = violation {
             timeline.end = timeline.end.max(v.time);
         }
-        Canvas { trace, timeline, violation, out: String::new() }
+        let axis = if timeline.end == Time::ZERO { Axis::Step } else { Axis::Time };
+        Canvas { trace, axis, timeline, violation, out: String::new() }
     }
 
     fn height(&self) -> f64 {
@@ -91,13 +102,18 @@ impl<'a> Canvas<'a> {
         }
     }
 
-    /// The x of a virtual instant.
-    fn x(&self, time: Time) -> f64 {
+    /// The x of what happened at virtual `time` in `step`: by time, or by step when the whole
+    /// run takes no virtual time.
+    fn x(&self, time: Time, step: u64) -> f64 {
         let chart = WIDTH - LABEL_W - RIGHT;
-        if self.timeline.end == Time::ZERO {
+        let (at, end) = match self.axis {
+            Axis::Time => (time.0, self.timeline.end.0),
+            Axis::Step => (step, self.timeline.last_step),
+        };
+        if end == 0 {
             return LABEL_W;
         }
-        LABEL_W + chart * (time.0 as f64 / self.timeline.end.0 as f64)
+        LABEL_W + chart * (at as f64 / end as f64)
     }
 
     fn lane_y(&self, lane: usize) -> f64 {
@@ -135,12 +151,15 @@ impl<'a> Canvas<'a> {
     fn header(&mut self) {
         let h = &self.trace.header;
         let title = format!("{} (strategy {}, seed {})", h.name, h.strategy, h.seed);
-        let sub = format!(
+        let mut sub = format!(
             "{} tasks, {} steps, {} virtual",
             self.timeline.lanes.len(),
             self.timeline.last_step,
             self.timeline.end
         );
+        if self.axis == Axis::Step {
+            sub.push_str(" (no virtual time passes: laid out by step)");
+        }
         let _ = writeln!(
             self.out,
             "<text x=\"12\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{}</text>",
@@ -154,20 +173,27 @@ impl<'a> Canvas<'a> {
         let y = TOP - 8.0;
         let (x0, x1) = (LABEL_W, WIDTH - RIGHT);
         let _ = writeln!(self.out, "<line x1=\"{x0}\" y1=\"{y}\" x2=\"{x1}\" y2=\"{y}\" stroke=\"#888888\"/>");
-        for tick in ticks(self.timeline.end) {
-            let x = self.x(tick);
+        let (end, name) = match self.axis {
+            Axis::Time => (self.timeline.end.0, "virtual time"),
+            Axis::Step => (self.timeline.last_step, "step"),
+        };
+        for tick in ticks(end) {
+            let (x, label) = match self.axis {
+                Axis::Time => (self.x(Time(tick), 0), seconds(Time(tick))),
+                Axis::Step => (self.x(Time::ZERO, tick), tick.to_string()),
+            };
             let _ =
                 writeln!(self.out, "<line x1=\"{x:.1}\" y1=\"{y}\" x2=\"{x:.1}\" y2=\"{bottom}\" stroke=\"#e4e4e4\"/>");
             let _ = writeln!(
                 self.out,
                 "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#555555\" font-size=\"11\">{}</text>",
                 y - 5.0,
-                seconds(tick)
+                label
             );
         }
         let _ = writeln!(
             self.out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#555555\" font-size=\"11\">virtual time</text>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#555555\" font-size=\"11\">{name}</text>",
             LABEL_W - 22.0,
             y - 5.0
         );
@@ -200,7 +226,8 @@ impl<'a> Canvas<'a> {
         );
         // The task's life, as a thin line through the lane.
         let end = lane.exit.as_ref().map_or(self.timeline.end, |(t, _)| *t);
-        let (x0, x1) = (self.x(lane.spawned), self.x(end));
+        let end_step = lane.exit_step.unwrap_or(self.timeline.last_step);
+        let (x0, x1) = (self.x(lane.spawned, lane.spawned_step), self.x(end, end_step));
         let mid = y + LANE_H - 8.0;
         let _ = writeln!(
             self.out,
@@ -214,8 +241,8 @@ impl<'a> Canvas<'a> {
             return;
         };
         let y = self.lane_y(lane);
-        let x0 = self.x(span.start);
-        let mut w = (self.x(span.end) - x0).max(MIN_BAR);
+        let x0 = self.x(span.start, span.start_step);
+        let mut w = (self.x(span.end, span.end_step) - x0).max(MIN_BAR);
         if span.kind == SpanKind::Sleep && w > 2.0 * MIN_BAR {
             // A hair of gap, so back-to-back sleeps read as separate sleeps.
             w -= 1.5;
@@ -268,20 +295,25 @@ impl<'a> Canvas<'a> {
     fn marks(&mut self) {
         // Spread the marks that share a lane and an instant, in trace order, keeping each group
         // inside the chart.
-        let mut groups: BTreeMap<(usize, Time), (usize, usize)> = BTreeMap::new();
+        let mut groups: BTreeMap<(usize, u64), (usize, usize)> = BTreeMap::new();
+        let axis = self.axis;
+        let at = |m: &Mark| match axis {
+            Axis::Time => m.time.0,
+            Axis::Step => m.step,
+        };
         let marks = self.timeline.marks.clone();
         let lanes: Vec<Option<usize>> = marks.iter().map(|m| self.lane_of(m.task)).collect();
         for (mark, lane) in marks.iter().zip(&lanes) {
             if let Some(lane) = lane {
-                groups.entry((*lane, mark.time)).or_default().1 += 1;
+                groups.entry((*lane, at(mark))).or_default().1 += 1;
             }
         }
         let right = WIDTH - 8.0;
         for (mark, lane) in marks.iter().zip(&lanes) {
             let Some(lane) = *lane else { continue };
-            let (seen, count) = groups.get_mut(&(lane, mark.time)).expect("counted above");
+            let (seen, count) = groups.get_mut(&(lane, at(mark))).expect("counted above");
             let spread = MARK_GAP * (*count - 1) as f64;
-            let start = self.x(mark.time).min(right - spread);
+            let start = self.x(mark.time, mark.step).min(right - spread);
             let x = start + MARK_GAP * *seen as f64;
             *seen += 1;
             let y = self.lane_y(lane) + 9.0;
@@ -302,7 +334,7 @@ impl<'a> Canvas<'a> {
 
     fn violation_line(&mut self) {
         let Some(v) = self.violation else { return };
-        let x = self.x(v.time);
+        let x = self.x(v.time, v.step);
         let bottom = self.lane_y(self.timeline.lanes.len().max(1));
         let head = format!("{} at step {} ({})", v.kind.name(), v.step, v.time);
         let _ = writeln!(
@@ -415,22 +447,22 @@ fn mark_shape(kind: MarkKind, x: f64, y: f64) -> String {
 }
 
 /// Tick instants for an axis ending at `end`: 1, 2 or 5 times a power of ten, about 5 to 10.
-fn ticks(end: Time) -> Vec<Time> {
-    if end == Time::ZERO {
-        return vec![Time::ZERO];
+fn ticks(end: u64) -> Vec<u64> {
+    if end == 0 {
+        return vec![0];
     }
     let mut step: u64 = 1;
     'search: loop {
         for m in [1u64, 2, 5] {
             let s = step.saturating_mul(m);
-            if end.0 / s <= 10 {
+            if end / s <= 10 {
                 step = s;
                 break 'search;
             }
         }
         step = step.saturating_mul(10);
     }
-    (0..=end.0 / step).map(|i| Time(i * step)).collect()
+    (0..=end / step).map(|i| i * step).collect()
 }
 
 /// A tick label: seconds without trailing zeros.
@@ -495,10 +527,12 @@ mod tests {
 
     #[test]
     fn ticks_are_round_and_cover_the_run() {
-        let s = |n: u64| Time(n * 1_000_000_000);
+        let s = |n: u64| n * 1_000_000_000;
         assert_eq!(ticks(s(12)), (0..=6).map(|i| s(2 * i)).collect::<Vec<_>>());
-        assert_eq!(ticks(Time::ZERO), vec![Time::ZERO]);
-        assert_eq!(ticks(Time(500_000_000)).len(), 6);
+        assert_eq!(ticks(0), vec![0]);
+        assert_eq!(ticks(500_000_000).len(), 11); // every 50 ms
+        assert_eq!(ticks(12), [0, 2, 4, 6, 8, 10, 12]);
+        assert_eq!(ticks(35), [0, 5, 10, 15, 20, 25, 30, 35]);
     }
 
     #[test]

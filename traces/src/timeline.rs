@@ -107,8 +107,11 @@ pub(crate) struct Lane {
     pub task: TaskId,
     pub name: String,
     pub spawned: Time,
+    pub spawned_step: u64,
     /// When and how it ended (`None`: still alive when the trace ended).
     pub exit: Option<(Time, Exit)>,
+    /// The step it ended in (the last step while it is still alive).
+    pub exit_step: Option<u64>,
 }
 
 /// A trace as lanes, spans and marks.
@@ -170,7 +173,8 @@ impl Reader {
         let mark = |kind, label: String| Mark { task, kind, time, step, label };
         match event {
             Event::Spawn { name, .. } => {
-                let lane = Lane { task, name: name.clone(), spawned: time, exit: None };
+                let lane =
+                    Lane { task, name: name.clone(), spawned: time, spawned_step: step, exit: None, exit_step: None };
                 let lanes = &mut self.timeline.lanes;
                 match lanes.iter_mut().find(|l| l.task == task) {
                     Some(existing) => *existing = lane,
@@ -316,6 +320,7 @@ impl Reader {
     fn exit(&mut self, task: TaskId, step: u64, time: Time, exit: &Exit) {
         if let Some(lane) = self.timeline.lanes.iter_mut().find(|l| l.task == task) {
             lane.exit = Some((time, exit.clone()));
+            lane.exit_step = Some(step);
         }
         // Its waits and sleeps end with it; what it holds stays held until someone releases it.
         let mut at = 0;
