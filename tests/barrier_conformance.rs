@@ -306,6 +306,26 @@ fn cancelled_after_the_trip_before_running_leaves_the_others_released() {
 }
 
 #[test]
+fn an_arrival_while_a_cancellation_is_pending_trips_with_the_cancelled_task() {
+    // A waits on a 2-party barrier and is cancelled; before A runs, main arrives. A still
+    // counts as inside (its count drops only when it runs), so main trips the barrier with
+    // index 1, and the cycle releases nobody else. CPython 3.13: [('main', 1), ('state',
+    // 'draining'), ('A', 'cancelled'), ('state', 'filling', 0)].
+    run_ok(async {
+        let (barrier, log) = (Rc::new(Barrier::new(2).unwrap()), log());
+        let a = waiter("A", &barrier, &log);
+        yield_now().await;
+        a.cancel();
+        assert_eq!(barrier.wait().await, Ok(1));
+        assert_eq!(barrier.state(), BarrierState::Draining);
+        assert_eq!(a.await, Err(weft::Cancelled));
+        assert_eq!(barrier.state(), BarrierState::Filling);
+        assert_eq!(barrier.n_waiting(), 0);
+        assert!(log.borrow().is_empty());
+    });
+}
+
+#[test]
 fn cancelled_while_blocked_at_the_entrance_just_leaves() {
     // T trips a 2-party barrier and arrives again while A has not left: T blocks at the
     // entrance. T is cancelled before the cycle empties (state a) or after A left and woke it

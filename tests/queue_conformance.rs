@@ -324,6 +324,25 @@ fn a_getter_cancelled_before_its_wake_up_leaves_the_next_getter_first_in_line() 
 }
 
 #[test]
+fn a_put_skips_a_getter_whose_cancellation_is_pending() {
+    // State (a) in the same step as the put: `g1.cancel(); q.put_nowait(x)`. The put wakes G2,
+    // not the cancelled G1. CPython 3.13: [('G2', 'x')], G1 cancelled, qsize 0.
+    let got = run_ok(async {
+        let (q, log) = (queue(0), log());
+        let g1 = getter("G1", &q, &log);
+        let g2 = getter("G2", &q, &log);
+        yield_now().await;
+        g1.cancel();
+        q.put_nowait(s("x")).unwrap();
+        assert_eq!(g1.await, Err(Cancelled));
+        g2.await.unwrap();
+        assert_eq!(q.qsize(), 0);
+        log.take()
+    });
+    assert_eq!(got, ["G2=x"]);
+}
+
+#[test]
 fn bz_q1_a_getter_cancelled_after_its_wake_up_leaves_the_item_in_the_queue() {
     // bpo-23812, state (b): `g = create_task(q.get()); sleep(0); q.put_nowait(x); g.cancel()`.
     // CPython 3.13: qsize() == 1, `<Queue maxsize=0 _queue=['x'] tasks=1>`.

@@ -44,6 +44,11 @@
 //!   returns to filling;
 //! - while *blocked* at the entrance: it just leaves the list.
 //!
+//! A task whose cancellation is requested but not yet delivered still counts as inside until
+//! its task runs, as in CPython (where `_count` drops only when the cancelled task runs): an
+//! arrival in between can trip the barrier with it, and that cycle then releases one task fewer.
+//! Wake-ups skip such a task (asyncio's cancelled future), and it leaves with `Abandon`.
+//!
 //! CPython runs Barrier on a Condition, whose cancelled `wait()` also notifies one more waiter
 //! (a spurious wake-up). That waiter re-checks, finds nothing changed and waits again at the
 //! *tail*, which can reorder the release order of a later trip. weft's Barrier does not spurious-
@@ -56,7 +61,9 @@
 //!
 //! - `Arrive { index }` when a task enters a filling cycle with `index`;
 //! - `Trip` right after the `Arrive` of the arrival that fills the cycle, followed in the same
-//!   step by a `Wake { waiter }` for every task then waiting on the barrier (in list order);
+//!   step by a `Wake { waiter }` for every task then waiting on the barrier (in list order),
+//!   except a task whose cancellation is pending: it gets no wake-up and records `Abandon` at
+//!   its next step;
 //! - `Wait` each time a task is put on the waiter list: at the entrance (draining/resetting) or
 //!   after its `Arrive` (filling);
 //! - `Resume` when a woken task runs and leaves the list; it then arrives, returns its index,
@@ -64,7 +71,7 @@
 //! - `Abandon` when a listed task's future is dropped (cancelled). A task that arrived and is
 //!   abandoned while the barrier is still filling gives its index back to the cycle;
 //! - `Abort` and `Reset` by the caller of [`Barrier::abort`] and [`Barrier::reset`], each
-//!   followed by a `Wake` for every task still waiting (not yet woken).
+//!   followed by a `Wake` for every task still waiting (not yet woken, not being cancelled).
 //!
 //! So a cycle is: `Arrive`s with distinct indices (an `Abandon` by an arrived task before the
 //! `Trip` frees its index), a `Trip` after exactly `parties` live arrivals, and then a `Resume`

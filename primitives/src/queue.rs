@@ -51,7 +51,9 @@
 //! - `Wait` each time a getter, putter or joiner is put on its list; `Resume` when a woken one
 //!   runs and leaves the list (a getter or putter then takes its item or slot, fails with
 //!   `QueueShutDown`, or records `Wait` again at the tail); `Abandon` when a listed one's future
-//!   is dropped (cancelled). The waiter lists record a `Wake { waiter }` for each wake-up.
+//!   is dropped (cancelled). The waiter lists record a `Wake { waiter }` for each wake-up; a
+//!   wake-up skips a waiter whose task's cancellation is pending (asyncio's cancelled future,
+//!   which `_wakeup_next` skips too): that one records `Abandon` at its next step.
 //! - `TaskDone` for each successful `task_done()`, and for each unfinished count an immediate
 //!   `shutdown` drops with an item; `Misuse` for `task_done()` called too many times.
 //! - `Shutdown { immediate }` when `shutdown` is called, before the `Get`/`TaskDone`s of the
