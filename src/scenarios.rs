@@ -9,7 +9,10 @@
 //! ```
 
 mod barrier_queue;
+mod tutorial_condition;
+mod tutorial_event;
 mod tutorial_lock;
+mod tutorial_semaphore;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -79,6 +82,9 @@ impl Scenario {
 pub fn all() -> Vec<Scenario> {
     let mut all = Vec::new();
     all.extend(tutorial_lock::scenarios());
+    all.extend(tutorial_condition::scenarios());
+    all.extend(tutorial_semaphore::scenarios());
+    all.extend(tutorial_event::scenarios());
     all.extend(barrier_queue::scenarios());
     all
 }

@@ -22,12 +22,18 @@
 //! ```
 
 mod barrier;
+mod condition;
 mod error;
+mod event;
 mod lock;
 mod queue;
+mod semaphore;
 mod waiters;
 
 pub use barrier::{Barrier, BarrierState, BarrierWait, BrokenBarrierError, InvalidParties};
-pub use error::LockError;
+pub use condition::{Condition, ConditionGuard, ConditionWait, GuardedWait, Truthy};
+pub use error::{ConditionError, LockError, SemaphoreError};
+pub use event::{Event, EventWait};
 pub use lock::{Acquire, Lock, LockGuard};
 pub use queue::{GetError, PutError, Queue, QueueGet, QueueJoin, QueuePut, TaskDoneError};
+pub use semaphore::{BoundedSemaphore, Semaphore, SemaphoreAcquire, SemaphorePermit};

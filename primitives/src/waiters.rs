@@ -123,6 +123,11 @@ impl WaitList {
     pub(crate) fn waiting(&self) -> usize {
         self.entries.iter().filter(|e| e.is_waiting()).count()
     }
+
+    /// How many listed waiters were woken and have not run yet (a Semaphore's reserved permits).
+    pub(crate) fn woken(&self) -> usize {
+        self.entries.iter().filter(|e| e.woken).count()
+    }
 }
 
 impl Entry {
