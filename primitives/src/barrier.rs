@@ -76,8 +76,9 @@
 //! So a cycle is: `Arrive`s with distinct indices (an `Abandon` by an arrived task before the
 //! `Trip` frees its index), a `Trip` after exactly `parties` live arrivals, and then a `Resume`
 //! by each of the other arrivals that is not cancelled. The tripping task records no `Wait` or
-//! `Resume`. A `BrokenBarrierError` is recorded as nothing more than the `Resume` that
-//! precedes it (the `Abort`/`Reset` is already in the trace).
+//! `Resume`. A `BrokenBarrierError` records no op of its own (the `Abort`/`Reset` is already in
+//! the trace): a waiting task's comes right after its `Resume`, and a `wait()` on a broken
+//! barrier records nothing at all.
 
 use crate::waiters::{WaitList, WaiterKey};
 use std::cell::RefCell;

@@ -34,9 +34,11 @@
 //! - `items`: the queue's contents, oldest first.
 //! - `getters`, `putters`, `joiners`: one [`WaitList`] each, in the order tasks began waiting.
 //!   A listed getter is *waiting* or *woken* (its task is scheduled and will re-check
-//!   `empty()` when it runs). While the queue is not shut down and holds items, every listed
-//!   getter is woken or about to be (the task that made it so wakes it before it returns);
-//!   the same holds for putters and free slots.
+//!   `empty()` when it runs). No lost wake-up: while some listed getter is still waiting (not
+//!   woken, not being cancelled), at least as many getters are woken as the queue holds items,
+//!   because each item put wakes one getter and a woken getter that leaves without an item
+//!   (cancelled) wakes the next one if an item remains. The same holds for putters and the free
+//!   slots of a bounded queue.
 //! - `unfinished`: items put and not yet `task_done()`; joiners wait while it is positive,
 //!   and all of them are woken when it reaches 0.
 //!
