@@ -50,22 +50,14 @@ fn bench(c: &mut Criterion) {
     let strategies = [Strategy::Random, Strategy::Pct { depth: 3 }];
     for (group, per_steps) in [("schedules", false), ("steps", true)] {
         let mut g = c.benchmark_group(group);
-        g.sample_size(10)
-            .warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_secs(2));
+        g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
         for tasks in [3u64, 8] {
             for strategy in &strategies {
                 for jobs in [1usize, 2] {
-                    let elements = if per_steps {
-                        exploration(tasks, strategy, 1).steps
-                    } else {
-                        SCHEDULES
-                    };
+                    let elements = if per_steps { exploration(tasks, strategy, 1).steps } else { SCHEDULES };
                     g.throughput(Throughput::Elements(elements));
                     let id = BenchmarkId::new(format!("{tasks}-tasks/{strategy}"), jobs);
-                    g.bench_with_input(id, &jobs, |b, &jobs| {
-                        b.iter(|| exploration(tasks, strategy, jobs))
-                    });
+                    g.bench_with_input(id, &jobs, |b, &jobs| b.iter(|| exploration(tasks, strategy, jobs)));
                 }
             }
         }

@@ -95,8 +95,10 @@ where
 /// How many schedules an exploration runs unless told otherwise.
 pub const DEFAULT_SCHEDULES: u64 = 1000;
 
-/// How many candidate runs shrinking may spend.
+/// How many candidate runs shrinking may spend, and how many steps in all (so that shrinking a
+/// long failure, such as a livelock, stays quick; deterministic either way).
 const SHRINK_BUDGET: usize = 2000;
+const SHRINK_STEPS: u64 = 2_000_000;
 
 /// The seed of schedule `index` of an exploration with seed `seed` (SplitMix64 of both), so that
 /// every worker, shard and rerun gives schedule `index` the same seed.
@@ -583,13 +585,16 @@ where
         let replay = self.run(Box::new(Replay::new(failed.schedule.clone())), failed.seed, true);
         let reproduced = replay.failure.as_ref() == Some(&failed.failure);
         let shrunk = match failed.failure.kind() {
-            Some(kind) if shrink => Some(shrink::shrink(&failed.schedule, SHRINK_BUDGET, |c| {
-                let run = self.run(Box::new(Lenient::new(c)), failed.seed, false);
-                match run.failure {
-                    Some(f) if f.kind() == Some(kind) => Some(run.schedule),
-                    _ => None,
-                }
-            })),
+            Some(kind) if shrink => {
+                let budget = SHRINK_BUDGET.min((SHRINK_STEPS / replay.steps.max(1)) as usize);
+                Some(shrink::shrink(&failed.schedule, budget, |c| {
+                    let run = self.run(Box::new(Lenient::new(c)), failed.seed, false);
+                    match run.failure {
+                        Some(f) if f.kind() == Some(kind) => Some(run.schedule),
+                        _ => None,
+                    }
+                }))
+            }
             _ => None,
         };
         let trace = replay.trace;

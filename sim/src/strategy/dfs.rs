@@ -12,6 +12,12 @@ use std::rc::Rc;
 /// ready ([`PickContext::last`]): when the bound is used up, the only allowed pick is that task.
 /// Picking among tasks when the previous one finished or blocked is free.
 ///
+/// **Fairness.** A task that spins (`yield_now` until another task releases something) would
+/// spin forever once the bound forbids switching away from it. As in CHESS's fair scheduling, a
+/// task that has been picked [`FAIR_STREAK`] times in a row while others were ready gives up its
+/// claim: switching away from it is then free. Programs whose tasks yield fewer times in a row
+/// than that are enumerated exactly as the definition above says.
+///
 /// Each run follows the path of the previous one up to its deepest pick that has an untried
 /// allowed alternative, takes that alternative, and below it picks the first allowed option
 /// (index 0, asyncio's own order, when it is allowed). Program draws ([`crate::random_range`])
@@ -57,6 +63,10 @@ struct Tree {
     foreign: bool,
 }
 
+/// After this many consecutive picks of the same task with others ready, switching away from it
+/// no longer counts as a preemption (see [`DfsTree`]).
+pub const FAIR_STREAK: u32 = 16;
+
 /// One pick point on the current path.
 #[derive(Clone, Copy, Debug)]
 struct Branch {
@@ -66,6 +76,8 @@ struct Branch {
     last: Option<usize>,
     /// Preemptions spent by the picks above this one.
     preemptions: u32,
+    /// Switching away from `last` here is free (it has had its fair share in a row).
+    free: bool,
 }
 
 impl Tree {
@@ -75,7 +87,7 @@ impl Tree {
             return false;
         }
         match (b.last, self.max_preemptions) {
-            (Some(last), Some(max)) if b.preemptions >= max => option == last,
+            (Some(last), Some(max)) if b.preemptions >= max && !b.free => option == last,
             _ => true,
         }
     }
@@ -114,7 +126,7 @@ impl DfsTree {
         let mut tree = self.0.borrow_mut();
         tree.cursor = 0;
         tree.foreign = false;
-        Dfs { tree: self.clone(), draws: Draws::new(seed), preemptions: 0 }
+        Dfs { tree: self.clone(), draws: Draws::new(seed), preemptions: 0, streak: 0 }
     }
 
     /// Called after each run: moves to the next schedule. Returns whether the finished run's
@@ -154,6 +166,8 @@ pub struct Dfs {
     tree: DfsTree,
     draws: Draws,
     preemptions: u32,
+    /// Consecutive picks that continued the previously polled task.
+    streak: u32,
 }
 
 impl Scheduler for Dfs {
@@ -183,6 +197,7 @@ impl Scheduler for Dfs {
                     options: cx.ready.len(),
                     last,
                     preemptions: self.preemptions,
+                    free: self.streak >= FAIR_STREAK,
                 };
                 match tree.first_allowed(depth, &b, 0) {
                     Some(o) => b.chosen = o,
@@ -192,8 +207,14 @@ impl Scheduler for Dfs {
                 b.chosen
             }
         };
-        if last.is_some_and(|l| l != chosen) {
-            self.preemptions += 1;
+        let free = self.streak >= FAIR_STREAK;
+        match last {
+            Some(l) if l == chosen => self.streak += 1,
+            Some(_) if !free => {
+                self.preemptions += 1;
+                self.streak = 0;
+            }
+            _ => self.streak = 0,
         }
         Ok(chosen)
     }

@@ -24,6 +24,11 @@ pub const DEFAULT_EXPECTED_STEPS: u64 = 100;
 ///   bug found with probability at least 1/(n·k^(d−1)) for n tasks and k steps, holds when
 ///   `expected_steps >= k`.
 ///
+/// - **Fairness.** Always running the highest-priority task never ends a spin loop (a task that
+///   `yield_now`s until a lower-priority one releases something). Past `10 * expected_steps`
+///   steps (at least 1000) the run is taken to be spinning and picks the ready queue's head,
+///   asyncio's round-robin order, so it finishes unless it livelocks under every schedule.
+///
 /// Program draws come from the seed's stream 0, as under every other strategy.
 ///
 /// ```
@@ -48,6 +53,8 @@ pub struct Pct {
     change_points: Vec<u64>,
     /// How many change points have been applied.
     applied: usize,
+    /// The step from which picks are fair (the ready queue's head).
+    fair_from: u64,
 }
 
 impl Pct {
@@ -57,7 +64,15 @@ impl Pct {
         let mut rng = pick_stream(seed);
         let mut change_points: Vec<u64> = (1..depth).map(|_| rng.gen_range(1..=expected_steps.max(1))).collect();
         change_points.sort_unstable();
-        Pct { depth, rng, draws: Draws::new(seed), priorities: Vec::new(), change_points, applied: 0 }
+        Pct {
+            depth,
+            rng,
+            draws: Draws::new(seed),
+            priorities: Vec::new(),
+            change_points,
+            applied: 0,
+            fair_from: expected_steps.saturating_mul(10).max(1000),
+        }
     }
 
     fn priority(&mut self, task: usize) -> u64 {
@@ -86,6 +101,9 @@ impl Pct {
 
 impl Scheduler for Pct {
     fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
+        if cx.step >= self.fair_from {
+            return Ok(0);
+        }
         let mut best = self.highest(cx);
         while self.change_points.get(self.applied).is_some_and(|&at| at <= cx.step) {
             self.applied += 1;
