@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::fmt;
 use std::path::PathBuf;
 use weft::scenarios::{self, Scenario};
-use weft::Strategy;
+use weft::{Faults, Strategy};
 
 /// Deterministic simulation of asyncio-style programs: explore their schedules, replay a
 /// failure, draw a run.
@@ -61,9 +61,19 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         jobs: Option<u64>,
-        /// Also inject faults (cancellations, early/late timeouts, spurious polls).
-        #[arg(long)]
-        faults: bool,
+        /// Also inject faults, each a recorded choice that the replay line reproduces:
+        /// `--faults` (all kinds) or `--faults=KINDS`, a comma-separated list of
+        /// `cancel` (a task at its suspension point), `timeout` (a deadline fires early),
+        /// `spurious` (a poll nothing woke), `yield` (a fast path suspends once).
+        #[arg(
+            long,
+            value_name = "KINDS",
+            num_args = 0..=1,
+            require_equals = true,
+            default_missing_value = "all",
+            value_parser = parse_faults
+        )]
+        faults: Option<Faults>,
     },
     /// Replay one schedule exactly: a `weft1:` string, or a failure/trace JSON file.
     ///
@@ -86,6 +96,9 @@ enum Command {
         scenario: String,
         #[command(flatten)]
         choose: Choose,
+        /// Trace this exact schedule (a `weft1:` line a failure printed) instead of choosing.
+        #[arg(long, value_name = "weft1:...", conflicts_with_all = ["strategy", "seed"])]
+        schedule: Option<String>,
         /// The output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -106,9 +119,10 @@ enum Command {
 /// How a single run's choices are made.
 #[derive(clap::Args, Debug, Clone)]
 struct Choose {
-    /// The strategy: fifo (asyncio's own order), random, pct[:depth], dfs[:max-preemptions].
-    #[arg(long, default_value = "fifo", value_parser = parse_strategy)]
-    strategy: Strategy,
+    /// The strategy: fifo (asyncio's own order), random, pct[:depth], dfs[:max-preemptions]
+    /// [default: fifo for one run, random for explore].
+    #[arg(long, value_parser = parse_strategy)]
+    strategy: Option<Strategy>,
     /// The seed for the strategy and the program's random values.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -125,6 +139,17 @@ enum Format {
     Chrome,
     /// An SVG timeline, for a browser.
     Svg,
+}
+
+impl Choose {
+    /// The strategy of a single run: asyncio's own order unless told otherwise.
+    fn one_run(&self) -> Strategy {
+        self.strategy.clone().unwrap_or(Strategy::Fifo)
+    }
+}
+
+fn parse_faults(text: &str) -> Result<Faults, String> {
+    text.parse::<Faults>().map_err(|e| e.to_string())
 }
 
 fn parse_strategy(text: &str) -> Result<Strategy, String> {
@@ -199,8 +224,8 @@ pub fn main() -> i32 {
             explore::many(&scenarios, &choose, schedules, jobs, faults)
         }
         Some(Command::Replay { schedule, scenario }) => replay::one(&schedule, scenario.as_deref()),
-        Some(Command::Trace { scenario, choose, format, output }) => {
-            trace::one(&scenario, &choose, format, output.as_deref())
+        Some(Command::Trace { scenario, choose, schedule, format, output }) => {
+            trace::one(&scenario, &choose, schedule.as_deref(), format, output.as_deref())
         }
         Some(Command::Check { trace }) => check::one(&trace),
     };

@@ -113,6 +113,7 @@ fn bad_flag_values_are_usage_errors() {
         (&["trace", "lock-raise", "--format", "png"], "png"),
         (&["explore", "lock-raise", "--schedules", "0"], "--schedules"),
         (&["frobnicate"], "frobnicate"),
+        (&["trace", "lock-raise", "--schedule", "weft1:EQ", "--strategy", "random"], "cannot be used with"),
     ] {
         // clap's own errors end with a usage hint; the first line says what was wrong.
         let out = weft().args(args).assert().code(2).get_output().clone();
@@ -158,8 +159,34 @@ fn explore_with_dfs_holds_for_the_locked_raise() {
 }
 
 #[test]
-fn explore_rejects_faults_until_they_exist() {
-    assert_usage(weft().args(["explore", "lock-raise", "--faults"]), "--faults");
+fn explore_with_cancel_faults_finds_the_unexpected_cancellation_and_replays_it() {
+    // The tutorial's main awaits its tasks expecting none to be cancelled: a cancel fault at a
+    // suspension point breaks that, and the printed line replays the fault exactly.
+    let out = weft()
+        .args(["explore", "lock-raise", "--faults=cancel", "--schedules", "300"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("random+faults:cancel") && stdout.contains("VIOLATED: panic"), "{stdout}");
+    assert!(stdout.contains("Cancelled"), "{stdout}");
+    let replay = stdout.lines().find_map(|l| l.trim().strip_prefix("replay: weft replay ")).unwrap();
+    let schedule = replay.split_whitespace().next().unwrap();
+    weft().args(["replay", schedule, "--scenario", "lock-raise"]).assert().code(1).stdout(contains("Cancelled"));
+    // The same failing run, drawn.
+    weft()
+        .args(["trace", "lock-raise", "--format", "svg", "--schedule", schedule])
+        .assert()
+        .code(1)
+        .stdout(contains("class=\"violation\"").and(contains("class=\"mark cancel\"")));
+}
+
+#[test]
+fn unknown_fault_kinds_are_usage_errors() {
+    let out = weft().args(["explore", "lock-raise", "--faults=bogus"]).assert().code(2).get_output().clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("error: ") && stderr.contains("unknown fault `bogus`"), "{stderr}");
 }
 
 #[test]

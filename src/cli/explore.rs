@@ -4,7 +4,7 @@ use super::{lookup, Choose, Status, Usage};
 use indicatif::{ProgressBar, ProgressStyle};
 use weft::scenarios::{self, Expect, Scenario};
 use weft::sim::explore::DEFAULT_SCHEDULES;
-use weft::{Failure, Report, Strategy};
+use weft::{Failure, Faults, Report, Strategy};
 
 /// What exploring one scenario found.
 struct Outcome {
@@ -38,9 +38,10 @@ fn kind(failure: &Failure) -> &'static str {
 
 /// `weft` with no command: every scenario, the default strategy and budget, all cores.
 pub fn all() -> Status {
-    let choose = Choose { strategy: Strategy::Random, seed: 0 };
-    let outcomes = explore(&scenarios::all(), &choose, DEFAULT_SCHEDULES, None);
-    print_table(&outcomes);
+    let choose = Choose { strategy: None, seed: 0 };
+    let plan = Plan { choose, schedules: DEFAULT_SCHEDULES, jobs: None, faults: None };
+    let outcomes = explore(&scenarios::all(), &plan);
+    print_table(&outcomes, None);
     // Here a failure in a scenario broken on purpose is the expected result.
     if outcomes.iter().all(Outcome::as_expected) {
         Status::Held
@@ -55,21 +56,27 @@ pub fn many(
     choose: &Choose,
     schedules: u64,
     jobs: Option<u64>,
-    faults: bool,
+    faults: Option<Faults>,
 ) -> Result<Status, Usage> {
-    if faults {
-        return Err(Usage("--faults is not available yet in this build; explore without it".to_string()));
-    }
     let scenarios = names.iter().map(|n| lookup(n)).collect::<Result<Vec<_>, _>>()?;
-    let outcomes = explore(&scenarios, choose, schedules, jobs);
-    print_table(&outcomes);
+    let plan = Plan { choose: choose.clone(), schedules, jobs, faults };
+    let outcomes = explore(&scenarios, &plan);
+    print_table(&outcomes, plan.faults.as_ref());
     let found = outcomes.iter().any(|o| !o.report.is_ok());
     Ok(if found { Status::Violated } else { Status::Held })
 }
 
 /// Explores each scenario in turn (each on `jobs` threads, all cores by default), with a
 /// progress bar on stderr when it is a terminal. Outcomes come back in the order of `scenarios`.
-fn explore(scenarios: &[Scenario], choose: &Choose, schedules: u64, jobs: Option<u64>) -> Vec<Outcome> {
+/// How to explore each scenario.
+struct Plan {
+    choose: Choose,
+    schedules: u64,
+    jobs: Option<u64>,
+    faults: Option<Faults>,
+}
+
+fn explore(scenarios: &[Scenario], plan: &Plan) -> Vec<Outcome> {
     let bar = ProgressBar::new(scenarios.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} scenarios, exploring {msg}")
@@ -78,16 +85,18 @@ fn explore(scenarios: &[Scenario], choose: &Choose, schedules: u64, jobs: Option
     let mut outcomes = Vec::with_capacity(scenarios.len());
     for scenario in scenarios {
         bar.set_message(scenario.name);
-        let program = scenario.program;
-        let mut exploration = weft::explore(move || program())
+        let mut exploration = weft::explore(scenario.program)
             .name(scenario.name)
-            .strategy(choose.strategy.clone())
-            .schedules(schedules)
-            .seed(choose.seed)
+            .strategy(plan.choose.strategy.clone().unwrap_or(Strategy::Random))
+            .schedules(plan.schedules)
+            .seed(plan.choose.seed)
             // The command line says what to run; `WEFT_*` variables are for `cargo test`.
             .environment(false);
-        if let Some(jobs) = jobs {
+        if let Some(jobs) = plan.jobs {
             exploration = exploration.jobs(jobs as usize);
+        }
+        if let Some(faults) = &plan.faults {
+            exploration = exploration.faults(faults.clone());
         }
         outcomes.push(Outcome { scenario: *scenario, report: exploration.run() });
         bar.inc(1);
@@ -96,21 +105,47 @@ fn explore(scenarios: &[Scenario], choose: &Choose, schedules: u64, jobs: Option
     outcomes
 }
 
-fn print_table(outcomes: &[Outcome]) {
-    println!(
-        "{:<20} {:<8} {:>9} {:>13}  {:<34} {:>9}",
-        "scenario", "strategy", "schedules", "interleavings", "verdict", "time"
-    );
-    for o in outcomes {
-        let r = &o.report;
+fn print_table(outcomes: &[Outcome], faults: Option<&Faults>) {
+    let rows: Vec<[String; 6]> = outcomes
+        .iter()
+        .map(|o| {
+            let r = &o.report;
+            let strategy = match faults {
+                Some(f) => format!("{}+faults:{f}", r.strategy),
+                None => r.strategy.to_string(),
+            };
+            [
+                o.scenario.name.to_string(),
+                strategy,
+                r.schedules.to_string(),
+                r.distinct.to_string(),
+                o.verdict(),
+                format!("{:.1?}", r.elapsed),
+            ]
+        })
+        .collect();
+    let header = ["scenario", "strategy", "schedules", "interleavings", "verdict", "time"].map(String::from);
+    let mut widths = header.clone().map(|h| h.len());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
         println!(
-            "{:<20} {:<8} {:>9} {:>13}  {:<34} {:>9}",
-            o.scenario.name,
-            r.strategy.to_string(),
-            r.schedules,
-            r.distinct,
-            o.verdict(),
-            format!("{:.1?}", r.elapsed)
+            "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:<w4$}  {:>w5$}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3],
+            w4 = widths[4],
+            w5 = widths[5],
         );
     }
     for o in outcomes {

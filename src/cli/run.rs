@@ -6,13 +6,15 @@ use weft::scenarios::{self, Expect, Scenario};
 use weft::{Failure, Run};
 
 pub fn list() -> Status {
-    for s in scenarios::all() {
+    let all = scenarios::all();
+    let width = all.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for s in all {
         let expect = match s.expect {
             Expect::Holds => "holds",
             Expect::Fails => "broken on purpose: weft must find the failure",
         };
-        println!("{:<20} {}", s.name, s.summary);
-        println!("{:<20} invariant ({expect}): {}", "", s.invariant);
+        println!("{:<width$}  {}", s.name, s.summary);
+        println!("{:<width$}  invariant ({expect}): {}", "", s.invariant);
     }
     Status::Held
 }
@@ -20,7 +22,7 @@ pub fn list() -> Status {
 pub fn one(name: &str, choose: &Choose) -> Result<Status, Usage> {
     let scenario = lookup(name)?;
     let started = Instant::now();
-    let run = scenario.runtime().strategy(choose.strategy.clone()).seed(choose.seed).run((scenario.program)());
+    let run = scenario.runtime().strategy(choose.one_run()).seed(choose.seed).run((scenario.program)());
     let real = started.elapsed();
     Ok(print_run(&scenario, &run, real))
 }

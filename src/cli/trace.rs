@@ -2,10 +2,24 @@
 
 use super::{lookup, Choose, Format, Status, Usage};
 use std::path::Path;
+use weft::{Failure, Schedule, Strategy};
 
-pub fn one(name: &str, choose: &Choose, format: Format, output: Option<&Path>) -> Result<Status, Usage> {
+pub fn one(
+    name: &str,
+    choose: &Choose,
+    schedule: Option<&str>,
+    format: Format,
+    output: Option<&Path>,
+) -> Result<Status, Usage> {
     let scenario = lookup(name)?;
-    let run = scenario.runtime().strategy(choose.strategy.clone()).seed(choose.seed).run((scenario.program)());
+    let strategy = match schedule {
+        None => choose.one_run(),
+        Some(text) => Strategy::Replay(text.parse::<Schedule>().map_err(|e| Usage(e.to_string()))?),
+    };
+    let run = scenario.runtime().strategy(strategy).seed(choose.seed).run((scenario.program)());
+    if let Some(Failure::Diverged(d)) = &run.failure {
+        return Err(Usage(format!("the schedule does not fit scenario '{}': {d}", scenario.name)));
+    }
     let violation = run.violation();
     let text = match format {
         Format::Text => {
