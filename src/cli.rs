@@ -4,6 +4,18 @@
 //! 1 a violation was found), a [`Usage`] error when the command line or an input was wrong,
 //! printed as one line on stderr with exit status 2. Nothing a user types reaches a panic.
 
+/// `println!` for the command's output: when the reader has gone (`weft trace ... | head`), the
+/// command stops quietly with status 141, as a Unix tool killed by SIGPIPE does, instead of
+/// panicking.
+macro_rules! say {
+    () => {
+        $crate::cli::emit(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::emit(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod check;
 mod explore;
 mod replay;
@@ -190,6 +202,22 @@ struct Usage(String);
 impl fmt::Display for Usage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// The exit status of a command whose reader closed its output (128 + SIGPIPE).
+const BROKEN_PIPE: i32 = 141;
+
+/// Writes the command's output to stdout; see [`say!`].
+fn emit(args: fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(BROKEN_PIPE);
+        }
+        eprintln!("weft: cannot write the output: {e}; write it to a file with -o where the command has it");
+        std::process::exit(USAGE);
     }
 }
 

@@ -287,3 +287,17 @@ fn unreadable_and_corrupt_files_are_usage_errors() {
     assert_usage(weft().arg("replay").arg(&not_trace), "not a weft trace or failure file");
     assert_usage(weft().arg("replay").arg(&bad_schedule), "cannot be read");
 }
+
+#[test]
+fn a_closed_pipe_stops_quietly() {
+    // As `weft trace ... | head -1` once head has its line: here the reader (`true`) is gone
+    // before weft writes, and weft's status comes back on stderr.
+    let weft = assert_cmd::cargo::cargo_bin("weft");
+    let script = format!(
+        "{{ sleep 0.5; '{}' trace condition-wait --format chrome; echo \"status $?\" >&2; }} | true",
+        weft.display()
+    );
+    let out = std::process::Command::new("sh").args(["-c", &script]).env_remove("RUST_BACKTRACE").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim(), "status 141", "a closed pipe must not panic");
+}

@@ -8,16 +8,16 @@ pub fn one(path: &Path) -> Result<Status, Usage> {
     let text = read_text(path)?;
     let trace = Trace::from_json(&text).map_err(|e| Usage(format!("'{}' is {e}", path.display())))?;
     let h = &trace.header;
-    println!("{}: {} events (strategy {}, seed {})", h.name, trace.events.len(), h.strategy, h.seed);
+    say!("{}: {} events (strategy {}, seed {})", h.name, trace.events.len(), h.strategy, h.seed);
     match weft::traces::check(&trace) {
         None => {
-            println!("holds: every invariant held");
+            say!("holds: every invariant held");
             Ok(Status::Held)
         }
         Some(violation) => {
-            println!("violated: {violation}");
+            say!("violated: {violation}");
             if !h.schedule.is_empty() {
-                println!("replay: weft replay {} --scenario {}", h.schedule, h.name);
+                say!("replay: weft replay {} --scenario {}", h.schedule, h.name);
             }
             Ok(Status::Violated)
         }

@@ -132,7 +132,7 @@ fn print_table(outcomes: &[Outcome], faults: Option<&Faults>) {
         }
     }
     for row in std::iter::once(&header).chain(&rows) {
-        println!(
+        say!(
             "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:<w4$}  {:>w5$}",
             row[0],
             row[1],
@@ -153,11 +153,11 @@ fn print_table(outcomes: &[Outcome], faults: Option<&Faults>) {
             continue;
         };
         let name = o.scenario.name;
-        println!();
-        println!("{name}: schedule {} failed: {}", found.index, found.failure);
-        println!("  replay: weft replay {} --scenario {name}", found.minimal());
+        say!();
+        say!("{name}: schedule {} failed: {}", found.index, found.failure);
+        say!("  replay: weft replay {} --scenario {name}", found.minimal());
         if let Ok(path) = &found.trace_file {
-            println!("  trace:  {} (weft replay / weft check it)", path.display());
+            say!("  trace:  {} (weft replay / weft check it)", path.display());
         }
     }
 }

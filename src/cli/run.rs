@@ -13,8 +13,8 @@ pub fn list() -> Status {
             Expect::Holds => "holds",
             Expect::Fails => "broken on purpose: weft must find the failure",
         };
-        println!("{:<width$}  {}", s.name, s.summary);
-        println!("{:<width$}  invariant ({expect}): {}", "", s.invariant);
+        say!("{:<width$}  {}", s.name, s.summary);
+        say!("{:<width$}  invariant ({expect}): {}", "", s.invariant);
     }
     Status::Held
 }
@@ -31,17 +31,13 @@ pub fn one(name: &str, choose: &Choose) -> Result<Status, Usage> {
 /// for a failure, the line that replays it.
 pub fn print_run(scenario: &Scenario, run: &Run<()>, real: Duration) -> Status {
     for line in run.trace.output() {
-        println!("{line}");
+        say!("{line}");
     }
-    println!();
-    println!(
-        "Total Time Taken : {:.3} virtual seconds ({real:.1?} real, {} steps)",
-        run.elapsed.as_secs_f64(),
-        run.steps
-    );
+    say!();
+    say!("Total Time Taken : {:.3} virtual seconds ({real:.1?} real, {} steps)", run.elapsed.as_secs_f64(), run.steps);
     match &run.failure {
         None => {
-            println!("invariant held: {}", scenario.invariant);
+            say!("invariant held: {}", scenario.invariant);
             Status::Held
         }
         Some(failure) => {
@@ -53,10 +49,10 @@ pub fn print_run(scenario: &Scenario, run: &Run<()>, real: Duration) -> Status {
 
 /// Prints a failure: which invariant, what happened, and how to replay it.
 pub fn print_failure(scenario: &Scenario, failure: &Failure, schedule: &str) {
-    println!("invariant broken: {}", scenario.invariant);
-    println!("{failure}");
+    say!("invariant broken: {}", scenario.invariant);
+    say!("{failure}");
     if scenario.expect == Expect::Fails {
-        println!("(as expected: {} is broken on purpose)", scenario.name);
+        say!("(as expected: {} is broken on purpose)", scenario.name);
     }
-    println!("replay: weft replay {schedule} --scenario {}", scenario.name);
+    say!("replay: weft replay {schedule} --scenario {}", scenario.name);
 }

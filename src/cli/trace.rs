@@ -38,7 +38,7 @@ pub fn one(
         Some(_) => Status::Violated,
     };
     let Some(path) = output else {
-        print!("{text}");
+        super::emit(format_args!("{text}"));
         return Ok(status);
     };
     std::fs::write(path, text).map_err(|e| {
@@ -48,6 +48,6 @@ pub fn one(
         None => "the invariant held".to_string(),
         Some(failure) => format!("the run failed: {failure}"),
     };
-    println!("wrote {} ({} events, {:?}); {verdict}", path.display(), run.trace.events.len(), format);
+    say!("wrote {} ({} events, {:?}); {verdict}", path.display(), run.trace.events.len(), format);
     Ok(status)
 }

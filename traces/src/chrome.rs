@@ -30,7 +30,7 @@ impl Trace {
     ///
     /// ```
     /// use weft_traces::{Event, Header, Op, Record, ResourceId, ResourceKind, TaskId, Time, Trace};
-    /// let t = |secs| Time(secs * 1_000_000_000);
+    /// let t = |secs: u64| Time(secs * 1_000_000_000);
     /// let mut trace = Trace::new(Header::new("demo"));
     /// trace.push(Record::new(0, t(0), Some(TaskId(0)), Event::Spawn { name: "main".into(), parent: None }));
     /// trace.push(Record::new(1, t(0), Some(TaskId(0)), Event::NewResource {
@@ -219,7 +219,7 @@ fn tracks(slices: &[Slice]) -> Vec<usize> {
             while stack.last().is_some_and(|&end| end <= slice.start) {
                 stack.pop();
             }
-            if stack.last().is_none_or(|&end| end >= slice.end) {
+            if !matches!(stack.last(), Some(&end) if end < slice.end) {
                 stack.push(slice.end);
                 placed = Some(track);
                 break;
