@@ -286,6 +286,10 @@ fn unreadable_and_corrupt_files_are_usage_errors() {
     assert_usage(weft().arg("replay").arg(&not_json), "is not JSON");
     assert_usage(weft().arg("replay").arg(&not_trace), "not a weft trace or failure file");
     assert_usage(weft().arg("replay").arg(&bad_schedule), "cannot be read");
+    // A failure file that `cargo test` wrote names its test.
+    let from_test = dir.join("from-test.json");
+    std::fs::write(&from_test, r#"{"header": {"name": "my_test", "schedule": "weft1:EQ"}}"#).unwrap();
+    assert_usage(weft().arg("replay").arg(&from_test), "WEFT_REPLAY=weft1:EQ cargo test my_test");
 }
 
 #[test]

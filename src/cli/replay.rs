@@ -23,7 +23,17 @@ pub fn one(input: &str, scenario: Option<&str>) -> Result<Status, Usage> {
                 .to_string(),
         )),
     };
-    let scenario = lookup(&name)?;
+    let scenario = match lookup(&name) {
+        Ok(scenario) => scenario,
+        // A failure file a `cargo test` wrote names the test, not a scenario.
+        Err(_) if scenario.is_none() => {
+            return Err(Usage(format!(
+                "'{name}' recorded this failure but is not a scenario of the catalog (see `weft list`); if it is a test, replay it with `WEFT_REPLAY={} cargo test {name}`",
+                target.schedule
+            )))
+        }
+        Err(usage) => return Err(usage),
+    };
     let started = Instant::now();
     let run = scenario.runtime().strategy(Strategy::Replay(target.schedule)).run((scenario.program)());
     let real = started.elapsed();
