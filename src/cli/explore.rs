@@ -66,8 +66,6 @@ pub fn many(
     Ok(if found { Status::Violated } else { Status::Held })
 }
 
-/// Explores each scenario in turn (each on `jobs` threads, all cores by default), with a
-/// progress bar on stderr when it is a terminal. Outcomes come back in the order of `scenarios`.
 /// How to explore each scenario.
 struct Plan {
     choose: Choose,
@@ -76,6 +74,8 @@ struct Plan {
     faults: Option<Faults>,
 }
 
+/// Explores each scenario in turn (each on `jobs` threads, all cores by default), with a
+/// progress bar on stderr when it is a terminal. Outcomes come back in the order of `scenarios`.
 fn explore(scenarios: &[Scenario], plan: &Plan) -> Vec<Outcome> {
     let bar = ProgressBar::new(scenarios.len() as u64);
     bar.set_style(

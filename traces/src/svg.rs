@@ -5,7 +5,8 @@
 //! its words), bars for waiting on a resource (light, dashed), bars for holding one (solid, a
 //! colour per resource, labelled when wide enough) and a thin bar per sleep. A violation, when
 //! given, is a red line across every lane at its instant, with its message below the lanes.
-//! The file is self-contained (no scripts, no fonts but the generic `sans-serif`) and
+//! A run in which no virtual time passes is laid out by step instead, so that it is not one
+//! column. The file is self-contained (no scripts, no fonts but the generic `sans-serif`) and
 //! deterministic: the same trace gives the same bytes.
 
 use crate::check::Violation;
@@ -276,7 +277,7 @@ impl<'a> Canvas<'a> {
             SpanKind::Wait => format!("waits {}", span.label),
             SpanKind::Sleep => return,
         };
-        // Roughly 6.5 px per character at 10 px: label only bars it fits in.
+        // Roughly 5.6 px per character at 10 px: label only the bars the label fits in.
         if (text.len() as f64) * 5.6 + 6.0 <= w {
             let (fill, ty) = match span.kind {
                 SpanKind::Hold => ("#ffffff", bar_y + 11.0),
