@@ -563,7 +563,7 @@ where
             vec![work()]
         } else {
             std::thread::scope(|s| {
-                let handles: Vec<_> = (0..jobs).map(|_| s.spawn(&work)).collect();
+                let handles: Vec<_> = (0..jobs).map(|_| s.spawn(work)).collect();
                 handles.into_iter().map(|h| h.join().expect("weft: an exploration worker panicked")).collect()
             })
         };
