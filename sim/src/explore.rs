@@ -140,18 +140,34 @@ where
 {
     /// The test's name, used in the reproduce line and the failure file (default: the current
     /// thread's name, which libtest sets to the test's path).
+    ///
+    /// ```
+    /// let report = weft_sim::explore(|| async {}).name("my_test").schedules(1).run();
+    /// assert_eq!(report.name, "my_test");
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
     }
 
     /// The strategy (default [`Strategy::Random`]; `WEFT_STRATEGY` overrides it).
+    ///
+    /// ```
+    /// use weft_sim::{explore, Strategy};
+    /// let report = explore(|| async {}).strategy(Strategy::Dfs { max_preemptions: Some(1) }).environment(false).run();
+    /// assert!(report.exhausted); // one schedule, enumerated
+    /// ```
     pub fn strategy(mut self, strategy: Strategy) -> Self {
         self.strategy = strategy;
         self
     }
 
     /// How many schedules to run at most (default [`DEFAULT_SCHEDULES`]; `WEFT_SCHEDULES`).
+    ///
+    /// ```
+    /// let report = weft_sim::explore(|| async {}).schedules(25).environment(false).run();
+    /// assert_eq!(report.schedules, 25);
+    /// ```
     pub fn schedules(mut self, schedules: u64) -> Self {
         self.schedules = schedules;
         self
@@ -164,12 +180,26 @@ where
     }
 
     /// Worker threads (default: all cores; `WEFT_JOBS`). The report does not depend on it.
+    ///
+    /// ```
+    /// use weft_sim::{explore, spawn, yield_now};
+    /// let program = || async { spawn("a", yield_now()); spawn("b", yield_now()); };
+    /// let one = explore(program).jobs(1).schedules(40).environment(false).run();
+    /// let two = explore(program).jobs(2).schedules(40).environment(false).run();
+    /// assert_eq!(one, two);
+    /// ```
     pub fn jobs(mut self, jobs: usize) -> Self {
         self.jobs = Some(jobs.max(1));
         self
     }
 
-    /// Runs only shard `index` of `count` (`WEFT_SHARD=index/count`).
+    /// Runs only shard `index` of `count` (`WEFT_SHARD=index/count`): the schedules whose index
+    /// is `index` modulo `count`.
+    ///
+    /// ```
+    /// let report = weft_sim::explore(|| async {}).schedules(10).shard(1, 4).environment(false).run();
+    /// assert_eq!(report.schedules, 3); // indices 1, 5 and 9
+    /// ```
     ///
     /// # Panics
     /// When `index >= count`.
@@ -186,13 +216,23 @@ where
     }
 
     /// Whether to shrink the first failure's schedule (default true).
+    ///
+    /// ```
+    /// let report = weft_sim::explore(|| async { panic!("boom") }).shrink(false).environment(false).run();
+    /// assert!(report.failure.unwrap().shrunk.is_none());
+    /// ```
     pub fn shrink(mut self, shrink: bool) -> Self {
         self.shrink = shrink;
         self
     }
 
     /// Whether `WEFT_*` variables override these settings (default true; see
-    /// [`crate::env`]).
+    /// [`crate::env`]). Turn it off for explorations whose settings a test depends on.
+    ///
+    /// ```
+    /// let report = weft_sim::explore(|| async {}).schedules(2).environment(false).run();
+    /// assert_eq!(report.schedules, 2);
+    /// ```
     pub fn environment(mut self, read: bool) -> Self {
         self.environment = read;
         self
@@ -357,6 +397,12 @@ pub struct Found {
 
 impl Found {
     /// The schedule to paste into `WEFT_REPLAY`: the shrunk one when there is one.
+    ///
+    /// ```
+    /// let report = weft_sim::explore(|| async { panic!("boom") }).environment(false).run();
+    /// let found = report.failure.unwrap();
+    /// assert!(found.minimal().len() <= found.schedule.len());
+    /// ```
     pub fn minimal(&self) -> &Schedule {
         self.shrunk.as_ref().map_or(&self.schedule, |s| &s.schedule)
     }
@@ -364,12 +410,21 @@ impl Found {
 
 impl Report {
     /// Whether no schedule failed.
+    ///
+    /// ```
+    /// assert!(weft_sim::explore(|| async {}).schedules(3).run().is_ok());
+    /// ```
     pub fn is_ok(&self) -> bool {
         self.failure.is_none()
     }
 
     /// Panics with what failed, its seed and schedule, the trace file, and the one line that
     /// reproduces it, if a schedule failed.
+    ///
+    /// ```should_panic
+    /// // panics with "... reproduce with:\n  WEFT_REPLAY=weft1:... cargo test <name>"
+    /// weft_sim::explore(|| async { assert_eq!(1 + 1, 3) }).run().assert_ok();
+    /// ```
     #[track_caller]
     pub fn assert_ok(&self) {
         if let Some(found) = &self.failure {
