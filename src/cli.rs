@@ -98,13 +98,16 @@ enum Command {
         #[arg(long)]
         scenario: Option<String>,
     },
-    /// Run one scenario once and write its trace: text, JSON, Chrome trace events or SVG.
+    /// Write one run's trace: text, JSON, Chrome trace events or SVG.
     ///
-    /// `chrome` opens in Perfetto UI (https://ui.perfetto.dev) or chrome://tracing, with a
-    /// track per task; `svg` is a timeline that opens in any browser. Exits 1 if the run broke
-    /// its invariant (the trace is written all the same, with the violation marked).
+    /// The run is the scenario run once (as `weft run` does), or a stored trace JSON file (a
+    /// failure file a test or `weft explore` wrote), drawn as it was recorded. `chrome` opens in
+    /// Perfetto UI (https://ui.perfetto.dev) or chrome://tracing, with a track per task; `svg`
+    /// is a timeline that opens in any browser. Exits 1 if the run broke an invariant (the trace
+    /// is written all the same, with the violation marked).
     Trace {
-        /// The scenario's name (see `weft list`).
+        /// The scenario's name (see `weft list`), or the path of a trace JSON file.
+        #[arg(value_name = "SCENARIO | TRACE.json")]
         scenario: String,
         #[command(flatten)]
         choose: Choose,

@@ -255,6 +255,14 @@ fn trace_to_file_then_check_and_replay_it() {
     weft().args(["trace", "lock-race", "--format", "json", "-o"]).arg(&broken).assert().code(1);
     weft().arg("check").arg(&broken).assert().code(1).stdout(contains("violated: panic at step"));
     weft().arg("replay").arg(&broken).assert().code(1).stdout(contains("X ended at 2187"));
+    // A stored trace draws as it was recorded, its violation found by the offline check.
+    weft()
+        .args(["trace", "--format", "svg"])
+        .arg(&broken)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::starts_with("<svg").and(contains("class=\"violation\"")));
+    assert_usage(weft().args(["trace", "--strategy", "random"]).arg(&broken), "is a stored trace");
 }
 
 #[test]

@@ -308,3 +308,22 @@ fn svg_lays_out_a_run_without_virtual_time_by_step() {
     let end_of_first = num(holds[0], "x") + num(holds[0], "width");
     assert!(end_of_first <= num(holds[1], "x") + 0.1, "the holds overlap: {holds:?}");
 }
+
+#[test]
+fn a_deadline_nobody_reached_does_not_stretch_the_picture() {
+    // main sleeps until 30 s, but the run ends at 1 s (say, a violation stopped it).
+    let s = |n: u64| Time(n * 1_000_000_000);
+    let mut trace = Trace::new(Header::new("pending"));
+    let main = Some(TaskId(0));
+    trace.push(Record::new(0, s(0), main, Event::Spawn { name: "main".into(), parent: None }));
+    trace.push(Record::new(1, s(0), main, Event::Sleep { until: s(30) }));
+    trace.push(Record::new(2, s(1), main, Event::Print { text: "still here".into() }));
+    let events = chrome(&trace);
+    assert_eq!(slices(&events, "sleep"), [(0, 0, SEC)]);
+    let sleep = events.iter().find(|e| e["name"] == "sleep").unwrap();
+    assert_eq!(sleep["args"]["ended_by"], "open");
+    let svg = trace.to_svg();
+    let elements = svg_elements(&svg);
+    let ticks: Vec<&str> = elements.iter().map(|(_, _, t)| t.as_str()).filter(|t| t.ends_with('s')).collect();
+    assert!(ticks.contains(&"1s") && !ticks.contains(&"30s"), "{ticks:?}");
+}

@@ -1,39 +1,48 @@
-//! `weft trace`: one run of one scenario, written as text, JSON, Chrome trace events or SVG.
+//! `weft trace`: one run, written as text, JSON, Chrome trace events or SVG. The run is a
+//! scenario run afresh, or a stored trace (a failure file a test wrote) read back.
 
-use super::{lookup, Choose, Format, Status, Usage};
+use super::{lookup, read_text, Choose, Format, Status, Usage};
 use std::path::Path;
-use weft::{Failure, Schedule, Strategy};
+use weft::{Failure, Schedule, Strategy, Trace, Violation};
+
+/// A run to draw: its trace, and its failure in words and as a violation to mark.
+struct Drawn {
+    trace: Trace,
+    failure: Option<String>,
+    violation: Option<Violation>,
+}
 
 pub fn one(
-    name: &str,
+    source: &str,
     choose: &Choose,
     schedule: Option<&str>,
     format: Format,
     output: Option<&Path>,
 ) -> Result<Status, Usage> {
-    let scenario = lookup(name)?;
-    let strategy = match schedule {
-        None => choose.one_run(),
-        Some(text) => Strategy::Replay(text.parse::<Schedule>().map_err(|e| Usage(e.to_string()))?),
+    let drawn = if is_trace_file(source) {
+        if choose.strategy.is_some() || schedule.is_some() {
+            return Err(Usage(format!(
+                "--strategy and --schedule choose how a scenario runs; '{source}' is a stored trace, drawn as it was recorded"
+            )));
+        }
+        stored(Path::new(source))?
+    } else {
+        fresh(source, choose, schedule)?
     };
-    let run = scenario.runtime().strategy(strategy).seed(choose.seed).run((scenario.program)());
-    if let Some(Failure::Diverged(d)) = &run.failure {
-        return Err(Usage(format!("the schedule does not fit scenario '{}': {d}", scenario.name)));
-    }
-    let violation = run.violation();
+    let violation = drawn.violation.as_ref();
     let text = match format {
         Format::Text => {
-            let mut text = run.trace.to_text();
-            if let Some(failure) = &run.failure {
+            let mut text = drawn.trace.to_text();
+            if let Some(failure) = &drawn.failure {
                 text.push_str(&format!("# failure: {failure}\n"));
             }
             text
         }
-        Format::Json => run.trace.to_json() + "\n",
-        Format::Chrome => run.trace.to_chrome_json_marking(violation) + "\n",
-        Format::Svg => run.trace.to_svg_marking(violation),
+        Format::Json => drawn.trace.to_json() + "\n",
+        Format::Chrome => drawn.trace.to_chrome_json_marking(violation) + "\n",
+        Format::Svg => drawn.trace.to_svg_marking(violation),
     };
-    let status = match run.failure {
+    let status = match drawn.failure {
         None => Status::Held,
         Some(_) => Status::Violated,
     };
@@ -44,10 +53,41 @@ pub fn one(
     std::fs::write(path, text).map_err(|e| {
         Usage(format!("cannot write '{}': {e}; check that its directory exists and is writable", path.display()))
     })?;
-    let verdict = match &run.failure {
+    let verdict = match &drawn.failure {
         None => "the invariant held".to_string(),
         Some(failure) => format!("the run failed: {failure}"),
     };
-    say!("wrote {} ({} events, {:?}); {verdict}", path.display(), run.trace.events.len(), format);
+    say!("wrote {} ({} events, {:?}); {verdict}", path.display(), drawn.trace.events.len(), format);
     Ok(status)
+}
+
+/// Whether `source` names a trace file rather than a scenario.
+fn is_trace_file(source: &str) -> bool {
+    source.ends_with(".json") || Path::new(source).is_file()
+}
+
+/// Runs the scenario called `name` once.
+fn fresh(name: &str, choose: &Choose, schedule: Option<&str>) -> Result<Drawn, Usage> {
+    let scenario = lookup(name)?;
+    let strategy = match schedule {
+        None => choose.one_run(),
+        Some(text) => Strategy::Replay(text.parse::<Schedule>().map_err(|e| Usage(e.to_string()))?),
+    };
+    let run = scenario.runtime().strategy(strategy).seed(choose.seed).run((scenario.program)());
+    if let Some(Failure::Diverged(d)) = &run.failure {
+        return Err(Usage(format!("the schedule does not fit scenario '{}': {d}", scenario.name)));
+    }
+    Ok(Drawn {
+        violation: run.violation().cloned(),
+        failure: run.failure.as_ref().map(|f| f.to_string()),
+        trace: run.trace,
+    })
+}
+
+/// Reads a stored trace; its verdict is the offline check's.
+fn stored(path: &Path) -> Result<Drawn, Usage> {
+    let text = read_text(path)?;
+    let trace = Trace::from_json(&text).map_err(|e| Usage(format!("'{}' is {e}", path.display())))?;
+    let violation = weft::traces::check(&trace);
+    Ok(Drawn { failure: violation.as_ref().map(|v| v.to_string()), violation, trace })
 }

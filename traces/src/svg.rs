@@ -20,7 +20,7 @@ use std::fmt::Write;
 const WIDTH: f64 = 1000.0;
 const LABEL_W: f64 = 180.0;
 const RIGHT: f64 = 40.0;
-const TOP: f64 = 70.0;
+const TOP: f64 = 84.0;
 const LANE_H: f64 = 58.0;
 /// Bars shorter than this (in pixels) are drawn this wide, so instants stay visible.
 const MIN_BAR: f64 = 3.0;

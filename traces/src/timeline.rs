@@ -10,7 +10,9 @@
 //! - a *hold* opens at `Grant` and closes at a `Release` of that resource: the releasing task's
 //!   own hold if it has one, else the oldest open hold (asyncio lets any task release a Lock or a
 //!   Semaphore); a hold still open when the trace ends is drawn to the end and marked open;
-//! - a *sleep* runs from `Sleep` to its deadline, cut short if the task ends first.
+//! - a *sleep* runs from `Sleep` to its deadline, cut short if the task ends first; one still
+//!   pending when the trace ends is drawn to the end and marked open (the axis ends with the
+//!   last event, not with a deadline nobody reached).
 //!
 //! [`Trace::to_chrome_json`]: crate::Trace::to_chrome_json
 //! [`Trace::to_svg`]: crate::Trace::to_svg
@@ -123,7 +125,7 @@ pub(crate) struct Timeline {
     pub spans: Vec<Span>,
     /// In trace order.
     pub marks: Vec<Mark>,
-    /// The last virtual instant the trace reaches (a sleep's deadline included).
+    /// The virtual instant of the last event.
     pub end: Time,
     /// The last step.
     pub last_step: u64,
@@ -158,7 +160,7 @@ impl Reader {
         let (end, last_step) = (self.timeline.end, self.timeline.last_step);
         for index in std::mem::take(&mut self.open) {
             let span = &mut self.timeline.spans[index];
-            if span.kind == SpanKind::Sleep {
+            if span.kind == SpanKind::Sleep && span.end <= end {
                 span.ended_by = "timer";
                 continue;
             }
@@ -186,7 +188,6 @@ impl Reader {
             }
             Event::Sleep { until } => {
                 let until = (*until).max(time);
-                self.timeline.end = self.timeline.end.max(until);
                 self.open_span(task, SpanKind::Sleep, None, "sleep".to_string(), step, time);
                 let index = self.timeline.spans.len() - 1;
                 self.timeline.spans[index].end = until;
