@@ -23,6 +23,7 @@ pub mod env;
 pub mod explore;
 mod kernel;
 mod panic;
+mod probe;
 mod program;
 #[cfg(feature = "proptest")]
 pub mod proptest;

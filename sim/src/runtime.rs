@@ -3,6 +3,7 @@
 use crate::context::Installed;
 use crate::kernel::{Chooser, Kernel, Sink, TaskFuture, Waiting};
 use crate::panic;
+use crate::probe;
 use crate::ready::ReadyQueue;
 use crate::resources::Resources;
 use crate::schedule::Schedule;
@@ -11,6 +12,7 @@ use crate::task::{spawn, JoinHandle};
 use crate::timers::Timers;
 use crate::waker::waker;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -18,7 +20,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use weft_traces::{
-    recorder, Checker, Event, Exit, Header, TaskId, Time, Trace, Violation, ViolationKind,
+    recorder, Checker, Event, Invariants, Exit, Header, TaskId, Time, Trace, Violation, ViolationKind,
 };
 
 /// Runs programs deterministically in virtual time.
@@ -39,6 +41,7 @@ pub struct Runtime {
     strategy: Strategy,
     max_steps: u64,
     tracing: bool,
+    checks: bool,
     checkers: Vec<Box<dyn Fn() -> Box<dyn Checker>>>,
 }
 
@@ -60,6 +63,7 @@ impl Runtime {
             strategy: Strategy::Fifo,
             max_steps: DEFAULT_MAX_STEPS,
             tracing: true,
+            checks: true,
             checkers: Vec::new(),
         }
     }
@@ -91,6 +95,21 @@ impl Runtime {
     /// Whether to keep the events in the returned trace (checkers see them either way).
     pub fn tracing(mut self, tracing: bool) -> Runtime {
         self.tracing = tracing;
+        self
+    }
+
+    /// Whether weft's invariant checkers run (on by default): mutual exclusion, FIFO fairness,
+    /// lost wake-ups (with a probe of every blocked task at quiescence), deadlock with its
+    /// wait-for graph, and accounting (`weft_traces::check::Invariants`). Off, a run still fails
+    /// on a panic, a livelock or a deadlock, and costs less.
+    ///
+    /// ```
+    /// use weft_sim::{spawn, Runtime};
+    /// let run = Runtime::new().checks(false).run(async { spawn("t", async { 1 }).await.unwrap() });
+    /// assert_eq!(run.output, Some(1));
+    /// ```
+    pub fn checks(mut self, on: bool) -> Runtime {
+        self.checks = on;
         self
     }
 
@@ -131,7 +150,12 @@ impl Runtime {
                 },
                 sink: Sink {
                     trace: self.tracing.then(Vec::new),
-                    checkers: self.checkers.iter().map(|make| make()).collect(),
+                    checkers: self
+                        .checks
+                        .then(|| Box::new(Invariants::new()) as Box<dyn Checker>)
+                        .into_iter()
+                        .chain(self.checkers.iter().map(|make| make()))
+                        .collect(),
                 },
                 violation: None,
                 divergence: None,
@@ -142,6 +166,7 @@ impl Runtime {
             installed: &installed,
             futures: Vec::new(),
             max_steps: self.max_steps,
+            probe: self.checks,
         };
         let (main, end) = recorder::install(&installed, || {
             let main: JoinHandle<T> = spawn("main", main);
@@ -240,6 +265,8 @@ struct Executor<'a> {
     installed: &'a Installed,
     futures: Vec<Option<TaskFuture>>,
     max_steps: u64,
+    /// Probe blocked tasks at quiescence (checks on).
+    probe: bool,
 }
 
 impl Executor<'_> {
@@ -260,7 +287,7 @@ impl Executor<'_> {
                 if self.advance_clock() {
                     continue;
                 }
-                return self.kernel(quiescence);
+                return self.quiesce();
             }
             if self.kernel(|k| k.step) >= self.max_steps {
                 return Some(self.kernel(livelock));
@@ -331,6 +358,32 @@ impl Executor<'_> {
             k.last = Some(task);
         });
         self.adopt_spawned();
+    }
+
+    /// Nothing ready, no timer pending: with checks on, probe each blocked task once (a
+    /// spurious poll, `probe.rs`) so the checkers can tell a lost wake-up from a deadlock; a
+    /// violation they find ends the run, otherwise the blocked tasks are reported here.
+    fn quiesce(&mut self) -> Option<Failure> {
+        if self.probe {
+            let blocked: Vec<TaskId> = self.kernel(|k| {
+                (0..k.tasks.len() as u32)
+                    .map(TaskId)
+                    .filter(|t| !k.tasks[t.index()].done)
+                    .collect()
+            });
+            for task in blocked {
+                if self.kernel(|k| k.violation.is_some()) {
+                    break;
+                }
+                if let Some(slot) = self.futures.get_mut(task.index()) {
+                    probe::probe(self.installed, slot, task);
+                }
+            }
+            if self.kernel(|k| k.violation.is_some()) {
+                return None;
+            }
+        }
+        self.kernel(quiescence)
     }
 
     /// Moves the futures of tasks spawned during the last step into the slab.
@@ -406,8 +459,21 @@ fn livelock(k: &mut Kernel) -> Failure {
     })
 }
 
-/// Nothing is ready and no timer is pending: every task must have finished.
+/// Nothing is ready and no timer is pending: every task must have finished. With checks on,
+/// the report is the checkers' (what each blocked task waits on, who holds it, the wait-for
+/// cycle), given the join waits only the executor knows.
 fn quiescence(k: &mut Kernel) -> Option<Failure> {
+    let joins: BTreeMap<TaskId, TaskId> = (k.tasks.iter().enumerate())
+        .filter_map(|(i, t)| match t.waiting {
+            Some(Waiting::Join(other)) if !t.done => Some((TaskId(i as u32), other)),
+            _ => None,
+        })
+        .collect();
+    let invariants = (k.sink.checkers.iter())
+        .find_map(|c| c.as_any()?.downcast_ref::<Invariants>());
+    if let Some(invariants) = invariants {
+        return invariants.deadlock(&joins).map(Failure::Violation);
+    }
     let blocked: Vec<String> = k
         .tasks
         .iter()

@@ -20,6 +20,7 @@
 pub mod check;
 mod chrome;
 mod event;
+pub mod foreign;
 mod ids;
 pub mod recorder;
 mod svg;
@@ -27,7 +28,7 @@ mod text;
 mod timeline;
 mod trace;
 
-pub use check::{Checker, Violation, ViolationKind};
+pub use check::{check, Checker, Invariants, Violation, ViolationKind};
 pub use event::{Event, Exit, Op, Record, ResourceKind};
 pub use ids::{ResourceId, TaskId, Time};
 pub use recorder::Recorder;

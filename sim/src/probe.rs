@@ -1,0 +1,52 @@
+//! The quiescence probe: when nothing is ready and no timer is pending, each blocked task is
+//! polled once without having been woken (a spurious poll, which every future must tolerate).
+//!
+//! The poll is recorded like any other (`Poll`, then what the task did, then `Suspend` or
+//! `Exit`) but takes no step and makes no choice, so replays are unaffected. A task that makes
+//! progress on such a poll was waiting for something already available: its wake-up was lost.
+//! The checkers (`weft_traces::check`) read the probe from the events, online and offline
+//! alike; the executor only performs it.
+
+use crate::context::Installed;
+use crate::kernel::TaskFuture;
+use crate::panic;
+use crate::waker::waker;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::task::{Context, Poll};
+use weft_traces::{Event, Exit, TaskId};
+
+/// Polls blocked `task` once, recording the poll and its outcome; a finished or panicked task's
+/// future is dropped, as after any step.
+pub(crate) fn probe(installed: &Installed, slot: &mut Option<TaskFuture>, task: TaskId) {
+    let epoch = {
+        let mut k = installed.kernel.borrow_mut();
+        k.current = Some(task);
+        k.record(Event::Poll);
+        k.epoch
+    };
+    let exit = match slot.as_mut() {
+        None => None,
+        Some(future) => {
+            let waker = waker(epoch, task);
+            let mut cx = Context::from_waker(&waker);
+            match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
+                Ok(Poll::Pending) => None,
+                Ok(Poll::Ready(())) => Some(Exit::Returned),
+                Err(payload) => Some(Exit::Panicked { message: panic::message(&*payload) }),
+            }
+        }
+    };
+    if exit.is_some() {
+        let future = slot.take();
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(future)));
+    }
+    let mut k = installed.kernel.borrow_mut();
+    match exit {
+        None => k.record(Event::Suspend),
+        Some(exit) => {
+            k.tasks[task.index()].done = true;
+            k.record(Event::Exit { exit });
+        }
+    }
+    k.current = None;
+}

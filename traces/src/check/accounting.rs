@@ -1,0 +1,141 @@
+//! Accounting: each primitive's bookkeeping adds up.
+//!
+//! - **Event**: every task waiting when `set()` runs is woken by the end of that step, and
+//!   returns (`Resume`) in its own next step, even if `clear()` ran in between: it never waits
+//!   again on that set.
+//! - **Condition**: a notified waiter either returns (`Resume`) or, when it is cancelled,
+//!   passes its notification on: by the end of that step another waiter still waiting is woken.
+//! - **Barrier**: indices handed out in one cycle are unique among the tasks still inside it,
+//!   and below `parties` (CPython reuses them, gh-155233; weft does not).
+//! - **Queue**: items are conserved (each `put` adds one, each `get` takes one) and the size
+//!   never exceeds `maxsize`.
+//! - Semaphore permits: `holders + free + reserved = initial + releases - acquires` reduces,
+//!   from the events alone, to the capacity rule (`exclusion`) and the hand-off rule
+//!   (`wakeup`), which read the same counts.
+
+use super::resources::Model;
+use super::{Violation, ViolationKind};
+use crate::event::{Op, Record, ResourceKind};
+use crate::ids::{ResourceId, TaskId};
+
+fn violation(record: &Record, task: Option<TaskId>, message: String) -> Violation {
+    Violation { kind: ViolationKind::Accounting, step: record.step, time: record.time, task, message }
+}
+
+/// Rules read before `op` is applied.
+pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op) -> Option<Violation> {
+    let r = model.resource(id)?;
+    let task = record.task;
+    let who = || task.map_or("a task".to_string(), |t| model.task(t));
+    match op {
+        Op::Wait if r.kind == ResourceKind::Event => {
+            let p = r.pending_of(task?)?;
+            let set_at = p.set_at?;
+            Some(violation(record, task, format!(
+                "{} was waiting on {} when it was set at step {set_at}, but waits again instead of returning: that set() was lost",
+                who(),
+                r.describe()
+            )))
+        }
+        Op::Arrive { index } => {
+            if let Some((_, other)) = r.cycle.iter().find(|(i, _)| i == index) {
+                return Some(violation(record, task, format!(
+                    "{} got index {index} from {}, already held by {} in this cycle: Barrier indices must be unique within a cycle",
+                    who(),
+                    r.describe(),
+                    model.task(*other)
+                )));
+            }
+            let parties = r.capacity?;
+            (*index >= parties).then(|| {
+                violation(
+                    record,
+                    task,
+                    format!("{} got index {index} from {}, which has only {parties} parties", who(), r.describe()),
+                )
+            })
+        }
+        Op::Put { size } | Op::Get { size } => {
+            let (verb, expected) = match (op, r.size) {
+                (Op::Put { .. }, Some(prev)) => ("put", Some(prev + 1)),
+                (_, Some(prev)) => ("get", prev.checked_sub(1)),
+                _ => ("", None),
+            };
+            if r.size.is_some() && expected != Some(*size) {
+                return Some(violation(
+                    record,
+                    task,
+                    format!(
+                        "{} held {} item(s); after a {verb} by {} it reports {size}: items were lost or duplicated",
+                        r.describe(),
+                        r.size.unwrap_or(0),
+                        who()
+                    ),
+                ));
+            }
+            let max = r.capacity.filter(|c| *c > 0)?;
+            (*size > max).then(|| {
+                violation(
+                    record,
+                    task,
+                    format!(
+                        "{} holds {size} item(s) after a put by {}, more than its maxsize {max}",
+                        r.describe(),
+                        who()
+                    ),
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Rules read at the end of `task`'s step.
+pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
+    for r in &model.resources {
+        if !model.touched.contains(&r.id) && r.pending_of(task).is_none() {
+            continue;
+        }
+        match r.kind {
+            ResourceKind::Event => {
+                for p in r.waits.iter().filter(|p| p.set_at.is_some()) {
+                    let set_at = p.set_at.unwrap_or_default();
+                    if p.task == task {
+                        return Some(violation(record, Some(task), format!(
+                            "{} was waiting on {} when it was set at step {set_at}, but its step ended without returning",
+                            model.task(task),
+                            r.describe()
+                        )));
+                    }
+                    if !model.is_ready(p.task) && !model.exited(p.task) {
+                        return Some(violation(
+                            record,
+                            Some(p.task),
+                            format!(
+                                "{} was set at step {set_at} while {} waited, but that waiter was not woken",
+                                r.describe(),
+                                model.task(p.task)
+                            ),
+                        ));
+                    }
+                }
+            }
+            ResourceKind::Condition => {
+                let Some(dropped) = r.dropped_handoff else {
+                    continue;
+                };
+                if let Some(left) = r.waits.iter().find(|p| !p.woken) {
+                    return Some(violation(record, Some(left.task), format!(
+                        "{} was notified on {} and withdrew without passing the notification on; {} still waits (since step {})",
+                        model.task(dropped),
+                        r.describe(),
+                        model.task(left.task),
+                        left.step
+                    )));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}

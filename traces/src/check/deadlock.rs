@@ -1,0 +1,80 @@
+//! Deadlock reports: at quiescence, with no lost wake-up found, every blocked task with what it
+//! waits for, who holds that, and the wait-for cycles among them.
+
+use super::resources::Model;
+use super::{Violation, ViolationKind};
+use crate::event::Record;
+use crate::ids::TaskId;
+use std::collections::BTreeMap;
+
+/// The deadlock violation for the blocked tasks of `model`; `joins` says which task each task
+/// awaits the end of (the executor knows; a stored trace does not record it).
+pub(crate) fn report(model: &Model, record: &Record, joins: &BTreeMap<TaskId, TaskId>) -> Violation {
+    let blocked = model.unfinished();
+    let mut lines = Vec::new();
+    let mut edges: BTreeMap<TaskId, Vec<TaskId>> = BTreeMap::new();
+    for &task in &blocked {
+        let mut waits = Vec::new();
+        for r in &model.resources {
+            let Some(p) = r.pending_of(task) else {
+                continue;
+            };
+            let what = if r.requests.iter().any(|q| q.task == task) {
+                let r_name = r.describe();
+                let holders: Vec<String> = r.holders.iter().map(|h| model.task(*h)).collect();
+                edges.entry(task).or_default().extend(r.holders.iter().filter(|h| **h != task));
+                if r.holders.contains(&task) {
+                    format!("waits on {r_name}, which it already holds")
+                } else if holders.is_empty() {
+                    format!("waits on {r_name}, held by nobody")
+                } else {
+                    format!("waits on {r_name}, held by {}", holders.join(", "))
+                }
+            } else {
+                format!("waits on {}", r.describe())
+            };
+            waits.push(format!("{what} (since step {})", p.step));
+        }
+        if let Some(&other) = joins.get(&task) {
+            edges.entry(task).or_default().push(other);
+            waits.push(format!("waits for task {} to finish", model.task(other)));
+        }
+        if waits.is_empty() {
+            waits.push(
+                "is suspended on something outside weft's resources (a join, a channel, an unmarked foreign primitive)"
+                    .to_string(),
+            );
+        }
+        lines.push(format!("  {} {}", model.task(task), waits.join("; ")));
+    }
+    let mut message = format!(
+        "{} task(s) blocked with nothing ready and no timer pending, and none could progress:\n{}",
+        blocked.len(),
+        lines.join("\n")
+    );
+    let cycle = find_cycle(&edges);
+    if let Some(cycle) = &cycle {
+        let names: Vec<String> = cycle.iter().map(|t| model.task(*t)).collect();
+        message.push_str(&format!("\nwait-for cycle: {}", names.join(" -> ")));
+    }
+    Violation { kind: ViolationKind::Deadlock, step: record.step, time: record.time, task: None, message }
+}
+
+/// The first cycle of the wait-for graph, from the lowest task id, closed (first == last).
+fn find_cycle(edges: &BTreeMap<TaskId, Vec<TaskId>>) -> Option<Vec<TaskId>> {
+    for &start in edges.keys() {
+        let mut path = vec![start];
+        let mut at = start;
+        // Follow the first edge of each task; a cycle reachable that way is reported.
+        while let Some(&next) = edges.get(&at).and_then(|e| e.first()) {
+            if let Some(i) = path.iter().position(|t| *t == next) {
+                let mut cycle = path[i..].to_vec();
+                cycle.push(next);
+                return Some(cycle);
+            }
+            path.push(next);
+            at = next;
+        }
+    }
+    None
+}

@@ -1,0 +1,168 @@
+//! [`Invariants`]: every rule of this module, as one online checker.
+
+use super::resources::Model;
+use super::{accounting, deadlock, exclusion, fifo, wakeup, Checker, Violation, ViolationKind};
+use crate::event::{Event, Exit, Op, Record};
+use crate::ids::TaskId;
+use std::any::Any;
+use std::collections::BTreeMap;
+
+/// All of weft's invariants over the event stream: mutual exclusion and capacity, FIFO
+/// fairness, lost wake-ups (at every step's end and at quiescence, with the executor's probes),
+/// deadlock with its wait-for graph, accounting (Event, Condition, Barrier, Queue), and panics.
+///
+/// [`Runtime::new()`](../../weft_sim/struct.Runtime.html) installs one per run; the offline
+/// [`check`](super::check) runs one over a stored trace, so both give the same verdict.
+///
+/// ```
+/// use weft_traces::check::Invariants;
+/// use weft_traces::{Checker, Event, Op, Record, ResourceId, ResourceKind, TaskId, Time, ViolationKind};
+///
+/// let mut checker = Invariants::new();
+/// let at = |step, task, event| Record::new(step, Time::ZERO, Some(TaskId(task)), event);
+/// let lock = ResourceId(0);
+/// let op = |op| Event::Resource { id: lock, op };
+/// let events = [
+///     at(0, 0, Event::Spawn { name: "a".into(), parent: None }),
+///     at(0, 1, Event::Spawn { name: "b".into(), parent: None }),
+///     at(1, 0, Event::Poll),
+///     at(1, 0, Event::NewResource { id: lock, kind: ResourceKind::Lock, name: "l".into(), capacity: Some(1), fifo: true }),
+///     at(1, 0, op(Op::Request)),
+///     at(1, 0, op(Op::Grant)),
+///     at(1, 0, Event::Suspend),
+///     at(2, 1, Event::Poll),
+///     at(2, 1, op(Op::Request)),
+///     at(2, 1, op(Op::Grant)), // a second holder of a Lock
+/// ];
+/// let found = events.iter().find_map(|r| checker.observe(r)).unwrap();
+/// assert_eq!(found.kind, ViolationKind::MutualExclusion);
+/// assert_eq!(found.step, 2);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Invariants {
+    model: Model,
+    probe: Option<Probe>,
+}
+
+/// The executor's probes at quiescence: each blocked task is polled once without a wake-up.
+#[derive(Clone, Debug)]
+struct Probe {
+    current: Option<TaskId>,
+}
+
+impl Invariants {
+    /// A checker that has seen nothing yet.
+    ///
+    /// ```
+    /// let checker = weft_traces::check::Invariants::new();
+    /// # let _ = checker;
+    /// ```
+    pub fn new() -> Invariants {
+        Invariants::default()
+    }
+
+    /// The verdict at the end of a stored trace, after every record was observed: a trace that
+    /// stops with tasks still ready ran out of steps (livelock); one that stops with tasks
+    /// blocked and no probes recorded (checks were off) is a deadlock.
+    pub(crate) fn finish(&mut self) -> Option<Violation> {
+        let m = &self.model;
+        let last = Record::new(m.last_step, m.last_time, None, Event::Suspend);
+        if !m.ready.is_empty() {
+            let ready: Vec<String> = m.ready.iter().map(|t| format!("'{}'", m.tasks[t.index()].name)).collect();
+            return Some(Violation::livelock(m.last_step, m.last_time, &ready));
+        }
+        if m.unfinished().is_empty() {
+            return None;
+        }
+        Some(deadlock::report(m, &last, &BTreeMap::new()))
+    }
+
+    /// The deadlock report at quiescence, once the executor's probes found no lost wake-up:
+    /// every blocked task with what it waits on and who holds it, and the first wait-for cycle.
+    /// `joins` maps each task blocked on another task's end to that task (the executor knows
+    /// it; a stored trace does not, so offline reports name those waits less precisely).
+    /// `None` if no task is blocked.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// let checker = weft_traces::check::Invariants::new();
+    /// assert!(checker.deadlock(&BTreeMap::new()).is_none());
+    /// ```
+    pub fn deadlock(&self, joins: &BTreeMap<TaskId, TaskId>) -> Option<Violation> {
+        let m = &self.model;
+        if m.unfinished().is_empty() {
+            return None;
+        }
+        let last = Record::new(m.last_step, m.last_time, None, Event::Suspend);
+        Some(deadlock::report(m, &last, joins))
+    }
+
+    /// Rules that read the model as it was before `record`.
+    fn before(&mut self, record: &Record) -> Option<Violation> {
+        if let Some(v) = self.probing(record) {
+            return Some(v);
+        }
+        let Event::Resource { id, op } = &record.event else {
+            return None;
+        };
+        match (op, record.task) {
+            (Op::Grant, task) => exclusion::on_grant(&self.model, record, *id, task)
+                .or_else(|| fifo::on_grant(&self.model, record, *id, task?)),
+            _ => accounting::before_op(&self.model, record, *id, op),
+        }
+    }
+
+    /// Quiescence and probes: a poll of a task that was not woken, while no task is ready, is
+    /// the executor's probe.
+    fn probing(&mut self, record: &Record) -> Option<Violation> {
+        let task = record.task;
+        if let (Event::Poll, Some(t)) = (&record.event, task) {
+            if self.model.ready.is_empty() {
+                let first = self.probe.is_none();
+                let probe = self.probe.get_or_insert(Probe { current: None });
+                probe.current = Some(t);
+                if first {
+                    return wakeup::at_quiescence(&self.model, record);
+                }
+                return None;
+            }
+        }
+        let probe = self.probe.as_mut()?;
+        let probed = probe.current?;
+        if matches!(record.event, Event::Suspend) && task == Some(probed) {
+            probe.current = None;
+            return None;
+        }
+        Some(wakeup::probe_progressed(&self.model, record, probed))
+    }
+
+    /// Rules that read the model after `record`.
+    fn after(&mut self, record: &Record) -> Option<Violation> {
+        match (&record.event, record.task) {
+            (Event::Exit { exit: Exit::Panicked { message } }, Some(t)) => {
+                let name = self.model.tasks[t.index()].name.clone();
+                Some(Violation::panic(record.step, record.time, t, &name, message))
+            }
+            (Event::Suspend | Event::Exit { .. }, Some(t)) => {
+                let found = wakeup::at_step_end(&self.model, record, t)
+                    .or_else(|| accounting::at_step_end(&self.model, record, t));
+                self.model.clear_step();
+                found
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Checker for Invariants {
+    fn observe(&mut self, record: &Record) -> Option<Violation> {
+        let found = self.before(record);
+        self.model.apply(record);
+        let after = self.after(record);
+        found.or(after).filter(|v| v.kind != ViolationKind::Livelock)
+    }
+
+    fn as_any(&self) -> Option<&dyn Any> {
+        Some(self)
+    }
+}

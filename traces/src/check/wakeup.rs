@@ -1,0 +1,123 @@
+//! Lost wake-ups, two ways.
+//!
+//! - **At every step's end** (hand-off rule, asyncio-semantics E "Liveness"): a held resource
+//!   with `free` units and `n` waiters must have at least `min(free, n)` of them with a wake-up
+//!   in flight (their task ready). When the step just ended dropped a waiter that had been woken
+//!   (a hand-off received, then cancelled), a miss is an `Accounting` violation: the hand-off did
+//!   not reach the next waiter (BZ-L2, BZ-S1, BZ-S3). Otherwise it is a `LostWakeup`: a unit was
+//!   freed and nobody was told.
+//! - **At quiescence** (nothing ready, no timer pending; the executor then polls each blocked task
+//!   once, a *probe*): a task waiting on a resource that is available (a free unit; a set Event)
+//!   lost its wake-up; so did a task whose probe makes progress (records anything, or finishes):
+//!   what it waited for was there, but nobody woke it. Only if neither holds is it a deadlock.
+
+use super::resources::Model;
+use super::{Violation, ViolationKind};
+use crate::event::{Event, Record, ResourceKind};
+use crate::ids::TaskId;
+
+/// The hand-off rule, at the end of `task`'s step.
+pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
+    for r in &model.resources {
+        if !model.touched.contains(&r.id) && r.pending_of(task).is_none() {
+            continue;
+        }
+        let Some(free) = r.free().filter(|f| *f > 0) else {
+            continue;
+        };
+        let waiters: Vec<_> = r.requests.iter().filter(|p| p.suspended && !model.exited(p.task)).collect();
+        let woken = waiters.iter().filter(|p| model.is_ready(p.task)).count();
+        let need = (free as usize).min(waiters.len());
+        if woken >= need {
+            continue;
+        }
+        let starved = waiters.iter().find(|p| !model.is_ready(p.task))?;
+        let (kind, message) = match r.dropped_handoff {
+            Some(dropped) => (
+                ViolationKind::Accounting,
+                format!(
+                    "{} was woken with a hand-off of {} and withdrew, but the hand-off did not reach {}, still waiting (since step {}); {free} unit(s) free, no waiter woken",
+                    model.task(dropped),
+                    r.describe(),
+                    model.task(starved.task),
+                    starved.step
+                ),
+            ),
+            None => (
+                ViolationKind::LostWakeup,
+                format!(
+                    "{} has {free} free unit(s) at the end of {}'s step, but {} (waiting since step {}) was not woken: {woken} of {} waiter(s) have a wake-up in flight",
+                    r.describe(),
+                    model.task(task),
+                    model.task(starved.task),
+                    starved.step,
+                    waiters.len()
+                ),
+            ),
+        };
+        return Some(Violation { kind, step: record.step, time: record.time, task: Some(starved.task), message });
+    }
+    None
+}
+
+/// At quiescence: a blocked task whose resource is available lost its wake-up.
+pub(crate) fn at_quiescence(model: &Model, record: &Record) -> Option<Violation> {
+    for task in model.unfinished() {
+        for r in &model.resources {
+            let Some(p) = r.pending_of(task) else {
+                continue;
+            };
+            let available = if r.requests.iter().any(|q| q.task == task) {
+                r.free().filter(|f| *f > 0).map(|f| format!("has {f} free unit(s)"))
+            } else if r.kind == ResourceKind::Event && r.set {
+                Some("is set".to_string())
+            } else {
+                None
+            };
+            if let Some(available) = available {
+                return Some(Violation {
+                    kind: ViolationKind::LostWakeup,
+                    step: record.step,
+                    time: record.time,
+                    task: Some(task),
+                    message: format!(
+                        "nothing is ready and no timer is pending, but {} waits (since step {}) on {}, which {available}: its wake-up was lost",
+                        model.task(task),
+                        p.step,
+                        r.describe()
+                    ),
+                });
+            }
+        }
+    }
+    None
+}
+
+/// A probe of `task` made progress: `record` is what it did.
+pub(crate) fn probe_progressed(model: &Model, record: &Record, task: TaskId) -> Violation {
+    let what = match &record.event {
+        Event::Exit { .. } => "finished".to_string(),
+        Event::Resource { id, op } => {
+            let name = model.resource(*id).map_or(format!("resource {id}"), |r| r.describe());
+            format!("did `{}` on {name}", op.name())
+        }
+        Event::Wake { .. } => format!("woke {}", record.task.map_or("a task".to_string(), |t| model.task(t))),
+        other => format!("recorded {other:?}"),
+    };
+    let waits = model
+        .resources
+        .iter()
+        .find_map(|r| r.pending_of(task).map(|p| (r.describe(), p.step)))
+        .map(|(r, step)| format!(" waiting on {r} since step {step}"))
+        .unwrap_or_default();
+    Violation {
+        kind: ViolationKind::LostWakeup,
+        step: record.step,
+        time: record.time,
+        task: Some(task),
+        message: format!(
+            "nothing is ready and no timer is pending, but a spurious poll of {}{waits} made progress (it {what}): what it waited for was available and its wake-up was lost",
+            model.task(task)
+        ),
+    }
+}
