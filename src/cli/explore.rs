@@ -79,9 +79,10 @@ struct Plan {
 fn explore(scenarios: &[Scenario], plan: &Plan) -> Vec<Outcome> {
     let bar = ProgressBar::new(scenarios.len() as u64);
     bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} scenarios, exploring {msg}")
+        ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} scenarios, exploring {msg} ({elapsed})")
             .expect("the progress template is valid"),
     );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let mut outcomes = Vec::with_capacity(scenarios.len());
     for scenario in scenarios {
         bar.set_message(scenario.name);
@@ -155,9 +156,23 @@ fn print_table(outcomes: &[Outcome], faults: Option<&Faults>) {
         let name = o.scenario.name;
         say!();
         say!("{name}: schedule {} failed: {}", found.index, found.failure);
-        say!("  replay: weft replay {} --scenario {name}", found.minimal());
-        if let Ok(path) = &found.trace_file {
-            say!("  trace:  {} (weft replay / weft check it)", path.display());
+        let minimal = found.minimal();
+        say!("  replay: weft replay {minimal} --scenario {name}");
+        if let Some(shrunk) = &found.shrunk {
+            say!(
+                "  shrunk from {} to {} deviations from asyncio's order ({} to {} choices)",
+                shrunk.original.deviations(),
+                minimal.deviations(),
+                shrunk.original.len(),
+                minimal.len()
+            );
+        }
+        if !found.reproduced {
+            say!("  warning: replaying it did not fail the same way; the program is not deterministic");
+        }
+        match &found.trace_file {
+            Ok(path) => say!("  trace:  {} (draw it with weft trace --format svg)", path.display()),
+            Err(e) => say!("  trace:  not written ({e})"),
         }
     }
 }
