@@ -2,6 +2,7 @@
 //! scenario run afresh, or a stored trace (a failure file a test wrote) read back.
 
 use super::{lookup, read_text, Choose, Format, Status, Usage};
+use clap::ValueEnum;
 use std::path::Path;
 use weft::{Failure, Schedule, Strategy, Trace, Violation};
 
@@ -57,7 +58,8 @@ pub fn one(
         None => "the invariant held".to_string(),
         Some(failure) => format!("the run failed: {failure}"),
     };
-    say!("wrote {} ({} events, {:?}); {verdict}", path.display(), drawn.trace.events.len(), format);
+    let format = format.to_possible_value().map_or(String::new(), |v| v.get_name().to_string());
+    say!("wrote {} ({format}, {} events); {verdict}", path.display(), drawn.trace.events.len());
     Ok(status)
 }
 
