@@ -77,6 +77,23 @@ fn chrome_marks_every_print_wake_and_release_hand_off() {
     assert!(instants("woken").contains(&"woken by Raise1"));
 }
 
+#[test]
+fn chrome_draws_an_arrow_for_each_wake_up_one_task_gave_another() {
+    let events = chrome(&lock_raise());
+    let ends = |ph: &str| -> BTreeMap<u64, u64> {
+        events
+            .iter()
+            .filter(|e| e["ph"] == ph && e["cat"] == "wake")
+            .map(|e| (e["id"].as_u64().unwrap(), e["tid"].as_u64().unwrap()))
+            .collect()
+    };
+    let (from, to) = (ends("s"), ends("f"));
+    let arrows: Vec<(u64, u64)> = from.iter().map(|(id, tid)| (*tid, to[id])).collect();
+    // Each release hands the lock to the next waiter, then the finished task wakes main, which
+    // awaits it: Raise1 -> Raise2, Raise1 -> main, Raise2 -> Raise3, Raise2 -> main, Raise3 -> main.
+    assert_eq!(arrows, [(1, 2), (1, 0), (2, 3), (2, 0), (3, 0)]);
+}
+
 /// Slices on one track must nest (Perfetto drops or misplaces the ones that do not).
 fn assert_slices_nest(events: &[Value]) {
     let mut by_tid: BTreeMap<u64, Vec<(u64, u64)>> = BTreeMap::new();

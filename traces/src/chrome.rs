@@ -10,11 +10,13 @@
 //!   named `<task> (overlap N)`.
 //! - Instants mark prints, wakes, notifies, sets, cancels, errors; a violation, when given, is a
 //!   global instant.
+//! - A flow arrow runs from a task to each task it woke (lock hand-offs, notifies, sets, joins).
 //! - Timestamps are virtual time in microseconds; every event also carries its `step`.
 //!
 //! The JSON is deterministic: the same trace gives the same bytes.
 
 use crate::check::Violation;
+use crate::event::Event;
 use crate::ids::Time;
 use crate::timeline::{Lane, Timeline};
 use crate::trace::Trace;
@@ -74,6 +76,7 @@ impl Trace {
                 "args": { "step": m.step },
             })
         }));
+        events.extend(flows(self));
         if let Some(v) = violation {
             events.push(json!({
                 "name": format!("violation: {}", v.kind.name()),
@@ -111,6 +114,33 @@ fn micros(time: Time) -> Value {
     } else {
         Value::from(time.0 as f64 / 1000.0)
     }
+}
+
+/// A flow arrow per wake-up one task gave another (a lock hand-off, a notify, a set, a join),
+/// from the waker's track to the woken task's, at the instant of the wake-up.
+fn flows(trace: &Trace) -> Vec<Value> {
+    let mut out = Vec::new();
+    let wakes = trace.events.iter().filter_map(|r| match (&r.event, r.task) {
+        (Event::Wake { by: Some(by) }, Some(woken)) if *by != woken => Some((r, *by, woken)),
+        _ => None,
+    });
+    for (id, (record, by, woken)) in (1u64..).zip(wakes) {
+        let end = |ph: &str, tid: u32| {
+            let mut e = json!({
+                "name": "wake", "cat": "wake", "ph": ph, "id": id,
+                "ts": micros(record.time), "pid": PID, "tid": tid,
+                "args": { "step": record.step },
+            });
+            if ph == "f" {
+                // Bind to the slice that encloses the instant on the woken task's track.
+                e["bp"] = "e".into();
+            }
+            e
+        };
+        out.push(end("s", by.0));
+        out.push(end("f", woken.0));
+    }
+    out
 }
 
 fn metadata(trace: &Trace, timeline: &Timeline) -> Vec<Value> {
