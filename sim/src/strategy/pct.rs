@@ -19,10 +19,11 @@ pub const DEFAULT_EXPECTED_STEPS: u64 = 100;
 ///   or after the i-th change point (1-based), the task that would run is lowered to priority
 ///   `depth - i`, below every initial priority, and the pick is made again.
 /// - `expected_steps` estimates the run length in steps. `weft::explore` takes it from a first
-///   run of the program in asyncio's order (document of that estimate: a run that is much longer
-///   under other schedules simply sees its change points early). The paper's bound, a depth-`d`
-///   bug found with probability at least 1/(n·k^(d−1)) for n tasks and k steps, holds when
-///   `expected_steps >= k`.
+///   run of the program in asyncio's order, measured once before exploring so that every worker
+///   uses the same value. It is an estimate: a schedule that runs much longer than that run
+///   meets all its change points early, one that runs shorter may miss some. The paper's bound,
+///   a depth-`d` bug found with probability at least 1/(n·k^(d−1)) for n tasks and k steps,
+///   holds when `expected_steps` is the run's length k.
 ///
 /// - **Fairness.** Always running the highest-priority task never ends a spin loop (a task that
 ///   `yield_now`s until a lower-priority one releases something). Past `10 * expected_steps`
