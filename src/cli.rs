@@ -61,6 +61,10 @@ enum Command {
     /// its first failure and prints, per scenario: schedules run, distinct interleavings,
     /// verdict, and for a failure the line that replays it. Exits 1 if any violation was found
     /// (also in a scenario that is broken on purpose, like lock-race).
+    ///
+    /// The options here decide what runs: the `WEFT_*` variables that steer `cargo test`
+    /// explorations are not read. The first failure's trace is written under
+    /// `target/weft/failures/` (the nearest `target` directory, or `$CARGO_TARGET_DIR`).
     Explore {
         /// The scenarios' names (see `weft list`).
         #[arg(required = true)]

@@ -324,3 +324,18 @@ fn a_closed_pipe_stops_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.trim(), "status 141", "a closed pipe must not panic");
 }
+
+#[test]
+fn explore_reads_its_options_not_the_weft_variables() {
+    let out = weft()
+        .args(["explore", "lock-raise", "--schedules", "30"])
+        .env("WEFT_SCHEDULES", "1")
+        .env("WEFT_STRATEGY", "fifo")
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let row = stdout.lines().find(|l| l.starts_with("lock-raise ")).unwrap();
+    assert!(row.contains(" random ") && row.contains(" 30 "), "{row}");
+}
