@@ -38,7 +38,7 @@ pub use weft_traces as traces;
 
 pub use weft_primitives::*;
 // Exploration: `weft::explore(|| async { ... }).run().assert_ok()`.
-pub use weft_sim::{explore, Explore, Found, Report};
+pub use weft_sim::{explore, Explore, Faults, Found, Report};
 pub use weft_sim::{
     current_task, now, print, println, random_range, sleep, spawn, timeout, yield_now, Cancelled,
     Choice, Elapsed, Failure, JoinHandle, Run, Runtime, Schedule, ScheduleError, Strategy, TaskId,
@@ -52,6 +52,6 @@ pub mod prelude {
         current_task, now, random_range, sleep, spawn, timeout, yield_now, Lock, Runtime, Schedule,
         Strategy,
     };
-    pub use crate::explore;
+    pub use crate::{explore, Faults};
     pub use std::time::Duration;
 }

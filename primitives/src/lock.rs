@@ -24,7 +24,7 @@
 //!   suspends, so an acquire cannot be cancelled after taking the lock.
 //!
 use crate::error::LockError;
-use crate::waiters::{WaitList, WaiterKey};
+use crate::waiters::{forced_yield, WaitList, WaiterKey};
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
@@ -193,8 +193,12 @@ impl Future for Acquire<'_> {
         let mut s = lock.state.borrow_mut();
         match self.waiter {
             None => {
+                let free = !s.locked && s.waiters.all_cancelled();
+                if free && forced_yield(cx) {
+                    return Poll::Pending;
+                }
                 recorder::record(lock.id, || Op::Request);
-                if !s.locked && s.waiters.all_cancelled() {
+                if free {
                     return self.grant(&mut s);
                 }
                 self.waiter = Some(s.waiters.push(cx.waker()));

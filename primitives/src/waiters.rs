@@ -19,7 +19,7 @@
 //! again; every wake is recorded as `Op::Wake` naming the waiter's task.
 
 use std::collections::VecDeque;
-use std::task::Waker;
+use std::task::{Context, Waker};
 use weft_traces::{recorder, Op, ResourceId, TaskId};
 
 /// Identifies one waiter in its list.
@@ -32,6 +32,9 @@ struct Entry {
     woken: bool,
     waker: Waker,
     task: Option<TaskId>,
+    /// Left listed by a future that is gone (only BZ-Q3's mutant does this).
+    #[cfg(feature = "mutants")]
+    abandoned: bool,
 }
 
 /// Waiters in FIFO order.
@@ -51,6 +54,8 @@ impl WaitList {
             woken: false,
             waker: waker.clone(),
             task: recorder::current_task(),
+            #[cfg(feature = "mutants")]
+            abandoned: false,
         });
         WaiterKey(key)
     }
@@ -109,6 +114,39 @@ impl WaitList {
         self.entries.iter().all(|e| !e.woken && e.task.is_some_and(recorder::is_cancelling))
     }
 
+    /// Whether the head is listed but done (woken, or its task being cancelled): asyncio's
+    /// `_waiters[0].done()`. Only the historical mutants look at the head this way.
+    #[cfg(feature = "mutants")]
+    pub(crate) fn head_is_done(&self) -> bool {
+        self.entries.front().is_some_and(|e| !e.is_waiting())
+    }
+
+    /// Wakes the first waiting entry and returns its key (BZ-Q1 hands it an item).
+    #[cfg(feature = "mutants")]
+    pub(crate) fn wake_next_key(&mut self, id: Option<ResourceId>) -> Option<WaiterKey> {
+        let entry = self.entries.iter_mut().find(|e| e.is_waiting())?;
+        wake(entry, id);
+        Some(WaiterKey(entry.key))
+    }
+
+    /// Leaves the waiter listed although its future is gone, as a done future nobody removes
+    /// (BZ-Q3); wakes skip it. Returns whether it had been woken.
+    #[cfg(feature = "mutants")]
+    pub(crate) fn abandon_in_place(&mut self, key: WaiterKey) -> bool {
+        let Some(i) = self.find(key) else { return false };
+        let entry = &mut self.entries[i];
+        entry.abandoned = true;
+        entry.woken
+    }
+
+    /// Pops abandoned entries at the head, as asyncio's `_wakeup_next` pops done futures.
+    #[cfg(feature = "mutants")]
+    pub(crate) fn pop_abandoned_front(&mut self) {
+        while self.entries.front().is_some_and(|e| e.abandoned) {
+            self.entries.pop_front();
+        }
+    }
+
     /// How many waiters are listed (waiting or woken).
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
@@ -133,6 +171,10 @@ impl WaitList {
 impl Entry {
     /// Not woken, and its task is not being cancelled: asyncio's "future not done".
     fn is_waiting(&self) -> bool {
+        #[cfg(feature = "mutants")]
+        if self.abandoned {
+            return false;
+        }
         !self.woken && !self.task.is_some_and(recorder::is_cancelling)
     }
 }
@@ -143,4 +185,16 @@ fn wake(entry: &mut Entry, id: Option<ResourceId>) {
         recorder::record(id, || Op::Wake { waiter });
     }
     entry.waker.wake_by_ref();
+}
+
+/// Every fast path (an operation that could complete without suspending) asks this first: under
+/// weft a forced-yield fault makes it suspend once anyway, as tokio's cooperative budget can.
+/// When it returns true the task has been re-woken and the caller returns `Poll::Pending`
+/// without changing any state, so its next poll starts the operation afresh.
+pub(crate) fn forced_yield(cx: &Context<'_>) -> bool {
+    if recorder::force_yield() {
+        cx.waker().wake_by_ref();
+        return true;
+    }
+    false
 }

@@ -49,6 +49,10 @@ impl Recorder for Installed {
         self.kernel.borrow().current
     }
 
+    fn force_yield(&self) -> bool {
+        self.kernel.borrow_mut().force_yield()
+    }
+
     fn is_cancelling(&self, task: TaskId) -> bool {
         self.kernel.borrow().tasks.get(task.index()).is_some_and(|t| t.cancel && !t.done)
     }

@@ -8,10 +8,12 @@
 //! | `WEFT_REPLAY` | `weft1:...` | replay that one schedule (full trace) instead of exploring |
 //! | `WEFT_JOBS` | integer ≥ 1 | worker threads |
 //! | `WEFT_SHARD` | `i/n`, `0 <= i < n` | run only shard `i` of `n` |
+//! | `WEFT_FAULTS` | `none`, `all`, `cancel,timeout,spurious,yield` | the faults each run may inject |
 //!
 //! An empty value counts as unset. A value that cannot be read is an [`EnvError`] naming the
 //! variable, the value and what is accepted; `weft::explore` panics with it.
 
+use crate::fault::Faults;
 use crate::schedule::Schedule;
 use crate::strategy::Strategy;
 use std::fmt;
@@ -33,7 +35,7 @@ use std::fmt;
 /// let err = Overrides::from_lookup(|n| (n == "WEFT_JOBS").then(|| "many".to_string())).unwrap_err();
 /// assert!(err.to_string().contains("WEFT_JOBS=`many`"));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Overrides {
     pub seed: Option<u64>,
     pub schedules: Option<u64>,
@@ -41,6 +43,7 @@ pub struct Overrides {
     pub replay: Option<Schedule>,
     pub jobs: Option<usize>,
     pub shard: Option<(u32, u32)>,
+    pub faults: Option<Faults>,
 }
 
 /// A `WEFT_*` variable whose value cannot be used.
@@ -117,7 +120,15 @@ impl Overrides {
                     .ok_or_else(|| fail("WEFT_SHARD", &v, "`<index>/<count>` with 0 <= index < count, e.g. `0/4`"))
             })
             .transpose()?;
+        let faults = get("WEFT_FAULTS")
+            .map(|v| {
+                v.parse::<Faults>().map_err(|_| {
+                    fail("WEFT_FAULTS", &v, "`none`, `all`, or a list of `cancel`, `timeout`, `spurious`, `yield`")
+                })
+            })
+            .transpose()?;
         Ok(Overrides {
+            faults,
             seed,
             schedules: positive("WEFT_SCHEDULES")?,
             strategy,

@@ -48,6 +48,7 @@
 //! [`DfsTree`](crate::strategy::DfsTree)).
 
 use crate::env::Overrides;
+use crate::fault::{Faults, Injector};
 use crate::runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS};
 use crate::schedule::{Choice, Schedule};
 use crate::shrink::{self, Lenient, Shrunk};
@@ -89,6 +90,7 @@ where
         max_steps: DEFAULT_MAX_STEPS,
         shrink: true,
         environment: true,
+        faults: Faults::none(),
     }
 }
 
@@ -131,6 +133,7 @@ pub struct Explore<F> {
     max_steps: u64,
     shrink: bool,
     environment: bool,
+    faults: Faults,
 }
 
 impl<F, Fut> Explore<F>
@@ -173,7 +176,12 @@ where
         self
     }
 
-    /// The base seed (default 0; `WEFT_SEED`).
+    /// The base seed (default 0; `WEFT_SEED`). Schedule `i` runs with [`run_seed`]`(seed, i)`.
+    ///
+    /// ```
+    /// let report = weft_sim::explore(|| async {}).seed(7).schedules(1).environment(false).run();
+    /// assert_eq!(report.seed, 7);
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -209,9 +217,24 @@ where
         self
     }
 
-    /// The step budget of each run (default [`DEFAULT_MAX_STEPS`]).
+    /// The step budget of each run (default [`DEFAULT_MAX_STEPS`]); a run past it fails as a
+    /// livelock.
+    ///
+    /// ```
+    /// use weft_sim::{explore, yield_now};
+    /// let report = explore(|| async { loop { yield_now().await } }).max_steps(50).schedules(1).environment(false).run();
+    /// assert!(report.failure.unwrap().failure.to_string().starts_with("livelock"));
+    /// ```
     pub fn max_steps(mut self, max_steps: u64) -> Self {
         self.max_steps = max_steps;
+        self
+    }
+
+    /// Which faults each run may inject (default none; `WEFT_FAULTS`). Each injected fault is
+    /// a choice of the run's schedule: the failure's replay line reproduces it, and shrinking
+    /// drops the faults the failure does not need.
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
         self
     }
 
@@ -253,7 +276,13 @@ where
             replay = Some(schedule.clone());
         }
         let name = self.name.clone().unwrap_or_else(default_name);
-        let cx = Context { factory: &self.factory, name: &name, strategy: &self.strategy, max_steps: self.max_steps };
+        let cx = Context {
+            factory: &self.factory,
+            name: &name,
+            strategy: &self.strategy,
+            max_steps: self.max_steps,
+            faults: &self.faults,
+        };
         let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let mut report = Report {
             name: name.clone(),
@@ -301,6 +330,9 @@ where
         }
         if let Some(s) = o.shard {
             self.shard = s;
+        }
+        if let Some(f) = o.faults {
+            self.faults = f;
         }
         *replay = o.replay;
     }
@@ -522,6 +554,7 @@ struct Context<'a, F> {
     name: &'a str,
     strategy: &'a Strategy,
     max_steps: u64,
+    faults: &'a Faults,
 }
 
 impl<F, Fut> Context<'_, F>
@@ -537,7 +570,16 @@ where
             .strategy(self.strategy.clone())
             .max_steps(self.max_steps)
             .tracing(tracing)
-            .run_with(scheduler, (self.factory)())
+            .build_and_run(scheduler, self.factory)
+    }
+
+    /// The exploring scheduler with the exploration's faults added. Replays (of a failure, or
+    /// of shrinking candidates) are not wrapped: their faults come from their schedule only.
+    fn inject(&self, scheduler: Box<dyn Scheduler>, seed: u64) -> Box<dyn Scheduler> {
+        match self.faults.any() {
+            true => Box::new(Injector::new(scheduler, self.faults.clone(), seed)),
+            false => scheduler,
+        }
     }
 
     fn replay(&self, schedule: &Schedule, seed: u64) -> Tally {
@@ -556,7 +598,7 @@ where
         let mut seen = Vec::new();
         let mut failed = None;
         while !tree.is_exhausted() && (seen.len() as u64) < budget {
-            let run = self.run(Box::new(tree.scheduler(seed)), seed, false);
+            let run = self.run(self.inject(Box::new(tree.scheduler(seed)), seed), seed, false);
             if !tree.finish_run() {
                 break;
             }
@@ -602,7 +644,7 @@ where
                 }
                 let index = i * n + k;
                 let run_seed = run_seed(seed, index);
-                let run = self.run(self.scheduler(run_seed, expected_steps), run_seed, false);
+                let run = self.run(self.inject(self.scheduler(run_seed, expected_steps), run_seed), run_seed, false);
                 seen.push((index, pick_hash(&run.schedule), run.steps));
                 if let Some(failure) = run.failure {
                     first_failure.fetch_min(i, Ordering::Relaxed);

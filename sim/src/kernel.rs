@@ -4,12 +4,14 @@
 use crate::ready::ReadyQueue;
 use crate::resources::Resources;
 use crate::schedule::Choice;
+use crate::fault::FaultContext;
 use crate::strategy::{Divergence, PickContext, Scheduler};
 use crate::timers::Timers;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use weft_traces::{Checker, Event, Op, Record, ResourceId, TaskId, Time, Violation};
+use std::task::Waker;
+use weft_traces::{Checker, Event, Fault, Op, Record, ResourceId, TaskId, Time, Violation};
 
 /// A task's future, its output already routed to its join handle.
 pub(crate) type TaskFuture = Pin<Box<dyn Future<Output = ()>>>;
@@ -183,6 +185,72 @@ impl Kernel {
                 d.step = self.step;
                 self.divergence.get_or_insert(d);
                 0
+            }
+        }
+    }
+
+    /// The fault hook, once before each step's pick: offers the scheduler the tasks a fault could
+    /// hit (so a timeout fires early at any step inside its window, and a cancel lands between
+    /// any two steps) and
+    /// applies the fault it chooses (a recorded choice). Returns the waker of a `timeout`
+    /// deadline to fire, which the caller wakes once the kernel is no longer borrowed.
+    pub(crate) fn inject_fault(&mut self) -> Result<Option<Waker>, Divergence> {
+        if !self.chooser.scheduler.injects_faults() {
+            return Ok(None);
+        }
+        let step = self.step + 1;
+        // Any task but main may be hit, unless it is already being cancelled.
+        let tasks = &self.tasks;
+        let candidate = |t: &TaskId| *t != TaskId(0) && !tasks[t.index()].cancel;
+        let ready: Vec<TaskId> = self.ready.as_slice().iter().copied().filter(candidate).collect();
+        let suspended: Vec<TaskId> = (0..tasks.len() as u32)
+            .map(TaskId)
+            .filter(|t| !tasks[t.index()].done && !self.ready.contains(*t) && candidate(t))
+            .collect();
+        let timeouts = self.timers.timeout_tasks();
+        let cx = FaultContext { step, ready: &ready, suspended: &suspended, timeouts: &timeouts };
+        let Some(fault) = self.chooser.scheduler.fault(&cx)? else { return Ok(None) };
+        self.chooser.made.push(Choice::Fault { step, fault });
+        let target = match fault {
+            Fault::Cancel { task } | Fault::SpuriousPoll { task } | Fault::FireTimeout { task } => Some(task),
+            Fault::ForceYield => None,
+        };
+        self.record_for(target, Event::Fault { fault });
+        Ok(match fault {
+            Fault::Cancel { task } => {
+                self.cancel(task);
+                None
+            }
+            Fault::SpuriousPoll { task } => {
+                // Made ready with no wake-up from anyone (the event says so: `by` nobody).
+                if self.ready.push(task) {
+                    self.record_for(Some(task), Event::Wake { by: None });
+                }
+                None
+            }
+            Fault::FireTimeout { task } => self.timers.take_timeout_of(task),
+            Fault::ForceYield => None,
+        })
+    }
+
+    /// Whether the primitive fast path the running task reached suspends once anyway (a
+    /// forced-yield fault, a recorded choice).
+    pub(crate) fn force_yield(&mut self) -> bool {
+        if !self.chooser.scheduler.injects_faults() {
+            return false;
+        }
+        let step = self.step;
+        match self.chooser.scheduler.force_yield(step) {
+            Ok(false) => false,
+            Ok(true) => {
+                let fault = Fault::ForceYield;
+                self.chooser.made.push(Choice::Fault { step, fault });
+                self.record(Event::Fault { fault });
+                true
+            }
+            Err(d) => {
+                self.divergence.get_or_insert(d);
+                false
             }
         }
     }

@@ -19,6 +19,7 @@
 //! ```
 
 mod context;
+pub mod fault;
 pub mod env;
 pub mod explore;
 mod kernel;
@@ -39,6 +40,7 @@ mod timers;
 mod waker;
 
 pub use explore::{explore, Explore, Found, Report};
+pub use fault::{Faults, FaultsError};
 pub use program::{print, random_range};
 pub use runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS};
 pub use schedule::{Choice, Schedule, ScheduleError};

@@ -18,11 +18,8 @@ use weft_traces::Event;
 #[track_caller]
 pub fn random_range(range: RangeInclusive<u64>) -> u64 {
     let (lo, hi) = (*range.start(), *range.end());
-    assert!(
-        lo <= hi,
-        "weft: random_range({lo}..={hi}) is empty; give a range whose start is at most its end"
-    );
-    let bound = (hi - lo).checked_add(1).unwrap_or(u64::MAX);
+    assert!(lo <= hi, "weft: random_range({lo}..={hi}) is empty; give a range whose start is at most its end");
+    let bound = (hi - lo).saturating_add(1);
     lo + context::with("random_range", |k| k.draw(bound))
 }
 

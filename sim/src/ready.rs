@@ -47,4 +47,9 @@ impl ReadyQueue {
     pub(crate) fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }
+
+    /// Whether `task` is queued.
+    pub(crate) fn contains(&self, task: TaskId) -> bool {
+        self.queued.get(task.index()).copied().unwrap_or(false)
+    }
 }

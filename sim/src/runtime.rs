@@ -1,6 +1,7 @@
 //! `Runtime`: one deterministic run of a program, and what it returns.
 
 use crate::context::Installed;
+use crate::fault::{Faults, Injector};
 use crate::kernel::{Chooser, Kernel, Sink, TaskFuture, Waiting};
 use crate::panic;
 use crate::probe;
@@ -41,6 +42,7 @@ pub struct Runtime {
     strategy: Strategy,
     max_steps: u64,
     tracing: bool,
+    faults: Faults,
     checks: bool,
     checkers: Vec<Box<dyn Fn() -> Box<dyn Checker>>>,
 }
@@ -63,6 +65,7 @@ impl Runtime {
             strategy: Strategy::Fifo,
             max_steps: DEFAULT_MAX_STEPS,
             tracing: true,
+            faults: Faults::none(),
             checks: true,
             checkers: Vec::new(),
         }
@@ -113,6 +116,24 @@ impl Runtime {
         self
     }
 
+    /// Which faults the run may inject (none by default): each is a recorded choice, so the
+    /// run's schedule replays it. See [`crate::fault`].
+    ///
+    /// ```
+    /// use weft_sim::{sleep, spawn, Faults, Runtime};
+    /// use std::time::Duration;
+    /// let run = Runtime::new().seed(3).faults(Faults::all().rate(1.0)).run(async {
+    ///     let t = spawn("sleeper", sleep(Duration::from_secs(1)));
+    ///     let _ = t.await; // may be cancelled by a fault
+    /// });
+    /// assert!(run.is_ok());
+    /// assert!(run.trace.to_text().contains("FAULT"));
+    /// ```
+    pub fn faults(mut self, faults: Faults) -> Runtime {
+        self.faults = faults;
+        self
+    }
+
     /// Adds an online checker, built afresh for each run.
     pub fn checker(mut self, make: impl Fn() -> Box<dyn Checker> + 'static) -> Runtime {
         self.checkers.push(Box::new(make));
@@ -130,7 +151,36 @@ impl Runtime {
         scheduler: Box<dyn Scheduler>,
         main: impl Future<Output = T> + 'static,
     ) -> Run<T> {
+        self.build_and_run(scheduler, move || main)
+    }
+
+    /// Builds the program with `build` *inside* the run, then runs it with `scheduler`.
+    ///
+    /// Primitives describe themselves to the run they are created in: one created before the
+    /// run (say, in an exploration's factory, outside its `async` block) is invisible to the
+    /// trace and the checkers. Building inside the run makes every primitive the factory
+    /// creates visible. [`crate::explore`] builds every run this way.
+    ///
+    /// ```
+    /// use weft_sim::{strategy::Fifo, Runtime};
+    /// use weft_traces::{recorder, ResourceKind};
+    /// let run = Runtime::new().build_and_run(Box::new(Fifo::new(0)), || {
+    ///     // Created outside the future, but inside the run: registered.
+    ///     let id = recorder::register(ResourceKind::Lock, "lock", Some(1), true);
+    ///     async move { id.is_some() }
+    /// });
+    /// assert_eq!(run.output, Some(true));
+    /// ```
+    pub fn build_and_run<T: 'static, F: Future<Output = T> + 'static>(
+        &self,
+        scheduler: Box<dyn Scheduler>,
+        build: impl FnOnce() -> F,
+    ) -> Run<T> {
         panic::install_quiet_hook();
+        let scheduler: Box<dyn Scheduler> = match self.faults.any() {
+            true => Box::new(Injector::new(scheduler, self.faults.clone(), self.seed)),
+            false => scheduler,
+        };
         static EPOCH: AtomicU32 = AtomicU32::new(0);
         let installed = Installed {
             kernel: RefCell::new(Kernel {
@@ -169,7 +219,7 @@ impl Runtime {
             probe: self.checks,
         };
         let (main, end) = recorder::install(&installed, || {
-            let main: JoinHandle<T> = spawn("main", main);
+            let main: JoinHandle<T> = spawn("main", build());
             let end = executor.run();
             executor.close();
             (main, end)
@@ -291,6 +341,11 @@ impl Executor<'_> {
             }
             if self.kernel(|k| k.step) >= self.max_steps {
                 return Some(self.kernel(livelock));
+            }
+            match self.kernel(Kernel::inject_fault) {
+                Ok(Some(deadline)) => deadline.wake(),
+                Ok(None) => {}
+                Err(d) => return Some(Failure::Diverged(d)),
             }
             let task = match self.kernel(|k| k.pick().map(|i| k.ready.take(i))) {
                 Ok(task) => task,

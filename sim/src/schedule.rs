@@ -1,12 +1,14 @@
 //! Schedules: the list of choices a run made, and their compact text form `weft1:...`.
 //!
 //! Every decision a run depends on is a [`Choice`]: which ready task to poll when more than one
-//! is ready, and each value the program draws with [`crate::random_range`]. Replaying the same
-//! choices reproduces the run exactly.
+//! is ready, each value the program draws with [`crate::random_range`], and each fault injected
+//! (when faults are on). Replaying the same choices reproduces the run exactly.
 //!
 //! The text form is `weft1:` followed by unpadded URL-safe base64 of a byte string of LEB128
 //! varints, each carrying a two-bit tag: `0` a pick (`index << 2`), `1` a run of `n` picks of
-//! index 0 (asyncio's own order, by far the most common), `2` a drawn value, `3` reserved.
+//! index 0 (asyncio's own order, by far the most common), `2` a drawn value (in the next
+//! varint), `3` a fault at step `word >> 2`, whose next varint is `task << 2 | kind` (kind 0
+//! cancel, 1 spurious poll, 2 fire timeout, 3 forced yield).
 //!
 //! ```
 //! use weft_sim::{Choice, Schedule};
@@ -20,6 +22,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use std::fmt;
 use std::str::FromStr;
+use weft_traces::{Fault, TaskId};
 
 /// One decision of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,6 +31,8 @@ pub enum Choice {
     Pick(u32),
     /// The program drew this value (an offset into the range it asked for).
     Draw(u64),
+    /// The strategy injected `fault` at `step`.
+    Fault { step: u64, fault: Fault },
 }
 
 impl fmt::Display for Choice {
@@ -35,6 +40,7 @@ impl fmt::Display for Choice {
         match self {
             Choice::Pick(i) => write!(f, "pick ready[{i}]"),
             Choice::Draw(v) => write!(f, "draw {v}"),
+            Choice::Fault { step, fault } => write!(f, "fault at step {step}: {fault:?}"),
         }
     }
 }
@@ -77,6 +83,27 @@ pub const PREFIX: &str = "weft1:";
 const TAG_PICK: u64 = 0;
 const TAG_HEAD_RUN: u64 = 1;
 const TAG_DRAW: u64 = 2;
+const TAG_FAULT: u64 = 3;
+
+fn fault_word(fault: Fault) -> u64 {
+    let (task, kind) = match fault {
+        Fault::Cancel { task } => (task.0, 0),
+        Fault::SpuriousPoll { task } => (task.0, 1),
+        Fault::FireTimeout { task } => (task.0, 2),
+        Fault::ForceYield => (0, 3),
+    };
+    (u64::from(task) << 2) | kind
+}
+
+fn fault_from_word(word: u64, at_byte: usize) -> Result<Fault, ScheduleError> {
+    let task = TaskId(u32::try_from(word >> 2).map_err(|_| ScheduleError::Truncated { at_byte })?);
+    Ok(match word & 3 {
+        0 => Fault::Cancel { task },
+        1 => Fault::SpuriousPoll { task },
+        2 => Fault::FireTimeout { task },
+        _ => Fault::ForceYield,
+    })
+}
 
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -97,6 +124,10 @@ impl fmt::Display for Schedule {
                 Choice::Draw(v) => {
                     push_varint(&mut bytes, TAG_DRAW);
                     push_varint(&mut bytes, v);
+                }
+                Choice::Fault { step, fault } => {
+                    push_varint(&mut bytes, (step << 2) | TAG_FAULT);
+                    push_varint(&mut bytes, fault_word(fault));
                 }
             }
             i += 1;
@@ -126,8 +157,7 @@ pub enum ScheduleError {
     Base64 { detail: String },
     /// A varint runs past the end, or overflows.
     Truncated { at_byte: usize },
-    /// An unknown tag.
-    Tag { tag: u64, at_byte: usize },
+
 }
 
 impl fmt::Display for ScheduleError {
@@ -145,10 +175,7 @@ impl fmt::Display for ScheduleError {
                 f,
                 "schedule is damaged: it ends in the middle of a choice (byte {at_byte}); was it cut short when copied?"
             ),
-            ScheduleError::Tag { tag, at_byte } => write!(
-                f,
-                "schedule is damaged or from a newer weft: unknown choice tag {tag} at byte {at_byte}"
-            ),
+
         }
     }
 }
@@ -185,7 +212,10 @@ impl FromStr for Schedule {
                     choices.extend(std::iter::repeat_n(Choice::Pick(0), (word >> 2) as usize))
                 }
                 TAG_DRAW => choices.push(Choice::Draw(reader.next()?)),
-                tag => return Err(ScheduleError::Tag { tag, at_byte }),
+                _ => {
+                    let fault = fault_from_word(reader.next()?, at_byte)?;
+                    choices.push(Choice::Fault { step: word >> 2, fault });
+                }
             }
         }
         Ok(Schedule { choices })
@@ -227,6 +257,10 @@ mod tests {
             Choice::Pick(3),
             Choice::Draw(0),
             Choice::Draw(u64::MAX),
+            Choice::Fault { step: 12, fault: Fault::Cancel { task: TaskId(3) } },
+            Choice::Fault { step: 0, fault: Fault::SpuriousPoll { task: TaskId(0) } },
+            Choice::Fault { step: 1 << 40, fault: Fault::FireTimeout { task: TaskId(u32::MAX) } },
+            Choice::Fault { step: 7, fault: Fault::ForceYield },
             Choice::Pick(0),
             Choice::Pick(0),
             Choice::Pick(0),
@@ -257,11 +291,9 @@ mod tests {
             cut.parse::<Schedule>(),
             Err(ScheduleError::Truncated { .. })
         ));
-        let tag3 = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode([0x03u8]));
-        assert!(matches!(
-            tag3.parse::<Schedule>(),
-            Err(ScheduleError::Tag { tag: 3, .. })
-        ));
+        // A fault tag whose second varint is missing.
+        let fault_cut = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode([0x03u8]));
+        assert!(matches!(fault_cut.parse::<Schedule>(), Err(ScheduleError::Truncated { .. })));
         assert!("weft1:".parse::<Schedule>().unwrap().is_empty());
     }
 }

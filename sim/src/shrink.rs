@@ -14,11 +14,12 @@
 //!
 //! and the two phases repeat until neither makes progress or the run budget is spent.
 
+use crate::fault::{FaultContext, FaultReplay};
 use crate::runtime::Runtime;
 use crate::schedule::{Choice, Schedule};
 use crate::strategy::{Divergence, PickContext, Scheduler};
 use std::future::Future;
-use weft_traces::ViolationKind;
+use weft_traces::{Fault, ViolationKind};
 
 /// Replays a schedule without ever diverging (see the module docs); picks and draws are read
 /// from their own positions in the schedule, so removing a pick does not shift the draws.
@@ -41,6 +42,7 @@ pub struct Lenient {
     draws: Vec<u64>,
     next_pick: usize,
     next_draw: usize,
+    faults: FaultReplay,
 }
 
 impl Lenient {
@@ -52,9 +54,11 @@ impl Lenient {
             match *choice {
                 Choice::Pick(i) => picks.push(i),
                 Choice::Draw(v) => draws.push(v),
+                Choice::Fault { .. } => {}
             }
         }
-        Lenient { picks, draws, next_pick: 0, next_draw: 0 }
+        let faults = FaultReplay::new(&schedule.choices);
+        Lenient { picks, draws, next_pick: 0, next_draw: 0, faults }
     }
 }
 
@@ -69,6 +73,20 @@ impl Scheduler for Lenient {
         let recorded = self.draws.get(self.next_draw).copied();
         self.next_draw += 1;
         Ok(recorded.filter(|&v| v < bound).unwrap_or(0))
+    }
+
+    fn injects_faults(&self) -> bool {
+        !self.faults.is_empty()
+    }
+
+    /// A recorded fault applies at its step if the program still offers it; otherwise it is
+    /// dropped, so removing choices before it never makes a candidate diverge.
+    fn fault(&mut self, cx: &FaultContext<'_>) -> Result<Option<Fault>, Divergence> {
+        Ok(self.faults.fault(cx, false).unwrap_or(None))
+    }
+
+    fn force_yield(&mut self, step: u64) -> Result<bool, Divergence> {
+        Ok(self.faults.force_yield(step, false).unwrap_or(false))
     }
 }
 
@@ -91,12 +109,13 @@ fn size(s: &Schedule) -> (usize, usize, Vec<u64>) {
         .map(|c| match *c {
             Choice::Pick(i) => u64::from(i),
             Choice::Draw(v) => v,
+            Choice::Fault { step, .. } => step,
         })
         .collect();
     (nonzero(s), s.len(), values)
 }
 
-/// Non-zero choices: picks away from asyncio's order, and non-zero draws.
+/// Non-zero choices: picks away from asyncio's order, non-zero draws, and faults.
 fn nonzero(s: &Schedule) -> usize {
     s.choices.iter().filter(|c| is_nonzero(c)).count()
 }
@@ -132,14 +151,14 @@ pub fn shrink(original: &Schedule, budget: usize, mut fails: impl FnMut(&Schedul
             &mut fails,
             |s| (0..s.len()).filter(|&i| is_nonzero(&s.choices[i])).collect(),
             |s, chunk| {
-                let mut c = s.clone();
-                for &i in chunk {
-                    c.choices[i] = match c.choices[i] {
-                        Choice::Pick(_) => Choice::Pick(0),
-                        Choice::Draw(_) => Choice::Draw(0),
-                    };
-                }
-                c
+                // Zero the chunk: picks back to asyncio's order, draws to 0, faults dropped.
+                let choices = s.choices.iter().enumerate().filter_map(|(i, &c)| match c {
+                    _ if !chunk.contains(&i) => Some(c),
+                    Choice::Pick(_) => Some(Choice::Pick(0)),
+                    Choice::Draw(_) => Some(Choice::Draw(0)),
+                    Choice::Fault { .. } => None,
+                });
+                Schedule::from(choices.collect::<Vec<_>>())
             },
         );
         // Phase 2: remove chunks of choices.
@@ -215,7 +234,7 @@ fn reduce(
 /// use std::rc::Rc;
 /// use weft_sim::shrink::shrink_program;
 /// use weft_sim::{spawn, yield_now, Choice, Schedule};
-/// use weft_traces::ViolationKind;
+/// use weft_traces::{Fault, ViolationKind};
 ///
 /// // Fails when "b" runs before "a": the one deviation needed is picking index 1 first.
 /// let program = || async {

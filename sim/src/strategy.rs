@@ -16,11 +16,12 @@ pub use pct::{Pct, DEFAULT_EXPECTED_STEPS};
 pub use random::Random;
 pub use replay::Replay;
 
+use crate::fault::FaultContext;
 use crate::schedule::{Choice, Schedule};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt;
-use weft_traces::TaskId;
+use weft_traces::{Fault, TaskId};
 
 /// What a scheduler sees when it picks the next task.
 #[derive(Debug)]
@@ -42,6 +43,22 @@ pub trait Scheduler {
 
     /// A value in `0..bound` for the program's randomness (`bound >= 1`).
     fn draw(&mut self, bound: u64) -> Result<u64, Divergence>;
+
+    /// Whether this scheduler injects faults; only then does the executor offer it the fault
+    /// choices below (so a run without faults pays nothing for them).
+    fn injects_faults(&self) -> bool {
+        false
+    }
+
+    /// A fault to inject before step `cx.step`, if any (see [`crate::fault`]).
+    fn fault(&mut self, _cx: &FaultContext<'_>) -> Result<Option<Fault>, Divergence> {
+        Ok(None)
+    }
+
+    /// Whether the primitive fast path reached during step `step` suspends once anyway.
+    fn force_yield(&mut self, _step: u64) -> Result<bool, Divergence> {
+        Ok(false)
+    }
 }
 
 /// A replayed schedule that no longer fits the program.

@@ -32,10 +32,7 @@ pub fn now() -> Duration {
 /// assert_eq!(run.output, Some(Duration::from_millis(1500)));
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    Sleep {
-        duration,
-        state: SleepState::New,
-    }
+    Sleep { duration, state: SleepState::New, timeout: false }
 }
 
 /// Yields once: the task goes to the tail of the ready queue (`await asyncio.sleep(0)`).
@@ -64,6 +61,8 @@ pub fn yield_now() -> Sleep {
 pub struct Sleep {
     duration: Duration,
     state: SleepState,
+    /// This is a `timeout`'s deadline, which a fault may fire early.
+    timeout: bool,
 }
 
 #[derive(Debug)]
@@ -85,12 +84,12 @@ impl Future for Sleep {
                 Poll::Pending
             }
             SleepState::New => {
-                let duration = self.duration;
+                let (duration, timeout) = (self.duration, self.timeout);
                 let key = context::with("sleep", |k| {
                     let task = k.current("sleep");
                     let until = k.now.saturating_add(duration);
                     k.record(Event::Sleep { until });
-                    k.timers.insert(until, task, cx.waker().clone())
+                    k.timers.insert(until, task, cx.waker().clone(), timeout)
                 });
                 self.state = SleepState::Waiting(key);
                 Poll::Pending
@@ -151,10 +150,8 @@ impl std::error::Error for Elapsed {}
 /// assert_eq!(run.output, Some((Err(Elapsed), Ok(7))));
 /// ```
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    Timeout {
-        future: Some(Box::pin(future)),
-        deadline: sleep(duration.max(Duration::from_nanos(1))),
-    }
+    let deadline = Sleep { duration: duration.max(Duration::from_nanos(1)), state: SleepState::New, timeout: true };
+    Timeout { future: Some(Box::pin(future)), deadline }
 }
 
 /// The future of [`timeout`].

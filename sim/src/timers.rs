@@ -7,27 +7,35 @@ use weft_traces::{TaskId, Time};
 /// A registered timer's key: its deadline, then its registration number.
 pub(crate) type TimerKey = (Time, u64);
 
+#[derive(Debug)]
+struct Timer {
+    task: TaskId,
+    waker: Waker,
+    /// The deadline of a `timeout`, which a fault may fire early.
+    timeout: bool,
+}
+
 /// Pending timers, ordered by (deadline, registration).
 #[derive(Debug, Default)]
 pub(crate) struct Timers {
-    pending: BTreeMap<TimerKey, (TaskId, Waker)>,
+    pending: BTreeMap<TimerKey, Timer>,
     registered: u64,
 }
 
 impl Timers {
-    /// Registers `waker` (of `task`) to fire at `deadline`.
-    pub(crate) fn insert(&mut self, deadline: Time, task: TaskId, waker: Waker) -> TimerKey {
+    /// Registers `waker` (of `task`) to fire at `deadline`; `timeout` marks a `timeout` deadline.
+    pub(crate) fn insert(&mut self, deadline: Time, task: TaskId, waker: Waker, timeout: bool) -> TimerKey {
         let key = (deadline, self.registered);
         self.registered += 1;
-        self.pending.insert(key, (task, waker));
+        self.pending.insert(key, Timer { task, waker, timeout });
         key
     }
 
     /// Replaces the waker of a pending timer (a re-poll with another waker).
     pub(crate) fn update(&mut self, key: TimerKey, waker: &Waker) {
-        if let Some((_, w)) = self.pending.get_mut(&key) {
-            if !w.will_wake(waker) {
-                *w = waker.clone();
+        if let Some(timer) = self.pending.get_mut(&key) {
+            if !timer.waker.will_wake(waker) {
+                timer.waker = waker.clone();
             }
         }
     }
@@ -50,8 +58,21 @@ impl Timers {
     /// Removes every timer due at or before `now`, in firing order.
     pub(crate) fn due(&mut self, now: Time) -> Vec<(TaskId, Waker)> {
         let later = self.pending.split_off(&(Time(now.0.saturating_add(1)), 0));
-        std::mem::replace(&mut self.pending, later)
-            .into_values()
-            .collect()
+        std::mem::replace(&mut self.pending, later).into_values().map(|t| (t.task, t.waker)).collect()
+    }
+
+    /// Tasks with a pending `timeout` deadline, by id, each once.
+    pub(crate) fn timeout_tasks(&self) -> Vec<TaskId> {
+        let mut tasks: Vec<TaskId> = self.pending.values().filter(|t| t.timeout).map(|t| t.task).collect();
+        tasks.sort_unstable();
+        tasks.dedup();
+        tasks
+    }
+
+    /// Removes the earliest pending `timeout` deadline of `task` and returns its waker, to fire
+    /// it now.
+    pub(crate) fn take_timeout_of(&mut self, task: TaskId) -> Option<Waker> {
+        let key = *self.pending.iter().find(|(_, t)| t.timeout && t.task == task)?.0;
+        self.pending.remove(&key).map(|t| t.waker)
     }
 }

@@ -67,6 +67,23 @@ pub enum Event {
     },
     /// An operation on a resource by the task.
     Resource { id: ResourceId, op: Op },
+    /// The strategy injected a fault (a recorded choice, off by default).
+    Fault { fault: Fault },
+}
+
+/// A fault the simulator can inject, as a choice of the schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "fault", rename_all = "snake_case")]
+pub enum Fault {
+    /// Cancel `task` at its suspension point: before its wake-up if it is suspended (state a),
+    /// after it if it is ready (state b).
+    Cancel { task: TaskId },
+    /// Poll `task` although nothing woke it.
+    SpuriousPoll { task: TaskId },
+    /// Fire the pending `timeout` deadline of `task` now, early in its window.
+    FireTimeout { task: TaskId },
+    /// A primitive's fast path suspends once anyway (as tokio's cooperative budget makes it).
+    ForceYield,
 }
 
 /// How a task ended.

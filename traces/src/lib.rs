@@ -29,7 +29,7 @@ mod timeline;
 mod trace;
 
 pub use check::{check, Checker, Invariants, Violation, ViolationKind};
-pub use event::{Event, Exit, Op, Record, ResourceKind};
+pub use event::{Event, Exit, Fault, Op, Record, ResourceKind};
 pub use ids::{ResourceId, TaskId, Time};
 pub use recorder::Recorder;
 pub use trace::{Header, Trace, TraceError};

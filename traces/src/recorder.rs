@@ -39,6 +39,9 @@ pub trait Recorder {
     /// Whether `task`'s cancellation was requested and has not been delivered yet (asyncio: its
     /// waiter future is already cancelled, but the task has not run since).
     fn is_cancelling(&self, task: TaskId) -> bool;
+    /// Whether the fast path the running task just reached must suspend once anyway (a
+    /// forced-yield fault); the primitive then wakes the task and returns `Pending`.
+    fn force_yield(&self) -> bool;
 }
 
 thread_local! {
@@ -100,4 +103,10 @@ pub fn current_task() -> Option<TaskId> {
 /// Whether `task`'s cancellation is pending in the running simulation (false outside one).
 pub fn is_cancelling(task: TaskId) -> bool {
     with(|r| r.is_cancelling(task)).unwrap_or(false)
+}
+
+/// Whether the fast path just reached must suspend once (a forced-yield fault of the running
+/// simulation; always false outside one).
+pub fn force_yield() -> bool {
+    with(|r| r.force_yield()).unwrap_or(false)
 }

@@ -1,6 +1,6 @@
 //! The text rendering: one line per event, made for reading and for insta snapshots.
 
-use crate::event::{Event, Exit, Op, Record, ResourceKind};
+use crate::event::{Event, Exit, Fault, Op, Record, ResourceKind};
 use crate::ids::{ResourceId, TaskId};
 use crate::trace::Trace;
 use std::fmt::Write;
@@ -128,6 +128,12 @@ pub(crate) fn describe(event: &Event, names: &Names) -> String {
         Event::Resource { id, op } => {
             format!("{}: {}", names.resource(*id), describe_op(op, names))
         }
+        Event::Fault { fault } => match fault {
+            Fault::Cancel { task } => format!("FAULT: cancel {}", names.task(*task)),
+            Fault::SpuriousPoll { task } => format!("FAULT: spurious poll of {}", names.task(*task)),
+            Fault::FireTimeout { task } => format!("FAULT: fire the timeout of {} early", names.task(*task)),
+            Fault::ForceYield => "FAULT: forced yield at a fast path".to_string(),
+        },
     }
 }
 
