@@ -272,7 +272,8 @@ where
             let o = Overrides::from_env().unwrap_or_else(|e| panic!("weft: {e}"));
             self.apply(o, &mut replay);
         }
-        if let Strategy::Replay(schedule) = &self.strategy {
+        let from_env = replay.is_some();
+        if let (None, Strategy::Replay(schedule)) = (&replay, &self.strategy) {
             replay = Some(schedule.clone());
         }
         let name = self.name.clone().unwrap_or_else(default_name);
@@ -299,7 +300,7 @@ where
             elapsed: Duration::ZERO,
         };
         let tally = match (&replay, &self.strategy) {
-            (Some(schedule), _) => cx.replay(schedule, self.seed),
+            (Some(schedule), _) => cx.replay(schedule, self.seed, from_env),
             (None, Strategy::Dfs { max_preemptions }) => {
                 report.jobs = 1;
                 cx.dfs(*max_preemptions, self.seed, self.schedules, self.shard)
@@ -582,8 +583,13 @@ where
         }
     }
 
-    fn replay(&self, schedule: &Schedule, seed: u64) -> Tally {
-        let run = self.run(Box::new(Replay::new(schedule.clone())), seed, false);
+    /// Replays one schedule. A replay asked for with `WEFT_REPLAY` also prints its whole trace
+    /// to stderr (libtest shows it with the test's output), failing or not.
+    fn replay(&self, schedule: &Schedule, seed: u64, print: bool) -> Tally {
+        let run = self.run(Box::new(Replay::new(schedule.clone())), seed, print);
+        if print {
+            eprintln!("weft: WEFT_REPLAY of {}:\n{}", self.name, run.trace.to_text());
+        }
         Tally {
             schedules: 1,
             distinct: 1,
