@@ -67,9 +67,7 @@ pub fn schedules() -> impl Strategy<Value = Schedule> {
 /// ```
 pub fn schedules_with(max_picks: usize, max_index: u32) -> impl Strategy<Value = Schedule> {
     let pick = prop_oneof![3 => Just(0u32), 1 => 0..max_index.max(1)];
-    vec(pick, 0..=max_picks).prop_map(|picks| {
-        Schedule::from(picks.into_iter().map(Choice::Pick).collect::<Vec<_>>())
-    })
+    vec(pick, 0..=max_picks).prop_map(|picks| Schedule::from(picks.into_iter().map(Choice::Pick).collect::<Vec<_>>()))
 }
 
 /// Runs `main` on a fresh [`Runtime::new`] under a lenient replay of `schedule` (program draws

@@ -12,9 +12,7 @@ pub struct Fifo {
 impl Fifo {
     /// FIFO order with program randomness from `seed`.
     pub fn new(seed: u64) -> Fifo {
-        Fifo {
-            draws: Draws::new(seed),
-        }
+        Fifo { draws: Draws::new(seed) }
     }
 }
 
