@@ -31,6 +31,7 @@
 //! ```
 
 pub mod scenarios;
+pub mod workloads;
 
 pub use weft_primitives as primitives;
 pub use weft_sim as sim;

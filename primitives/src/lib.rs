@@ -26,6 +26,8 @@ mod condition;
 mod error;
 mod event;
 mod lock;
+#[cfg(feature = "mutants")]
+pub mod mutants;
 mod queue;
 mod semaphore;
 mod waiters;

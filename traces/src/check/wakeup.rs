@@ -1,8 +1,9 @@
 //! Lost wake-ups, two ways.
 //!
 //! - **At every step's end** (hand-off rule, asyncio-semantics E "Liveness"): a held resource
-//!   with `free` units and `n` waiters must have at least `min(free, n)` of them with a wake-up
-//!   in flight (their task ready). When the step just ended dropped a waiter that had been woken
+//!   with free units and waiters must have a wake-up in flight to one of them (its task ready);
+//!   that waiter hands out whatever is still free when it runs (3.13's Semaphore `finally`
+//!   loop), so one is enough. When the step just ended dropped a waiter that had been woken
 //!   (a hand-off received, then cancelled), a miss is an `Accounting` violation: the hand-off did
 //!   not reach the next waiter (BZ-L2, BZ-S1, BZ-S3). Otherwise it is a `LostWakeup`: a unit was
 //!   freed and nobody was told.
@@ -26,9 +27,12 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
             continue;
         };
         let waiters: Vec<_> = r.requests.iter().filter(|p| p.suspended && !model.exited(p.task)).collect();
+        // A waiter with a wake-up in flight hands out what is free when its task runs (3.13's
+        // `finally: while self._value > 0: self._wake_up_next()`; a Lock has one unit): a
+        // newcomer may queue behind it with a permit free ("new waiters may have arrived but
+        // had to wait due to FIFO"). A wake-up is lost only when none is in flight.
         let woken = waiters.iter().filter(|p| model.is_ready(p.task)).count();
-        let need = (free as usize).min(waiters.len());
-        if woken >= need {
+        if woken > 0 || waiters.is_empty() {
             continue;
         }
         let starved = waiters.iter().find(|p| !model.is_ready(p.task))?;

@@ -1,0 +1,35 @@
+//! The bug zoo: historical bugs of CPython's asyncio primitives, rebuilt in Rust (feature
+//! `mutants`; never in the default build).
+//!
+//! Each mutant is a faithful port of the shipped buggy algorithm onto weft's own waiting
+//! mechanism (the shared waiter list), recording the same trace ops as the correct primitive,
+//! so weft's checkers and workloads judge it exactly as they judge the real thing. weft's kill
+//! test must find every one from a seed, with no hint of the schedule that exposes it.
+//!
+//! | mutant | id | historical issue | what the bug does |
+//! |---|---|---|---|
+//! | [`MutantLock`] `Tulip2013` | BZ-L0 | tulip `01e947b` | `release()` sets the head's result even if it was cancelled: the releaser crashes, the next waiter is never woken |
+//! | [`MutantLock`] `Bpo27585` | BZ-L2 | bpo-27585 | a waiter woken then cancelled does not pass the lock on |
+//! | [`MutantSemaphore`] `Asyncio270` | BZ-S1 | python/asyncio#270 | a waiter woken then cancelled keeps the released permit from the next waiter |
+//! | [`MutantSemaphore`] `Bpo45997` | BZ-S2 | bpo-45997 | not FIFO: a release-then-acquire takes the permit back; the woken waiter requeues at the tail |
+//! | [`MutantSemaphore`] `Gh90155` | BZ-S3 | gh-90155 | `_wakeup_scheduled` stays set after a woken waiter is cancelled: every later acquire hangs |
+//! | [`MutantCondition`] | BZ-C5 | gh-112202 | a waiter notified then cancelled drops the notification |
+//! | [`MutantQueue`] `Bpo23812` | BZ-Q1 | bpo-23812 | `put_nowait` hands the item to a waiting getter; cancelled, the getter loses it |
+//! | [`MutantQueue`] `Bpo31620` | BZ-Q3 | bpo-31620, bpo-32574 | cancelled getters stay in `_getters` forever |
+//!
+//! Two zoo entries have no Rust counterpart, because a Rust cancellation is a *drop*, after
+//! which none of the dropped code runs: BZ-C1 (bpo-22970: `wait()` raising `CancelledError`
+//! from its final `acquire()` without the lock) and BZ-C2 (bpo-32841: `wait()` swallowing the
+//! `CancelledError` and returning normally). A dropped `wait()` can neither raise nor return.
+//! What a Rust user can still get wrong there, releasing through a guard after its `wait()` was
+//! dropped, is a use of the API rather than a bug of the primitive; see `Condition`'s docs.
+
+mod condition;
+mod lock;
+mod queue;
+mod semaphore;
+
+pub use condition::MutantCondition;
+pub use lock::{LockBug, MutantLock};
+pub use queue::{MutantQueue, QueueBug};
+pub use semaphore::{MutantSemaphore, SemaphoreBug};
