@@ -80,7 +80,7 @@
 //! the trace): a waiting task's comes right after its `Resume`, and a `wait()` on a broken
 //! barrier records nothing at all.
 
-use crate::waiters::{WaitList, WaiterKey};
+use crate::waiters::{forced_yield, WaitList, WaiterKey};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -411,6 +411,17 @@ enum Stage {
 }
 
 /// The future of [`Barrier::wait`]: the task's index in the cycle, or why the barrier broke.
+/// Dropping it while it waits withdraws the task (cancellation).
+///
+/// ```
+/// use futures::FutureExt;
+/// let barrier = weft_primitives::Barrier::new(2).unwrap();
+/// let mut waiting = Box::pin(barrier.wait());
+/// assert!((&mut waiting).now_or_never().is_none());
+/// assert_eq!(barrier.n_waiting(), 1);
+/// drop(waiting); // cancelled while filling: the barrier forgets it
+/// assert_eq!(barrier.n_waiting(), 0);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct BarrierWait<'a> {
     barrier: &'a Barrier,
@@ -431,7 +442,18 @@ impl Future for BarrierWait<'_> {
         let id = barrier.id;
         let mut s = barrier.state.borrow_mut();
         match self.stage {
-            Stage::Start => self.enter(&mut s, cx),
+            Stage::Start => {
+                // A wait that would complete at once (trip, or a broken barrier) is a fast path.
+                let completes = match s.phase {
+                    BarrierState::Broken => true,
+                    BarrierState::Filling => s.count + 1 == barrier.parties,
+                    BarrierState::Draining | BarrierState::Resetting => false,
+                };
+                if completes && forced_yield(cx) {
+                    return Poll::Pending;
+                }
+                self.enter(&mut s, cx)
+            }
             Stage::Blocked(key) => {
                 if !s.waiters.is_woken(key, cx.waker()) {
                     return Poll::Pending;

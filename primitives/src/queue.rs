@@ -63,7 +63,7 @@
 //!
 //! `QueueFull`, `QueueEmpty` and `QueueShutDown` results are not misuse and record nothing.
 
-use crate::waiters::{WaitList, WaiterKey};
+use crate::waiters::{forced_yield, WaitList, WaiterKey};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
@@ -531,7 +531,18 @@ fn abandon(list: &mut WaitList, key: WaiterKey, id: Option<ResourceId>) -> bool 
     was_woken
 }
 
-/// The future of [`Queue::put`].
+/// The future of [`Queue::put`]. Dropping it while it waits withdraws the item (cancellation).
+///
+/// ```
+/// use futures::FutureExt;
+/// let queue = weft_primitives::Queue::new(1);
+/// queue.put_nowait("first").unwrap();
+/// let mut put = Box::pin(queue.put("second"));
+/// assert!((&mut put).now_or_never().is_none()); // full: waits
+/// assert_eq!(queue.get_nowait(), Ok("first")); // frees the slot, wakes the putter
+/// assert_eq!(put.now_or_never(), Some(Ok(())));
+/// assert_eq!(queue.get_nowait(), Ok("second"));
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct QueuePut<'a, T> {
     queue: &'a Queue<T>,
@@ -547,14 +558,21 @@ impl<T> Future for QueuePut<'_, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let queue = self.queue;
         let mut s = queue.state.borrow_mut();
-        if let Some(key) = self.waiter {
-            if !woken(&mut s.putters, key, cx, queue.id) {
-                return Poll::Pending;
+        // A woken waiter leaves the list (`woken` removes it) and re-checks, as CPython's loop.
+        let first = match self.waiter {
+            Some(key) if !woken(&mut s.putters, key, cx, queue.id) => return Poll::Pending,
+            Some(_) => {
+                self.waiter = None;
+                false
             }
-            self.waiter = None;
+            None => true,
+        };
+        let waits = s.full(queue.maxsize) && !s.shutdown;
+        if first && !waits && forced_yield(cx) {
+            return Poll::Pending;
         }
         let item = self.item.take().expect("`QueuePut` polled after it completed");
-        if s.full(queue.maxsize) && !s.shutdown {
+        if waits {
             self.item = Some(item);
             self.waiter = Some(s.putters.push(cx.waker()));
             recorder::record(queue.id, || Op::Wait);
@@ -579,7 +597,18 @@ impl<T> Drop for QueuePut<'_, T> {
     }
 }
 
-/// The future of [`Queue::get`].
+/// The future of [`Queue::get`]. Dropping it while it waits withdraws it; any item stays in
+/// the queue.
+///
+/// ```
+/// use futures::FutureExt;
+/// let queue = weft_primitives::Queue::new(0);
+/// let mut get = Box::pin(queue.get());
+/// assert!((&mut get).now_or_never().is_none()); // empty: waits
+/// queue.put_nowait(7).unwrap();
+/// drop(get); // woken, then cancelled: the item is not lost
+/// assert_eq!(queue.qsize(), 1);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct QueueGet<'a, T> {
     queue: &'a Queue<T>,
@@ -592,13 +621,20 @@ impl<T> Future for QueueGet<'_, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let queue = self.queue;
         let mut s = queue.state.borrow_mut();
-        if let Some(key) = self.waiter {
-            if !woken(&mut s.getters, key, cx, queue.id) {
-                return Poll::Pending;
+        // A woken waiter leaves the list (`woken` removes it) and re-checks, as CPython's loop.
+        let first = match self.waiter {
+            Some(key) if !woken(&mut s.getters, key, cx, queue.id) => return Poll::Pending,
+            Some(_) => {
+                self.waiter = None;
+                false
             }
-            self.waiter = None;
+            None => true,
+        };
+        let waits = s.items.is_empty() && !s.shutdown;
+        if first && !waits && forced_yield(cx) {
+            return Poll::Pending;
         }
-        if s.items.is_empty() && !s.shutdown {
+        if waits {
             self.waiter = Some(s.getters.push(cx.waker()));
             recorder::record(queue.id, || Op::Wait);
             return Poll::Pending;
@@ -623,6 +659,17 @@ impl<T> Drop for QueueGet<'_, T> {
 }
 
 /// The future of [`Queue::join`].
+///
+/// ```
+/// use futures::FutureExt;
+/// let queue = weft_primitives::Queue::new(0);
+/// queue.put_nowait(()).unwrap();
+/// let mut join = Box::pin(queue.join());
+/// assert!((&mut join).now_or_never().is_none()); // one unfinished item
+/// queue.get_nowait().unwrap();
+/// queue.task_done().unwrap();
+/// assert_eq!(join.now_or_never(), Some(()));
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct QueueJoin<'a, T> {
     queue: &'a Queue<T>,
@@ -642,6 +689,7 @@ impl<T> Future for QueueJoin<'_, T> {
                 Poll::Ready(())
             }
             Some(_) => Poll::Pending,
+            None if s.unfinished == 0 && forced_yield(cx) => Poll::Pending,
             None if s.unfinished == 0 => Poll::Ready(()),
             None => {
                 self.waiter = Some(s.joiners.push(cx.waker()));
