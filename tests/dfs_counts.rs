@@ -117,3 +117,25 @@ fn dfs_shards_partition_the_tree() {
     // The first pick has two options: shards 0 and 1 take one subtree each, shard 2 none.
     assert_eq!(total, binomial(2 * k, k));
 }
+
+#[test]
+fn a_program_that_changes_between_runs_is_reported() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    // Shared state outside the run: the second run spawns a third task, so the tree changes.
+    static RUNS: AtomicU32 = AtomicU32::new(0);
+    let report = explore(|| async {
+        let extra = RUNS.fetch_add(1, Ordering::Relaxed) > 0;
+        spawn("a", yield_now());
+        spawn("b", yield_now());
+        if extra {
+            spawn("c", yield_now());
+        }
+    })
+    .strategy(Strategy::Dfs { max_preemptions: None })
+    .schedules(100)
+    .environment(false)
+    .run();
+    let found = report.failure.as_ref().expect("the change is caught");
+    let message = found.failure.to_string();
+    assert!(message.contains("the program is not deterministic"), "{message}");
+}

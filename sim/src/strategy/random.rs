@@ -53,3 +53,37 @@ impl Scheduler for Random {
         Ok(self.draws.below(bound))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weft_traces::TaskId;
+
+    #[test]
+    fn picks_are_uniform_among_the_ready_tasks() {
+        let ready = [TaskId(1), TaskId(2), TaskId(3)];
+        let cx = PickContext { ready: &ready, last: None, step: 1 };
+        let mut counts = [0u32; 3];
+        let mut random = Random::new(1);
+        for _ in 0..30_000 {
+            counts[random.pick(&cx).unwrap()] += 1;
+        }
+        // 10,000 expected each; the standard deviation is about 82, so 500 is > 6 sigma.
+        assert!(counts.iter().all(|&c| c.abs_diff(10_000) < 500), "{counts:?}");
+    }
+
+    #[test]
+    fn picks_do_not_consume_the_program_draws() {
+        let ready = [TaskId(1), TaskId(2)];
+        let cx = PickContext { ready: &ready, last: None, step: 1 };
+        let mut with_picks = Random::new(9);
+        for _ in 0..5 {
+            with_picks.pick(&cx).unwrap();
+        }
+        // The program sees the same values as under FIFO with the same seed.
+        let mut fifo = super::super::Fifo::new(9);
+        for _ in 0..3 {
+            assert_eq!(with_picks.draw(1000), fifo.draw(1000));
+        }
+    }
+}
