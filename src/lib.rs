@@ -54,5 +54,6 @@ pub mod prelude {
         Strategy,
     };
     pub use crate::{explore, Faults};
+    pub use crate::{Barrier, Queue};
     pub use std::time::Duration;
 }
