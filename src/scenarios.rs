@@ -13,9 +13,13 @@ mod tutorial_condition;
 mod tutorial_event;
 mod tutorial_lock;
 mod tutorial_semaphore;
+mod workloads;
+#[cfg(feature = "mutants")]
+mod zoo;
 
 use std::future::Future;
 use std::pin::Pin;
+pub use weft_sim::Faults;
 use weft_sim::{Run, Runtime};
 
 /// A program as a scenario runs it: built afresh for every run.
@@ -43,15 +47,15 @@ pub struct Scenario {
     pub expect: Expect,
     /// Builds the program.
     pub program: fn() -> Program,
+    /// The faults an exploration of it injects (none for the tutorial's programs, which do not
+    /// expect their tasks to be cancelled; all for the workloads and mutants).
+    pub faults: Faults,
 }
 
 impl Scenario {
     /// One run in asyncio's own order (FIFO) with `seed` for the program's random values.
     pub fn run(&self, seed: u64) -> Run<()> {
-        Runtime::new()
-            .name(self.name)
-            .seed(seed)
-            .run((self.program)())
+        Runtime::new().name(self.name).seed(seed).run((self.program)())
     }
 
     /// Runs the scenario once in asyncio's order and prints it as the tutorial shows it: the
@@ -86,6 +90,9 @@ pub fn all() -> Vec<Scenario> {
     all.extend(tutorial_semaphore::scenarios());
     all.extend(tutorial_event::scenarios());
     all.extend(barrier_queue::scenarios());
+    all.extend(workloads::scenarios());
+    #[cfg(feature = "mutants")]
+    all.extend(zoo::scenarios());
     all
 }
 

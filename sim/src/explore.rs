@@ -578,7 +578,7 @@ where
     /// of shrinking candidates) are not wrapped: their faults come from their schedule only.
     fn inject(&self, scheduler: Box<dyn Scheduler>, seed: u64) -> Box<dyn Scheduler> {
         match self.faults.any() {
-            true => Box::new(Injector::new(scheduler, self.faults.clone(), seed)),
+            true => Box::new(Injector::new(scheduler, *self.faults, seed)),
             false => scheduler,
         }
     }

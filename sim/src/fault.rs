@@ -29,7 +29,7 @@ use weft_traces::{Fault, TaskId};
 /// assert_eq!("all".parse::<Faults>().unwrap(), Faults::all());
 /// assert_eq!(Faults::none().to_string(), "none");
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Faults {
     /// Cancel tasks at suspension points (states a and b).
     pub cancel: bool,
@@ -53,13 +53,13 @@ impl Default for Faults {
 
 impl Faults {
     /// No faults (the default).
-    pub fn none() -> Faults {
+    pub const fn none() -> Faults {
         Faults { cancel: false, timeout: false, spurious: false, force_yield: false, rate: 0.05, budget: 2 }
     }
 
     /// Every kind of fault, at a rate of 5% per step and at most 2 per run.
-    pub fn all() -> Faults {
-        Faults { cancel: true, timeout: true, spurious: true, force_yield: true, ..Faults::none() }
+    pub const fn all() -> Faults {
+        Faults { cancel: true, timeout: true, spurious: true, force_yield: true, rate: 0.05, budget: 2 }
     }
 
     /// Whether any kind is on.

@@ -178,7 +178,7 @@ impl Runtime {
     ) -> Run<T> {
         panic::install_quiet_hook();
         let scheduler: Box<dyn Scheduler> = match self.faults.any() {
-            true => Box::new(Injector::new(scheduler, self.faults.clone(), self.seed)),
+            true => Box::new(Injector::new(scheduler, self.faults, self.seed)),
             false => scheduler,
         };
         static EPOCH: AtomicU32 = AtomicU32::new(0);

@@ -96,8 +96,10 @@ fn explore(scenarios: &[Scenario], plan: &Plan) -> Vec<Outcome> {
         if let Some(jobs) = plan.jobs {
             exploration = exploration.jobs(jobs as usize);
         }
-        if let Some(faults) = &plan.faults {
-            exploration = exploration.faults(faults.clone());
+        // `--faults` wins; otherwise the scenario's own (the workloads and mutants need them).
+        let faults = plan.faults.unwrap_or(scenario.faults);
+        if faults.any() {
+            exploration = exploration.faults(faults);
         }
         outcomes.push(Outcome { scenario: *scenario, report: exploration.run() });
         bar.inc(1);
@@ -111,9 +113,9 @@ fn print_table(outcomes: &[Outcome], faults: Option<&Faults>) {
         .iter()
         .map(|o| {
             let r = &o.report;
-            let strategy = match faults {
-                Some(f) => format!("{}+faults:{f}", r.strategy),
-                None => r.strategy.to_string(),
+            let strategy = match faults.copied().unwrap_or(o.scenario.faults) {
+                f if f.any() => format!("{}+faults:{f}", r.strategy),
+                _ => r.strategy.to_string(),
             };
             [
                 o.scenario.name.to_string(),

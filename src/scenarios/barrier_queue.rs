@@ -1,7 +1,7 @@
 //! Barrier and Queue at work: a bounded producer/consumer pipeline, and three parties passing a
 //! barrier twice.
 
-use super::{Expect, Scenario};
+use super::{Expect, Faults, Scenario};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -19,6 +19,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             invariant: "every job is taken exactly once, in the order it was put, and join() returns only after every task_done()",
             expect: Expect::Holds,
             program: || Box::pin(producer_consumer()),
+            faults: Faults::none(),
         },
         Scenario {
             name: "barrier-two-cycles",
@@ -26,6 +27,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             invariant: "in each cycle the indices are 0, 1, 2 exactly once, and no party passes round 2 before all passed round 1",
             expect: Expect::Holds,
             program: || Box::pin(barrier_two_cycles()),
+            faults: Faults::none(),
         },
     ]
 }

@@ -7,7 +7,7 @@
 //! overwrites an unprocessed value), and no task is left waiting (the run ends with every task
 //! finished, or weft reports the deadlock).
 
-use super::{Expect, Scenario};
+use super::{Expect, Faults, Scenario};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
@@ -24,6 +24,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             invariant: INVARIANT,
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::Wait)),
+            faults: Faults::none(),
         },
         Scenario {
             name: "condition-wait-for",
@@ -31,6 +32,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             invariant: INVARIANT,
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::WaitFor)),
+            faults: Faults::none(),
         },
         Scenario {
             name: "condition-context",
@@ -38,6 +40,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             invariant: INVARIANT,
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::Context)),
+            faults: Faults::none(),
         },
         Scenario {
             name: "condition-notify-all",
@@ -45,6 +48,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             invariant: INVARIANT,
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::NotifyAll)),
+            faults: Faults::none(),
         },
     ]
 }

@@ -6,7 +6,7 @@
 //! Invariant: every value set is processed exactly once, in order (the setter never overwrites an
 //! unprocessed value), and no task is left waiting.
 
-use super::{Expect, Scenario};
+use super::{Expect, Faults, Scenario};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
@@ -20,6 +20,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         invariant: "every value set is processed exactly once, in order, and no task is left waiting",
         expect: Expect::Holds,
         program: || Box::pin(main()),
+        faults: Faults::none(),
     }]
 }
 

@@ -1,7 +1,7 @@
 //! The tutorial's Lock programs (examples 1.1 to 1.4), ported statement by statement: the same
 //! tasks, names, sleeps and prints. The global `X` is an `Rc<Cell<u64>>`.
 
-use super::{Expect, Scenario};
+use super::{Expect, Faults, Scenario};
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -16,34 +16,34 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         Scenario {
             name: "lock-race",
             summary: "tutorial 1.1: three tasks raise a shared X without a lock and corrupt it",
-            invariant:
-                "X ends at 3^27 = 7625597484987, as if the three raises ran one after another",
+            invariant: "X ends at 3^27 = 7625597484987, as if the three raises ran one after another",
             expect: Expect::Fails,
             program: || Box::pin(main(Variant::NoLock)),
+            faults: Faults::none(),
         },
         Scenario {
             name: "lock-raise",
             summary: "tutorial 1.2: the same raises, each inside lock.acquire() / lock.release()",
-            invariant:
-                "X ends at 3^27 = 7625597484987, as if the three raises ran one after another",
+            invariant: "X ends at 3^27 = 7625597484987, as if the three raises ran one after another",
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::AcquireRelease)),
+            faults: Faults::none(),
         },
         Scenario {
             name: "lock-polling",
             summary: "tutorial 1.3: tasks poll lock.locked() every 2 s before acquiring",
-            invariant:
-                "X ends at 3^27 = 7625597484987, as if the three raises ran one after another",
+            invariant: "X ends at 3^27 = 7625597484987, as if the three raises ran one after another",
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::Polling)),
+            faults: Faults::none(),
         },
         Scenario {
             name: "lock-context",
             summary: "tutorial 1.4: the lock as a context manager (`async with lock`)",
-            invariant:
-                "X ends at 3^27 = 7625597484987, as if the three raises ran one after another",
+            invariant: "X ends at 3^27 = 7625597484987, as if the three raises ran one after another",
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::Context)),
+            faults: Faults::none(),
         },
     ]
 }
@@ -59,14 +59,8 @@ enum Variant {
 async fn main(variant: Variant) {
     let x = Rc::new(Cell::new(3u64));
     let lock = Rc::new(Lock::new());
-    let tasks: Vec<_> = (1..=3)
-        .map(|i| {
-            spawn(
-                format!("Raise{i}"),
-                raise(variant, lock.clone(), x.clone(), 3),
-            )
-        })
-        .collect();
+    let tasks: Vec<_> =
+        (1..=3).map(|i| spawn(format!("Raise{i}"), raise(variant, lock.clone(), x.clone(), 3))).collect();
     for task in tasks {
         task.await.expect("the tutorial never cancels a task");
     }
@@ -82,28 +76,17 @@ async fn raise(variant: Variant, lock: Rc<Lock>, x: Rc<Cell<u64>>, y: u32) {
         Variant::NoLock => update(&x, y).await,
         Variant::AcquireRelease => {
             let acquired = lock.acquire().await;
-            println!(
-                "'{}' acquired lock? {}",
-                name(),
-                if acquired { "True" } else { "False" }
-            );
+            println!("'{}' acquired lock? {}", name(), if acquired { "True" } else { "False" });
             update(&x, y).await;
             lock.release().expect("the raise holds the lock");
         }
         Variant::Polling => {
             while lock.locked() {
-                println!(
-                    "'{}' tried to acquire lock but it was occupied. Going to sleep again.",
-                    name()
-                );
+                println!("'{}' tried to acquire lock but it was occupied. Going to sleep again.", name());
                 sleep(Duration::from_secs(2)).await;
             }
             let acquired = lock.acquire().await;
-            println!(
-                "'{}' acquired lock? {}",
-                name(),
-                if acquired { "True" } else { "False" }
-            );
+            println!("'{}' acquired lock? {}", name(), if acquired { "True" } else { "False" });
             println!("Value of X Initially : {}", x.get());
             multiply(&x, y).await;
             lock.release().expect("the raise holds the lock");
@@ -111,11 +94,7 @@ async fn raise(variant: Variant, lock: Rc<Lock>, x: Rc<Cell<u64>>, y: u32) {
         }
         Variant::Context => {
             let _held = lock.lock().await;
-            println!(
-                "'{}' acquired lock? {}",
-                name(),
-                if lock.locked() { "True" } else { "False" }
-            );
+            println!("'{}' acquired lock? {}", name(), if lock.locked() { "True" } else { "False" });
             update(&x, y).await;
         }
     }

@@ -5,7 +5,7 @@
 //! Invariant: at most three tasks hold the semaphore at once, and the connection pool is never
 //! popped empty.
 
-use super::{Expect, Scenario};
+use super::{Expect, Faults, Scenario};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use weft_primitives::Semaphore;
@@ -24,6 +24,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             invariant: INVARIANT,
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::AcquireRelease)),
+            faults: Faults::none(),
         },
         Scenario {
             name: "semaphore-context",
@@ -31,6 +32,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             invariant: INVARIANT,
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::Context)),
+            faults: Faults::none(),
         },
     ]
 }

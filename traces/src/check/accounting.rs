@@ -124,7 +124,9 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
                 let Some(dropped) = r.dropped_handoff else {
                     continue;
                 };
-                if let Some(left) = r.waits.iter().find(|p| !p.woken) {
+                // A waiter whose task is being cancelled is not live: asyncio's `_notify` skips
+                // its cancelled future, so the forwarded notification rightly reaches nobody.
+                if let Some(left) = r.waits.iter().find(|p| !p.woken && model.is_live(p.task)) {
                     return Some(violation(record, Some(left.task), format!(
                         "{} was notified on {} and withdrew without passing the notification on; {} still waits (since step {})",
                         model.task(dropped),

@@ -1,0 +1,70 @@
+//! The bug zoo's mutants under their primitive's workload (feature `mutants`): weft must find
+//! each, with every kind of fault and no hint of the schedule.
+
+use super::{Expect, Faults, Scenario};
+use crate::workloads;
+use std::rc::Rc;
+use weft_primitives::mutants::{
+    LockBug, MutantCondition, MutantLock, MutantQueue, MutantSemaphore, QueueBug, SemaphoreBug,
+};
+
+pub(super) fn scenarios() -> Vec<Scenario> {
+    let mutant = |name, summary, invariant, program| Scenario {
+        name,
+        summary,
+        invariant,
+        expect: Expect::Fails,
+        program,
+        faults: Faults::all(),
+    };
+    vec![
+        mutant(
+            "mutant-bz-l0",
+            "tulip 2013 Lock: release() sets a cancelled head's result (crashes the releaser)",
+            "the lock workload's: one holder, no lost wake-up, no panic",
+            || Box::pin(workloads::lock(Rc::new(MutantLock::new(LockBug::Tulip2013)))),
+        ),
+        mutant(
+            "mutant-bz-l2",
+            "bpo-27585 Lock: a waiter woken then cancelled does not pass the lock on",
+            "the lock workload's: a hand-off received and dropped reaches the next waiter",
+            || Box::pin(workloads::lock(Rc::new(MutantLock::new(LockBug::Bpo27585)))),
+        ),
+        mutant(
+            "mutant-bz-s1",
+            "python/asyncio#270 Semaphore: a woken, cancelled waiter strands the permit",
+            "the semaphore workload's: no lost wake-up",
+            || Box::pin(workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Asyncio270, 2)), 2)),
+        ),
+        mutant(
+            "mutant-bz-s2",
+            "bpo-45997 Semaphore: release-then-acquire barges; the woken waiter requeues at the tail",
+            "the semaphore workload's: FIFO grants",
+            || Box::pin(workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Bpo45997, 2)), 2)),
+        ),
+        mutant(
+            "mutant-bz-s3",
+            "gh-90155 Semaphore: _wakeup_scheduled stays set after a cancel; acquires hang",
+            "the semaphore workload's: no lost wake-up",
+            || Box::pin(workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Gh90155, 2)), 2)),
+        ),
+        mutant(
+            "mutant-bz-c5",
+            "gh-112202 Condition: a notified waiter that is cancelled drops the notification",
+            "the condition workload's: every notification consumed or passed on",
+            || Box::pin(workloads::condition(Rc::new(MutantCondition::new()))),
+        ),
+        mutant(
+            "mutant-bz-q1",
+            "bpo-23812 Queue: put_nowait hands the item to a getter that is then cancelled",
+            "the queue workload's: items conserved",
+            || Box::pin(workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo23812)))),
+        ),
+        mutant(
+            "mutant-bz-q3",
+            "bpo-31620 Queue: cancelled getters stay in _getters",
+            "the queue workload's: no getter left listed",
+            || Box::pin(workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo31620)))),
+        ),
+    ]
+}
