@@ -232,3 +232,19 @@ fn a_schedule_that_no_longer_fits_reports_where_it_diverged() {
 fn weft_apis_outside_a_simulation_panic_with_a_clear_message() {
     futures::executor::block_on(sleep(Duration::from_secs(1)));
 }
+
+#[test]
+fn a_primitive_created_outside_the_run_is_traced_in_every_run_that_uses_it() {
+    let lock = Rc::new(Lock::named("made-outside"));
+    let program = |lock: Rc<Lock>| async move {
+        let _id = Lock::named("made-inside"); // registers first, at creation, as r0
+        lock.acquire().await; // first use: registers as r1 in this run
+        lock.release().unwrap();
+    };
+    for _ in 0..2 {
+        let run = Runtime::new().run(program(lock.clone()));
+        let text = run.trace.to_text();
+        assert!(text.contains("new Lock 'made-outside' (r1"), "{text}");
+        assert!(text.contains("Lock 'made-outside': grant"), "{text}");
+    }
+}

@@ -87,6 +87,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use weft_traces::recorder::Registration;
 use weft_traces::{recorder, Op, ResourceId, ResourceKind};
 
 /// Where a barrier is in its cycle (CPython's `_BarrierState`).
@@ -179,7 +180,7 @@ impl std::error::Error for BrokenBarrierError {}
 pub struct Barrier {
     state: RefCell<State>,
     parties: usize,
-    id: Option<ResourceId>,
+    resource: Registration,
 }
 
 #[derive(Debug)]
@@ -253,7 +254,7 @@ impl Barrier {
         if parties == 0 {
             return Err(InvalidParties);
         }
-        let id = recorder::register(ResourceKind::Barrier, name, Some(parties as u64), false);
+        let resource = Registration::new(ResourceKind::Barrier, name, Some(parties as u64), false);
         Ok(Barrier {
             state: RefCell::new(State {
                 phase: BarrierState::Filling,
@@ -263,7 +264,7 @@ impl Barrier {
                 waiters: WaitList::default(),
             }),
             parties,
-            id,
+            resource,
         })
     }
 
@@ -354,8 +355,8 @@ impl Barrier {
         let mut s = self.state.borrow_mut();
         s.phase = BarrierState::Broken;
         s.end_cycle();
-        recorder::record(self.id, || Op::Abort);
-        s.waiters.wake_next(usize::MAX, self.id);
+        self.resource.record(|| Op::Abort);
+        s.waiters.wake_next(usize::MAX, self.resource.id());
     }
 
     /// Returns the barrier to filling: tasks inside `wait()` (waiting, or released but not yet
@@ -382,18 +383,19 @@ impl Barrier {
             s.phase = BarrierState::Filling;
         }
         s.end_cycle();
-        recorder::record(self.id, || Op::Reset);
-        s.waiters.wake_next(usize::MAX, self.id);
+        self.resource.record(|| Op::Reset);
+        s.waiters.wake_next(usize::MAX, self.resource.id());
     }
 
-    /// The resource id in the running simulation, if the barrier was created inside one.
+    /// The barrier's resource id in the running simulation (it registers there on first use,
+    /// wherever it was created); `None` outside a simulation.
     ///
     /// ```
     /// // Outside a simulation there is none.
     /// assert!(weft_primitives::Barrier::new(2).unwrap().resource_id().is_none());
     /// ```
     pub fn resource_id(&self) -> Option<ResourceId> {
-        self.id
+        self.resource.id()
     }
 }
 
@@ -439,7 +441,7 @@ impl Future for BarrierWait<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let barrier = self.barrier;
-        let id = barrier.id;
+        let id = barrier.resource.id();
         let mut s = barrier.state.borrow_mut();
         match self.stage {
             Stage::Start => {
@@ -492,7 +494,7 @@ impl BarrierWait<'_> {
     /// CPython's `_block()` and arrival: wait at the entrance while draining or resetting, fail
     /// if broken, else take an index and trip or wait for the trip.
     fn enter(&mut self, s: &mut State, cx: &mut Context<'_>) -> Poll<<Self as Future>::Output> {
-        let id = self.barrier.id;
+        let id = self.barrier.resource.id();
         match s.phase {
             BarrierState::Draining | BarrierState::Resetting => {
                 self.stage = Stage::Blocked(s.waiters.push(cx.waker()));
@@ -532,7 +534,7 @@ impl Drop for BarrierWait<'_> {
             Stage::Blocked(key) => (key, None),
             Stage::Inside { index, key } => (key, Some(index)),
         };
-        let id = self.barrier.id;
+        let id = self.barrier.resource.id();
         let mut s = self.barrier.state.borrow_mut();
         s.waiters.remove(key);
         recorder::record(id, || Op::Abandon);

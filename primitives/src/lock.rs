@@ -30,7 +30,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::{recorder, Op, ResourceId, ResourceKind};
+use weft_traces::recorder::Registration;
+use weft_traces::{Op, ResourceId, ResourceKind};
 
 /// A mutual-exclusion lock with asyncio's semantics, for any executor.
 ///
@@ -46,7 +47,7 @@ use weft_traces::{recorder, Op, ResourceId, ResourceKind};
 /// ```
 pub struct Lock {
     state: RefCell<State>,
-    id: Option<ResourceId>,
+    resource: Registration,
 }
 
 #[derive(Debug, Default)]
@@ -91,11 +92,8 @@ impl Lock {
     /// assert_eq!(format!("{lock:?}"), "<Lock [unlocked]>");
     /// ```
     pub fn named(name: &str) -> Lock {
-        let id = recorder::register(ResourceKind::Lock, name, Some(1), true);
-        Lock {
-            state: RefCell::new(State::default()),
-            id,
-        }
+        let resource = Registration::new(ResourceKind::Lock, name, Some(1), true);
+        Lock { state: RefCell::new(State::default()), resource }
     }
 
     /// Whether the lock is held. False during a hand-off, as in CPython.
@@ -122,11 +120,7 @@ impl Lock {
     /// # });
     /// ```
     pub fn acquire(&self) -> Acquire<'_> {
-        Acquire {
-            lock: self,
-            waiter: None,
-            done: false,
-        }
+        Acquire { lock: self, waiter: None, done: false }
     }
 
     /// Releases the lock and wakes the first waiter. Errors with asyncio's "Lock is not
@@ -143,14 +137,12 @@ impl Lock {
     pub fn release(&self) -> Result<(), LockError> {
         let mut s = self.state.borrow_mut();
         if !s.locked {
-            recorder::record(self.id, || Op::Misuse {
-                message: LockError::NotAcquired.to_string(),
-            });
+            self.resource.record(|| Op::Misuse { message: LockError::NotAcquired.to_string() });
             return Err(LockError::NotAcquired);
         }
         s.locked = false;
-        recorder::record(self.id, || Op::Release);
-        s.waiters.wake_head(self.id);
+        self.resource.record(|| Op::Release);
+        s.waiters.wake_head(self.resource.id());
         Ok(())
     }
 
@@ -171,9 +163,10 @@ impl Lock {
         LockGuard { lock: self }
     }
 
-    /// The resource id in the running simulation, if the lock was created inside one.
+    /// The lock's resource id in the running simulation (it registers there on first use, wherever
+    /// it was created); `None` outside a simulation.
     pub fn resource_id(&self) -> Option<ResourceId> {
-        self.id
+        self.resource.id()
     }
 }
 
@@ -197,7 +190,7 @@ impl Future for Acquire<'_> {
                 if free && forced_yield(cx) {
                     return Poll::Pending;
                 }
-                recorder::record(lock.id, || Op::Request);
+                lock.resource.record(|| Op::Request);
                 if free {
                     return self.grant(&mut s);
                 }
@@ -218,7 +211,7 @@ impl Acquire<'_> {
     fn grant(&mut self, s: &mut State) -> Poll<bool> {
         s.locked = true;
         self.done = true;
-        recorder::record(self.lock.id, || Op::Grant);
+        self.lock.resource.record(|| Op::Grant);
         Poll::Ready(true)
     }
 }
@@ -232,9 +225,9 @@ impl Drop for Acquire<'_> {
         };
         let mut s = self.lock.state.borrow_mut();
         s.waiters.remove(key);
-        recorder::record(self.lock.id, || Op::Abandon);
+        self.lock.resource.record(|| Op::Abandon);
         if !s.locked {
-            s.waiters.wake_head(self.lock.id);
+            s.waiters.wake_head(self.lock.resource.id());
         }
     }
 }
@@ -247,9 +240,7 @@ pub struct LockGuard<'a> {
 
 impl fmt::Debug for LockGuard<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockGuard")
-            .field("lock", self.lock)
-            .finish()
+        f.debug_struct("LockGuard").field("lock", self.lock).finish()
     }
 }
 

@@ -70,6 +70,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use weft_traces::recorder::Registration;
 use weft_traces::{recorder, Op, ResourceId, ResourceKind};
 
 /// Why an item could not be put; the item comes back.
@@ -199,7 +200,7 @@ impl std::error::Error for TaskDoneError {}
 pub struct Queue<T> {
     state: RefCell<State<T>>,
     maxsize: usize,
-    id: Option<ResourceId>,
+    resource: Registration,
 }
 
 struct State<T> {
@@ -263,7 +264,7 @@ impl<T> Queue<T> {
     /// ```
     pub fn named(name: &str, maxsize: usize) -> Queue<T> {
         let capacity = (maxsize > 0).then_some(maxsize as u64);
-        let id = recorder::register(ResourceKind::Queue, name, capacity, false);
+        let resource = Registration::new(ResourceKind::Queue, name, capacity, false);
         Queue {
             state: RefCell::new(State {
                 items: VecDeque::new(),
@@ -274,7 +275,7 @@ impl<T> Queue<T> {
                 shutdown: false,
             }),
             maxsize,
-            id,
+            resource,
         }
     }
 
@@ -366,8 +367,8 @@ impl<T> Queue<T> {
         s.items.push_back(item);
         s.unfinished += 1;
         let size = s.items.len() as u64;
-        recorder::record(self.id, || Op::Put { size });
-        s.getters.wake_next(1, self.id);
+        self.resource.record(|| Op::Put { size });
+        s.getters.wake_next(1, self.resource.id());
         Ok(())
     }
 
@@ -394,8 +395,8 @@ impl<T> Queue<T> {
             });
         };
         let size = s.items.len() as u64;
-        recorder::record(self.id, || Op::Get { size });
-        s.putters.wake_next(1, self.id);
+        self.resource.record(|| Op::Get { size });
+        s.putters.wake_next(1, self.resource.id());
         Ok(item)
     }
 
@@ -444,13 +445,13 @@ impl<T> Queue<T> {
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
         let mut s = self.state.borrow_mut();
         if s.unfinished == 0 {
-            recorder::record(self.id, || Op::Misuse { message: TaskDoneError.to_string() });
+            self.resource.record(|| Op::Misuse { message: TaskDoneError.to_string() });
             return Err(TaskDoneError);
         }
         s.unfinished -= 1;
-        recorder::record(self.id, || Op::TaskDone);
+        self.resource.record(|| Op::TaskDone);
         if s.unfinished == 0 {
-            s.joiners.wake_next(usize::MAX, self.id);
+            s.joiners.wake_next(usize::MAX, self.resource.id());
         }
         Ok(())
     }
@@ -482,7 +483,7 @@ impl<T> Queue<T> {
     /// assert_eq!(queue.get_nowait(), Err(GetError::QueueShutDown));
     /// ```
     pub fn shutdown(&self, immediate: bool) {
-        let id = self.id;
+        let id = self.resource.id();
         let mut s = self.state.borrow_mut();
         s.shutdown = true;
         recorder::record(id, || Op::Shutdown { immediate });
@@ -503,14 +504,15 @@ impl<T> Queue<T> {
         s.putters.wake_next(usize::MAX, id);
     }
 
-    /// The resource id in the running simulation, if the queue was created inside one.
+    /// The queue's resource id in the running simulation (it registers there on first use,
+    /// wherever it was created); `None` outside a simulation.
     ///
     /// ```
     /// // Outside a simulation there is none.
     /// assert!(weft_primitives::Queue::<u8>::new(0).resource_id().is_none());
     /// ```
     pub fn resource_id(&self) -> Option<ResourceId> {
-        self.id
+        self.resource.id()
     }
 }
 
@@ -560,7 +562,7 @@ impl<T> Future for QueuePut<'_, T> {
         let mut s = queue.state.borrow_mut();
         // A woken waiter leaves the list (`woken` removes it) and re-checks, as CPython's loop.
         let first = match self.waiter {
-            Some(key) if !woken(&mut s.putters, key, cx, queue.id) => return Poll::Pending,
+            Some(key) if !woken(&mut s.putters, key, cx, queue.resource.id()) => return Poll::Pending,
             Some(_) => {
                 self.waiter = None;
                 false
@@ -575,7 +577,7 @@ impl<T> Future for QueuePut<'_, T> {
         if waits {
             self.item = Some(item);
             self.waiter = Some(s.putters.push(cx.waker()));
-            recorder::record(queue.id, || Op::Wait);
+            queue.resource.record(|| Op::Wait);
             return Poll::Pending;
         }
         Poll::Ready(queue.put_now(&mut s, item))
@@ -591,8 +593,8 @@ impl<T> Drop for QueuePut<'_, T> {
         };
         let queue = self.queue;
         let mut s = queue.state.borrow_mut();
-        if abandon(&mut s.putters, key, queue.id) && !s.full(queue.maxsize) {
-            s.putters.wake_next(1, queue.id);
+        if abandon(&mut s.putters, key, queue.resource.id()) && !s.full(queue.maxsize) {
+            s.putters.wake_next(1, queue.resource.id());
         }
     }
 }
@@ -623,7 +625,7 @@ impl<T> Future for QueueGet<'_, T> {
         let mut s = queue.state.borrow_mut();
         // A woken waiter leaves the list (`woken` removes it) and re-checks, as CPython's loop.
         let first = match self.waiter {
-            Some(key) if !woken(&mut s.getters, key, cx, queue.id) => return Poll::Pending,
+            Some(key) if !woken(&mut s.getters, key, cx, queue.resource.id()) => return Poll::Pending,
             Some(_) => {
                 self.waiter = None;
                 false
@@ -636,7 +638,7 @@ impl<T> Future for QueueGet<'_, T> {
         }
         if waits {
             self.waiter = Some(s.getters.push(cx.waker()));
-            recorder::record(queue.id, || Op::Wait);
+            queue.resource.record(|| Op::Wait);
             return Poll::Pending;
         }
         Poll::Ready(queue.get_now(&mut s))
@@ -652,8 +654,8 @@ impl<T> Drop for QueueGet<'_, T> {
         };
         let queue = self.queue;
         let mut s = queue.state.borrow_mut();
-        if abandon(&mut s.getters, key, queue.id) && !s.items.is_empty() {
-            s.getters.wake_next(1, queue.id);
+        if abandon(&mut s.getters, key, queue.resource.id()) && !s.items.is_empty() {
+            s.getters.wake_next(1, queue.resource.id());
         }
     }
 }
@@ -684,7 +686,7 @@ impl<T> Future for QueueJoin<'_, T> {
         let mut s = queue.state.borrow_mut();
         match self.waiter {
             // Woken by the last task_done(): done, whatever was put since (Event semantics).
-            Some(key) if woken(&mut s.joiners, key, cx, queue.id) => {
+            Some(key) if woken(&mut s.joiners, key, cx, queue.resource.id()) => {
                 self.waiter = None;
                 Poll::Ready(())
             }
@@ -693,7 +695,7 @@ impl<T> Future for QueueJoin<'_, T> {
             None if s.unfinished == 0 => Poll::Ready(()),
             None => {
                 self.waiter = Some(s.joiners.push(cx.waker()));
-                recorder::record(queue.id, || Op::Wait);
+                queue.resource.record(|| Op::Wait);
                 Poll::Pending
             }
         }
@@ -706,7 +708,7 @@ impl<T> Drop for QueueJoin<'_, T> {
     fn drop(&mut self) {
         if let Some(key) = self.waiter.take() {
             let mut s = self.queue.state.borrow_mut();
-            abandon(&mut s.joiners, key, self.queue.id);
+            abandon(&mut s.joiners, key, self.queue.resource.id());
         }
     }
 }

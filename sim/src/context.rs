@@ -22,22 +22,14 @@ impl Recorder for Installed {
         self
     }
 
-    fn register(
-        &self,
-        kind: ResourceKind,
-        name: &str,
-        capacity: Option<u64>,
-        fifo: bool,
-    ) -> ResourceId {
+    fn run_id(&self) -> u64 {
+        u64::from(self.kernel.borrow().epoch)
+    }
+
+    fn register(&self, kind: ResourceKind, name: &str, capacity: Option<u64>, fifo: bool) -> ResourceId {
         let mut k = self.kernel.borrow_mut();
         let id = k.resources.register(kind, name);
-        k.record(Event::NewResource {
-            id,
-            kind,
-            name: name.to_string(),
-            capacity,
-            fifo,
-        });
+        k.record(Event::NewResource { id, kind, name: name.to_string(), capacity, fifo });
         id
     }
 

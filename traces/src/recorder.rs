@@ -19,19 +19,77 @@ use crate::ids::{ResourceId, TaskId};
 use std::cell::Cell;
 use std::ptr::NonNull;
 
+/// How a primitive is known to the running simulation.
+///
+/// A primitive registers in the run it is used in, on its first operation there (or at once
+/// when it is created inside a run): one created outside any run (in a test's setup, an
+/// exploration's factory, a `static`) is traced and checked all the same, and one used in
+/// several runs gets a fresh id in each. Outside a run it costs a thread-local read per
+/// operation.
+///
+/// ```
+/// use weft_traces::recorder::Registration;
+/// use weft_traces::{Op, ResourceKind};
+/// let lock = Registration::new(ResourceKind::Lock, "lock", Some(1), true);
+/// assert_eq!(lock.id(), None); // no simulation here
+/// lock.record(|| Op::Request); // goes nowhere
+/// ```
+#[derive(Debug)]
+pub struct Registration {
+    kind: ResourceKind,
+    name: Box<str>,
+    capacity: Option<u64>,
+    fifo: bool,
+    /// The run it registered with last, and its id there.
+    registered: Cell<Option<(u64, ResourceId)>>,
+}
+
+impl Registration {
+    /// Describes a resource; registers it now if a simulation is running.
+    pub fn new(kind: ResourceKind, name: &str, capacity: Option<u64>, fifo: bool) -> Registration {
+        let registration = Registration { kind, name: name.into(), capacity, fifo, registered: Cell::new(None) };
+        registration.id();
+        registration
+    }
+
+    /// Its id in the running simulation (registering it there first if needed); `None` outside
+    /// a simulation.
+    pub fn id(&self) -> Option<ResourceId> {
+        with(|r| self.id_in(r))
+    }
+
+    fn id_in(&self, r: &dyn Recorder) -> ResourceId {
+        let run = r.run_id();
+        match self.registered.get() {
+            Some((registered_run, id)) if registered_run == run => id,
+            _ => {
+                let id = r.register(self.kind, &self.name, self.capacity, self.fifo);
+                self.registered.set(Some((run, id)));
+                id
+            }
+        }
+    }
+
+    /// Records `op` on this resource by the running task; `op` is built only inside a run.
+    #[inline]
+    pub fn record(&self, op: impl FnOnce() -> Op) {
+        with(|r| {
+            let id = self.id_in(r);
+            r.record(id, op());
+        });
+    }
+}
+
 /// What a simulator installs to hear from primitives.
 pub trait Recorder {
     /// The recorder as `Any`, so the simulator that installed it can reach its own state
     /// through this one hook (the waker's way back to the executor uses it too).
     fn as_any(&self) -> &dyn std::any::Any;
+    /// Identifies the run: distinct for every run on this thread, so a [`Registration`] from
+    /// an earlier run is not mistaken for one of this run.
+    fn run_id(&self) -> u64;
     /// A new resource; returns its id for this run.
-    fn register(
-        &self,
-        kind: ResourceKind,
-        name: &str,
-        capacity: Option<u64>,
-        fifo: bool,
-    ) -> ResourceId;
+    fn register(&self, kind: ResourceKind, name: &str, capacity: Option<u64>, fifo: bool) -> ResourceId;
     /// The running task did `op` on resource `id`.
     fn record(&self, id: ResourceId, op: Op);
     /// The running task, if a task is running.
@@ -59,8 +117,7 @@ pub fn install<R>(recorder: &dyn Recorder, f: impl FnOnce() -> R) -> R {
     }
     // SAFETY: the pointer is only dereferenced while `install` is on the stack (the `Restore`
     // guard removes it on every exit path), and `recorder` outlives this call.
-    let ptr: NonNull<dyn Recorder + 'static> =
-        unsafe { std::mem::transmute(NonNull::from(recorder)) };
+    let ptr: NonNull<dyn Recorder + 'static> = unsafe { std::mem::transmute(NonNull::from(recorder)) };
     let _restore = Restore(RECORDER.with(|slot| slot.replace(Some(ptr))));
     f()
 }
@@ -78,12 +135,7 @@ pub fn is_recording() -> bool {
 }
 
 /// Registers a resource with the running simulation, if any.
-pub fn register(
-    kind: ResourceKind,
-    name: &str,
-    capacity: Option<u64>,
-    fifo: bool,
-) -> Option<ResourceId> {
+pub fn register(kind: ResourceKind, name: &str, capacity: Option<u64>, fifo: bool) -> Option<ResourceId> {
     with(|r| r.register(kind, name, capacity, fifo))
 }
 

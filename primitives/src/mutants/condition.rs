@@ -8,7 +8,8 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::{recorder, Op, ResourceId, ResourceKind};
+use weft_traces::recorder::Registration;
+use weft_traces::{Op, ResourceKind};
 
 /// gh-112202 (3.12 and earlier): `wait()` has no `except BaseException: self._notify(1)`, so a
 /// waiter notified and cancelled before it runs (or while it re-takes the lock) takes the
@@ -25,19 +26,25 @@ use weft_traces::{recorder, Op, ResourceId, ResourceKind};
 /// cond.release().unwrap();
 /// # });
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MutantCondition {
     lock: Lock,
     waiters: RefCell<WaitList>,
-    id: Option<ResourceId>,
+    resource: Registration,
+}
+
+impl Default for MutantCondition {
+    fn default() -> MutantCondition {
+        MutantCondition::new()
+    }
 }
 
 impl MutantCondition {
     /// A condition with its own lock, registered as a Condition named "condition".
     pub fn new() -> MutantCondition {
         let lock = Lock::named("condition lock");
-        let id = recorder::register(ResourceKind::Condition, "condition", None, true);
-        MutantCondition { lock, waiters: RefCell::default(), id }
+        let resource = Registration::new(ResourceKind::Condition, "condition", None, true);
+        MutantCondition { lock, waiters: RefCell::default(), resource }
     }
 
     /// Acquires the underlying lock.
@@ -63,11 +70,11 @@ impl MutantCondition {
     /// Wakes the first `n` waiters still waiting; returns how many it woke.
     pub fn notify(&self, n: usize) -> Result<usize, ConditionError> {
         if !self.locked() {
-            recorder::record(self.id, || Op::Misuse { message: ConditionError::NotifyNotAcquired.to_string() });
+            self.resource.record(|| Op::Misuse { message: ConditionError::NotifyNotAcquired.to_string() });
             return Err(ConditionError::NotifyNotAcquired);
         }
-        let woken = self.waiters.borrow_mut().wake_next(n, self.id);
-        recorder::record(self.id, || Op::Notify { requested: n as u64, woken: woken as u64 });
+        let woken = self.waiters.borrow_mut().wake_next(n, self.resource.id());
+        self.resource.record(|| Op::Notify { requested: n as u64, woken: woken as u64 });
         Ok(woken)
     }
 }
@@ -94,14 +101,12 @@ impl<'a> Future for MutantWait<'a> {
             match &mut self.stage {
                 Stage::Start => {
                     if !cond.locked() {
-                        recorder::record(cond.id, || Op::Misuse {
-                            message: ConditionError::WaitNotAcquired.to_string(),
-                        });
+                        cond.resource.record(|| Op::Misuse { message: ConditionError::WaitNotAcquired.to_string() });
                         return Poll::Ready(Err(ConditionError::WaitNotAcquired));
                     }
                     cond.lock.release().expect("checked locked above");
                     let key = cond.waiters.borrow_mut().push(cx.waker());
-                    recorder::record(cond.id, || Op::Wait);
+                    cond.resource.record(|| Op::Wait);
                     self.stage = Stage::Waiting(key);
                     return Poll::Pending;
                 }
@@ -113,7 +118,7 @@ impl<'a> Future for MutantWait<'a> {
                     }
                     waiters.remove(key);
                     drop(waiters);
-                    recorder::record(cond.id, || Op::Resume);
+                    cond.resource.record(|| Op::Resume);
                     self.stage = Stage::Relocking(cond.lock.acquire());
                 }
                 Stage::Relocking(acquire) => {
@@ -134,7 +139,7 @@ impl Drop for MutantWait<'_> {
     fn drop(&mut self) {
         if let Stage::Waiting(key) = self.stage {
             self.cond.waiters.borrow_mut().remove(key);
-            recorder::record(self.cond.id, || Op::Abandon);
+            self.cond.resource.record(|| Op::Abandon);
         }
     }
 }

@@ -6,7 +6,8 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::{recorder, Op, ResourceId, ResourceKind};
+use weft_traces::recorder::Registration;
+use weft_traces::{Op, ResourceKind};
 
 /// Which historical Lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +38,7 @@ pub enum LockBug {
 pub struct MutantLock {
     bug: LockBug,
     state: RefCell<State>,
-    id: Option<ResourceId>,
+    resource: Registration,
 }
 
 #[derive(Debug, Default)]
@@ -49,8 +50,8 @@ struct State {
 impl MutantLock {
     /// An unlocked lock with `bug`, registered as a Lock named "lock".
     pub fn new(bug: LockBug) -> MutantLock {
-        let id = recorder::register(ResourceKind::Lock, "lock", Some(1), true);
-        MutantLock { bug, state: RefCell::default(), id }
+        let resource = Registration::new(ResourceKind::Lock, "lock", Some(1), true);
+        MutantLock { bug, state: RefCell::default(), resource }
     }
 
     /// Whether the lock is held.
@@ -71,21 +72,21 @@ impl MutantLock {
     pub fn release(&self) -> Result<(), LockError> {
         let mut s = self.state.borrow_mut();
         if !s.locked {
-            recorder::record(self.id, || Op::Misuse { message: LockError::NotAcquired.to_string() });
+            self.resource.record(|| Op::Misuse { message: LockError::NotAcquired.to_string() });
             return Err(LockError::NotAcquired);
         }
         s.locked = false;
-        recorder::record(self.id, || Op::Release);
+        self.resource.record(|| Op::Release);
         match self.bug {
             LockBug::Tulip2013 => {
                 if s.waiters.head_is_done() {
                     panic!("InvalidStateError: invalid state (BZ-L0: release() set the result of a cancelled waiter's future)");
                 }
-                s.waiters.wake_head(self.id);
+                s.waiters.wake_head(self.resource.id());
             }
             // 3.6.0: `for fut in self._waiters: if not fut.done(): fut.set_result(True); break`
             LockBug::Bpo27585 => {
-                s.waiters.wake_next(1, self.id);
+                s.waiters.wake_next(1, self.resource.id());
             }
         }
         Ok(())
@@ -107,7 +108,7 @@ impl Future for MutantAcquire<'_> {
         let mut s = lock.state.borrow_mut();
         match self.waiter {
             None => {
-                recorder::record(lock.id, || Op::Request);
+                lock.resource.record(|| Op::Request);
                 let free = match lock.bug {
                     LockBug::Tulip2013 => s.waiters.is_empty() && !s.locked,
                     LockBug::Bpo27585 => !s.locked && s.waiters.all_cancelled(),
@@ -124,7 +125,7 @@ impl Future for MutantAcquire<'_> {
             Some(_) => return Poll::Pending,
         }
         s.locked = true;
-        recorder::record(lock.id, || Op::Grant);
+        lock.resource.record(|| Op::Grant);
         Poll::Ready(true)
     }
 }
@@ -134,7 +135,7 @@ impl Drop for MutantAcquire<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.waiter.take() {
             self.lock.state.borrow_mut().waiters.remove(key);
-            recorder::record(self.lock.id, || Op::Abandon);
+            self.lock.resource.record(|| Op::Abandon);
         }
     }
 }

@@ -7,7 +7,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::{recorder, Op, ResourceId, ResourceKind};
+use weft_traces::recorder::Registration;
+use weft_traces::{Op, ResourceKind};
 
 /// Which historical Queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +37,7 @@ pub enum QueueBug {
 pub struct MutantQueue<T> {
     bug: QueueBug,
     state: RefCell<State<T>>,
-    id: Option<ResourceId>,
+    resource: Registration,
 }
 
 struct State<T> {
@@ -61,9 +62,9 @@ impl<T> fmt::Debug for MutantQueue<T> {
 impl<T> MutantQueue<T> {
     /// An empty unbounded queue with `bug`, registered as a Queue named "queue".
     pub fn new(bug: QueueBug) -> MutantQueue<T> {
-        let id = recorder::register(ResourceKind::Queue, "queue", None, false);
+        let resource = Registration::new(ResourceKind::Queue, "queue", None, false);
         let state = State { items: VecDeque::new(), getters: WaitList::default(), handed: Vec::new() };
-        MutantQueue { bug, state: RefCell::new(state), id }
+        MutantQueue { bug, state: RefCell::new(state), resource }
     }
 
     /// Items in the queue.
@@ -75,16 +76,16 @@ impl<T> MutantQueue<T> {
     pub fn put_nowait(&self, item: T) {
         let mut s = self.state.borrow_mut();
         let size = s.items.len() as u64;
-        recorder::record(self.id, || Op::Put { size: size + 1 });
+        self.resource.record(|| Op::Put { size: size + 1 });
         match self.bug {
-            QueueBug::Bpo23812 => match s.getters.wake_next_key(self.id) {
+            QueueBug::Bpo23812 => match s.getters.wake_next_key(self.resource.id()) {
                 Some(getter) => s.handed.push((getter, item)), // the item leaves the queue
                 None => s.items.push_back(item),
             },
             QueueBug::Bpo31620 => {
                 s.items.push_back(item);
                 s.getters.pop_abandoned_front();
-                s.getters.wake_next(1, self.id);
+                s.getters.wake_next(1, self.resource.id());
             }
         }
     }
@@ -94,7 +95,7 @@ impl<T> MutantQueue<T> {
         let mut s = self.state.borrow_mut();
         let item = s.items.pop_front()?;
         let size = s.items.len() as u64;
-        recorder::record(self.id, || Op::Get { size });
+        self.resource.record(|| Op::Get { size });
         Some(item)
     }
 
@@ -122,21 +123,21 @@ impl<T> Future for MutantGet<'_, T> {
             }
             s.getters.remove(key);
             self.waiter = None;
-            recorder::record(queue.id, || Op::Resume);
+            queue.resource.record(|| Op::Resume);
             if let Some(i) = s.handed.iter().position(|(k, _)| *k == key) {
                 let (_, item) = s.handed.remove(i);
                 let size = s.items.len() as u64;
-                recorder::record(queue.id, || Op::Get { size });
+                queue.resource.record(|| Op::Get { size });
                 return Poll::Ready(item);
             }
         }
         if let Some(item) = s.items.pop_front() {
             let size = s.items.len() as u64;
-            recorder::record(queue.id, || Op::Get { size });
+            queue.resource.record(|| Op::Get { size });
             return Poll::Ready(item);
         }
         self.waiter = Some(s.getters.push(cx.waker()));
-        recorder::record(queue.id, || Op::Wait);
+        queue.resource.record(|| Op::Wait);
         Poll::Pending
     }
 }
@@ -146,7 +147,7 @@ impl<T> Drop for MutantGet<'_, T> {
         let Some(key) = self.waiter.take() else { return };
         let queue = self.queue;
         let mut s = queue.state.borrow_mut();
-        recorder::record(queue.id, || Op::Abandon);
+        queue.resource.record(|| Op::Abandon);
         match queue.bug {
             // The item handed to this getter, if any, is dropped with it.
             QueueBug::Bpo23812 => {
@@ -158,7 +159,7 @@ impl<T> Drop for MutantGet<'_, T> {
             QueueBug::Bpo31620 => {
                 let woken = s.getters.abandon_in_place(key);
                 if woken && !s.items.is_empty() {
-                    s.getters.wake_next(1, queue.id);
+                    s.getters.wake_next(1, queue.resource.id());
                 }
             }
         }

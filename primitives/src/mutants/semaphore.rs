@@ -5,7 +5,8 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::{recorder, Op, ResourceId, ResourceKind};
+use weft_traces::recorder::Registration;
+use weft_traces::{Op, ResourceKind};
 
 /// Which historical Semaphore.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +41,7 @@ pub enum SemaphoreBug {
 pub struct MutantSemaphore {
     bug: SemaphoreBug,
     state: RefCell<State>,
-    id: Option<ResourceId>,
+    resource: Registration,
 }
 
 #[derive(Debug, Default)]
@@ -54,8 +55,8 @@ struct State {
 impl MutantSemaphore {
     /// A semaphore with `value` permits and `bug`, registered as a Semaphore named "semaphore".
     pub fn new(bug: SemaphoreBug, value: usize) -> MutantSemaphore {
-        let id = recorder::register(ResourceKind::Semaphore, "semaphore", Some(value as u64), true);
-        MutantSemaphore { bug, state: RefCell::new(State { value, ..State::default() }), id }
+        let resource = Registration::new(ResourceKind::Semaphore, "semaphore", Some(value as u64), true);
+        MutantSemaphore { bug, state: RefCell::new(State { value, ..State::default() }), resource }
     }
 
     /// Free permits.
@@ -72,12 +73,12 @@ impl MutantSemaphore {
     pub fn release(&self) {
         let mut s = self.state.borrow_mut();
         s.value += 1;
-        recorder::record(self.id, || Op::Release);
+        self.resource.record(|| Op::Release);
         self.wake_up_next(&mut s);
     }
 
     fn wake_up_next(&self, s: &mut State) {
-        if s.waiters.wake_next(1, self.id) == 1 && self.bug == SemaphoreBug::Gh90155 {
+        if s.waiters.wake_next(1, self.resource.id()) == 1 && self.bug == SemaphoreBug::Gh90155 {
             s.wakeup_scheduled = true;
         }
     }
@@ -99,7 +100,7 @@ impl Future for MutantSemaphoreAcquire<'_> {
         let mut s = sem.state.borrow_mut();
         if !self.requested {
             self.requested = true;
-            recorder::record(sem.id, || Op::Request);
+            sem.resource.record(|| Op::Request);
         }
         if let Some(key) = self.waiter {
             if !s.waiters.is_woken(key, cx.waker()) {
@@ -130,7 +131,7 @@ impl Future for MutantSemaphoreAcquire<'_> {
 impl MutantSemaphoreAcquire<'_> {
     fn take(&mut self, s: &mut State) -> Poll<bool> {
         s.value = s.value.saturating_sub(1);
-        recorder::record(self.sem.id, || Op::Grant);
+        self.sem.resource.record(|| Op::Grant);
         Poll::Ready(true)
     }
 }
@@ -141,7 +142,7 @@ impl Drop for MutantSemaphoreAcquire<'_> {
         let sem = self.sem;
         let mut s = sem.state.borrow_mut();
         let woken = s.waiters.remove(key) == Some(true);
-        recorder::record(sem.id, || Op::Abandon);
+        sem.resource.record(|| Op::Abandon);
         match sem.bug {
             SemaphoreBug::Asyncio270 => {} // no cancellation handling at all
             // `except: fut.cancel(); if value > 0 and not fut.cancelled(): _wake_up_next()`
