@@ -25,7 +25,7 @@
 //! ```
 
 use crate::event::{Op, ResourceKind};
-use crate::ids::ResourceId;
+use crate::ids::{ResourceId, TaskId};
 use crate::recorder;
 use std::fmt;
 use std::future::Future;
@@ -118,6 +118,18 @@ impl Resource {
     /// ```
     pub fn abandon(&self) {
         recorder::record(self.id, || Op::Abandon);
+    }
+
+    /// Marks that the resource woke `waiter` to hand it a unit (for your own primitive, whose
+    /// hand-offs you can name): a waiter that is woken and then withdraws must pass the unit
+    /// on, and the accounting checker then says so by name when it does not.
+    ///
+    /// ```
+    /// use weft_traces::TaskId;
+    /// weft_traces::foreign::Resource::new("r", 1, true).wake(TaskId(1));
+    /// ```
+    pub fn wake(&self, waiter: TaskId) {
+        recorder::record(self.id, || Op::Wake { waiter });
     }
 
     /// Marks a release by hand (a [`Held`] guard does this when dropped).

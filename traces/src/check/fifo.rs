@@ -3,8 +3,11 @@
 //! Checked at each `Grant`, against the waiters listed before it:
 //!
 //! - **No barging**: a task whose request is granted in the same step it was made (a fast path)
-//!   must find no live waiter. A woken waiter whose task has not run yet still counts: asyncio's
-//!   `Lock.locked()` is false during that hand-off, yet a newcomer must queue behind it.
+//!   must find no live waiter still waiting to be woken, and must not take a unit in flight to a
+//!   woken waiter whose task has not run yet: asyncio's `Lock.locked()` is false during that
+//!   hand-off, yet a newcomer must queue behind it. (A newcomer may take a Semaphore permit that
+//!   is free beyond those in flight, as tokio's fair Semaphore allows; CPython's own Semaphore is
+//!   stricter, and its conformance tests say so.)
 //! - **Grant order**: a waiter is granted only when every live waiter that began waiting before
 //!   it has been granted, has withdrawn, or has a wake-up in flight (its task is ready). Several
 //!   woken waiters of a Semaphore may then take their reserved permits in any order the
@@ -30,7 +33,16 @@ pub(crate) fn on_grant(model: &Model, record: &Record, id: ResourceId, task: Tas
         let passed = r.requests.iter().filter(live).find(|p| p.seq < mine.seq && !model.is_ready(p.task))?;
         (passed, "was granted it first, although")
     } else {
-        let passed = r.requests.iter().find(live)?;
+        // A newcomer may take a unit only if no live waiter is still waiting unwoken, and the
+        // units in flight to woken waiters stay free for them.
+        let waiting = r.requests.iter().filter(live);
+        let woken: Vec<&Pending> = waiting.clone().filter(|p| model.is_ready(p.task)).collect();
+        let free_after = r.free().unwrap_or(0) - 1;
+        let passed = match waiting.clone().find(|p| !model.is_ready(p.task)) {
+            Some(unwoken) => unwoken,
+            None if free_after < woken.len() as i128 => woken[0],
+            None => return None,
+        };
         (passed, "took it on the fast path (a newcomer barging), while")
     };
     Some(Violation {

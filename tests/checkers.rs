@@ -1,0 +1,763 @@
+//! The invariant checkers: for each one, a deliberately broken resource or program it must catch
+//! (with the violation's kind, naming the tasks and the resource), and correct programs it must
+//! pass over many schedules of every strategy.
+//!
+//! CI-sized: a few hundred schedules per strategy. The heavy version (100,000 schedules per
+//! strategy) is `heavy_correct_programs_pass_100k_schedules_per_strategy`, `#[ignore]`d:
+//! `cargo test --release --test checkers -- --ignored`.
+
+use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use weft::sim::Failure;
+use weft::traces::foreign::Resource;
+use weft::traces::{check, recorder, Op, ResourceId, ResourceKind, TaskId};
+use weft::{
+    explore, spawn, yield_now, Barrier, Condition, Event, Faults, Lock, Queue, Runtime, Semaphore, Strategy,
+    ViolationKind,
+};
+
+// ---------------------------------------------------------------------------------------------
+// A small hand-off lock written the way a user writes their own primitive, marked with the
+// foreign-resource API. Its modes break it in one way each.
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    /// FIFO hand-off, passes a received hand-off on when dropped: correct.
+    Correct,
+    /// Hands the lock to the newest waiter.
+    Lifo,
+    /// A waiter woken with the hand-off and then dropped keeps it: the lock stays taken by nobody.
+    DropsHandoff,
+    /// `release()` frees the lock but wakes nobody.
+    NoWake,
+    /// `acquire()` checks, yields, then takes the lock: two tasks can get in.
+    CheckThenAct,
+}
+
+struct HandoffLock {
+    mode: Mode,
+    locked: Cell<bool>,
+    /// Waiters in arrival order: (ticket, task, waker).
+    waiters: RefCell<Vec<(u64, Option<TaskId>, Waker)>>,
+    /// Tickets the lock was handed to and that have not run yet.
+    handed: RefCell<Vec<u64>>,
+    next: Cell<u64>,
+    res: Resource,
+}
+
+impl HandoffLock {
+    fn new(mode: Mode) -> HandoffLock {
+        HandoffLock {
+            mode,
+            locked: Cell::new(false),
+            waiters: RefCell::new(Vec::new()),
+            handed: RefCell::new(Vec::new()),
+            next: Cell::new(0),
+            res: Resource::new("handoff", 1, true),
+        }
+    }
+
+    async fn lock(&self) -> weft::traces::foreign::Held<()> {
+        if self.mode == Mode::CheckThenAct {
+            return self
+                .res
+                .acquire(async {
+                    while self.locked.get() {
+                        yield_now().await;
+                    }
+                    yield_now().await;
+                    self.locked.set(true);
+                })
+                .await;
+        }
+        self.res.acquire(Acquire { lock: self, ticket: None }).await
+    }
+
+    fn unlock(&self) {
+        if self.mode == Mode::CheckThenAct || self.mode == Mode::NoWake {
+            self.locked.set(false);
+            return;
+        }
+        self.hand_on();
+    }
+
+    /// Hands the lock to the next waiter, or frees it.
+    fn hand_on(&self) {
+        let mut waiters = self.waiters.borrow_mut();
+        if waiters.is_empty() {
+            self.locked.set(false);
+            return;
+        }
+        let (ticket, task, waker) = match self.mode {
+            Mode::Lifo => waiters.pop().expect("not empty"),
+            _ => waiters.remove(0),
+        };
+        self.handed.borrow_mut().push(ticket);
+        if let Some(task) = task {
+            self.res.wake(task);
+        }
+        waker.wake();
+    }
+}
+
+struct Acquire<'a> {
+    lock: &'a HandoffLock,
+    ticket: Option<u64>,
+}
+
+impl Future for Acquire<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let lock = self.lock;
+        match self.ticket {
+            None if !lock.locked.get() => {
+                lock.locked.set(true);
+                Poll::Ready(())
+            }
+            None => {
+                let ticket = lock.next.get();
+                lock.next.set(ticket + 1);
+                lock.waiters.borrow_mut().push((ticket, recorder::current_task(), cx.waker().clone()));
+                self.ticket = Some(ticket);
+                Poll::Pending
+            }
+            Some(ticket) => {
+                let mut handed = lock.handed.borrow_mut();
+                match handed.iter().position(|t| *t == ticket) {
+                    Some(i) => {
+                        handed.remove(i);
+                        self.ticket = None;
+                        Poll::Ready(())
+                    }
+                    None => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Acquire<'_> {
+    fn drop(&mut self) {
+        let Some(ticket) = self.ticket else { return };
+        let lock = self.lock;
+        lock.waiters.borrow_mut().retain(|(t, _, _)| *t != ticket);
+        let was_handed = {
+            let mut handed = lock.handed.borrow_mut();
+            let at = handed.iter().position(|t| *t == ticket);
+            at.map(|i| handed.remove(i)).is_some()
+        };
+        if was_handed && lock.mode != Mode::DropsHandoff {
+            lock.hand_on();
+        }
+    }
+}
+
+/// Three workers take the lock twice each, with a yield inside; the main task checks they never
+/// overlap (so a broken lock fails by the checkers first, not by this assertion alone).
+async fn workers(mode: Mode) {
+    let lock = Rc::new(HandoffLock::new(mode));
+    let tasks: Vec<_> = (0..3)
+        .map(|i| {
+            let lock = lock.clone();
+            spawn(format!("w{i}"), async move {
+                for _ in 0..2 {
+                    let held = lock.lock().await;
+                    yield_now().await;
+                    drop(held);
+                    lock.unlock();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+/// main holds the lock; a and b queue; main releases (handing it to a) and cancels a before it
+/// runs (state b): a's hand-off must reach b.
+async fn handoff_then_cancel(mode: Mode) {
+    let lock = Rc::new(HandoffLock::new(mode));
+    let held = lock.lock().await;
+    let (l1, l2) = (lock.clone(), lock.clone());
+    let a = spawn("a", async move {
+        let _h = l1.lock().await;
+        l1.unlock();
+    });
+    let b = spawn("b", async move {
+        let h = l2.lock().await;
+        drop(h);
+        l2.unlock();
+    });
+    yield_now().await;
+    drop(held);
+    lock.unlock();
+    a.cancel();
+    let _ = a.await;
+    b.await.unwrap();
+}
+
+fn strategies() -> Vec<Strategy> {
+    vec![Strategy::Random, Strategy::Pct { depth: 3 }, Strategy::Dfs { max_preemptions: Some(2) }]
+}
+
+/// Explores `program` under `strategy` and returns the first failure's kind and message.
+fn first_failure<F, Fut>(strategy: Strategy, schedules: u64, program: F) -> Option<(ViolationKind, String)>
+where
+    F: Fn() -> Fut + Send + Sync,
+    Fut: Future + 'static,
+{
+    let report = explore(program).strategy(strategy).schedules(schedules).environment(false).shrink(false).run();
+    report.failure.map(|found| match &found.failure {
+        Failure::Violation(v) => (v.kind, v.message.clone()),
+        other => panic!("expected a violation, got {other}"),
+    })
+}
+
+fn assert_caught<F, Fut>(program: F, kind: ViolationKind, needles: &[&str])
+where
+    F: Fn() -> Fut + Send + Sync + Clone,
+    Fut: Future + 'static,
+{
+    for strategy in strategies() {
+        let (found, message) = first_failure(strategy.clone(), 500, program.clone())
+            .unwrap_or_else(|| panic!("{strategy} missed the {} violation", kind.name()));
+        assert_eq!(found, kind, "{strategy}: {message}");
+        for needle in needles {
+            assert!(message.contains(needle), "{strategy}: {needle:?} missing from: {message}");
+        }
+    }
+}
+
+fn assert_holds<F, Fut>(program: F, schedules: u64, faults: Faults)
+where
+    F: Fn() -> Fut + Send + Sync + Clone,
+    Fut: Future + 'static,
+{
+    for strategy in strategies() {
+        let report = explore(program.clone())
+            .strategy(strategy)
+            .schedules(schedules)
+            .faults(faults)
+            .environment(false)
+            .shrink(false)
+            .run();
+        report.assert_ok();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mutual exclusion.
+
+#[test]
+fn a_check_then_act_lock_breaks_mutual_exclusion() {
+    assert_caught(|| workers(Mode::CheckThenAct), ViolationKind::MutualExclusion, &["Resource 'handoff'", "admits 1"]);
+}
+
+#[test]
+fn the_correct_handoff_lock_and_weft_lock_keep_mutual_exclusion() {
+    assert_holds(|| workers(Mode::Correct), 300, Faults::none());
+    assert_holds(
+        || async {
+            let lock = Rc::new(Lock::named("l"));
+            let tasks: Vec<_> = (0..3)
+                .map(|i| {
+                    let lock = lock.clone();
+                    spawn(format!("w{i}"), async move {
+                        let _g = lock.lock().await;
+                        yield_now().await;
+                    })
+                })
+                .collect();
+            for t in tasks {
+                let _ = t.await;
+            }
+        },
+        300,
+        Faults { cancel: true, ..Faults::none() },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// FIFO fairness.
+
+#[test]
+fn a_lifo_handoff_breaks_fifo() {
+    assert_caught(|| workers(Mode::Lifo), ViolationKind::Fifo, &["promises FIFO order", "waiting since step"]);
+}
+
+#[test]
+fn weft_semaphore_grants_in_fifo_order_under_cancellations() {
+    assert_holds(
+        || async {
+            let sem = Rc::new(Semaphore::named("s", 1));
+            let tasks: Vec<_> = (0..4)
+                .map(|i| {
+                    let sem = sem.clone();
+                    spawn(format!("w{i}"), async move {
+                        for _ in 0..2 {
+                            let _p = sem.permit().await;
+                            yield_now().await;
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                let _ = t.await;
+            }
+        },
+        300,
+        Faults { cancel: true, ..Faults::none() },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lost wake-ups and lost hand-offs.
+
+/// main holds the lock while `a` queues, then releases it once.
+async fn release_once(mode: Mode) {
+    let lock = Rc::new(HandoffLock::new(mode));
+    let held = lock.lock().await;
+    let l = lock.clone();
+    let a = spawn("a", async move {
+        let h = l.lock().await;
+        drop(h);
+        l.unlock();
+    });
+    yield_now().await;
+    drop(held);
+    lock.unlock();
+    a.await.unwrap();
+}
+
+#[test]
+fn a_release_that_wakes_nobody_is_a_lost_wakeup_at_the_end_of_its_step() {
+    let run = Runtime::new().run(release_once(Mode::NoWake));
+    let v = run.violation().expect("caught");
+    assert_eq!(v.kind, ViolationKind::LostWakeup, "{v}");
+    assert!(v.message.contains("Resource 'handoff' (r0) has 1 free unit(s) at the end of 'main' (#0)'s step"), "{v}");
+    assert!(v.message.contains("'a' (#1) (waiting since step 2) was not woken"), "{v}");
+    assert_eq!(v.step, 3, "caught in the releasing step itself, not at quiescence");
+    assert_caught(|| release_once(Mode::NoWake), ViolationKind::LostWakeup, &["Resource 'handoff'"]);
+    assert_holds(|| release_once(Mode::Correct), 100, Faults::none());
+}
+
+#[test]
+fn a_woken_then_cancelled_waiter_that_keeps_its_handoff_is_an_accounting_violation() {
+    let run = Runtime::new().run(handoff_then_cancel(Mode::DropsHandoff));
+    let v = run.violation().expect("caught");
+    assert_eq!(v.kind, ViolationKind::Accounting, "{v}");
+    assert!(v.message.contains("'a' (#1) was woken with a hand-off of Resource 'handoff'"), "{v}");
+    assert!(v.message.contains("did not reach 'b' (#2)"), "{v}");
+    // The same program with a lock that passes the hand-off on holds, in every order.
+    assert!(Runtime::new().run(handoff_then_cancel(Mode::Correct)).is_ok());
+    assert_holds(|| handoff_then_cancel(Mode::Correct), 200, Faults::none());
+}
+
+/// A flag written without marks: `set()` forgets to wake the waiter, whose poll would see it.
+struct Flag {
+    set: Cell<bool>,
+    waiter: RefCell<Option<Waker>>,
+    wakes: bool,
+}
+
+async fn flag_program(wakes: bool) {
+    let flag = Rc::new(Flag { set: Cell::new(false), waiter: RefCell::new(None), wakes });
+    let f = flag.clone();
+    let waiter = spawn("waiter", async move {
+        poll_fn(|cx| {
+            if f.set.get() {
+                return Poll::Ready(());
+            }
+            *f.waiter.borrow_mut() = Some(cx.waker().clone());
+            Poll::Pending
+        })
+        .await
+    });
+    yield_now().await;
+    flag.set.set(true);
+    if flag.wakes {
+        if let Some(w) = flag.waiter.borrow_mut().take() {
+            w.wake();
+        }
+    }
+    waiter.await.unwrap();
+}
+
+#[test]
+fn a_spurious_poll_at_quiescence_tells_a_lost_wakeup_from_a_deadlock() {
+    let run = Runtime::new().run(flag_program(false));
+    let v = run.violation().expect("caught");
+    assert_eq!(v.kind, ViolationKind::LostWakeup, "{v}");
+    assert!(v.message.contains("a spurious poll of 'waiter' (#1)"), "{v}");
+    assert!(v.message.contains("made progress"), "{v}");
+    assert!(Runtime::new().run(flag_program(true)).is_ok());
+    // With checks off there is no probe: the same run is reported as a plain deadlock.
+    let run = Runtime::new().checks(false).run(flag_program(false));
+    assert_eq!(run.failure.and_then(|f| f.kind()), Some(ViolationKind::Deadlock));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadlock.
+
+async fn two_locks(inverted: bool) {
+    let a = Rc::new(Lock::named("a"));
+    let b = Rc::new(Lock::named("b"));
+    let (a1, b1) = (a.clone(), b.clone());
+    let t1 = spawn("t1", async move {
+        let _x = a1.lock().await;
+        yield_now().await;
+        let _y = b1.lock().await;
+    });
+    let t2 = spawn("t2", async move {
+        let (first, second) = if inverted { (b, a) } else { (a, b) };
+        let _x = first.lock().await;
+        yield_now().await;
+        let _y = second.lock().await;
+    });
+    t1.await.unwrap();
+    t2.await.unwrap();
+}
+
+#[test]
+fn a_lock_order_inversion_is_a_deadlock_with_its_wait_for_cycle() {
+    let run = Runtime::new().run(two_locks(true));
+    let v = run.violation().expect("deadlocks in FIFO order");
+    assert_eq!(v.kind, ViolationKind::Deadlock, "{v}");
+    for needle in [
+        "'t1' (#1) waits on Lock 'b' (r1), held by 't2' (#2)",
+        "'t2' (#2) waits on Lock 'a' (r0), held by 't1' (#1)",
+        "'main' (#0) waits for task 't1' (#1) to finish",
+        "wait-for cycle: 't1' (#1) -> 't2' (#2) -> 't1' (#1)",
+    ] {
+        assert!(v.message.contains(needle), "{needle:?} missing from:\n{v}");
+    }
+    assert_holds(|| two_locks(false), 300, Faults::none());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounting over weft's own Event, Condition, Barrier and Queue (correct) ...
+
+async fn event_program() {
+    let event = Rc::new(Event::named("e"));
+    let tasks: Vec<_> = (0..3)
+        .map(|i| {
+            let event = event.clone();
+            spawn(format!("w{i}"), async move {
+                event.wait().await;
+            })
+        })
+        .collect();
+    yield_now().await;
+    event.set();
+    event.clear();
+    event.set();
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+async fn condition_program() {
+    let cond = Rc::new(Condition::named("c"));
+    let items = Rc::new(Cell::new(0));
+    let consumers: Vec<_> = (0..2)
+        .map(|i| {
+            let (cond, items) = (cond.clone(), items.clone());
+            spawn(format!("c{i}"), async move {
+                let _g = cond.lock().await;
+                let _ = cond.wait_for(|| items.get() > 0).await;
+                items.set(items.get() - 1);
+            })
+        })
+        .collect();
+    for _ in 0..2 {
+        yield_now().await;
+        let _g = cond.lock().await;
+        items.set(items.get() + 1);
+        cond.notify(1).unwrap();
+    }
+    for t in consumers {
+        let _ = t.await;
+    }
+}
+
+async fn barrier_program() {
+    let barrier = Rc::new(Barrier::named("b", 3).unwrap());
+    let tasks: Vec<_> = (0..3)
+        .map(|i| {
+            let barrier = barrier.clone();
+            spawn(format!("p{i}"), async move {
+                for _ in 0..2 {
+                    let _ = barrier.wait().await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+async fn queue_program() {
+    let queue = Rc::new(Queue::named("q", 2));
+    let q = queue.clone();
+    let producer = spawn("producer", async move {
+        for i in 0..5 {
+            let _ = q.put(i).await;
+        }
+    });
+    let q = queue.clone();
+    let consumer = spawn("consumer", async move {
+        for _ in 0..5 {
+            let _ = q.get().await;
+        }
+    });
+    let _ = producer.await;
+    let _ = consumer.await;
+}
+
+#[test]
+fn weft_event_wakes_every_waiter_at_set() {
+    assert_holds(event_program, 300, Faults::none());
+}
+
+#[test]
+fn weft_condition_notifications_are_consumed_or_passed_on() {
+    assert_holds(condition_program, 300, Faults { cancel: true, ..Faults::none() });
+}
+
+#[test]
+fn weft_barrier_indices_are_unique_per_cycle() {
+    assert_holds(barrier_program, 300, Faults::none());
+}
+
+#[test]
+fn weft_queue_conserves_items() {
+    assert_holds(queue_program, 300, Faults::none());
+}
+
+// ... and over broken ones, described through the recorder as a user's own primitive would be.
+
+/// An Event whose woken waiter re-checks the flag, so `set(); clear()` loses the wake-up.
+struct RecheckingEvent {
+    value: Cell<bool>,
+    waiters: RefCell<Vec<Waker>>,
+    id: Option<ResourceId>,
+}
+
+async fn rechecking_event_program() {
+    let event = Rc::new(RecheckingEvent {
+        value: Cell::new(false),
+        waiters: RefCell::new(Vec::new()),
+        id: recorder::register(ResourceKind::Event, "recheck", None, false),
+    });
+    let e = event.clone();
+    let waiter = spawn("waiter", async move {
+        let mut waiting = false;
+        poll_fn(|cx| {
+            if e.value.get() {
+                if waiting {
+                    recorder::record(e.id, || Op::Resume);
+                }
+                return Poll::Ready(());
+            }
+            e.waiters.borrow_mut().push(cx.waker().clone());
+            recorder::record(e.id, || Op::Wait);
+            waiting = true;
+            Poll::Pending
+        })
+        .await
+    });
+    yield_now().await;
+    event.value.set(true);
+    recorder::record(event.id, || Op::Set);
+    for w in event.waiters.borrow_mut().drain(..) {
+        w.wake();
+    }
+    event.value.set(false);
+    recorder::record(event.id, || Op::Clear);
+    let _ = waiter.await;
+}
+
+#[test]
+fn an_event_whose_waiters_recheck_the_flag_loses_a_set() {
+    let run = Runtime::new().run(rechecking_event_program());
+    let v = run.violation().expect("caught");
+    assert_eq!(v.kind, ViolationKind::Accounting, "{v}");
+    assert!(v.message.contains("'waiter' (#1) was waiting on Event 'recheck' (r0) when it was set"), "{v}");
+}
+
+/// A Barrier that hands out `count` as the index (CPython's gh-155233): after a cancellation an
+/// index is handed out twice.
+async fn reusing_barrier_program() {
+    let id = recorder::register(ResourceKind::Barrier, "reuse", Some(3), false);
+    let count = Rc::new(Cell::new(0u64));
+    let arrive = move |count: Rc<Cell<u64>>| {
+        recorder::record(id, || Op::Arrive { index: count.get() });
+        count.set(count.get() + 1);
+        recorder::record(id, || Op::Wait);
+    };
+    let c = count.clone();
+    let a = spawn("a", async move {
+        arrive(c.clone());
+        let _cancel_guard = Defer(move || {
+            c.set(c.get() - 1);
+            recorder::record(id, || Op::Abandon);
+        });
+        std::future::pending::<()>().await;
+    });
+    let c = count.clone();
+    let b = spawn("b", async move {
+        arrive(c);
+        std::future::pending::<()>().await;
+    });
+    yield_now().await;
+    a.cancel();
+    yield_now().await;
+    let c = count.clone();
+    let _c = spawn("c", async move { arrive(c) });
+    yield_now().await;
+    b.cancel();
+}
+
+struct Defer<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for Defer<F> {
+    fn drop(&mut self) {
+        (self.0)()
+    }
+}
+
+#[test]
+fn a_barrier_that_reuses_an_index_within_a_cycle_is_caught() {
+    let run = Runtime::new().run(reusing_barrier_program());
+    let v = run.violation().expect("caught");
+    assert_eq!(v.kind, ViolationKind::Accounting, "{v}");
+    assert!(v.message.contains("'c' (#3) got index 1 from Barrier 'reuse' (r0), already held by 'b' (#2)"), "{v}");
+}
+
+#[test]
+fn a_queue_that_loses_an_item_is_caught() {
+    let run = Runtime::new().run(async {
+        let id = recorder::register(ResourceKind::Queue, "lossy", Some(0), false);
+        recorder::record(id, || Op::Put { size: 1 });
+        recorder::record(id, || Op::Put { size: 2 });
+        recorder::record(id, || Op::Get { size: 0 }); // two items gone for one get
+    });
+    let v = run.violation().expect("caught");
+    assert_eq!(v.kind, ViolationKind::Accounting, "{v}");
+    assert!(v.message.contains("held 2 item(s); after a get by 'main' (#0) it reports 0"), "{v}");
+}
+
+#[test]
+fn a_condition_waiter_that_drops_its_notification_is_caught() {
+    let run = Runtime::new().run(async {
+        let id = recorder::register(ResourceKind::Condition, "c", None, false);
+        let wait = || async move {
+            recorder::record(id, || Op::Wait);
+            let _abandon = Defer(move || recorder::record(id, || Op::Abandon));
+            std::future::pending::<()>().await;
+        };
+        let a = spawn("a", wait());
+        let _b = spawn("b", wait());
+        yield_now().await;
+        recorder::record(id, || Op::Notify { requested: 1, woken: 1 });
+        recorder::record(id, || Op::Wake { waiter: a.id() });
+        a.cancel(); // a's notification is dropped with it; b is never told
+    });
+    let v = run.violation().expect("caught");
+    assert_eq!(v.kind, ViolationKind::Accounting, "{v}");
+    assert!(v.message.contains("'a' (#1) was notified on Condition 'c' (r0) and withdrew"), "{v}");
+    assert!(v.message.contains("'b' (#2) still waits"), "{v}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Panics and livelock, in the same form.
+
+#[test]
+fn panics_and_livelocks_are_violations_too() {
+    let run = Runtime::new().run(async {
+        spawn("boom", async { panic!("my assertion") }).await.ok();
+    });
+    let v = run.violation().expect("panicked");
+    assert_eq!((v.kind, v.message.as_str()), (ViolationKind::Panic, "task 'boom' (#1) panicked: my assertion"));
+    let run = Runtime::new().max_steps(50).run(async {
+        loop {
+            yield_now().await;
+        }
+    });
+    assert_eq!(run.violation().map(|v| v.kind), Some(ViolationKind::Livelock));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Offline checking gives the online verdict.
+
+fn same_verdict_offline<T: 'static>(run: weft::Run<T>) {
+    let offline = check(&run.trace);
+    let online = run.violation().cloned();
+    match (&online, &offline) {
+        // The executor knows which task each blocked task joins; the trace does not, so only the
+        // deadlock message may name those waits differently.
+        (Some(a), Some(b)) if a.kind == ViolationKind::Deadlock => {
+            assert_eq!((a.kind, a.step, a.time, a.task), (b.kind, b.step, b.time, b.task))
+        }
+        _ => assert_eq!(online, offline, "online and offline verdicts differ"),
+    }
+}
+
+#[test]
+fn offline_check_gives_the_online_verdict_on_passing_and_failing_runs() {
+    // Failing runs, one per kind.
+    same_verdict_offline(Runtime::new().run(handoff_then_cancel(Mode::DropsHandoff)));
+    same_verdict_offline(Runtime::new().run(release_once(Mode::NoWake)));
+    same_verdict_offline(Runtime::new().run(workers(Mode::NoWake)));
+    same_verdict_offline(Runtime::new().run(flag_program(false)));
+    same_verdict_offline(Runtime::new().run(two_locks(true)));
+    same_verdict_offline(Runtime::new().run(rechecking_event_program()));
+    same_verdict_offline(Runtime::new().run(reusing_barrier_program()));
+    same_verdict_offline(Runtime::new().max_steps(40).run(async {
+        loop {
+            yield_now().await;
+        }
+    }));
+    same_verdict_offline(Runtime::new().run(async {
+        spawn("boom", async { panic!("my assertion") }).await.ok();
+    }));
+    // Failing and passing runs under other strategies and seeds.
+    for seed in 0..40 {
+        for strategy in strategies() {
+            let rt = || Runtime::new().strategy(strategy.clone()).seed(seed);
+            same_verdict_offline(rt().run(workers(Mode::CheckThenAct)));
+            same_verdict_offline(rt().run(workers(Mode::Lifo)));
+            same_verdict_offline(rt().run(workers(Mode::Correct)));
+            same_verdict_offline(rt().run(condition_program()));
+            same_verdict_offline(rt().run(event_program()));
+            same_verdict_offline(rt().run(queue_program()));
+        }
+    }
+    // A stored trace is checked the same after a JSON round trip.
+    let run = Runtime::new().run(release_once(Mode::NoWake));
+    let back = weft::Trace::from_json(&run.trace.to_json()).unwrap();
+    assert_eq!(check(&back), run.violation().cloned());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heavy: 100,000 schedules per strategy of the correct programs (release mode).
+
+#[test]
+#[ignore = "heavy: cargo test --release --test checkers -- --ignored"]
+fn heavy_correct_programs_pass_100k_schedules_per_strategy() {
+    let n = 100_000;
+    let cancel = Faults { cancel: true, ..Faults::none() };
+    assert_holds(|| workers(Mode::Correct), n, Faults::none());
+    assert_holds(|| handoff_then_cancel(Mode::Correct), n, Faults::none());
+    assert_holds(|| two_locks(false), n, Faults::none());
+    assert_holds(event_program, n, cancel);
+    assert_holds(condition_program, n, cancel);
+    assert_holds(barrier_program, n, Faults::none());
+    assert_holds(queue_program, n, Faults::none());
+}
