@@ -47,6 +47,21 @@ pub use weft_sim::{
 };
 pub use weft_traces::{Trace, Violation, ViolationKind};
 
+/// Checks a stored trace offline with every invariant weft checks online (the same verdict as
+/// the run that recorded it), and the checkers themselves (`weft::check::Invariants`).
+///
+/// ```
+/// use weft::prelude::*;
+/// let run = Runtime::new().run(async {
+///     let lock = Lock::new();
+///     let _held = lock.lock().await;
+/// });
+/// assert_eq!(weft::check(&run.trace), None);
+/// ```
+pub use weft_traces::check;
+/// Describe a primitive weft did not write so that every checker applies to it.
+pub use weft_traces::foreign;
+
 /// Everything a test under weft usually needs.
 pub mod prelude {
     pub use crate::{
