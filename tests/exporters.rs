@@ -344,3 +344,19 @@ fn a_deadline_nobody_reached_does_not_stretch_the_picture() {
     let ticks: Vec<&str> = elements.iter().map(|(_, _, t)| t.as_str()).filter(|t| t.ends_with('s')).collect();
     assert!(ticks.contains(&"1s") && !ticks.contains(&"30s"), "{ticks:?}");
 }
+
+#[test]
+fn injected_faults_are_marked_as_faults() {
+    let mut trace = Trace::new(Header::new("faulted"));
+    let main = Some(TaskId(0));
+    trace.push(Record::new(0, Time::ZERO, main, Event::Spawn { name: "main".into(), parent: None }));
+    let fault = weft::traces::Fault::SpuriousPoll { task: TaskId(0) };
+    trace.push(Record::new(1, Time::ZERO, main, Event::Fault { fault }));
+    let faults: Vec<Value> = chrome(&trace).into_iter().filter(|e| e["cat"] == "fault").collect();
+    assert_eq!(faults.len(), 1);
+    assert_eq!(faults[0]["name"], "FAULT: spurious poll of main");
+    let svg = trace.to_svg();
+    let elements = svg_elements(&svg);
+    assert_eq!(of_class(&elements, "mark fault").len(), 1);
+    assert!(of_class(&elements, "mark cancel").is_empty(), "a spurious poll is not a cancellation");
+}

@@ -1,8 +1,8 @@
 //! The SVG timeline: one picture of one run, readable without any tool but a browser.
 //!
 //! A lane per task against virtual time. In each lane, from top to bottom: marks for what
-//! happened at an instant (prints, wake-ups, notifies and sets, cancels, errors; hover one for
-//! its words), bars for waiting on a resource (light, dashed), bars for holding one (solid, a
+//! happened at an instant (prints, wake-ups, notifies and sets, cancels, injected faults,
+//! errors; hover one for its words), bars for waiting on a resource (light, dashed), bars for holding one (solid, a
 //! colour per resource, labelled when wide enough) and a thin bar per sleep. A violation, when
 //! given, is a red line across every lane at its instant, with its message below the lanes.
 //! A run in which no virtual time passes is laid out by step instead, so that it is not one
@@ -367,8 +367,15 @@ impl<'a> Canvas<'a> {
         let notes = self.notes_height();
         let y = self.lane_y(self.timeline.lanes.len().max(1)) + 24.0 + notes;
         let bars = [(SpanKind::Hold, "hold"), (SpanKind::Wait, "wait"), (SpanKind::Sleep, "sleep")];
-        let marks =
-            [MarkKind::Print, MarkKind::Woken, MarkKind::Wake, MarkKind::Signal, MarkKind::Cancel, MarkKind::Error];
+        let marks = [
+            MarkKind::Print,
+            MarkKind::Woken,
+            MarkKind::Wake,
+            MarkKind::Signal,
+            MarkKind::Cancel,
+            MarkKind::Fault,
+            MarkKind::Error,
+        ];
         self.out.push_str("<g class=\"legend\" font-size=\"11\" fill=\"#333333\">");
         let mut x = 12.0;
         for (kind, name) in bars {
@@ -440,6 +447,21 @@ fn mark_shape(kind: MarkKind, x: f64, y: f64) -> String {
             y + 4.0,
             x + 4.0,
             y - 4.0
+        ),
+        MarkKind::Fault => format!(
+            "<path d=\"M{:.1} {:.1} L{:.1} {:.1} L{:.1} {:.1} L{:.1} {:.1} L{:.1} {:.1} L{:.1} {:.1} Z\" fill=\"#c2185b\"/>",
+            x + 1.0,
+            y - 6.0,
+            x - 3.5,
+            y + 1.0,
+            x - 0.5,
+            y + 1.0,
+            x - 1.0,
+            y + 6.0,
+            x + 3.5,
+            y - 1.0,
+            x + 0.5,
+            y - 1.0
         ),
         MarkKind::Error => {
             format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4.5\" fill=\"#d62728\"/>")

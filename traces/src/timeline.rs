@@ -75,6 +75,9 @@ pub(crate) enum MarkKind {
     Signal,
     /// Cancellation was requested.
     Cancel,
+    /// The strategy injected a fault (a cancellation, an early timeout, a spurious poll, a
+    /// forced yield).
+    Fault,
     /// An operation refused as misuse, or a panic.
     Error,
 }
@@ -87,6 +90,7 @@ impl MarkKind {
             MarkKind::Wake => "wake",
             MarkKind::Signal => "signal",
             MarkKind::Cancel => "cancel",
+            MarkKind::Fault => "fault",
             MarkKind::Error => "error",
         }
     }
@@ -198,9 +202,13 @@ impl Reader {
                 let label = describe(event, &self.names);
                 self.timeline.marks.push(mark(MarkKind::Woken, label));
             }
-            Event::Cancel { .. } | Event::Fault { .. } => {
+            Event::Cancel { .. } => {
                 let label = describe(event, &self.names);
                 self.timeline.marks.push(mark(MarkKind::Cancel, label));
+            }
+            Event::Fault { .. } => {
+                let label = describe(event, &self.names);
+                self.timeline.marks.push(mark(MarkKind::Fault, label));
             }
             Event::Resource { id, op } => self.op(task, step, time, *id, op, event),
             Event::TimerFired => self.timer_fired(task, step, time),
