@@ -61,6 +61,14 @@ fn bench(c: &mut Criterion) {
         }
     }
     group.finish();
+
+    // The checkers alone: `weft::check` over a stored trace of one 8-task run.
+    let run = Runtime::new().strategy(Strategy::Random).seed(1).run(locked_increments(8));
+    let mut group = c.benchmark_group("offline");
+    group.throughput(Throughput::Elements(run.trace.events.len() as u64));
+    group.sample_size(10).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    group.bench_function("check-8-tasks-trace", |b| b.iter(|| assert!(weft::check(&run.trace).is_none())));
+    group.finish();
 }
 
 criterion_group!(benches, bench);

@@ -93,7 +93,10 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
 /// Rules read at the end of `task`'s step.
 pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
     for r in &model.resources {
-        if !model.touched.contains(&r.id) && r.pending_of(task).is_none() {
+        if !matches!(r.kind, ResourceKind::Event | ResourceKind::Condition) {
+            continue;
+        }
+        if !model.touched(r) && r.pending_of(task).is_none() {
             continue;
         }
         match r.kind {
@@ -121,7 +124,7 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
                 }
             }
             ResourceKind::Condition => {
-                let Some(dropped) = r.dropped_handoff else {
+                let Some(dropped) = r.dropped_handoff.filter(|_| model.touched(r)) else {
                     continue;
                 };
                 // A waiter whose task is being cancelled is not live: asyncio's `_notify` skips

@@ -28,19 +28,19 @@ pub(crate) fn on_grant(model: &Model, record: &Record, id: ResourceId, task: Tas
         return None;
     }
     let mine = r.requests.iter().find(|p| p.task == task)?;
-    let live = |p: &&Pending| p.task != task && p.suspended && model.is_live(p.task);
-    let (passed, how) = if mine.suspended {
+    let live = |p: &&Pending| p.task != task && model.suspended(p) && model.is_live(p.task);
+    let (passed, how) = if model.suspended(mine) {
         let passed = r.requests.iter().filter(live).find(|p| p.seq < mine.seq && !model.is_ready(p.task))?;
         (passed, "was granted it first, although")
     } else {
         // A newcomer may take a unit only if no live waiter is still waiting unwoken, and the
         // units in flight to woken waiters stay free for them.
         let waiting = r.requests.iter().filter(live);
-        let woken: Vec<&Pending> = waiting.clone().filter(|p| model.is_ready(p.task)).collect();
+        let mut woken = waiting.clone().filter(|p| model.is_ready(p.task));
         let free_after = r.free().unwrap_or(0) - 1;
         let passed = match waiting.clone().find(|p| !model.is_ready(p.task)) {
             Some(unwoken) => unwoken,
-            None if free_after < woken.len() as i128 => woken[0],
+            None if free_after < woken.clone().count() as i128 => woken.next()?,
             None => return None,
         };
         (passed, "took it on the fast path (a newcomer barging), while")

@@ -67,8 +67,8 @@ impl Invariants {
     pub(crate) fn finish(&mut self) -> Option<Violation> {
         let m = &self.model;
         let last = Record::new(m.last_step, m.last_time, None, Event::Suspend);
-        if !m.ready.is_empty() {
-            let ready: Vec<String> = m.ready.iter().map(|t| format!("'{}'", m.tasks[t.index()].name)).collect();
+        if m.ready_count > 0 {
+            let ready: Vec<String> = m.ready().iter().map(|t| format!("'{}'", m.tasks[t.index()].name)).collect();
             return Some(Violation::livelock(m.last_step, m.last_time, &ready));
         }
         if m.unfinished().is_empty() {
@@ -117,7 +117,7 @@ impl Invariants {
     fn probing(&mut self, record: &Record) -> Option<Violation> {
         let task = record.task;
         if let (Event::Poll, Some(t)) = (&record.event, task) {
-            if self.model.ready.is_empty() {
+            if self.model.ready_count == 0 {
                 let first = self.probe.is_none();
                 let probe = self.probe.get_or_insert(Probe { current: None });
                 probe.current = Some(t);
@@ -140,7 +140,7 @@ impl Invariants {
     fn after(&mut self, record: &Record) -> Option<Violation> {
         match (&record.event, record.task) {
             (Event::Exit { exit: Exit::Panicked { message } }, Some(t)) => {
-                let name = self.model.tasks[t.index()].name.clone();
+                let name = self.model.tasks[t.index()].name.to_string();
                 Some(Violation::panic(record.step, record.time, t, &name, message))
             }
             (Event::Suspend | Event::Exit { .. }, Some(t)) => {

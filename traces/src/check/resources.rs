@@ -15,10 +15,53 @@
 use crate::event::{Event, Op, Record, ResourceKind};
 use crate::ids::{ResourceId, TaskId, Time};
 
+/// A task's name, kept inline when short (most are), so that following a run allocates little.
+#[derive(Clone, Debug)]
+pub(crate) enum Name {
+    Inline { len: u8, bytes: [u8; 22] },
+    Heap(Box<str>),
+}
+
+impl Name {
+    fn new(name: &str) -> Name {
+        let mut bytes = [0; 22];
+        match bytes.get_mut(..name.len()) {
+            Some(inline) => {
+                inline.copy_from_slice(name.as_bytes());
+                Name::Inline { len: name.len() as u8, bytes }
+            }
+            None => Name::Heap(name.into()),
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Name::Inline { len, bytes } => std::str::from_utf8(&bytes[..*len as usize]).unwrap_or("?"),
+            Name::Heap(name) => name,
+        }
+    }
+}
+
+impl Default for Name {
+    fn default() -> Name {
+        Name::new("")
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One task as the events show it.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TaskState {
-    pub(crate) name: String,
+    pub(crate) name: Name,
+    /// How many of its steps have ended.
+    pub(crate) steps: u32,
+    /// When it became ready (an order among wake-ups), if it is ready now.
+    pub(crate) ready: Option<u64>,
     pub(crate) exited: bool,
     /// `Cancel` was recorded: its next step drops its future.
     pub(crate) cancel_requested: bool,
@@ -31,8 +74,9 @@ pub(crate) struct Pending {
     /// Order among all requests and waits of the run.
     pub(crate) seq: u64,
     pub(crate) step: u64,
-    /// Its task's step ended after it began: it is a waiter, not a fast path in progress.
-    pub(crate) suspended: bool,
+    /// Its task's ended steps when it began: once its task ends one more, it is a waiter, not a
+    /// fast path in progress ([`Model::suspended`]).
+    pub(crate) serial: u32,
     /// The resource recorded a `Wake` for it (a hand-off or notification is in flight).
     pub(crate) woken: bool,
     /// For an Event wait: the step of the `set()` that must wake it.
@@ -44,7 +88,7 @@ pub(crate) struct Pending {
 pub(crate) struct ResourceState {
     pub(crate) id: ResourceId,
     pub(crate) kind: ResourceKind,
-    pub(crate) name: String,
+    pub(crate) name: Name,
     pub(crate) capacity: Option<u64>,
     pub(crate) fifo: bool,
     pub(crate) grants: u64,
@@ -62,6 +106,8 @@ pub(crate) struct ResourceState {
     /// recorded on the resource since: its hand-off (or notification) must reach another waiter
     /// before the step ends.
     pub(crate) dropped_handoff: Option<TaskId>,
+    /// The model's `step_serial` when an op was last recorded on it.
+    pub(crate) touched: u64,
 }
 
 impl ResourceState {
@@ -83,19 +129,37 @@ impl ResourceState {
 }
 
 /// Tasks and resources, rebuilt event by event.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Model {
     pub(crate) tasks: Vec<TaskState>,
     pub(crate) resources: Vec<ResourceState>,
-    /// The executor's ready queue, in order.
-    pub(crate) ready: Vec<TaskId>,
+    /// How many tasks are ready (the executor's ready queue's length).
+    pub(crate) ready_count: usize,
+    wakes: u64,
     /// The task whose step is in progress (polled, not yet suspended or exited).
     pub(crate) stepping: Option<TaskId>,
-    /// Resources touched during the current step (their ids, unsorted, deduplicated).
-    pub(crate) touched: Vec<ResourceId>,
+    /// Counts step ends: a resource whose `touched` equals it was touched in the current step.
+    pub(crate) step_serial: u64,
     pub(crate) last_step: u64,
     pub(crate) last_time: Time,
     next_seq: u64,
+}
+
+impl Default for Model {
+    /// Room for a typical run's tasks and resources, so that following it rarely reallocates.
+    fn default() -> Model {
+        Model {
+            tasks: Vec::with_capacity(16),
+            resources: Vec::with_capacity(4),
+            ready_count: 0,
+            wakes: 0,
+            stepping: None,
+            step_serial: 1,
+            last_step: 0,
+            last_time: Time::ZERO,
+            next_seq: 0,
+        }
+    }
 }
 
 impl Model {
@@ -107,8 +171,16 @@ impl Model {
         }
     }
 
+    /// The ready tasks, in the order they became ready (the executor's ready queue).
+    pub(crate) fn ready(&self) -> Vec<TaskId> {
+        let mut ready: Vec<(u64, TaskId)> =
+            self.tasks.iter().enumerate().filter_map(|(i, t)| Some((t.ready?, TaskId(i as u32)))).collect();
+        ready.sort();
+        ready.into_iter().map(|(_, t)| t).collect()
+    }
+
     pub(crate) fn is_ready(&self, task: TaskId) -> bool {
-        self.ready.contains(&task)
+        self.tasks.get(task.index()).is_some_and(|t| t.ready.is_some())
     }
 
     pub(crate) fn is_live(&self, task: TaskId) -> bool {
@@ -136,13 +208,19 @@ impl Model {
     }
 
     fn make_ready(&mut self, task: TaskId) {
-        if !self.ready.contains(&task) {
-            self.ready.push(task);
+        let seq = self.wakes;
+        let t = self.task_mut(task);
+        if t.ready.is_none() {
+            t.ready = Some(seq);
+            self.ready_count += 1;
+            self.wakes += 1;
         }
     }
 
     fn unready(&mut self, task: TaskId) {
-        self.ready.retain(|t| *t != task);
+        if self.task_mut(task).ready.take().is_some() {
+            self.ready_count -= 1;
+        }
     }
 
     /// Updates the model with `record`.
@@ -152,7 +230,7 @@ impl Model {
         let task = record.task;
         match (&record.event, task) {
             (Event::Spawn { name, .. }, Some(t)) => {
-                self.task_mut(t).name = name.clone();
+                self.task_mut(t).name = Name::new(name);
                 self.make_ready(t);
             }
             (Event::Poll, Some(t)) => {
@@ -180,25 +258,25 @@ impl Model {
     }
 
     fn end_step(&mut self, task: TaskId) {
-        for r in &mut self.resources {
-            for p in r.requests.iter_mut().chain(r.waits.iter_mut()) {
-                if p.task == task {
-                    p.suspended = true;
-                }
-            }
-        }
+        self.task_mut(task).steps += 1;
         if self.stepping == Some(task) {
             self.stepping = None;
         }
     }
 
-    /// Called by the checker once its step-end rules have run.
+    /// Whether `p`'s task has suspended since it began: it is a waiter.
+    pub(crate) fn suspended(&self, p: &Pending) -> bool {
+        self.tasks.get(p.task.index()).is_some_and(|t| t.steps > p.serial)
+    }
+
+    /// Called by the checker once its step-end rules have run: the next step begins.
     pub(crate) fn clear_step(&mut self) {
-        for id in std::mem::take(&mut self.touched) {
-            if let Some(r) = self.resources.get_mut(id.index()) {
-                r.dropped_handoff = None;
-            }
-        }
+        self.step_serial += 1;
+    }
+
+    /// Whether resource `r` was touched (an op recorded on it) during the current step.
+    pub(crate) fn touched(&self, r: &ResourceState) -> bool {
+        r.touched == self.step_serial
     }
 
     fn new_resource(&mut self, id: ResourceId, kind: ResourceKind, name: &str, capacity: Option<u64>, fifo: bool) {
@@ -207,23 +285,24 @@ impl Model {
             self.resources.push(ResourceState {
                 id: next,
                 kind,
-                name: String::new(),
+                name: Name::default(),
                 capacity: None,
                 fifo: false,
                 grants: 0,
                 releases: 0,
-                holders: Vec::new(),
-                requests: Vec::new(),
+                holders: Vec::with_capacity(2),
+                requests: Vec::with_capacity(8),
                 waits: Vec::new(),
                 set: false,
                 size: None,
                 cycle: Vec::new(),
                 dropped_handoff: None,
+                touched: 0,
             });
         }
         let r = &mut self.resources[id.index()];
         r.kind = kind;
-        r.name = name.to_string();
+        r.name = Name::new(name);
         r.capacity = capacity;
         r.fifo = fifo;
     }
@@ -232,12 +311,14 @@ impl Model {
         if self.resources.len() <= id.index() {
             self.new_resource(id, ResourceKind::Foreign, "", None, false);
         }
-        if !self.touched.contains(&id) {
-            self.touched.push(id);
-        }
         let seq = self.next_seq;
+        let serial = task.and_then(|t| self.tasks.get(t.index())).map_or(0, |t| t.steps);
         let r = &mut self.resources[id.index()];
-        let pending = |task| Pending { task, seq, step, suspended: false, woken: false, set_at: None };
+        if r.touched != self.step_serial {
+            r.touched = self.step_serial;
+            r.dropped_handoff = None;
+        }
+        let pending = |task| Pending { task, seq, step, serial, woken: false, set_at: None };
         match (op, task) {
             (Op::Request, Some(t)) => {
                 r.requests.retain(|p| p.task != t);

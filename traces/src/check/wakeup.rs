@@ -20,23 +20,23 @@ use crate::ids::TaskId;
 /// The hand-off rule, at the end of `task`'s step.
 pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
     for r in &model.resources {
-        if !model.touched.contains(&r.id) && r.pending_of(task).is_none() {
-            continue;
-        }
         let Some(free) = r.free().filter(|f| *f > 0) else {
             continue;
         };
-        let waiters: Vec<_> = r.requests.iter().filter(|p| p.suspended && !model.exited(p.task)).collect();
+        if !model.touched(r) && r.pending_of(task).is_none() {
+            continue;
+        }
+        let mut waiters = r.requests.iter().filter(|p| model.suspended(p) && !model.exited(p.task));
+        if waiters.clone().next().is_none() || waiters.clone().any(|p| model.is_ready(p.task)) {
+            continue;
+        }
         // A waiter with a wake-up in flight hands out what is free when its task runs (3.13's
         // `finally: while self._value > 0: self._wake_up_next()`; a Lock has one unit): a
         // newcomer may queue behind it with a permit free ("new waiters may have arrived but
         // had to wait due to FIFO"). A wake-up is lost only when none is in flight.
-        let woken = waiters.iter().filter(|p| model.is_ready(p.task)).count();
-        if woken > 0 || waiters.is_empty() {
-            continue;
-        }
-        let starved = waiters.iter().find(|p| !model.is_ready(p.task))?;
-        let (kind, message) = match r.dropped_handoff {
+        let count = waiters.clone().count();
+        let starved = waiters.next()?;
+        let (kind, message) = match r.dropped_handoff.filter(|_| model.touched(r)) {
             Some(dropped) => (
                 ViolationKind::Accounting,
                 format!(
@@ -50,12 +50,11 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
             None => (
                 ViolationKind::LostWakeup,
                 format!(
-                    "{} has {free} free unit(s) at the end of {}'s step, but {} (waiting since step {}) was not woken: {woken} of {} waiter(s) have a wake-up in flight",
+                    "{} has {free} free unit(s) at the end of {}'s step, but {} (waiting since step {}) was not woken: none of its {count} waiter(s) has a wake-up in flight",
                     r.describe(),
                     model.task(task),
                     model.task(starved.task),
-                    starved.step,
-                    waiters.len()
+                    starved.step
                 ),
             ),
         };
