@@ -178,3 +178,58 @@ fn event_works_under_tokio_local_set() {
     });
     assert_eq!(order, ["A:true", "B:true"]);
 }
+
+/// Four waiters wait three times each, some through a short timeout, while a setter sets and
+/// clears the event and main cancels one waiter at a random point. A final `set()` must release
+/// every waiter still waiting: the run ends with all of them finished (else weft reports the
+/// deadlock or lost wake-up).
+async fn waiters_under_cancellation() {
+    let event = Rc::new(Event::named("flag"));
+    let returned = Rc::new(std::cell::Cell::new(0u32));
+    let waiters: Vec<_> = (0..4)
+        .map(|i| {
+            let (event, returned) = (event.clone(), returned.clone());
+            spawn(format!("waiter{i}"), async move {
+                for _ in 0..3 {
+                    let patience = std::time::Duration::from_millis(random_range(1..=3));
+                    if let Ok(woke) = timeout(patience, event.wait()).await {
+                        assert!(woke, "wait() returned false");
+                        returned.set(returned.get() + 1);
+                    }
+                }
+                event.wait().await;
+            })
+        })
+        .collect();
+    let e = event.clone();
+    let setter = spawn("setter", async move {
+        for _ in 0..3 {
+            sleep(std::time::Duration::from_millis(random_range(0..=2))).await;
+            e.set();
+            if random_range(0..=1) == 1 {
+                e.clear();
+            }
+        }
+        e.set();
+    });
+    sleep(std::time::Duration::from_millis(random_range(0..=2))).await;
+    waiters[random_range(0..=3) as usize].cancel();
+    setter.await.unwrap();
+    for w in waiters {
+        let _ = w.await;
+    }
+    assert!(event.is_set());
+}
+
+#[test]
+fn every_waiter_is_released_under_random_schedules_with_cancellations() {
+    // With weft's checkers on: every set() wakes every task waiting then; no lost wake-up.
+    weft::explore(waiters_under_cancellation)
+        .strategy(Strategy::Random)
+        .schedules(300)
+        .seed(11)
+        .jobs(1)
+        .environment(false)
+        .run()
+        .assert_ok();
+}

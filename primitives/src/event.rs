@@ -6,7 +6,9 @@
 //!   second `set()` is a no-op.
 //! - **A woken waiter returns `true` even if `clear()` ran before its task resumed**: it never
 //!   re-checks the flag, so `set(); clear()` in one step cannot lose a wake-up.
-//! - **No suspension on a set event**: `wait()` on a set event resolves at once.
+//! - **No suspension on a set event**: `wait()` on a set event resolves at once (under weft, a
+//!   forced-yield fault may first make it suspend once, as tokio's cooperative budget can; that
+//!   changes no state).
 //! - **Cancellation needs no hand-off**: a dropped `wait()` (before or after its wake-up) just
 //!   leaves the list, because `set()` woke every other waiter itself.
 //!
@@ -23,7 +25,7 @@
 //! its wake-up as `Wake`, its return as `Resume`, and its cancellation as `Abandon`. A `wait()`
 //! on a set event records nothing (it does not wait).
 
-use crate::waiters::{WaitList, WaiterKey};
+use crate::waiters::{forced_yield, WaitList, WaiterKey};
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
@@ -181,6 +183,7 @@ impl Future for EventWait<'_> {
         let event = self.event;
         let mut s = event.state.borrow_mut();
         match self.waiter {
+            None if s.value && forced_yield(cx) => Poll::Pending,
             None if s.value => Poll::Ready(true),
             None => {
                 self.waiter = Some(s.waiters.push(cx.waker()));

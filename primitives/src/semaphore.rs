@@ -8,7 +8,8 @@
 //! - **Strict FIFO, no barging**: permits go to waiters in the order they began waiting. A
 //!   newcomer takes the fast path only when [`locked`](Semaphore::locked) is false, that is when
 //!   a free permit exists *and* no waiter is listed, so it never passes a live waiter, including
-//!   a woken one whose task has not run yet (BZ-S2).
+//!   a woken one whose task has not run yet (BZ-S2). The fast path does not suspend (under weft,
+//!   a forced-yield fault may first make it suspend once, changing no state).
 //! - **Permits are reserved at wake time**: a wake-up carries one permit to its waiter, so a
 //!   newcomer cannot take it back in between.
 //! - **Every exit from `acquire` hands out all free permits** (3.13): after a waiter takes its
@@ -48,7 +49,7 @@
 //! lost-wake-up checkers apply to them.
 
 use crate::error::SemaphoreError;
-use crate::waiters::{WaitList, WaiterKey};
+use crate::waiters::{forced_yield, WaitList, WaiterKey};
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
@@ -393,8 +394,12 @@ impl Future for SemaphoreAcquire<'_> {
         let mut s = sem.state.borrow_mut();
         match self.waiter {
             None => {
+                let free = !s.locked();
+                if free && forced_yield(cx) {
+                    return Poll::Pending;
+                }
                 recorder::record(sem.id, || Op::Request);
-                if !s.locked() {
+                if free {
                     s.value -= 1;
                     recorder::record(sem.id, || Op::Grant);
                     return Poll::Ready(true);
