@@ -97,6 +97,29 @@ fn permits_are_reserved_at_wake_time_so_value_and_locked_can_both_be_set() {
 }
 
 #[test]
+fn locked_ignores_waiters_whose_cancellation_is_pending() {
+    // CPython 3.13: A's acquire is cancelled (not yet run), release(): locked() False, value 1,
+    // and a newcomer takes the permit at once; A ends cancelled, value 0.
+    let order = run_ok(async {
+        let (sem, log) = (Rc::new(Semaphore::new(1)), log());
+        sem.acquire().await;
+        let a = taker("A", &sem, &log);
+        yield_now().await;
+        a.cancel();
+        sem.release(); // skips A
+        assert!(!sem.locked());
+        assert_eq!(sem.value(), 1);
+        sem.acquire().await; // fast path past the cancelled A
+        push(&log, "main");
+        assert_eq!(a.await, Err(weft::Cancelled));
+        assert_eq!(sem.value(), 0);
+        assert!(sem.locked());
+        log.take()
+    });
+    assert_eq!(order, ["main"]);
+}
+
+#[test]
 fn newcomer_does_not_barge_past_a_woken_waiter() {
     // Under `futures`' LocalPool, polling the newcomer by hand at the exact moment: A is woken
     // (its permit reserved) and one more permit is free, yet the newcomer must queue behind A.
