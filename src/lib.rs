@@ -70,5 +70,6 @@ pub mod prelude {
     };
     pub use crate::{explore, Faults};
     pub use crate::{Barrier, Queue};
+    pub use crate::{BoundedSemaphore, Condition, Event, Semaphore};
     pub use std::time::Duration;
 }
