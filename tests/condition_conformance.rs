@@ -561,12 +561,14 @@ async fn consumers_under_cancellation() {
 #[test]
 fn mutual_exclusion_and_items_hold_under_random_schedules_with_cancellations() {
     // With weft's checkers on: mutual exclusion and FIFO of the lock, lost wake-ups, accounting.
-    weft::explore(consumers_under_cancellation)
+    let report = weft::explore(consumers_under_cancellation)
         .strategy(Strategy::Random)
-        .schedules(300)
+        .schedules(1000)
         .seed(5)
         .jobs(1)
         .environment(false)
-        .run()
-        .assert_ok();
+        .run();
+    report.assert_ok();
+    assert_eq!(report.schedules, 1000);
+    assert!(report.distinct > 900, "only {} distinct interleavings", report.distinct);
 }

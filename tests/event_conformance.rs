@@ -224,12 +224,14 @@ async fn waiters_under_cancellation() {
 #[test]
 fn every_waiter_is_released_under_random_schedules_with_cancellations() {
     // With weft's checkers on: every set() wakes every task waiting then; no lost wake-up.
-    weft::explore(waiters_under_cancellation)
+    let report = weft::explore(waiters_under_cancellation)
         .strategy(Strategy::Random)
-        .schedules(300)
+        .schedules(1000)
         .seed(11)
         .jobs(1)
         .environment(false)
-        .run()
-        .assert_ok();
+        .run();
+    report.assert_ok();
+    assert_eq!(report.schedules, 1000);
+    assert!(report.distinct > 900, "only {} distinct interleavings", report.distinct);
 }

@@ -179,8 +179,7 @@ fn every_exit_from_acquire_wakes_as_many_waiters_as_there_are_free_permits() {
     // A is woken by one release; two more releases leave two free permits while B and C queue
     // behind A. When A takes its permit it must wake both (CPython 3.13: ['A', 'B', 'C'], value
     // 0); without the 3.13 loop they would wait for ever. Run under `futures`' LocalPool with B
-    // and C polled by hand at that moment (weft's lost-wake-up checker, at the time of writing,
-    // flags this CPython-legal state: free permits and a queued B while only A is woken).
+    // and C polled by hand at that moment.
     use futures::task::{noop_waker_ref, LocalSpawnExt};
     use std::future::Future;
     use std::task::{Context, Poll};
@@ -207,6 +206,29 @@ fn every_exit_from_acquire_wakes_as_many_waiters_as_there_are_free_permits() {
     assert_eq!(c.as_mut().poll(&mut cx), Poll::Ready(true));
     assert_eq!(log.take(), ["A"]);
     assert_eq!(sem.value(), 0);
+}
+
+#[test]
+fn free_permits_reach_waiters_that_queued_behind_a_woken_one() {
+    // The same rule under weft, with its checkers on: B and C first run after A is woken, find
+    // two free permits but A listed, and queue; A's exit wakes both. (CPython 3.13, same
+    // program: ['A', 'B', 'C'], value 0.)
+    let (order, value) = run_ok(async {
+        let (sem, log) = (Rc::new(Semaphore::new(0)), log());
+        let a = taker("A", &sem, &log);
+        yield_now().await;
+        let b = taker("B", &sem, &log);
+        let c = taker("C", &sem, &log);
+        sem.release();
+        sem.release();
+        sem.release();
+        for t in [a, b, c] {
+            t.await.unwrap();
+        }
+        (log.take(), sem.value())
+    });
+    assert_eq!(order, ["A", "B", "C"]);
+    assert_eq!(value, 0);
 }
 
 #[test]
@@ -462,12 +484,16 @@ async fn permits_under_cancellation(capacity: usize) {
 #[test]
 fn permits_are_conserved_under_random_schedules_with_cancellations() {
     // With weft's checkers on: capacity, FIFO, lost wake-ups, accounting.
-    weft::explore(|| permits_under_cancellation(1))
-        .strategy(Strategy::Random)
-        .schedules(300)
-        .seed(3)
-        .jobs(1)
-        .environment(false)
-        .run()
-        .assert_ok();
+    for capacity in [1, 2] {
+        let report = weft::explore(move || permits_under_cancellation(capacity))
+            .strategy(Strategy::Random)
+            .schedules(1000)
+            .seed(3)
+            .jobs(1)
+            .environment(false)
+            .run();
+        report.assert_ok();
+        assert_eq!(report.schedules, 1000);
+        assert!(report.distinct > 900, "only {} distinct interleavings", report.distinct);
+    }
 }
