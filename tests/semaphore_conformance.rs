@@ -432,6 +432,33 @@ fn semaphore_works_under_tokio_local_set() {
     assert_eq!(admitted, ["in0", "in1", "in2", "in3", "in4"]);
 }
 
+#[test]
+fn permit_under_a_fired_timeout_with_a_forced_yield_ends_cleanly() {
+    // Faults at every chance: the fast path of `permit()` yields (waking its own task) in the
+    // same step in which the timeout fires and the task returns. The finished task must not be
+    // run again (weft's executor once panicked: "a ready task has its future").
+    let faults: weft::sim::Faults = "timeout,yield".parse().unwrap();
+    let run = Runtime::new().seed(0).faults(faults.rate(1.0).budget(8)).run(async {
+        let sem = Rc::new(Semaphore::new(1));
+        let s = sem.clone();
+        let taker = spawn("taker", async move {
+            let _ = timeout(Duration::from_millis(5), s.permit()).await;
+        });
+        taker.await.unwrap();
+        sem.value()
+    });
+    assert!(run.is_ok(), "{:?}", run.failure);
+    assert_eq!(run.output, Some(1), "the permit came back");
+    let text = run.trace.to_text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines
+            .windows(2)
+            .any(|w| w[0].contains("woken by taker") && w[1].contains("taker") && w[1].ends_with("returned")),
+        "the run no longer exercises a self-wake in the task's last step:\n{text}"
+    );
+}
+
 /// Counts a holder from when it got its permit until it is dropped, cancelled or not.
 struct Holding(Rc<std::cell::Cell<usize>>);
 
@@ -484,13 +511,16 @@ async fn permits_under_cancellation(capacity: usize) {
 #[test]
 fn permits_are_conserved_under_random_schedules_with_cancellations() {
     // With weft's checkers on: capacity, FIFO, lost wake-ups, accounting.
-    for capacity in [1, 2] {
+    // Then again with faults: timeouts firing early, spurious polls, forced yields on fast paths.
+    let faulty: weft::sim::Faults = "timeout,spurious,yield".parse().unwrap();
+    for (capacity, faults) in [(1, Faults::none()), (2, Faults::none()), (2, faulty.rate(0.2).budget(4))] {
         let report = weft::explore(move || permits_under_cancellation(capacity))
             .strategy(Strategy::Random)
             .schedules(1000)
             .seed(3)
             .jobs(1)
             .environment(false)
+            .faults(faults)
             .run();
         report.assert_ok();
         assert_eq!(report.schedules, 1000);

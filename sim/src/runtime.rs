@@ -405,6 +405,11 @@ impl Executor<'_> {
             match exit {
                 None => k.record(Event::Suspend),
                 Some(exit) => {
+                    // A task that woke itself during its last step (a yield inside a select or a
+                    // timeout that then completed) is queued: a finished task never runs again.
+                    if let Some(i) = k.ready.as_slice().iter().position(|t| *t == task) {
+                        k.ready.take(i);
+                    }
                     k.tasks[task.index()].done = true;
                     k.record(Event::Exit { exit });
                 }
