@@ -6,8 +6,8 @@
 //!   returns. Re-taking is an ordinary FIFO [`Lock::acquire`]: a notified task queues behind the
 //!   tasks already waiting for the lock.
 //! - **`notify(n)` wakes the first `n` waiters still waiting**, in the order they began waiting.
-//!   Waiters already notified (whose tasks have not run yet) are skipped and not counted, so
-//!   `notify(1); notify(1)` wakes two distinct waiters.
+//!   Waiters already notified (whose tasks have not run yet) or whose cancellation is pending
+//!   are skipped and not counted, so `notify(1); notify(1)` wakes two distinct waiters.
 //! - **No lost notification** (3.13, gh-112202): a `wait()` abandoned after it was notified,
 //!   whether before its task ran (state b) or while re-taking the lock (state c), passes one
 //!   notification on to the next waiter.
@@ -34,6 +34,11 @@
 //! lock: **a `wait()` future dropped before it completes leaves the lock not held by its
 //! caller** (any lock request it had made is withdrawn, passing a hand-off on). A completed
 //! `wait()` always holds the lock.
+//!
+//! The notification a dropped `wait()` passes on therefore goes out at the drop, with the lock
+//! as it is; CPython forwards it after the cancelled task has re-taken the lock, so there the
+//! woken waiter resumes only after that task's `async with` has released it. Who is woken is
+//! the same; the lock's next holder can differ.
 //!
 //! Under a task cancellation nothing of the caller runs after the drop, so nothing can misuse
 //! the lock. Where only the `wait()` future is dropped (a `timeout`, a `select!`), a caller

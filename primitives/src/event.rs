@@ -15,9 +15,8 @@
 //! # State and its invariants
 //!
 //! - `value`: the flag. `clear()` changes only the flag, never the waiters.
-//! - `waiters`: the shared [`WaitList`]. While `value` is true no waiter is still *waiting*
-//!   (each one listed is woken and about to return `true`), unless `clear()` ran and it began
-//!   waiting after.
+//! - `waiters`: the shared [`WaitList`]. While `value` is true every listed waiter has been
+//!   woken (or has its cancellation pending): each is about to return `true`, or to leave.
 //!
 //! # Trace
 //!

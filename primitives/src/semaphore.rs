@@ -14,7 +14,9 @@
 //!   newcomer cannot take it back in between.
 //! - **Every exit from `acquire` hands out all free permits** (3.13): after a waiter takes its
 //!   permit, or gives it back by being dropped, as many further waiters are woken as there are
-//!   free permits. So `value > 0` never coexists with a still-waiting waiter once the step ends.
+//!   free permits. So `value > 0` coexists with a still-waiting waiter only while a woken waiter
+//!   is in flight, which hands the free permits out when its task runs (CPython 3.13 shows the
+//!   same state: a newcomer queued behind a woken waiter with a permit free).
 //! - **No lost hand-off**: an `acquire()` future dropped after its wake-up (state b) returns its
 //!   reserved permit and passes it on in the same step (BZ-S1, BZ-S3); one dropped before its
 //!   wake-up (state a) just leaves the queue.
@@ -25,7 +27,8 @@
 //!   `locked()` is legal: a woken waiter must take its permit first.
 //! - `waiters`: the shared [`WaitList`]. A *woken* waiter owns exactly one reserved permit until
 //!   its task runs (it takes it) or its future is dropped (it gives it back).
-//! - Conservation: `holders + value + woken waiters == initial + releases - acquires`.
+//! - Conservation: `value + woken waiters == initial + releases - grants`; when only holders
+//!   release, that is `holders + value + woken waiters == initial`.
 //!
 //! # Decisions
 //!
