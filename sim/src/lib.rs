@@ -19,9 +19,9 @@
 //! ```
 
 mod context;
-pub mod fault;
 pub mod env;
 pub mod explore;
+pub mod fault;
 mod kernel;
 mod panic;
 mod probe;
