@@ -16,7 +16,9 @@ use std::rc::Rc;
 /// spin forever once the bound forbids switching away from it. As in CHESS's fair scheduling, a
 /// task that has been picked [`FAIR_STREAK`] times in a row while others were ready gives up its
 /// claim: switching away from it is then free. Programs whose tasks yield fewer times in a row
-/// than that are enumerated exactly as the definition above says.
+/// than that are enumerated exactly as the definition above says. A spin loop still has
+/// schedules of every length (spin once more, then switch), so the tree of such a program is
+/// never exhausted: the exploration's schedule budget ends it.
 ///
 /// Each run follows the path of the previous one up to its deepest pick that has an untried
 /// allowed alternative, takes that alternative, and below it picks the first allowed option
