@@ -60,21 +60,58 @@ pub(crate) fn report(model: &Model, record: &Record, joins: &BTreeMap<TaskId, Ta
     Violation { kind: ViolationKind::Deadlock, step: record.step, time: record.time, task: None, message }
 }
 
-/// The first cycle of the wait-for graph, from the lowest task id, closed (first == last).
+/// The first cycle of the wait-for graph (depth-first from the lowest task id, edges in order),
+/// closed (first == last).
 fn find_cycle(edges: &BTreeMap<TaskId, Vec<TaskId>>) -> Option<Vec<TaskId>> {
+    let mut done: Vec<TaskId> = Vec::new();
     for &start in edges.keys() {
-        let mut path = vec![start];
-        let mut at = start;
-        // Follow the first edge of each task; a cycle reachable that way is reported.
-        while let Some(&next) = edges.get(&at).and_then(|e| e.first()) {
-            if let Some(i) = path.iter().position(|t| *t == next) {
-                let mut cycle = path[i..].to_vec();
-                cycle.push(next);
-                return Some(cycle);
-            }
-            path.push(next);
-            at = next;
+        let mut path = Vec::new();
+        if let Some(cycle) = visit(edges, start, &mut path, &mut done) {
+            return Some(cycle);
         }
     }
     None
+}
+
+fn visit(
+    edges: &BTreeMap<TaskId, Vec<TaskId>>,
+    at: TaskId,
+    path: &mut Vec<TaskId>,
+    done: &mut Vec<TaskId>,
+) -> Option<Vec<TaskId>> {
+    if let Some(i) = path.iter().position(|t| *t == at) {
+        let mut cycle = path[i..].to_vec();
+        cycle.push(at);
+        return Some(cycle);
+    }
+    if done.contains(&at) {
+        return None;
+    }
+    path.push(at);
+    for &next in edges.get(&at).into_iter().flatten() {
+        if let Some(cycle) = visit(edges, next, path, done) {
+            return Some(cycle);
+        }
+    }
+    path.pop();
+    done.push(at);
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cycle_behind_a_first_edge_that_leads_nowhere_is_found() {
+        // #1 waits on a semaphore held by #2 and #3; #2 waits on nothing; #3 waits on #1.
+        let edges = BTreeMap::from([(TaskId(1), vec![TaskId(2), TaskId(3)]), (TaskId(3), vec![TaskId(1)])]);
+        assert_eq!(find_cycle(&edges), Some(vec![TaskId(1), TaskId(3), TaskId(1)]));
+    }
+
+    #[test]
+    fn no_cycle_in_a_chain() {
+        let edges = BTreeMap::from([(TaskId(0), vec![TaskId(1)]), (TaskId(1), vec![TaskId(2)])]);
+        assert_eq!(find_cycle(&edges), None);
+    }
 }

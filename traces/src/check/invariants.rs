@@ -1,7 +1,7 @@
 //! [`Invariants`]: every rule of this module, as one online checker.
 
 use super::resources::Model;
-use super::{accounting, deadlock, exclusion, fifo, wakeup, Checker, Violation, ViolationKind};
+use super::{accounting, deadlock, exclusion, fifo, wakeup, Checker, Violation};
 use crate::event::{Event, Exit, Op, Record};
 use crate::ids::TaskId;
 use std::any::Any;
@@ -43,6 +43,9 @@ pub struct Invariants {
     model: Model,
     probe: Option<Probe>,
 }
+
+/// A violation found inside the checker.
+type Found = Option<Box<Violation>>;
 
 /// The executor's probes at quiescence: each blocked task is polled once without a wake-up.
 #[derive(Clone, Debug)]
@@ -97,18 +100,25 @@ impl Invariants {
         Some(deadlock::report(m, &last, joins))
     }
 
-    /// Rules that read the model as it was before `record`.
-    fn before(&mut self, record: &Record) -> Option<Violation> {
-        if let Some(v) = self.probing(record) {
-            return Some(v);
+    /// Rules that read the model as it was before `record`. (Violations travel boxed inside
+    /// the checker: a pointer-sized `None` on the hot path.)
+    fn before(&mut self, record: &Record) -> Found {
+        if self.probe.is_some() || matches!(record.event, Event::Poll) {
+            if let Some(v) = self.probing(record) {
+                return Some(Box::new(v));
+            }
         }
         let Event::Resource { id, op } = &record.event else {
             return None;
         };
         match (op, record.task) {
             (Op::Grant, task) => exclusion::on_grant(&self.model, record, *id, task)
-                .or_else(|| fifo::on_grant(&self.model, record, *id, task?)),
-            _ => accounting::before_op(&self.model, record, *id, op),
+                .or_else(|| fifo::on_grant(&self.model, record, *id, task?))
+                .map(Box::new),
+            (Op::Wait | Op::Arrive { .. } | Op::Put { .. } | Op::Get { .. }, _) => {
+                accounting::before_op(&self.model, record, *id, op).map(Box::new)
+            }
+            _ => None,
         }
     }
 
@@ -137,15 +147,16 @@ impl Invariants {
     }
 
     /// Rules that read the model after `record`.
-    fn after(&mut self, record: &Record) -> Option<Violation> {
+    fn after(&mut self, record: &Record) -> Found {
         match (&record.event, record.task) {
             (Event::Exit { exit: Exit::Panicked { message } }, Some(t)) => {
                 let name = self.model.tasks[t.index()].name.to_string();
-                Some(Violation::panic(record.step, record.time, t, &name, message))
+                Some(Box::new(Violation::panic(record.step, record.time, t, &name, message)))
             }
             (Event::Suspend | Event::Exit { .. }, Some(t)) => {
                 let found = wakeup::at_step_end(&self.model, record, t)
-                    .or_else(|| accounting::at_step_end(&self.model, record, t));
+                    .or_else(|| accounting::at_step_end(&self.model, record, t))
+                    .map(Box::new);
                 self.model.clear_step();
                 found
             }
@@ -159,7 +170,7 @@ impl Checker for Invariants {
         let found = self.before(record);
         self.model.apply(record);
         let after = self.after(record);
-        found.or(after).filter(|v| v.kind != ViolationKind::Livelock)
+        found.or(after).map(|v| *v)
     }
 
     fn as_any(&self) -> Option<&dyn Any> {
