@@ -561,14 +561,19 @@ async fn consumers_under_cancellation() {
 #[test]
 fn mutual_exclusion_and_items_hold_under_random_schedules_with_cancellations() {
     // With weft's checkers on: mutual exclusion and FIFO of the lock, lost wake-ups, accounting.
-    let report = weft::explore(consumers_under_cancellation)
-        .strategy(Strategy::Random)
-        .schedules(1000)
-        .seed(5)
-        .jobs(1)
-        .environment(false)
-        .run();
-    report.assert_ok();
-    assert_eq!(report.schedules, 1000);
-    assert!(report.distinct > 900, "only {} distinct interleavings", report.distinct);
+    // Once as is, once with faults: spurious polls, forced yields on the lock's fast path.
+    let faulty: weft::sim::Faults = "spurious,yield".parse().unwrap();
+    for faults in [Faults::none(), faulty.rate(0.2).budget(4)] {
+        let report = weft::explore(consumers_under_cancellation)
+            .strategy(Strategy::Random)
+            .schedules(1000)
+            .seed(5)
+            .jobs(1)
+            .environment(false)
+            .faults(faults)
+            .run();
+        report.assert_ok();
+        assert_eq!(report.schedules, 1000);
+        assert!(report.distinct > 900, "only {} distinct interleavings", report.distinct);
+    }
 }

@@ -224,14 +224,19 @@ async fn waiters_under_cancellation() {
 #[test]
 fn every_waiter_is_released_under_random_schedules_with_cancellations() {
     // With weft's checkers on: every set() wakes every task waiting then; no lost wake-up.
-    let report = weft::explore(waiters_under_cancellation)
-        .strategy(Strategy::Random)
-        .schedules(1000)
-        .seed(11)
-        .jobs(1)
-        .environment(false)
-        .run();
-    report.assert_ok();
-    assert_eq!(report.schedules, 1000);
-    assert!(report.distinct > 900, "only {} distinct interleavings", report.distinct);
+    // Once as is, once with faults: timeouts firing early, spurious polls, forced yields.
+    let faulty: weft::sim::Faults = "timeout,spurious,yield".parse().unwrap();
+    for faults in [Faults::none(), faulty.rate(0.2).budget(4)] {
+        let report = weft::explore(waiters_under_cancellation)
+            .strategy(Strategy::Random)
+            .schedules(1000)
+            .seed(11)
+            .jobs(1)
+            .environment(false)
+            .faults(faults)
+            .run();
+        report.assert_ok();
+        assert_eq!(report.schedules, 1000);
+        assert!(report.distinct > 900, "only {} distinct interleavings", report.distinct);
+    }
 }
