@@ -513,7 +513,12 @@ fn permits_are_conserved_under_random_schedules_with_cancellations() {
     // With weft's checkers on: capacity, FIFO, lost wake-ups, accounting.
     // Then again with faults: timeouts firing early, spurious polls, forced yields on fast paths.
     let faulty: weft::sim::Faults = "timeout,spurious,yield".parse().unwrap();
-    for (capacity, faults) in [(1, Faults::none()), (2, Faults::none()), (2, faulty.rate(0.2).budget(4))] {
+    for (capacity, faults) in [
+        (1, Faults::none()),
+        (2, Faults::none()),
+        (2, faulty.rate(0.2).budget(4)),
+        (2, Faults::all().rate(0.2).budget(4)), // and cancellations at any suspension point
+    ] {
         let report = weft::explore(move || permits_under_cancellation(capacity))
             .strategy(Strategy::Random)
             .schedules(1000)
