@@ -40,8 +40,14 @@
 //! woken waiter resumes only after that task's `async with` has released it. Who is woken is
 //! the same; the lock's next holder can differ.
 //!
-//! Under a task cancellation nothing of the caller runs after the drop, so nothing can misuse
-//! the lock. Where only the `wait()` future is dropped (a `timeout`, a `select!`), a caller
+//! Under a task cancellation nothing of the caller's code runs after the drop, but its guards
+//! are dropped too: an `async with cond: await cond.wait()` ported literally (a
+//! [`ConditionGuard`] around [`Condition::wait`]) would have the guard release a lock that
+//! another task took meanwhile, a mutual-exclusion break asyncio does not have (its `wait()`
+//! re-takes the lock before the `CancelledError` reaches `__aexit__`; BZ-C1 was the bug of not
+//! doing so). weft's guards therefore release only the hold they took: the lock names each hold
+//! with a ticket, a completed `wait()` restores the ticket it found, and a guard whose hold is no
+//! longer current releases nothing. Where only the `wait()` future is dropped (a `timeout`, a `select!`), a caller
 //! that goes on to `release()` would release a lock it does not hold. The guard form makes that
 //! impossible: [`ConditionGuard::wait`] consumes the guard and gives it back only on success,
 //! so a dropped wait leaves no guard behind to release anything.
@@ -226,7 +232,7 @@ impl Condition {
     /// ```
     pub async fn lock(&self) -> ConditionGuard<'_> {
         self.acquire().await;
-        ConditionGuard { cond: self }
+        ConditionGuard { cond: self, ticket: self.lock.ticket() }
     }
 
     /// Releases the lock, waits to be notified, re-acquires the lock (queuing FIFO behind the
@@ -245,7 +251,7 @@ impl Condition {
     /// # });
     /// ```
     pub fn wait(&self) -> ConditionWait<'_> {
-        ConditionWait { cond: self, state: WaitState::Start }
+        ConditionWait { cond: self, state: WaitState::Start, ticket: 0 }
     }
 
     /// Waits until `predicate()` is truthy and returns its value (asyncio's `wait_for`):
@@ -385,6 +391,9 @@ truthy_numbers!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
 pub struct ConditionWait<'a> {
     cond: &'a Condition,
     state: WaitState<'a>,
+    /// The lock's hold when the wait released it; restored once the wait re-takes it, so a
+    /// guard around the wait stays current (see `Lock::ticket`).
+    ticket: u64,
 }
 
 enum WaitState<'a> {
@@ -423,6 +432,7 @@ impl Future for ConditionWait<'_> {
                         return Poll::Ready(Err(cond.misuse(ConditionError::WaitNotAcquired)));
                     }
                     // Cannot fail: the lock is held (by someone; asyncio has no owner).
+                    self.ticket = cond.lock.ticket();
                     let _ = cond.lock.release();
                     let key = cond.waiters.borrow_mut().push(cx.waker());
                     recorder::record(cond.id, || Op::Wait);
@@ -444,6 +454,7 @@ impl Future for ConditionWait<'_> {
                     return match Pin::new(acquire).poll(cx) {
                         Poll::Ready(_) => {
                             self.state = WaitState::Done;
+                            cond.lock.restore_ticket(self.ticket);
                             Poll::Ready(Ok(true))
                         }
                         Poll::Pending => Poll::Pending,
@@ -490,6 +501,8 @@ impl Drop for ConditionWait<'_> {
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct ConditionGuard<'a> {
     cond: &'a Condition,
+    /// The hold this guard took (see `Lock::ticket`).
+    ticket: u64,
 }
 
 impl fmt::Debug for ConditionGuard<'_> {
@@ -527,10 +540,10 @@ impl<'a> ConditionGuard<'a> {
     /// # });
     /// ```
     pub fn wait(self) -> GuardedWait<'a> {
-        let cond = self.cond;
+        let (cond, ticket) = (self.cond, self.ticket);
         // The lock now belongs to the wait: it releases and re-takes it.
         std::mem::forget(self);
-        GuardedWait { wait: cond.wait() }
+        GuardedWait { wait: cond.wait(), ticket }
     }
 
     /// [`Condition::wait_for`] with the guard: returns the guard and the predicate's truthy
@@ -558,10 +571,13 @@ impl<'a> ConditionGuard<'a> {
 }
 
 impl Drop for ConditionGuard<'_> {
-    /// Releases the lock (`__aexit__`). If someone else released it meanwhile (asyncio has no
-    /// ownership), the misuse is recorded in the trace rather than panicking in a destructor.
+    /// Releases the lock (`__aexit__`) if the guard's hold is still current. It is not after a
+    /// [`Condition::wait`] inside the guard was dropped mid-way (a cancelled task): that wait
+    /// left the lock, perhaps to another task, and asyncio's `wait()` would have re-taken it
+    /// before the cancellation reached `__aexit__`; releasing then would release another task's
+    /// hold (BZ-C1's mutual-exclusion break). The guard leaves the lock alone instead.
     fn drop(&mut self) {
-        let _ = self.cond.release();
+        let _ = self.cond.lock.release_hold(self.ticket);
     }
 }
 
@@ -570,14 +586,16 @@ impl Drop for ConditionGuard<'_> {
 #[derive(Debug)]
 pub struct GuardedWait<'a> {
     wait: ConditionWait<'a>,
+    /// The consumed guard's hold.
+    ticket: u64,
 }
 
 impl<'a> Future for GuardedWait<'a> {
     type Output = Result<ConditionGuard<'a>, ConditionError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let cond = self.wait.cond;
-        Pin::new(&mut self.wait).poll(cx).map(|r| r.map(|_| ConditionGuard { cond }))
+        let (cond, ticket) = (self.wait.cond, self.ticket);
+        Pin::new(&mut self.wait).poll(cx).map(|r| r.map(|_| ConditionGuard { cond, ticket }))
     }
 }
 
@@ -586,7 +604,7 @@ impl Drop for GuardedWait<'_> {
     /// guard would have.
     fn drop(&mut self) {
         if matches!(self.wait.state, WaitState::Start) {
-            let _ = self.wait.cond.release();
+            let _ = self.wait.cond.lock.release_hold(self.ticket);
         }
     }
 }

@@ -54,6 +54,9 @@ pub struct Lock {
 struct State {
     locked: bool,
     waiters: WaitList,
+    /// How many times the lock has been granted: names the current hold, so a guard releases
+    /// only the hold it took.
+    ticket: u64,
 }
 
 impl Default for Lock {
@@ -160,7 +163,30 @@ impl Lock {
     /// ```
     pub async fn lock(&self) -> LockGuard<'_> {
         self.acquire().await;
-        LockGuard { lock: self }
+        LockGuard { lock: self, ticket: self.ticket() }
+    }
+
+    /// Names the current hold: it changes with every grant. A guard remembers the ticket of the
+    /// hold it took and releases the lock only while that hold is current, so a guard never
+    /// releases a lock someone else has taken since (after a `Condition::wait` dropped mid-way
+    /// left the lock to others, say). A completed `Condition::wait` restores the ticket it found,
+    /// so a wait inside a guard leaves the guard's hold current.
+    pub(crate) fn ticket(&self) -> u64 {
+        self.state.borrow().ticket
+    }
+
+    /// Makes `ticket` current again (a `Condition::wait` that re-took the lock for its caller).
+    pub(crate) fn restore_ticket(&self, ticket: u64) {
+        self.state.borrow_mut().ticket = ticket;
+    }
+
+    /// Releases the lock if the hold named by `ticket` is current; otherwise the caller no longer
+    /// holds it and there is nothing to release.
+    pub(crate) fn release_hold(&self, ticket: u64) -> Result<(), LockError> {
+        if self.locked() && self.ticket() == ticket {
+            return self.release();
+        }
+        Ok(())
     }
 
     /// The lock's resource id in the running simulation (it registers there on first use, wherever
@@ -210,6 +236,7 @@ impl Future for Acquire<'_> {
 impl Acquire<'_> {
     fn grant(&mut self, s: &mut State) -> Poll<bool> {
         s.locked = true;
+        s.ticket += 1;
         self.done = true;
         self.lock.resource.record(|| Op::Grant);
         Poll::Ready(true)
@@ -236,6 +263,8 @@ impl Drop for Acquire<'_> {
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct LockGuard<'a> {
     lock: &'a Lock,
+    /// The hold this guard took (see [`Lock::ticket`]).
+    ticket: u64,
 }
 
 impl fmt::Debug for LockGuard<'_> {
@@ -252,9 +281,10 @@ impl LockGuard<'_> {
 }
 
 impl Drop for LockGuard<'_> {
-    /// Releases the lock (`__aexit__`). If someone else released it meanwhile (asyncio has no
-    /// ownership), the misuse is recorded in the trace rather than panicking in a destructor.
+    /// Releases the lock (`__aexit__`), if the guard's hold is still current: if someone else
+    /// released it meanwhile (asyncio has no ownership) and perhaps another task took it, the
+    /// guard leaves the lock alone rather than releasing another task's hold.
     fn drop(&mut self) {
-        let _ = self.lock.release();
+        let _ = self.lock.release_hold(self.ticket);
     }
 }

@@ -21,8 +21,8 @@
 //! which none of the dropped code runs: BZ-C1 (bpo-22970: `wait()` raising `CancelledError`
 //! from its final `acquire()` without the lock) and BZ-C2 (bpo-32841: `wait()` swallowing the
 //! `CancelledError` and returning normally). A dropped `wait()` can neither raise nor return.
-//! What a Rust user can still get wrong there, releasing through a guard after its `wait()` was
-//! dropped, is a use of the API rather than a bug of the primitive; see `Condition`'s docs.
+//! Its consequence, a guard releasing a lock after its `wait()` was dropped, is ruled out by the
+//! guards' hold tickets; see `Condition`'s docs and `tests/guards.rs`.
 
 mod condition;
 mod lock;
