@@ -233,11 +233,15 @@ where
     }
 }
 
-fn assert_holds<F, Fut>(program: F, schedules: u64, faults: Faults)
+/// Explores `program` under every strategy; every schedule must pass, and every strategy must run
+/// all `schedules` (or exhaust the program's schedules, as bounded DFS may). Returns a line per
+/// strategy saying how many schedules (and distinct interleavings) ran.
+fn assert_holds<F, Fut>(program: F, schedules: u64, faults: Faults) -> Vec<String>
 where
     F: Fn() -> Fut + Send + Sync + Clone,
     Fut: Future + 'static,
 {
+    let mut ran = Vec::new();
     for strategy in strategies() {
         let report = explore(program.clone())
             .strategy(strategy)
@@ -247,7 +251,10 @@ where
             .shrink(false)
             .run();
         report.assert_ok();
+        assert!(report.schedules == schedules || report.exhausted, "{report}");
+        ran.push(format!("{report}"));
     }
+    ran
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -443,8 +450,12 @@ fn a_lock_order_inversion_is_a_deadlock_with_its_wait_for_cycle() {
 // Accounting over weft's own Event, Condition, Barrier and Queue (correct) ...
 
 async fn event_program() {
+    event_program_n(3).await
+}
+
+async fn event_program_n(waiters: usize) {
     let event = Rc::new(Event::named("e"));
-    let tasks: Vec<_> = (0..3)
+    let tasks: Vec<_> = (0..waiters)
         .map(|i| {
             let event = event.clone();
             spawn(format!("w{i}"), async move {
@@ -462,9 +473,14 @@ async fn event_program() {
 }
 
 async fn condition_program() {
+    condition_program_n(2).await
+}
+
+/// `n` consumers each wait for an item; the main task produces `n`, one `notify(1)` each.
+async fn condition_program_n(n: usize) {
     let cond = Rc::new(Condition::named("c"));
     let items = Rc::new(Cell::new(0));
-    let consumers: Vec<_> = (0..2)
+    let consumers: Vec<_> = (0..n)
         .map(|i| {
             let (cond, items) = (cond.clone(), items.clone());
             spawn(format!("c{i}"), async move {
@@ -474,7 +490,7 @@ async fn condition_program() {
             })
         })
         .collect();
-    for _ in 0..2 {
+    for _ in 0..n {
         yield_now().await;
         let _g = cond.lock().await;
         items.set(items.get() + 1);
@@ -486,12 +502,16 @@ async fn condition_program() {
 }
 
 async fn barrier_program() {
-    let barrier = Rc::new(Barrier::named("b", 3).unwrap());
-    let tasks: Vec<_> = (0..3)
+    barrier_program_n(3, 2).await
+}
+
+async fn barrier_program_n(parties: usize, cycles: usize) {
+    let barrier = Rc::new(Barrier::named("b", parties).unwrap());
+    let tasks: Vec<_> = (0..parties)
         .map(|i| {
             let barrier = barrier.clone();
             spawn(format!("p{i}"), async move {
-                for _ in 0..2 {
+                for _ in 0..cycles {
                     let _ = barrier.wait().await;
                 }
             })
@@ -503,21 +523,56 @@ async fn barrier_program() {
 }
 
 async fn queue_program() {
+    queue_program_n(1, 5).await
+}
+
+/// `pairs` producers each put `items` into a 2-slot queue; `pairs` consumers each take as many.
+async fn queue_program_n(pairs: usize, items: usize) {
     let queue = Rc::new(Queue::named("q", 2));
-    let q = queue.clone();
-    let producer = spawn("producer", async move {
-        for i in 0..5 {
-            let _ = q.put(i).await;
-        }
-    });
-    let q = queue.clone();
-    let consumer = spawn("consumer", async move {
-        for _ in 0..5 {
-            let _ = q.get().await;
-        }
-    });
-    let _ = producer.await;
-    let _ = consumer.await;
+    let mut tasks = Vec::new();
+    for p in 0..pairs {
+        let q = queue.clone();
+        tasks.push(spawn(format!("producer{p}"), async move {
+            for i in 0..items {
+                let _ = q.put(i).await;
+            }
+        }));
+        let q = queue.clone();
+        tasks.push(spawn(format!("consumer{p}"), async move {
+            for _ in 0..items {
+                let _ = q.get().await;
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+/// `n` tasks each take weft's Lock (`permits == 0`) or a Semaphore of `permits` `rounds` times,
+/// yielding while they hold it.
+async fn held_program_n(n: usize, rounds: usize, permits: usize) {
+    let lock = Rc::new(Lock::named("l"));
+    let sem = Rc::new(Semaphore::named("s", permits.max(1)));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (lock, sem) = (lock.clone(), sem.clone());
+            spawn(format!("w{i}"), async move {
+                for _ in 0..rounds {
+                    if permits == 0 {
+                        let _g = lock.lock().await;
+                        yield_now().await;
+                    } else {
+                        let _p = sem.permit().await;
+                        yield_now().await;
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        let _ = t.await;
+    }
 }
 
 #[test]
@@ -752,12 +807,18 @@ fn offline_check_gives_the_online_verdict_on_passing_and_failing_runs() {
 #[ignore = "heavy: cargo test --release --test checkers -- --ignored"]
 fn heavy_correct_programs_pass_100k_schedules_per_strategy() {
     let n = 100_000;
+    let mut ran = Vec::new();
     let cancel = Faults { cancel: true, ..Faults::none() };
-    assert_holds(|| workers(Mode::Correct), n, Faults::none());
-    assert_holds(|| handoff_then_cancel(Mode::Correct), n, Faults::none());
-    assert_holds(|| two_locks(false), n, Faults::none());
-    assert_holds(event_program, n, cancel);
-    assert_holds(condition_program, n, cancel);
-    assert_holds(barrier_program, n, Faults::none());
-    assert_holds(queue_program, n, Faults::none());
+    ran.extend(assert_holds(|| workers(Mode::Correct), n, Faults::none()));
+    ran.extend(assert_holds(|| handoff_then_cancel(Mode::Correct), n, Faults::none()));
+    ran.extend(assert_holds(|| two_locks(false), n, Faults::none()));
+    ran.extend(assert_holds(|| held_program_n(6, 2, 0), n, cancel));
+    ran.extend(assert_holds(|| held_program_n(6, 2, 2), n, cancel));
+    ran.extend(assert_holds(|| event_program_n(5), n, cancel));
+    ran.extend(assert_holds(|| condition_program_n(4), n, cancel));
+    ran.extend(assert_holds(|| barrier_program_n(4, 3), n, Faults::none()));
+    ran.extend(assert_holds(|| queue_program_n(2, 4), n, Faults::none()));
+    for line in ran {
+        eprintln!("{line}");
+    }
 }

@@ -72,6 +72,10 @@ impl Resource {
     /// `Request` at its first poll, `Grant` when it completes, `Abandon` if it is dropped before.
     /// The output is a [`Held`] guard around the future's own output (its guard).
     ///
+    /// The future's completion is what counts as the grant: when the primitive's acquire can fail
+    /// (tokio's `acquire()` on a closed semaphore), handle the failure inside the wrapped future,
+    /// so that it completes only holding the unit.
+    ///
     /// ```
     /// # futures::executor::block_on(async {
     /// let sem = tokio::sync::Semaphore::new(1);
