@@ -80,7 +80,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
-use weft_traces::{recorder, Op, ResourceId, ResourceKind};
+use weft_traces::recorder::Registration;
+use weft_traces::{Op, ResourceId, ResourceKind};
 
 /// A condition variable with asyncio's semantics, for any executor.
 ///
@@ -97,7 +98,7 @@ use weft_traces::{recorder, Op, ResourceId, ResourceKind};
 pub struct Condition {
     lock: Rc<Lock>,
     waiters: RefCell<WaitList>,
-    id: Option<ResourceId>,
+    resource: Registration,
 }
 
 impl Default for Condition {
@@ -165,8 +166,8 @@ impl Condition {
     /// assert!(!cond.locked());
     /// ```
     pub fn named_with_lock(name: &str, lock: Rc<Lock>) -> Condition {
-        let id = recorder::register(ResourceKind::Condition, name, None, false);
-        Condition { lock, waiters: RefCell::new(WaitList::default()), id }
+        let resource = Registration::new(ResourceKind::Condition, name, None, false);
+        Condition { lock, waiters: RefCell::new(WaitList::default()), resource }
     }
 
     /// The underlying lock.
@@ -290,8 +291,8 @@ impl Condition {
         }
         let mut waiters = self.waiters.borrow_mut();
         let woken = n.min(waiters.waiting());
-        recorder::record(self.id, || Op::Notify { requested: n as u64, woken: woken as u64 });
-        Ok(waiters.wake_next(n, self.id))
+        self.resource.record(|| Op::Notify { requested: n as u64, woken: woken as u64 });
+        Ok(waiters.wake_next(n, self.resource.id()))
     }
 
     /// Wakes every waiter still waiting (asyncio's `notify(len(self._waiters))`); returns how
@@ -310,23 +311,24 @@ impl Condition {
         self.notify(listed)
     }
 
-    /// The resource id in the running simulation, if the condition was created inside one.
+    /// The condition's resource id in the running simulation (it registers there on first use,
+    /// wherever it was created); `None` outside a simulation.
     ///
     /// ```
     /// assert!(weft_primitives::Condition::new().resource_id().is_none()); // not in a run
     /// ```
     pub fn resource_id(&self) -> Option<ResourceId> {
-        self.id
+        self.resource.id()
     }
 
     fn misuse(&self, error: ConditionError) -> ConditionError {
-        recorder::record(self.id, || Op::Misuse { message: error.to_string() });
+        self.resource.record(|| Op::Misuse { message: error.to_string() });
         error
     }
 
     /// CPython 3.13's `_notify(1)` on an exceptional exit from `wait()`.
     fn pass_on(&self) {
-        self.waiters.borrow_mut().wake_next(1, self.id);
+        self.waiters.borrow_mut().wake_next(1, self.resource.id());
     }
 }
 
@@ -435,7 +437,7 @@ impl Future for ConditionWait<'_> {
                     self.ticket = cond.lock.ticket();
                     let _ = cond.lock.release();
                     let key = cond.waiters.borrow_mut().push(cx.waker());
-                    recorder::record(cond.id, || Op::Wait);
+                    cond.resource.record(|| Op::Wait);
                     self.state = WaitState::Waiting(key);
                     return Poll::Pending;
                 }
@@ -447,7 +449,7 @@ impl Future for ConditionWait<'_> {
                     }
                     waiters.remove(key);
                     drop(waiters);
-                    recorder::record(cond.id, || Op::Resume);
+                    cond.resource.record(|| Op::Resume);
                     self.state = WaitState::Reacquiring(cond.lock.acquire());
                 }
                 WaitState::Reacquiring(acquire) => {
@@ -474,7 +476,7 @@ impl Drop for ConditionWait<'_> {
         match std::mem::replace(&mut self.state, WaitState::Done) {
             WaitState::Waiting(key) => {
                 self.cond.waiters.borrow_mut().remove(key);
-                recorder::record(self.cond.id, || Op::Abandon);
+                self.cond.resource.record(|| Op::Abandon);
                 self.cond.pass_on();
             }
             WaitState::Reacquiring(acquire) => {

@@ -30,7 +30,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::{recorder, Op, ResourceId, ResourceKind};
+use weft_traces::recorder::Registration;
+use weft_traces::{Op, ResourceId, ResourceKind};
 
 /// A flag tasks can wait for, with asyncio's semantics, for any executor. (Not to be confused
 /// with `weft_traces::Event`, an event of a trace.)
@@ -48,7 +49,7 @@ use weft_traces::{recorder, Op, ResourceId, ResourceKind};
 /// ```
 pub struct Event {
     state: RefCell<State>,
-    id: Option<ResourceId>,
+    resource: Registration,
 }
 
 #[derive(Debug, Default)]
@@ -92,8 +93,8 @@ impl Event {
     /// assert_eq!(format!("{event:?}"), "<Event [unset]>");
     /// ```
     pub fn named(name: &str) -> Event {
-        let id = recorder::register(ResourceKind::Event, name, None, false);
-        Event { state: RefCell::new(State::default()), id }
+        let resource = Registration::new(ResourceKind::Event, name, None, false);
+        Event { state: RefCell::new(State::default()), resource }
     }
 
     /// Whether the flag is set.
@@ -121,8 +122,8 @@ impl Event {
             return;
         }
         s.value = true;
-        recorder::record(self.id, || Op::Set);
-        s.waiters.wake_next(usize::MAX, self.id);
+        self.resource.record(|| Op::Set);
+        s.waiters.wake_next(usize::MAX, self.resource.id());
     }
 
     /// Clears the flag. Waiters already woken by an earlier `set()` still return `true`.
@@ -135,7 +136,7 @@ impl Event {
     /// ```
     pub fn clear(&self) {
         self.state.borrow_mut().value = false;
-        recorder::record(self.id, || Op::Clear);
+        self.resource.record(|| Op::Clear);
     }
 
     /// Waits until the flag is set; resolves to `true`. Resolves at once, without suspending,
@@ -152,13 +153,14 @@ impl Event {
         EventWait { event: self, waiter: None }
     }
 
-    /// The resource id in the running simulation, if the event was created inside one.
+    /// The event's resource id in the running simulation (it registers there on first use,
+    /// wherever it was created); `None` outside a simulation.
     ///
     /// ```
     /// assert!(weft_primitives::Event::new().resource_id().is_none()); // not in a run
     /// ```
     pub fn resource_id(&self) -> Option<ResourceId> {
-        self.id
+        self.resource.id()
     }
 }
 
@@ -186,14 +188,14 @@ impl Future for EventWait<'_> {
             None if s.value => Poll::Ready(true),
             None => {
                 self.waiter = Some(s.waiters.push(cx.waker()));
-                recorder::record(event.id, || Op::Wait);
+                event.resource.record(|| Op::Wait);
                 Poll::Pending
             }
             // Woken by `set()`: return true without looking at the flag again.
             Some(key) if s.waiters.is_woken(key, cx.waker()) => {
                 s.waiters.remove(key);
                 self.waiter = None;
-                recorder::record(event.id, || Op::Resume);
+                event.resource.record(|| Op::Resume);
                 Poll::Ready(true)
             }
             Some(_) => Poll::Pending,
@@ -208,6 +210,6 @@ impl Drop for EventWait<'_> {
             return;
         };
         self.event.state.borrow_mut().waiters.remove(key);
-        recorder::record(self.event.id, || Op::Abandon);
+        self.event.resource.record(|| Op::Abandon);
     }
 }

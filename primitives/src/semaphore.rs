@@ -58,7 +58,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::{recorder, Op, ResourceId, ResourceKind};
+use weft_traces::recorder::Registration;
+use weft_traces::{Op, ResourceId, ResourceKind};
 
 /// A counting semaphore with asyncio's semantics, for any executor.
 ///
@@ -77,7 +78,7 @@ pub struct Semaphore {
     state: RefCell<State>,
     /// `Some(initial value)` for a BoundedSemaphore.
     bound: Option<usize>,
-    id: Option<ResourceId>,
+    resource: Registration,
 }
 
 #[derive(Debug, Default)]
@@ -154,8 +155,8 @@ impl Semaphore {
     }
 
     fn with_kind(kind: ResourceKind, name: &str, value: usize, bound: Option<usize>) -> Semaphore {
-        let id = recorder::register(kind, name, Some(value as u64), true);
-        Semaphore { state: RefCell::new(State { value, waiters: WaitList::default() }), bound, id }
+        let resource = Registration::new(kind, name, Some(value as u64), true);
+        Semaphore { state: RefCell::new(State { value, waiters: WaitList::default() }), bound, resource }
     }
 
     /// Whether an `acquire()` now would wait: no free permit, or a live waiter must go first
@@ -220,13 +221,13 @@ impl Semaphore {
         if let Some(bound) = self.bound {
             if s.value + s.reserved() >= bound {
                 let error = SemaphoreError::ReleasedTooManyTimes;
-                recorder::record(self.id, || Op::Misuse { message: error.to_string() });
+                self.resource.record(|| Op::Misuse { message: error.to_string() });
                 return Err(error);
             }
         }
         s.value += 1;
-        recorder::record(self.id, || Op::Release);
-        s.wake_up_next(self.id);
+        self.resource.record(|| Op::Release);
+        s.wake_up_next(self.resource.id());
         Ok(())
     }
 
@@ -248,13 +249,14 @@ impl Semaphore {
         SemaphorePermit { sem: self }
     }
 
-    /// The resource id in the running simulation, if the semaphore was created inside one.
+    /// The semaphore's resource id in the running simulation (it registers there on first use,
+    /// wherever it was created); `None` outside a simulation.
     ///
     /// ```
     /// assert!(weft_primitives::Semaphore::new(1).resource_id().is_none()); // not in a run
     /// ```
     pub fn resource_id(&self) -> Option<ResourceId> {
-        self.id
+        self.resource.id()
     }
 }
 
@@ -372,7 +374,7 @@ impl BoundedSemaphore {
     /// assert!(weft_primitives::BoundedSemaphore::new(1).resource_id().is_none());
     /// ```
     pub fn resource_id(&self) -> Option<ResourceId> {
-        self.sem.id
+        self.sem.resource.id()
     }
 }
 
@@ -401,10 +403,10 @@ impl Future for SemaphoreAcquire<'_> {
                 if free && forced_yield(cx) {
                     return Poll::Pending;
                 }
-                recorder::record(sem.id, || Op::Request);
+                sem.resource.record(|| Op::Request);
                 if free {
                     s.value -= 1;
-                    recorder::record(sem.id, || Op::Grant);
+                    sem.resource.record(|| Op::Grant);
                     return Poll::Ready(true);
                 }
                 self.waiter = Some(s.waiters.push(cx.waker()));
@@ -414,8 +416,8 @@ impl Future for SemaphoreAcquire<'_> {
                 // The permit was reserved at wake time: take it.
                 s.waiters.remove(key);
                 self.waiter = None;
-                recorder::record(sem.id, || Op::Grant);
-                s.wake_free(sem.id);
+                sem.resource.record(|| Op::Grant);
+                s.wake_free(sem.resource.id());
                 Poll::Ready(true)
             }
             Some(_) => Poll::Pending,
@@ -434,8 +436,8 @@ impl Drop for SemaphoreAcquire<'_> {
         if s.waiters.remove(key) == Some(true) {
             s.value += 1;
         }
-        recorder::record(self.sem.id, || Op::Abandon);
-        s.wake_free(self.sem.id);
+        self.sem.resource.record(|| Op::Abandon);
+        s.wake_free(self.sem.resource.id());
     }
 }
 

@@ -15,6 +15,9 @@ use weft_traces::{Event, Op, ResourceId, ResourceKind, TaskId};
 /// updates (never while a task is polled or a future dropped).
 pub(crate) struct Installed {
     pub(crate) kernel: RefCell<Kernel>,
+    /// Task code is running (see `panic::catch_task`): a panic now is the task's, which the run
+    /// reports, so the panic hook stays quiet.
+    pub(crate) in_task: std::cell::Cell<bool>,
 }
 
 impl Recorder for Installed {

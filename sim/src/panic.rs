@@ -1,21 +1,35 @@
-//! Panics inside a run fail the run with their message; they are not printed as they happen.
+//! A panic in a task fails the run with its message and trace; it is not printed as it happens.
+//! A panic anywhere else (a bug in weft itself, say) is printed as usual.
 
+use crate::context::Installed;
 use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Once;
 
-/// Installs, once per process, a panic hook that stays quiet while a simulation runs on the
-/// panicking thread (the run reports the panic with its trace) and defers to the previous hook
-/// everywhere else.
+/// Installs, once per process, a panic hook that stays quiet for panics in task code run by
+/// [`catch_task`] (the run reports them with their trace) and defers to the previous hook for
+/// every other panic.
 pub(crate) fn install_quiet_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !weft_traces::recorder::is_recording() {
+            let in_task = weft_traces::recorder::with(|r| {
+                r.as_any().downcast_ref::<Installed>().is_some_and(|i| i.in_task.get())
+            });
+            if in_task != Some(true) {
                 previous(info);
             }
         }));
     });
+}
+
+/// Runs task code (a poll, or a future's drop), catching a panic as its message.
+pub(crate) fn catch_task<R>(installed: &Installed, f: impl FnOnce() -> R) -> Result<R, String> {
+    let outer = installed.in_task.replace(true);
+    let result = catch_unwind(AssertUnwindSafe(f));
+    installed.in_task.set(outer);
+    result.map_err(|payload| message(&*payload))
 }
 
 /// The message of a panic payload.

@@ -9,11 +9,8 @@
 
 use crate::context::Installed;
 use crate::kernel::TaskFuture;
-use crate::panic;
-use crate::waker::waker;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::task::{Context, Poll};
-use weft_traces::{Event, Exit, TaskId};
+use crate::runtime::run_task_code;
+use weft_traces::{Event, TaskId};
 
 /// Polls blocked `task` once, recording the poll and its outcome; a finished or panicked task's
 /// future is dropped, as after any step.
@@ -24,22 +21,7 @@ pub(crate) fn probe(installed: &Installed, slot: &mut Option<TaskFuture>, task: 
         k.record(Event::Poll);
         k.epoch
     };
-    let exit = match slot.as_mut() {
-        None => None,
-        Some(future) => {
-            let waker = waker(epoch, task);
-            let mut cx = Context::from_waker(&waker);
-            match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
-                Ok(Poll::Pending) => None,
-                Ok(Poll::Ready(())) => Some(Exit::Returned),
-                Err(payload) => Some(Exit::Panicked { message: panic::message(&*payload) }),
-            }
-        }
-    };
-    if exit.is_some() {
-        let future = slot.take();
-        let _ = catch_unwind(AssertUnwindSafe(move || drop(future)));
-    }
+    let exit = run_task_code(installed, slot, task, epoch, false);
     let mut k = installed.kernel.borrow_mut();
     match exit {
         None => k.record(Event::Suspend),

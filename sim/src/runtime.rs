@@ -16,13 +16,10 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
-use weft_traces::{
-    recorder, Checker, Event, Invariants, Exit, Header, TaskId, Time, Trace, Violation, ViolationKind,
-};
+use weft_traces::{recorder, Checker, Event, Exit, Header, Invariants, TaskId, Time, Trace, Violation, ViolationKind};
 
 /// Runs programs deterministically in virtual time.
 ///
@@ -183,6 +180,7 @@ impl Runtime {
         };
         static EPOCH: AtomicU32 = AtomicU32::new(0);
         let installed = Installed {
+            in_task: std::cell::Cell::new(false),
             kernel: RefCell::new(Kernel {
                 epoch: EPOCH.fetch_add(1, Ordering::Relaxed),
                 now: Time::ZERO,
@@ -194,10 +192,7 @@ impl Runtime {
                 tasks: Vec::new(),
                 spawned: Vec::new(),
                 resources: Resources::default(),
-                chooser: Chooser {
-                    scheduler,
-                    made: Vec::new(),
-                },
+                chooser: Chooser { scheduler, made: Vec::new() },
                 sink: Sink {
                     trace: self.tracing.then(Vec::new),
                     checkers: self
@@ -212,12 +207,8 @@ impl Runtime {
                 closed: false,
             }),
         };
-        let mut executor = Executor {
-            installed: &installed,
-            futures: Vec::new(),
-            max_steps: self.max_steps,
-            probe: self.checks,
-        };
+        let mut executor =
+            Executor { installed: &installed, futures: Vec::new(), max_steps: self.max_steps, probe: self.checks };
         let (main, end) = recorder::install(&installed, || {
             let main: JoinHandle<T> = spawn("main", build());
             let end = executor.run();
@@ -239,10 +230,7 @@ impl Runtime {
         Run {
             output,
             failure,
-            trace: Trace {
-                header,
-                events: kernel.sink.trace.unwrap_or_default(),
-            },
+            trace: Trace { header, events: kernel.sink.trace.unwrap_or_default() },
             schedule,
             steps: kernel.step,
             elapsed: kernel.now.as_duration(),
@@ -366,40 +354,10 @@ impl Executor<'_> {
             }
             (cancel, k.epoch)
         });
-        let slot = &mut self.futures[task.index()];
-        let exit = if cancel {
-            let future = slot.take();
-            match catch_unwind(AssertUnwindSafe(move || drop(future))) {
-                Ok(()) => Some(Exit::Cancelled),
-                Err(payload) => Some(Exit::Panicked {
-                    message: panic::message(&*payload),
-                }),
-            }
-        } else {
-            let future = slot.as_mut().expect("a ready task has its future");
-            let waker = waker(epoch, task);
-            let mut cx = Context::from_waker(&waker);
-            match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
-                Ok(Poll::Pending) => None,
-                Ok(Poll::Ready(())) => Some(Exit::Returned),
-                Err(payload) => Some(Exit::Panicked {
-                    message: panic::message(&*payload),
-                }),
-            }
-        };
-        if let Some(exit) = &exit {
-            // Drop the finished future while the task is still current, so that its Drop handlers
-            // are attributed to it.
-            let future = self.futures[task.index()].take();
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(future)));
-            if let Exit::Panicked { message } = exit {
-                let message = message.clone();
-                self.kernel(|k| {
-                    k.violation
-                        .get_or_insert(panic_violation(k, task, message))
-                        .clone()
-                });
-            }
+        let exit = run_task_code(self.installed, &mut self.futures[task.index()], task, epoch, cancel);
+        if let Some(Exit::Panicked { message }) = &exit {
+            let message = message.clone();
+            self.kernel(|k| k.violation.get_or_insert(panic_violation(k, task, message)).clone());
         }
         self.kernel(|k| {
             match exit {
@@ -425,12 +383,8 @@ impl Executor<'_> {
     /// violation they find ends the run, otherwise the blocked tasks are reported here.
     fn quiesce(&mut self) -> Option<Failure> {
         if self.probe {
-            let blocked: Vec<TaskId> = self.kernel(|k| {
-                (0..k.tasks.len() as u32)
-                    .map(TaskId)
-                    .filter(|t| !k.tasks[t.index()].done)
-                    .collect()
-            });
+            let blocked: Vec<TaskId> =
+                self.kernel(|k| (0..k.tasks.len() as u32).map(TaskId).filter(|t| !k.tasks[t.index()].done).collect());
             for task in blocked {
                 if self.kernel(|k| k.violation.is_some()) {
                     break;
@@ -481,11 +435,45 @@ impl Executor<'_> {
     fn close(&mut self) {
         self.kernel(|k| k.closed = true);
         for future in self.futures.drain(..).flatten() {
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(future)));
+            let _ = panic::catch_task(self.installed, move || drop(future));
         }
         let spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
         drop(spawned);
     }
+}
+
+/// Runs task code for one step of `task`: drops its future if `cancel` (the cancellation lands),
+/// otherwise polls it once. A panic is caught and ends the task; a task that ended has its
+/// future dropped at once, while it is still current, so its Drop handlers are attributed to it.
+/// Returns how the task ended, if it did. The step loop and the quiescence probe both use it.
+pub(crate) fn run_task_code(
+    installed: &Installed,
+    slot: &mut Option<TaskFuture>,
+    task: TaskId,
+    epoch: u32,
+    cancel: bool,
+) -> Option<Exit> {
+    let outcome = match (cancel, slot.as_mut()) {
+        (true, _) => {
+            let future = slot.take();
+            panic::catch_task(installed, move || drop(future)).map(|()| Some(Exit::Cancelled))
+        }
+        (false, None) => return None,
+        (false, Some(future)) => {
+            let waker = waker(epoch, task);
+            let mut cx = Context::from_waker(&waker);
+            panic::catch_task(installed, || match future.as_mut().poll(&mut cx) {
+                Poll::Pending => None,
+                Poll::Ready(()) => Some(Exit::Returned),
+            })
+        }
+    };
+    let exit = outcome.unwrap_or_else(|message| Some(Exit::Panicked { message }));
+    if exit.is_some() {
+        let future = slot.take();
+        let _ = panic::catch_task(installed, move || drop(future));
+    }
+    exit
 }
 
 fn panic_violation(k: &Kernel, task: TaskId, message: String) -> Violation {
@@ -500,12 +488,7 @@ fn panic_violation(k: &Kernel, task: TaskId, message: String) -> Violation {
 }
 
 fn livelock(k: &mut Kernel) -> Failure {
-    let ready: Vec<String> = k
-        .ready
-        .as_slice()
-        .iter()
-        .map(|t| format!("'{}'", k.tasks[t.index()].name))
-        .collect();
+    let ready: Vec<String> = k.ready.as_slice().iter().map(|t| format!("'{}'", k.tasks[t.index()].name)).collect();
     Failure::Violation(Violation {
         kind: ViolationKind::Livelock,
         step: k.step,
@@ -529,8 +512,7 @@ fn quiescence(k: &mut Kernel) -> Option<Failure> {
             _ => None,
         })
         .collect();
-    let invariants = (k.sink.checkers.iter())
-        .find_map(|c| c.as_any()?.downcast_ref::<Invariants>());
+    let invariants = (k.sink.checkers.iter()).find_map(|c| c.as_any()?.downcast_ref::<Invariants>());
     if let Some(invariants) = invariants {
         return invariants.deadlock(&joins).map(Failure::Violation);
     }
