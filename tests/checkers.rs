@@ -792,6 +792,13 @@ fn offline_check_gives_the_online_verdict_on_passing_and_failing_runs() {
             same_verdict_offline(rt().run(condition_program()));
             same_verdict_offline(rt().run(event_program()));
             same_verdict_offline(rt().run(queue_program()));
+            // With every fault (cancellations, early timeouts, spurious polls, forced yields).
+            let faulty = || rt().faults(Faults::all().rate(0.2));
+            same_verdict_offline(faulty().run(handoff_then_cancel(Mode::DropsHandoff)));
+            same_verdict_offline(faulty().run(handoff_then_cancel(Mode::Correct)));
+            same_verdict_offline(faulty().run(held_program_n(4, 2, 2)));
+            same_verdict_offline(faulty().run(condition_program()));
+            same_verdict_offline(faulty().run(barrier_program()));
         }
     }
     // A stored trace is checked the same after a JSON round trip.
