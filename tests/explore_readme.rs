@@ -28,3 +28,13 @@ fn increments_are_not_lost() {
     .run()
     .assert_ok();
 }
+
+/// The README's workload example (step 7), verbatim.
+#[test]
+fn my_lock_survives_the_lock_workload() {
+    explore(|| weft::workloads::lock(Rc::new(Lock::new()))) // your LockLike here
+        .faults(Faults::all())
+        .schedules(2_000)
+        .run()
+        .assert_ok();
+}
