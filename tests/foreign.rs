@@ -200,3 +200,23 @@ const DOCUMENTED: &[(Foreign, &str, &str)] = &[
         "'w0' (#1) took it on the fast path (a newcomer barging), while 'w2' (#3) had been waiting since step 4 (woken, its task not yet run)",
     ),
 ];
+
+/// Heavy: tokio's primitives under 100,000 schedules per strategy, with cancellations
+/// (`cargo test --release --test foreign -- --ignored`).
+#[test]
+#[ignore = "heavy: cargo test --release --test foreign -- --ignored"]
+fn heavy_tokio_primitives_keep_their_promises_over_100k_schedules_per_strategy() {
+    for which in [Foreign::TokioMutex, Foreign::TokioSemaphore] {
+        for strategy in strategies() {
+            let report = explore(move || contend(which, 4, 2))
+                .strategy(strategy.clone())
+                .schedules(100_000)
+                .faults(Faults { cancel: true, ..Faults::none() })
+                .environment(false)
+                .run();
+            assert!(report.is_ok(), "{which:?} under {strategy}: {report}");
+            assert!(report.schedules == 100_000 || report.exhausted, "{report}");
+            eprintln!("{which:?}: {report}");
+        }
+    }
+}
