@@ -696,6 +696,28 @@ fn a_barrier_that_reuses_an_index_within_a_cycle_is_caught() {
 }
 
 #[test]
+fn a_release_without_a_grant_makes_a_unit_out_of_nothing() {
+    let run = Runtime::new().run(async {
+        let id = recorder::register(ResourceKind::BoundedSemaphore, "bounded", Some(1), true);
+        recorder::record(id, || Op::Request);
+        recorder::record(id, || Op::Grant);
+        recorder::record(id, || Op::Release);
+        recorder::record(id, || Op::Release); // over-release accepted: a second permit appears
+    });
+    let v = run.violation().expect("caught");
+    assert_eq!(v.kind, ViolationKind::Accounting, "{v}");
+    assert!(v.message.contains("'main' (#0) released BoundedSemaphore 'bounded' (r0) more often than it was granted"));
+    // A plain Semaphore's extra release is asyncio's documented behaviour: it adds a permit.
+    let run = Runtime::new().run(async {
+        let sem = Semaphore::named("plain", 1);
+        sem.release();
+        let _a = sem.permit().await;
+        let _b = sem.permit().await;
+    });
+    assert!(run.is_ok(), "{:?}", run.failure);
+}
+
+#[test]
 fn a_queue_that_loses_an_item_is_caught() {
     let run = Runtime::new().run(async {
         let id = recorder::register(ResourceKind::Queue, "lossy", Some(0), false);

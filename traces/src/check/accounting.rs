@@ -9,9 +9,11 @@
 //!   and below `parties` (CPython reuses them, gh-155233; weft does not).
 //! - **Queue**: items are conserved (each `put` adds one, each `get` takes one) and the size
 //!   never exceeds `maxsize`.
-//! - Semaphore permits: `holders + free + reserved = initial + releases - acquires` reduces,
-//!   from the events alone, to the capacity rule (`exclusion`) and the hand-off rule
-//!   (`wakeup`), which read the same counts.
+//! - **Units are conserved**: a held resource other than a plain Semaphore (whose extra
+//!   `release()` adds a permit, as in asyncio) is never released more often than granted. Beyond
+//!   that, `holders + free + reserved = initial + releases - acquires` reduces, from the events
+//!   alone, to the capacity rule (`exclusion`) and the hand-off rule (`wakeup`), which read the
+//!   same counts.
 
 use super::resources::Model;
 use super::{Violation, ViolationKind};
@@ -36,6 +38,19 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
                 who(),
                 r.describe()
             )))
+        }
+        Op::Release if r.capacity.is_some() && r.kind != ResourceKind::Semaphore && r.releases >= r.grants => {
+            Some(violation(
+                record,
+                task,
+                format!(
+                    "{} released {} more often than it was granted ({} grants, {} releases before this one): a unit was made out of nothing",
+                    who(),
+                    r.describe(),
+                    r.grants,
+                    r.releases
+                ),
+            ))
         }
         Op::Arrive { index } => {
             if let Some((_, other)) = r.cycle.iter().find(|(i, _)| i == index) {

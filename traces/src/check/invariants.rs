@@ -115,7 +115,7 @@ impl Invariants {
             (Op::Grant, task) => exclusion::on_grant(&self.model, record, *id, task)
                 .or_else(|| fifo::on_grant(&self.model, record, *id, task?))
                 .map(Box::new),
-            (Op::Wait | Op::Arrive { .. } | Op::Put { .. } | Op::Get { .. }, _) => {
+            (Op::Wait | Op::Release | Op::Arrive { .. } | Op::Put { .. } | Op::Get { .. }, _) => {
                 accounting::before_op(&self.model, record, *id, op).map(Box::new)
             }
             _ => None,
