@@ -476,30 +476,14 @@ pub(crate) fn run_task_code(
     exit
 }
 
+/// The same words as the offline checker's (`weft_traces::check`), which must agree with it.
 fn panic_violation(k: &Kernel, task: TaskId, message: String) -> Violation {
-    let name = &k.tasks[task.index()].name;
-    Violation {
-        kind: ViolationKind::Panic,
-        step: k.step,
-        time: k.now,
-        task: Some(task),
-        message: format!("task '{name}' ({task}) panicked: {message}"),
-    }
+    Violation::panic(k.step, k.now, task, &k.tasks[task.index()].name, &message)
 }
 
 fn livelock(k: &mut Kernel) -> Failure {
     let ready: Vec<String> = k.ready.as_slice().iter().map(|t| format!("'{}'", k.tasks[t.index()].name)).collect();
-    Failure::Violation(Violation {
-        kind: ViolationKind::Livelock,
-        step: k.step,
-        time: k.now,
-        task: None,
-        message: format!(
-            "the run took {} steps without finishing (still ready: {}); a task may spin on `yield_now`/`sleep` forever. Raise the budget with `max_steps` if the program really needs more",
-            k.step,
-            ready.join(", ")
-        ),
-    })
+    Failure::Violation(Violation::livelock(k.step, k.now, &ready))
 }
 
 /// Nothing is ready and no timer is pending: every task must have finished. With checks on,
