@@ -11,7 +11,7 @@
 //! | never more holders than the capacity | [`ViolationKind::MutualExclusion`] | `exclusion.rs` |
 //! | grants in waiting order, no barging (resources that promise FIFO) | [`ViolationKind::Fifo`] | `fifo.rs` |
 //! | free units reach waiters by each step's end; nothing available to a blocked task at quiescence; no probe progresses | [`ViolationKind::LostWakeup`] | `wakeup.rs` |
-//! | hand-offs and notifications passed on; Event, Barrier, Queue bookkeeping | [`ViolationKind::Accounting`] | `accounting.rs` |
+//! | hand-offs and notifications passed on; units conserved; Event, Barrier, Queue bookkeeping | [`ViolationKind::Accounting`] | `accounting.rs` |
 //! | blocked tasks with their wait-for graph | [`ViolationKind::Deadlock`] | `deadlock.rs` |
 //!
 //! [`Invariants`] applies them all; [`check`] runs it over a stored trace.
