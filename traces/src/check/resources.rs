@@ -201,8 +201,8 @@ impl Model {
     }
 
     fn task_mut(&mut self, task: TaskId) -> &mut TaskState {
-        if self.tasks.len() <= task.index() {
-            self.tasks.resize_with(task.index() + 1, TaskState::default);
+        while self.tasks.len() <= task.index() {
+            self.tasks.push(TaskState::default());
         }
         &mut self.tasks[task.index()]
     }
