@@ -155,7 +155,10 @@ impl Invariants {
             }
             (Event::Suspend | Event::Exit { .. }, Some(t)) => {
                 let found = wakeup::at_step_end(&self.model, record, t)
-                    .or_else(|| accounting::at_step_end(&self.model, record, t))
+                    .or_else(|| {
+                        let waits = self.model.has_wait_rules;
+                        waits.then(|| accounting::at_step_end(&self.model, record, t)).flatten()
+                    })
                     .map(Box::new);
                 self.model.clear_step();
                 found

@@ -142,6 +142,8 @@ pub(crate) struct Model {
     pub(crate) step_serial: u64,
     pub(crate) last_step: u64,
     pub(crate) last_time: Time,
+    /// Some resource is an Event or a Condition, whose step-end accounting rules then apply.
+    pub(crate) has_wait_rules: bool,
     next_seq: u64,
 }
 
@@ -157,6 +159,7 @@ impl Default for Model {
             step_serial: 1,
             last_step: 0,
             last_time: Time::ZERO,
+            has_wait_rules: false,
             next_seq: 0,
         }
     }
@@ -300,6 +303,7 @@ impl Model {
                 touched: 0,
             });
         }
+        self.has_wait_rules |= matches!(kind, ResourceKind::Event | ResourceKind::Condition);
         let r = &mut self.resources[id.index()];
         r.kind = kind;
         r.name = Name::new(name);
