@@ -14,7 +14,8 @@ fn main() {
     let strategies = [Strategy::Random, Strategy::Pct { depth: 3 }, Strategy::Dfs { max_preemptions: Some(2) }];
     println!("| mutant | invariant broken | Random | PCT (depth 3) | DFS (≤ 2 preemptions) | shrunk schedule |");
     println!("|---|---|---|---|---|---|");
-    for scenario in scenarios::all().into_iter().filter(|s| s.expect == Expect::Fails && s.name.starts_with("mutant-")) {
+    for scenario in scenarios::all().into_iter().filter(|s| s.expect == Expect::Fails && s.name.starts_with("mutant-"))
+    {
         let mut kinds = Vec::new();
         let mut shrunk = Vec::new();
         let cells: Vec<String> = strategies
@@ -44,7 +45,14 @@ fn main() {
         kinds.dedup();
         shrunk.sort_unstable();
         let shrunk = shrunk.get(shrunk.len() / 2).map_or("-".to_string(), |n| format!("{n} choices"));
-        println!("| {} | {} | {} | {} | {} | {shrunk} |", scenario.name, kinds.join(", "), cells[0], cells[1], cells[2]);
+        println!(
+            "| {} | {} | {} | {} | {} | {shrunk} |",
+            scenario.name,
+            kinds.join(", "),
+            cells[0],
+            cells[1],
+            cells[2]
+        );
     }
 }
 

@@ -39,12 +39,11 @@ pub use weft_traces as traces;
 
 pub use weft_primitives::*;
 // Exploration: `weft::explore(|| async { ... }).run().assert_ok()`.
-pub use weft_sim::{explore, Explore, Faults, Found, Report};
 pub use weft_sim::{
-    current_task, now, print, println, random_range, sleep, spawn, timeout, yield_now, Cancelled,
-    Choice, Elapsed, Failure, JoinHandle, Run, Runtime, Schedule, ScheduleError, Strategy, TaskId,
-    TaskInfo,
+    current_task, now, print, println, random_range, sleep, spawn, timeout, yield_now, Cancelled, Choice, Elapsed,
+    Failure, JoinHandle, Run, Runtime, Schedule, ScheduleError, Strategy, TaskId, TaskInfo,
 };
+pub use weft_sim::{explore, Explore, Faults, Found, Report};
 pub use weft_traces::{Trace, Violation, ViolationKind};
 
 /// Checks a stored trace offline with every invariant weft checks online (the same verdict as
@@ -65,8 +64,7 @@ pub use weft_traces::foreign;
 /// Everything a test under weft usually needs.
 pub mod prelude {
     pub use crate::{
-        current_task, now, random_range, sleep, spawn, timeout, yield_now, Lock, Runtime, Schedule,
-        Strategy,
+        current_task, now, random_range, sleep, spawn, timeout, yield_now, Lock, Runtime, Schedule, Strategy,
     };
     pub use crate::{explore, Faults};
     pub use crate::{Barrier, Queue};

@@ -1,10 +1,10 @@
 //! The run's state: clock, ready queue, timers, tasks, resources, choices and the event sink.
 //! The executor loop (`executor.rs`) drives it; task code reaches it through `context`.
 
+use crate::fault::FaultContext;
 use crate::ready::ReadyQueue;
 use crate::resources::Resources;
 use crate::schedule::Choice;
-use crate::fault::FaultContext;
 use crate::strategy::{Divergence, PickContext, Scheduler};
 use crate::timers::Timers;
 use std::future::Future;
@@ -117,22 +117,11 @@ impl Kernel {
     /// Registers a new task, ready to take its first step at the tail of the ready queue.
     pub(crate) fn spawn(&mut self, name: &str, future: TaskFuture) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
-        self.tasks.push(TaskMeta {
-            name: name.into(),
-            done: false,
-            cancel: false,
-            waiting: None,
-        });
+        self.tasks.push(TaskMeta { name: name.into(), done: false, cancel: false, waiting: None });
         self.spawned.push((id, future));
         self.ready.push(id);
         let parent = self.current;
-        self.record_for(
-            Some(id),
-            Event::Spawn {
-                name: name.to_string(),
-                parent,
-            },
-        );
+        self.record_for(Some(id), Event::Spawn { name: name.to_string(), parent });
         id
     }
 
@@ -164,11 +153,7 @@ impl Kernel {
             return Ok(0);
         }
         let (step, last) = (self.step + 1, self.last);
-        let cx = PickContext {
-            ready: self.ready.as_slice(),
-            last,
-            step,
-        };
+        let cx = PickContext { ready: self.ready.as_slice(), last, step };
         let index = self.chooser.scheduler.pick(&cx)?;
         self.chooser.made.push(Choice::Pick(index as u32));
         Ok(index)
@@ -258,7 +243,6 @@ impl Kernel {
     /// The running task, or a panic naming `what` when called from outside any task.
     #[track_caller]
     pub(crate) fn current(&self, what: &str) -> TaskId {
-        self.current
-            .unwrap_or_else(|| panic!("weft: `{what}` must be called from inside a task"))
+        self.current.unwrap_or_else(|| panic!("weft: `{what}` must be called from inside a task"))
     }
 }

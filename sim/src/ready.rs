@@ -27,10 +27,7 @@ impl ReadyQueue {
 
     /// Removes and returns the task at `index` (0 is the head).
     pub(crate) fn take(&mut self, index: usize) -> TaskId {
-        let task = self
-            .queue
-            .remove(index)
-            .expect("index chosen among the ready tasks");
+        let task = self.queue.remove(index).expect("index chosen among the ready tasks");
         self.queued[task.index()] = false;
         task
     }

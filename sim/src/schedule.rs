@@ -70,10 +70,7 @@ impl Schedule {
 
     /// How many picks deviate from asyncio's own order (a pick other than the ready queue's head).
     pub fn deviations(&self) -> usize {
-        self.choices
-            .iter()
-            .filter(|c| matches!(c, Choice::Pick(i) if *i != 0))
-            .count()
+        self.choices.iter().filter(|c| matches!(c, Choice::Pick(i) if *i != 0)).count()
     }
 }
 
@@ -112,10 +109,7 @@ impl fmt::Display for Schedule {
         while i < self.choices.len() {
             match self.choices[i] {
                 Choice::Pick(0) => {
-                    let run = self.choices[i..]
-                        .iter()
-                        .take_while(|c| **c == Choice::Pick(0))
-                        .count();
+                    let run = self.choices[i..].iter().take_while(|c| **c == Choice::Pick(0)).count();
                     push_varint(&mut bytes, ((run as u64) << 2) | TAG_HEAD_RUN);
                     i += run;
                     continue;
@@ -157,7 +151,6 @@ pub enum ScheduleError {
     Base64 { detail: String },
     /// A varint runs past the end, or overflows.
     Truncated { at_byte: usize },
-
 }
 
 impl fmt::Display for ScheduleError {
@@ -191,26 +184,16 @@ impl FromStr for Schedule {
             let found: String = text.chars().take(12).collect();
             return Err(ScheduleError::Prefix { found });
         };
-        let bytes = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|e| ScheduleError::Base64 {
-                detail: e.to_string(),
-            })?;
-        let mut reader = Varints {
-            bytes: &bytes,
-            pos: 0,
-        };
+        let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|e| ScheduleError::Base64 { detail: e.to_string() })?;
+        let mut reader = Varints { bytes: &bytes, pos: 0 };
         let mut choices = Vec::new();
         while reader.pos < bytes.len() {
             let at_byte = reader.pos;
             let word = reader.next()?;
             match word & 3 {
-                TAG_PICK => choices.push(Choice::Pick(
-                    u32::try_from(word >> 2).map_err(|_| ScheduleError::Truncated { at_byte })?,
-                )),
-                TAG_HEAD_RUN => {
-                    choices.extend(std::iter::repeat_n(Choice::Pick(0), (word >> 2) as usize))
-                }
+                TAG_PICK => choices
+                    .push(Choice::Pick(u32::try_from(word >> 2).map_err(|_| ScheduleError::Truncated { at_byte })?)),
+                TAG_HEAD_RUN => choices.extend(std::iter::repeat_n(Choice::Pick(0), (word >> 2) as usize)),
                 TAG_DRAW => choices.push(Choice::Draw(reader.next()?)),
                 _ => {
                     let fault = fault_from_word(reader.next()?, at_byte)?;
@@ -232,10 +215,7 @@ impl Varints<'_> {
         let start = self.pos;
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
-            let byte = *self
-                .bytes
-                .get(self.pos)
-                .ok_or(ScheduleError::Truncated { at_byte: start })?;
+            let byte = *self.bytes.get(self.pos).ok_or(ScheduleError::Truncated { at_byte: start })?;
             self.pos += 1;
             value |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
@@ -277,20 +257,11 @@ mod tests {
 
     #[test]
     fn malformed_strings_say_what_is_wrong() {
-        assert!(matches!(
-            "weft2:AA".parse::<Schedule>(),
-            Err(ScheduleError::Prefix { .. })
-        ));
-        assert!(matches!(
-            "weft1:***".parse::<Schedule>(),
-            Err(ScheduleError::Base64 { .. })
-        ));
+        assert!(matches!("weft2:AA".parse::<Schedule>(), Err(ScheduleError::Prefix { .. })));
+        assert!(matches!("weft1:***".parse::<Schedule>(), Err(ScheduleError::Base64 { .. })));
         // 0x82 promises another varint byte that never comes.
         let cut = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode([0x82u8]));
-        assert!(matches!(
-            cut.parse::<Schedule>(),
-            Err(ScheduleError::Truncated { .. })
-        ));
+        assert!(matches!(cut.parse::<Schedule>(), Err(ScheduleError::Truncated { .. })));
         // A fault tag whose second varint is missing.
         let fault_cut = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode([0x03u8]));
         assert!(matches!(fault_cut.parse::<Schedule>(), Err(ScheduleError::Truncated { .. })));

@@ -120,9 +120,7 @@ impl Strategy {
             Strategy::Random => Box::new(Random::new(seed)),
             Strategy::Pct { depth } => Box::new(Pct::new(*depth, seed, DEFAULT_EXPECTED_STEPS)),
             // One run alone takes the tree's first schedule (asyncio's order where allowed).
-            Strategy::Dfs { max_preemptions } => {
-                Box::new(DfsTree::new(*max_preemptions).scheduler(seed))
-            }
+            Strategy::Dfs { max_preemptions } => Box::new(DfsTree::new(*max_preemptions).scheduler(seed)),
             Strategy::Replay(schedule) => Box::new(Replay::new(schedule.clone())),
         }
     }
@@ -134,12 +132,8 @@ impl fmt::Display for Strategy {
             Strategy::Fifo => write!(f, "fifo"),
             Strategy::Random => write!(f, "random"),
             Strategy::Pct { depth } => write!(f, "pct:{depth}"),
-            Strategy::Dfs {
-                max_preemptions: None,
-            } => write!(f, "dfs"),
-            Strategy::Dfs {
-                max_preemptions: Some(n),
-            } => write!(f, "dfs:{n}"),
+            Strategy::Dfs { max_preemptions: None } => write!(f, "dfs"),
+            Strategy::Dfs { max_preemptions: Some(n) } => write!(f, "dfs:{n}"),
             Strategy::Replay(_) => write!(f, "replay"),
         }
     }
@@ -178,9 +172,7 @@ impl std::str::FromStr for Strategy {
 
     fn from_str(text: &str) -> Result<Strategy, StrategyError> {
         let text = text.trim();
-        let err = || StrategyError {
-            found: text.to_string(),
-        };
+        let err = || StrategyError { found: text.to_string() };
         let (name, arg) = match text.split_once(':') {
             Some((name, arg)) => (name, Some(arg)),
             None => (text, None),
@@ -194,12 +186,8 @@ impl std::str::FromStr for Strategy {
                 0 => Err(err()),
                 depth => Ok(Strategy::Pct { depth }),
             },
-            ("dfs", None) => Ok(Strategy::Dfs {
-                max_preemptions: None,
-            }),
-            ("dfs", Some(n)) => Ok(Strategy::Dfs {
-                max_preemptions: Some(number(n)?),
-            }),
+            ("dfs", None) => Ok(Strategy::Dfs { max_preemptions: None }),
+            ("dfs", Some(n)) => Ok(Strategy::Dfs { max_preemptions: Some(number(n)?) }),
             ("replay", Some(s)) => s.parse().map(Strategy::Replay).map_err(|_| err()),
             _ => Err(err()),
         }

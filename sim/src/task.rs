@@ -73,10 +73,7 @@ pub struct JoinHandle<T> {
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle")
-            .field("id", &self.id)
-            .field("finished", &self.is_finished())
-            .finish()
+        f.debug_struct("JoinHandle").field("id", &self.id).field("finished", &self.is_finished()).finish()
     }
 }
 
@@ -95,14 +92,8 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// assert_eq!(run.output, Some((Duration::from_secs(2), Duration::from_secs(2))));
 /// ```
 #[track_caller]
-pub fn spawn<T: 'static>(
-    name: impl Into<String>,
-    future: impl Future<Output = T> + 'static,
-) -> JoinHandle<T> {
-    let slot = Rc::new(RefCell::new(JoinSlot {
-        output: None,
-        waiter: None,
-    }));
+pub fn spawn<T: 'static>(name: impl Into<String>, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
+    let slot = Rc::new(RefCell::new(JoinSlot { output: None, waiter: None }));
     let guard = OnDrop(slot.clone());
     let task = async move {
         let output = future.await;
@@ -201,9 +192,6 @@ impl TaskInfo {
 pub fn current_task() -> TaskInfo {
     context::with("current_task", |k| {
         let id = k.current("current_task");
-        TaskInfo {
-            id,
-            name: k.tasks[id.index()].name.clone(),
-        }
+        TaskInfo { id, name: k.tasks[id.index()].name.clone() }
     })
 }

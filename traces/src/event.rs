@@ -20,12 +20,7 @@ pub struct Record {
 impl Record {
     /// A record of `event` at `step` and `time`, concerning `task`.
     pub fn new(step: u64, time: Time, task: Option<TaskId>, event: Event) -> Record {
-        Record {
-            step,
-            time,
-            task,
-            event,
-        }
+        Record { step, time, task, event }
     }
 }
 
@@ -34,10 +29,7 @@ impl Record {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// The task was created (asyncio's `create_task(name=...)`); `parent` spawned it.
-    Spawn {
-        name: String,
-        parent: Option<TaskId>,
-    },
+    Spawn { name: String, parent: Option<TaskId> },
     /// A step of the task begins: it is polled.
     Poll,
     /// The step ended with the task suspended (`Poll::Pending`).

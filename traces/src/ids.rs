@@ -48,9 +48,7 @@ impl fmt::Display for ResourceId {
 /// let t = Time::from(Duration::from_millis(12_000));
 /// assert_eq!(t.to_string(), "12.000s");
 /// ```
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Time(pub u64);
 

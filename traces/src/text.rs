@@ -15,9 +15,7 @@ pub(crate) struct Names {
 impl Names {
     pub(crate) fn learn(&mut self, record: &Record) {
         match (&record.event, record.task) {
-            (Event::Spawn { name, .. }, Some(task)) => {
-                set(&mut self.tasks, task.index(), name.clone())
-            }
+            (Event::Spawn { name, .. }, Some(task)) => set(&mut self.tasks, task.index(), name.clone()),
             (Event::NewResource { id, kind, name, .. }, _) => {
                 set(&mut self.resources, id.index(), Some((*kind, name.clone())))
             }
@@ -58,20 +56,14 @@ impl Trace {
     /// ```
     pub fn to_text(&self) -> String {
         let h = &self.header;
-        let mut out = format!(
-            "# weft {} | {} | strategy {} | seed {}\n",
-            h.weft_version, h.name, h.strategy, h.seed
-        );
+        let mut out = format!("# weft {} | {} | strategy {} | seed {}\n", h.weft_version, h.name, h.strategy, h.seed);
         if !h.schedule.is_empty() {
             let _ = writeln!(out, "# schedule {}", h.schedule);
         }
         let mut names = Names::default();
         for record in &self.events {
             names.learn(record);
-            let task = record
-                .task
-                .map(|t| names.task(t))
-                .unwrap_or_else(|| "-".to_string());
+            let task = record.task.map(|t| names.task(t)).unwrap_or_else(|| "-".to_string());
             let _ = writeln!(
                 out,
                 "{:>5} {:>9}  {:<14} {}",
@@ -87,10 +79,7 @@ impl Trace {
 
 /// One event in words.
 pub(crate) fn describe(event: &Event, names: &Names) -> String {
-    let by = |by: &Option<TaskId>| {
-        by.map(|t| names.task(t))
-            .unwrap_or_else(|| "executor".to_string())
-    };
+    let by = |by: &Option<TaskId>| by.map(|t| names.task(t)).unwrap_or_else(|| "executor".to_string());
     match event {
         Event::Spawn { name, parent } => match parent {
             Some(p) => format!("spawn '{name}' (by {})", names.task(*p)),
@@ -102,26 +91,12 @@ pub(crate) fn describe(event: &Event, names: &Names) -> String {
         Event::Sleep { until } => format!("sleep until {until}"),
         Event::TimerFired => "timer fired".to_string(),
         Event::Cancel { by: b } => format!("cancel requested by {}", by(b)),
-        Event::Exit {
-            exit: Exit::Returned,
-        } => "returned".to_string(),
-        Event::Exit {
-            exit: Exit::Cancelled,
-        } => "cancelled".to_string(),
-        Event::Exit {
-            exit: Exit::Panicked { message },
-        } => format!("panicked: {message}"),
+        Event::Exit { exit: Exit::Returned } => "returned".to_string(),
+        Event::Exit { exit: Exit::Cancelled } => "cancelled".to_string(),
+        Event::Exit { exit: Exit::Panicked { message } } => format!("panicked: {message}"),
         Event::Print { text } => format!("| {text}"),
-        Event::NewResource {
-            id,
-            kind,
-            name,
-            capacity,
-            fifo,
-        } => {
-            let cap = capacity
-                .map(|c| format!(", capacity {c}"))
-                .unwrap_or_default();
+        Event::NewResource { id, kind, name, capacity, fifo } => {
+            let cap = capacity.map(|c| format!(", capacity {c}")).unwrap_or_default();
             let fifo = if *fifo { ", fifo" } else { "" };
             format!("new {} '{name}' ({id}{cap}{fifo})", kind.name())
         }

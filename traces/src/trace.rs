@@ -45,7 +45,11 @@ pub struct TraceError(serde_json::Error);
 
 impl fmt::Display for TraceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "not a weft trace ({}); expected the JSON that `weft trace --format json` or a failed test writes", self.0)
+        write!(
+            f,
+            "not a weft trace ({}); expected the JSON that `weft trace --format json` or a failed test writes",
+            self.0
+        )
     }
 }
 
@@ -54,10 +58,7 @@ impl std::error::Error for TraceError {}
 impl Trace {
     /// An empty trace.
     pub fn new(header: Header) -> Trace {
-        Trace {
-            header,
-            events: Vec::new(),
-        }
+        Trace { header, events: Vec::new() }
     }
 
     /// Appends a record.
