@@ -2,7 +2,8 @@
 //! around a read-`yield_now`-write, under Random and PCT, on one and two workers.
 //!
 //! Run with `cargo bench --bench explore`; criterion reports `thrpt` in schedules/s (group
-//! `schedules`) and steps/s (group `steps`).
+//! `schedules`) and steps/s (group `steps`). Group `checks` compares one worker with weft's
+//! checkers on (the default) and off: `cargo bench --bench explore -- checks`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::cell::Cell;
@@ -35,8 +36,13 @@ async fn locked_increments(tasks: u64) {
 }
 
 fn exploration(tasks: u64, strategy: &Strategy, jobs: usize) -> Report {
+    exploration_with(tasks, strategy, jobs, true)
+}
+
+fn exploration_with(tasks: u64, strategy: &Strategy, jobs: usize, checks: bool) -> Report {
     let report = explore(move || locked_increments(tasks))
         .name("bench")
+        .checks(checks)
         .strategy(strategy.clone())
         .schedules(SCHEDULES)
         .jobs(jobs)
@@ -65,5 +71,21 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// What the checkers cost: the same explorations on one worker, checks on and off.
+fn checks(c: &mut Criterion) {
+    let mut g = c.benchmark_group("checks");
+    g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    g.throughput(Throughput::Elements(SCHEDULES));
+    for tasks in [3u64, 8] {
+        for strategy in [Strategy::Random, Strategy::Pct { depth: 3 }] {
+            for on in [true, false] {
+                let id = BenchmarkId::new(format!("{tasks}-tasks/{strategy}"), if on { "on" } else { "off" });
+                g.bench_with_input(id, &on, |b, &on| b.iter(|| exploration_with(tasks, &strategy, 1, on)));
+            }
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, checks);
 criterion_main!(benches);

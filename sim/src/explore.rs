@@ -91,6 +91,7 @@ where
         shrink: true,
         environment: true,
         faults: Faults::none(),
+        checks: true,
     }
 }
 
@@ -134,6 +135,7 @@ pub struct Explore<F> {
     shrink: bool,
     environment: bool,
     faults: Faults,
+    checks: bool,
 }
 
 impl<F, Fut> Explore<F>
@@ -230,9 +232,28 @@ where
         self
     }
 
+    /// Whether weft's invariant checkers run on every schedule (default on; see
+    /// [`Runtime::checks`]). Off, runs still fail on panics, livelocks and deadlocks, and cost
+    /// about a fifth less (`docs/checkers.md`).
+    ///
+    /// ```
+    /// let report = weft_sim::explore(|| async {}).checks(false).schedules(10).environment(false).run();
+    /// assert!(report.is_ok());
+    /// ```
+    pub fn checks(mut self, on: bool) -> Self {
+        self.checks = on;
+        self
+    }
+
     /// Which faults each run may inject (default none; `WEFT_FAULTS`). Each injected fault is
     /// a choice of the run's schedule: the failure's replay line reproduces it, and shrinking
     /// drops the faults the failure does not need.
+    ///
+    /// ```
+    /// use weft_sim::{explore, Faults};
+    /// let report = explore(|| async {}).faults(Faults::all()).schedules(10).environment(false).run();
+    /// assert!(report.is_ok());
+    /// ```
     pub fn faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
         self
@@ -283,6 +304,7 @@ where
             strategy: &self.strategy,
             max_steps: self.max_steps,
             faults: &self.faults,
+            checks: self.checks,
         };
         let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let mut report = Report {
@@ -556,6 +578,7 @@ struct Context<'a, F> {
     strategy: &'a Strategy,
     max_steps: u64,
     faults: &'a Faults,
+    checks: bool,
 }
 
 impl<F, Fut> Context<'_, F>
@@ -571,6 +594,7 @@ where
             .strategy(self.strategy.clone())
             .max_steps(self.max_steps)
             .tracing(tracing)
+            .checks(self.checks)
             .build_and_run(scheduler, self.factory)
     }
 
