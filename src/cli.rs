@@ -243,12 +243,26 @@ fn read_text(path: &std::path::Path) -> Result<String, Usage> {
 }
 
 /// Parses the command line, runs the command, and returns the exit status.
+/// clap's error as one line: what was wrong and what is accepted, without the usage block.
+fn one_line(error: &str) -> String {
+    let parts: Vec<&str> = error
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .collect();
+    parts.join(" ").trim_start_matches("error: ").to_string()
+}
+
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            eprintln!("weft: {} (see `weft --help`)", one_line(&e.render().to_string()));
+            return USAGE;
+        }
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { USAGE } else { OK };
+            let _ = e.print(); // --help, --version
+            return OK;
         }
     };
     let result = match cli.command {

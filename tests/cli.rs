@@ -126,11 +126,11 @@ fn bad_flag_values_are_usage_errors() {
         (&["frobnicate"], "frobnicate"),
         (&["trace", "lock-raise", "--schedule", "weft1:EQ", "--strategy", "random"], "cannot be used with"),
     ] {
-        // clap's own errors end with a usage hint; the first line says what was wrong.
+        // One line that says what was wrong, never a usage block or a panic.
         let out = weft().args(args).assert().code(2).get_output().clone();
         let stderr = String::from_utf8(out.stderr).unwrap();
-        let first = stderr.lines().next().unwrap_or_default();
-        assert!(first.starts_with("error: ") && first.contains(what), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("weft: ") && stderr.contains(what), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
@@ -197,7 +197,8 @@ fn explore_with_cancel_faults_finds_the_unexpected_cancellation_and_replays_it()
 fn unknown_fault_kinds_are_usage_errors() {
     let out = weft().args(["explore", "lock-raise", "--faults=bogus"]).assert().code(2).get_output().clone();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.starts_with("error: ") && stderr.contains("unknown fault `bogus`"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("weft: ") && stderr.contains("unknown fault `bogus`"), "{stderr}");
 }
 
 #[test]
