@@ -9,15 +9,8 @@ use std::time::Duration;
 use weft::prelude::*;
 use weft::{Condition, ConditionError};
 
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-fn push(log: &Log, entry: impl Into<String>) {
-    log.borrow_mut().push(entry.into());
-}
+mod support;
+use support::{log, push, Log};
 
 /// Spawns `async with cond: await cond.wait(); log(name)` (the guard form).
 fn waiter(name: &str, cond: &Rc<Condition>, log: &Log) -> weft::JoinHandle<()> {

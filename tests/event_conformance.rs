@@ -3,21 +3,13 @@
 //! checked by running the same schedules on CPython 3.13.0 (upstream `test_wait`,
 //! `test_clear_with_waiters`).
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use weft::prelude::*;
 use weft::traces::{Event as TraceEvent, Op};
 use weft::Event;
 
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-fn push(log: &Log, entry: impl Into<String>) {
-    log.borrow_mut().push(entry.into());
-}
+mod support;
+use support::{log, push, Log};
 
 /// Spawns a task that waits for `event` and logs `name` with what `wait()` returned.
 fn waiter(name: &str, event: &Rc<Event>, log: &Log) -> weft::JoinHandle<()> {

@@ -1,20 +1,12 @@
 //! Lock conformance: every rule of `asyncio-semantics.md` A.1, checked under weft in asyncio's
 //! own order (FIFO), plus runs under tokio and `futures::executor` to show the Lock needs no weft.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use weft::prelude::*;
 use weft::{LockError, ViolationKind};
 
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-fn push(log: &Log, entry: impl Into<String>) {
-    log.borrow_mut().push(entry.into());
-}
+mod support;
+use support::{log, push, Log};
 
 /// Spawns a task that acquires `lock`, logs `name`, and releases it.
 fn acquirer(name: &str, lock: &Rc<Lock>, log: &Log) -> weft::JoinHandle<()> {

@@ -7,21 +7,13 @@
 //! `~/.pyenv/versions/3.13.0/bin/python` (asyncio.Queue, tasks created in the same order,
 //! `asyncio.sleep(0)` where these use `yield_now()`).
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use weft::prelude::*;
 use weft::traces::{Event, Op};
 use weft::{Cancelled, GetError, JoinHandle, PutError, Queue};
 
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-fn push(log: &Log, entry: impl Into<String>) {
-    log.borrow_mut().push(entry.into());
-}
+mod support;
+use support::{log, push, Log};
 
 /// Spawns a task that gets one item and logs `name=item` (or `name=<error>`).
 fn getter(name: &str, queue: &Rc<Queue<String>>, log: &Log) -> JoinHandle<()> {

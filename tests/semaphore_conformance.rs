@@ -10,15 +10,8 @@ use weft::prelude::*;
 use weft::traces::{Event as TraceEvent, Op};
 use weft::{BoundedSemaphore, Semaphore, SemaphoreError};
 
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-fn push(log: &Log, entry: impl Into<String>) {
-    log.borrow_mut().push(entry.into());
-}
+mod support;
+use support::{log, push, Log};
 
 /// Spawns a task that acquires a permit, logs `name`, and keeps the permit.
 fn taker(name: &str, sem: &Rc<Semaphore>, log: &Log) -> weft::JoinHandle<()> {
