@@ -9,7 +9,8 @@ use std::path::PathBuf;
 fn weft() -> Command {
     let mut cmd = Command::cargo_bin("weft").expect("the weft binary is built");
     // The command line alone decides what runs.
-    for var in ["WEFT_SEED", "WEFT_SCHEDULES", "WEFT_STRATEGY", "WEFT_REPLAY", "WEFT_JOBS"] {
+    for var in ["WEFT_SEED", "WEFT_SCHEDULES", "WEFT_STRATEGY", "WEFT_REPLAY", "WEFT_JOBS", "WEFT_SHARD", "WEFT_FAULTS"]
+    {
         cmd.env_remove(var);
     }
     cmd.env_remove("RUST_BACKTRACE");
@@ -339,4 +340,31 @@ fn explore_reads_its_options_not_the_weft_variables() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let row = stdout.lines().find(|l| l.starts_with("lock-raise ")).unwrap();
     assert!(row.contains(" random ") && row.contains(" 30 "), "{row}");
+}
+
+#[test]
+fn an_inconsistent_trace_is_checked_and_drawn_without_a_panic() {
+    // Parses as a trace, but names tasks and resources that never appeared, out of step order.
+    let dir = std::env::temp_dir().join(format!("weft-cli-odd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("odd.json");
+    std::fs::write(
+        &file,
+        r#"{"header":{"weft_version":"0.1.0","name":"odd","strategy":"fifo","seed":0,"schedule":"weft1:"},
+            "events":[
+              {"step":1,"time":0,"task":7,"event":"resource","id":42,"op":"grant"},
+              {"step":1,"time":0,"task":null,"event":"resource","id":3,"op":{"wake":{"waiter":99}}},
+              {"step":2,"time":5,"task":9,"event":"exit","exit":{"how":"panicked","message":"x"}},
+              {"step":1,"time":0,"task":4,"event":"resource","id":0,"op":"release"}]}"#,
+    )
+    .unwrap();
+    let check = weft().args(["check", file.to_str().unwrap()]).assert().code(1).get_output().clone();
+    let stdout = String::from_utf8(check.stdout).unwrap();
+    assert!(stdout.contains("task #9 panicked: x"), "{stdout}");
+    for format in ["text", "json", "chrome", "svg"] {
+        let out = weft().args(["trace", file.to_str().unwrap(), "--format", format]).assert().get_output().clone();
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked at"), "{format}");
+        assert_eq!(out.status.code(), Some(1), "{format}: the stored run failed");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

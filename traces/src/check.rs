@@ -95,7 +95,10 @@ impl Violation {
             step,
             time,
             task: Some(task),
-            message: format!("task '{name}' ({task}) panicked: {message}"),
+            message: match name {
+                "" => format!("task {task} panicked: {message}"),
+                _ => format!("task '{name}' ({task}) panicked: {message}"),
+            },
         }
     }
 

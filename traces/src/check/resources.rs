@@ -169,8 +169,8 @@ impl Model {
     /// `'name' (#1)`.
     pub(crate) fn task(&self, task: TaskId) -> String {
         match self.tasks.get(task.index()) {
-            Some(t) => format!("'{}' ({task})", t.name),
-            None => format!("task {task}"),
+            Some(t) if !t.name.as_str().is_empty() => format!("'{}' ({task})", t.name),
+            _ => format!("task {task}"),
         }
     }
 
