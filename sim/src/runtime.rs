@@ -13,7 +13,6 @@ use crate::task::{spawn, JoinHandle};
 use crate::timers::Timers;
 use crate::waker::waker;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -488,17 +487,11 @@ fn livelock(k: &mut Kernel) -> Failure {
 
 /// Nothing is ready and no timer is pending: every task must have finished. With checks on,
 /// the report is the checkers' (what each blocked task waits on, who holds it, the wait-for
-/// cycle), given the join waits only the executor knows.
+/// cycle), read from the events exactly as `weft::check` reads a stored trace.
 fn quiescence(k: &mut Kernel) -> Option<Failure> {
-    let joins: BTreeMap<TaskId, TaskId> = (k.tasks.iter().enumerate())
-        .filter_map(|(i, t)| match t.waiting {
-            Some(Waiting::Join(other)) if !t.done => Some((TaskId(i as u32), other)),
-            _ => None,
-        })
-        .collect();
     let invariants = (k.sink.checkers.iter()).find_map(|c| c.as_any()?.downcast_ref::<Invariants>());
     if let Some(invariants) = invariants {
-        return invariants.deadlock(&joins).map(Failure::Violation);
+        return invariants.deadlock().map(Failure::Violation);
     }
     let blocked: Vec<String> = k
         .tasks

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
-use weft_traces::TaskId;
+use weft_traces::{Event, TaskId};
 
 /// The task was cancelled (its future dropped) before it finished: asyncio's `CancelledError`
 /// seen by whoever awaits the task.
@@ -159,6 +159,7 @@ impl<T> Future for JoinHandle<T> {
         context::try_with(|k| {
             if let Some(t) = k.current {
                 k.tasks[t.index()].waiting = Some(Waiting::Join(target));
+                k.record(Event::Join { target });
             }
         });
         Poll::Pending

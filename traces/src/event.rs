@@ -39,6 +39,8 @@ pub enum Event {
     Wake { by: Option<TaskId> },
     /// The task registered a timer due at `until`.
     Sleep { until: Time },
+    /// The task suspended awaiting `target`'s end (its join handle).
+    Join { target: TaskId },
     /// A timer of the task fired.
     TimerFired,
     /// Cancellation of the task was requested (by `by`); its future is dropped at its next step.

@@ -89,6 +89,7 @@ pub(crate) fn describe(event: &Event, names: &Names) -> String {
         Event::Suspend => "suspend".to_string(),
         Event::Wake { by: b } => format!("woken by {}", by(b)),
         Event::Sleep { until } => format!("sleep until {until}"),
+        Event::Join { target } => format!("waits for {} to finish", names.task(*target)),
         Event::TimerFired => "timer fired".to_string(),
         Event::Cancel { by: b } => format!("cancel requested by {}", by(b)),
         Event::Exit { exit: Exit::Returned } => "returned".to_string(),

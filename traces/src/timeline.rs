@@ -212,7 +212,7 @@ impl Reader {
             }
             Event::Resource { id, op } => self.op(task, step, time, *id, op, event),
             Event::TimerFired => self.timer_fired(task, step, time),
-            Event::Poll | Event::Suspend | Event::NewResource { .. } => {}
+            Event::Poll | Event::Suspend | Event::NewResource { .. } | Event::Join { .. } => {}
         }
     }
 

@@ -7,9 +7,9 @@ use crate::event::Record;
 use crate::ids::TaskId;
 use std::collections::BTreeMap;
 
-/// The deadlock violation for the blocked tasks of `model`; `joins` says which task each task
-/// awaits the end of (the executor knows; a stored trace does not record it).
-pub(crate) fn report(model: &Model, record: &Record, joins: &BTreeMap<TaskId, TaskId>) -> Violation {
+/// The deadlock violation for the blocked tasks of `model` (which knows from the trace's `Join`
+/// events which task each one awaits the end of).
+pub(crate) fn report(model: &Model, record: &Record) -> Violation {
     let blocked = model.unfinished();
     let mut lines = Vec::new();
     let mut edges: BTreeMap<TaskId, Vec<TaskId>> = BTreeMap::new();
@@ -35,7 +35,7 @@ pub(crate) fn report(model: &Model, record: &Record, joins: &BTreeMap<TaskId, Ta
             };
             waits.push(format!("{what} (since step {})", p.step));
         }
-        if let Some(&other) = joins.get(&task) {
+        if let Some(other) = model.tasks[task.index()].joining {
             edges.entry(task).or_default().push(other);
             waits.push(format!("waits for task {} to finish", model.task(other)));
         }

@@ -5,7 +5,6 @@ use super::{accounting, deadlock, exclusion, fifo, wakeup, Checker, Violation};
 use crate::event::{Event, Exit, Op, Record};
 use crate::ids::TaskId;
 use std::any::Any;
-use std::collections::BTreeMap;
 
 /// All of weft's invariants over the event stream: mutual exclusion and capacity, FIFO
 /// fairness, lost wake-ups (at every step's end and at quiescence, with the executor's probes),
@@ -77,27 +76,25 @@ impl Invariants {
         if m.unfinished().is_empty() {
             return None;
         }
-        Some(deadlock::report(m, &last, &BTreeMap::new()))
+        Some(deadlock::report(m, &last))
     }
 
     /// The deadlock report at quiescence, once the executor's probes found no lost wake-up:
-    /// every blocked task with what it waits on and who holds it, and the first wait-for cycle.
-    /// `joins` maps each task blocked on another task's end to that task (the executor knows
-    /// it; a stored trace does not, so offline reports name those waits less precisely).
-    /// `None` if no task is blocked.
+    /// every blocked task with what it waits on (a resource, and who holds it; or another task's
+    /// end) and the first wait-for cycle, all read from the events, so a stored trace gives the
+    /// same report. `None` if no task is blocked.
     ///
     /// ```
-    /// use std::collections::BTreeMap;
     /// let checker = weft_traces::check::Invariants::new();
-    /// assert!(checker.deadlock(&BTreeMap::new()).is_none());
+    /// assert!(checker.deadlock().is_none());
     /// ```
-    pub fn deadlock(&self, joins: &BTreeMap<TaskId, TaskId>) -> Option<Violation> {
+    pub fn deadlock(&self) -> Option<Violation> {
         let m = &self.model;
         if m.unfinished().is_empty() {
             return None;
         }
         let last = Record::new(m.last_step, m.last_time, None, Event::Suspend);
-        Some(deadlock::report(m, &last, joins))
+        Some(deadlock::report(m, &last))
     }
 
     /// Rules that read the model as it was before `record`. (Violations travel boxed inside
@@ -139,9 +136,16 @@ impl Invariants {
         }
         let probe = self.probe.as_mut()?;
         let probed = probe.current?;
-        if matches!(record.event, Event::Suspend) && task == Some(probed) {
-            probe.current = None;
-            return None;
+        if task == Some(probed) {
+            match record.event {
+                Event::Suspend => {
+                    probe.current = None;
+                    return None;
+                }
+                // Still awaiting the same task's end: a wait declared again, not progress.
+                Event::Join { .. } => return None,
+                _ => {}
+            }
         }
         Some(wakeup::probe_progressed(&self.model, record, probed))
     }

@@ -65,6 +65,8 @@ pub(crate) struct TaskState {
     pub(crate) exited: bool,
     /// `Cancel` was recorded: its next step drops its future.
     pub(crate) cancel_requested: bool,
+    /// The task it suspended awaiting the end of (`Join`), until it is polled again.
+    pub(crate) joining: Option<TaskId>,
 }
 
 /// A request or wait that has not completed yet.
@@ -239,7 +241,9 @@ impl Model {
             (Event::Poll, Some(t)) => {
                 self.unready(t);
                 self.stepping = Some(t);
+                self.task_mut(t).joining = None;
             }
+            (Event::Join { target }, Some(t)) => self.task_mut(t).joining = Some(*target),
             (Event::Wake { .. }, Some(t)) => self.make_ready(t),
             (Event::Cancel { .. }, Some(t)) => self.task_mut(t).cancel_requested = true,
             (Event::Suspend, Some(t)) => self.end_step(t),
