@@ -233,7 +233,7 @@ where
     }
 
     /// Whether weft's invariant checkers run on every schedule (default on; see
-    /// [`Runtime::checks`]). Off, runs still fail on panics, livelocks and deadlocks, and cost
+    /// [`Runtime::checks`](crate::Runtime::checks)). Off, runs still fail on panics, livelocks and deadlocks, and cost
     /// about a fifth less (`docs/checkers.md`).
     ///
     /// ```

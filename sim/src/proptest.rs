@@ -1,4 +1,4 @@
-//! Schedules as a proptest [`Strategy`](::proptest::strategy::Strategy), so that proptest
+//! Schedules as a proptest `Strategy` (`proptest::strategy::Strategy`), so that proptest
 //! generates and shrinks a program's interleaving together with its inputs (feature `proptest`).
 //!
 //! A generated schedule is a list of picks, mostly 0 (asyncio's own order) with some deviations.

@@ -155,7 +155,7 @@ impl Runtime {
     /// Primitives describe themselves to the run they are created in: one created before the
     /// run (say, in an exploration's factory, outside its `async` block) is invisible to the
     /// trace and the checkers. Building inside the run makes every primitive the factory
-    /// creates visible. [`crate::explore`] builds every run this way.
+    /// creates visible. [`explore`](crate::explore()) builds every run this way.
     ///
     /// ```
     /// use weft_sim::{strategy::Fifo, Runtime};

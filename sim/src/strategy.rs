@@ -1,7 +1,7 @@
 //! Strategies: who decides each choice of a run.
 //!
 //! A [`Scheduler`] is one small type per strategy behind one trait; the executor asks it for
-//! every [`Choice`](crate::Choice) and never knows which strategy it runs. [`Strategy`] is the
+//! every [`crate::Choice`] and never knows which strategy it runs. [`Strategy`] is the
 //! user-facing description (what `WEFT_STRATEGY` names), which builds a scheduler for a seed.
 
 mod dfs;

@@ -14,7 +14,7 @@ use std::rc::Rc;
 ///
 /// **Fairness.** A task that spins (`yield_now` until another task releases something) would
 /// spin forever once the bound forbids switching away from it. As in CHESS's fair scheduling, a
-/// task that has been picked [`FAIR_STREAK`] times in a row while others were ready gives up its
+/// task that has been picked 16 times in a row (`FAIR_STREAK`) while others were ready gives up its
 /// claim: switching away from it is then free. Programs whose tasks yield fewer times in a row
 /// than that are enumerated exactly as the definition above says. A spin loop still has
 /// schedules of every length (spin once more, then switch), so the tree of such a program is
