@@ -45,6 +45,13 @@ impl ReadyQueue {
         self.queue.is_empty()
     }
 
+    /// Removes `task` wherever it is queued (a task that ended in the step it woke itself).
+    pub(crate) fn remove(&mut self, task: TaskId) {
+        if let Some(i) = self.queue.iter().position(|t| *t == task) {
+            self.take(i);
+        }
+    }
+
     /// Whether `task` is queued.
     pub(crate) fn contains(&self, task: TaskId) -> bool {
         self.queued.get(task.index()).copied().unwrap_or(false)

@@ -355,8 +355,11 @@ impl Executor<'_> {
         });
         let exit = run_task_code(self.installed, &mut self.futures[task.index()], task, epoch, cancel);
         if let Some(Exit::Panicked { message }) = &exit {
-            let message = message.clone();
-            self.kernel(|k| k.violation.get_or_insert(panic_violation(k, task, message)).clone());
+            self.kernel(|k| {
+                if k.violation.is_none() {
+                    k.violation = Some(panic_violation(k, task, message.clone()));
+                }
+            });
         }
         self.kernel(|k| {
             match exit {
@@ -364,8 +367,8 @@ impl Executor<'_> {
                 Some(exit) => {
                     // A task that woke itself during its last step (a yield inside a select or a
                     // timeout that then completed) is queued: a finished task never runs again.
-                    if let Some(i) = k.ready.as_slice().iter().position(|t| *t == task) {
-                        k.ready.take(i);
+                    if k.ready.contains(task) {
+                        k.ready.remove(task);
                     }
                     k.tasks[task.index()].done = true;
                     k.record(Event::Exit { exit });
