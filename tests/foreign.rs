@@ -43,6 +43,7 @@ async fn contend(which: Foreign, workers: usize, rounds: usize) {
         .map(|i| {
             let (tm, ts, fm, am, asem) =
                 (tokio_mutex.clone(), tokio_sem.clone(), futures_mutex.clone(), async_mutex.clone(), async_sem.clone());
+            let res = res.clone();
             spawn(format!("w{i}"), async move {
                 for _ in 0..rounds {
                     match which {
@@ -139,6 +140,7 @@ fn unfair_primitives_keep_capacity_and_wakeups_when_not_held_to_fifo() {
         let tasks: Vec<_> = (0..3)
             .map(|i| {
                 let (fm, am, asem) = (fm.clone(), am.clone(), asem.clone());
+                let res = res.clone();
                 spawn(format!("w{i}"), async move {
                     for _ in 0..2 {
                         match which {
@@ -219,4 +221,20 @@ fn heavy_tokio_primitives_keep_their_promises_over_100k_schedules_per_strategy()
             eprintln!("{which:?}: {report}");
         }
     }
+}
+
+#[test]
+fn a_foreign_resource_created_outside_the_run_is_traced_in_it() {
+    let res = Resource::new("made-outside", 1, true);
+    let mutex = Rc::new(futures::lock::Mutex::new(()));
+    let (r, m) = (res.clone(), mutex.clone());
+    let run = Runtime::new().run(async move {
+        let _held = r.acquire(m.lock()).await;
+    });
+    let text = run.trace.to_text();
+    assert!(text.contains("new Resource 'made-outside'"), "{text}");
+    assert!(
+        text.contains("Resource 'made-outside': grant") && text.contains("Resource 'made-outside': release"),
+        "{text}"
+    );
 }

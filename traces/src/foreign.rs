@@ -26,11 +26,12 @@
 
 use crate::event::{Op, ResourceKind};
 use crate::ids::{ResourceId, TaskId};
-use crate::recorder;
+use crate::recorder::Registration;
 use std::fmt;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 /// A foreign primitive described to the checkers: copy it freely, every copy is the same
@@ -38,14 +39,24 @@ use std::task::{Context, Poll};
 ///
 /// ```
 /// use weft_traces::foreign::Resource;
-/// // Outside a simulation it has no id and records nothing.
+/// // Outside a simulation it has no id and records nothing; it registers with the run that
+/// // first uses it, wherever it was created (as weft's own primitives do).
 /// let db = Resource::new("db", 2, true);
 /// assert_eq!(db.id(), None);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Resource {
-    id: Option<ResourceId>,
+    registration: Rc<Registration>,
 }
+
+/// Two handles are equal when they describe the same resource (clones of one `Resource::new`).
+impl PartialEq for Resource {
+    fn eq(&self, other: &Resource) -> bool {
+        Rc::ptr_eq(&self.registration, &other.registration)
+    }
+}
+
+impl Eq for Resource {}
 
 impl Resource {
     /// Registers a resource that admits `capacity` holders at once and, if `fifo`, promises to
@@ -56,7 +67,7 @@ impl Resource {
     /// # let _ = lock;
     /// ```
     pub fn new(name: &str, capacity: u64, fifo: bool) -> Resource {
-        Resource { id: recorder::register(ResourceKind::Foreign, name, Some(capacity), fifo) }
+        Resource { registration: Rc::new(Registration::new(ResourceKind::Foreign, name, Some(capacity), fifo)) }
     }
 
     /// The id in the running simulation (`None` outside one).
@@ -65,7 +76,7 @@ impl Resource {
     /// assert!(weft_traces::foreign::Resource::new("r", 1, true).id().is_none());
     /// ```
     pub fn id(&self) -> Option<ResourceId> {
-        self.id
+        self.registration.id()
     }
 
     /// Wraps the primitive's acquire future (`mutex.lock()`, `semaphore.acquire()`): records
@@ -88,7 +99,7 @@ impl Resource {
     /// # });
     /// ```
     pub fn acquire<F: Future>(&self, future: F) -> Acquire<F> {
-        Acquire { resource: *self, future: Box::pin(future), requested: false, granted: false }
+        Acquire { resource: self.clone(), future: Box::pin(future), requested: false, granted: false }
     }
 
     /// Marks a grant to the running task by hand (for protocols `acquire` cannot wrap); pair it
@@ -101,7 +112,7 @@ impl Resource {
     /// res.release();
     /// ```
     pub fn grant(&self) {
-        recorder::record(self.id, || Op::Grant);
+        self.registration.record(|| Op::Grant);
     }
 
     /// Marks a request by the running task by hand.
@@ -110,7 +121,7 @@ impl Resource {
     /// weft_traces::foreign::Resource::new("r", 1, true).request();
     /// ```
     pub fn request(&self) {
-        recorder::record(self.id, || Op::Request);
+        self.registration.record(|| Op::Request);
     }
 
     /// Marks a withdrawn request by hand.
@@ -121,7 +132,7 @@ impl Resource {
     /// res.abandon();
     /// ```
     pub fn abandon(&self) {
-        recorder::record(self.id, || Op::Abandon);
+        self.registration.record(|| Op::Abandon);
     }
 
     /// Marks that the resource woke `waiter` to hand it a unit (for your own primitive, whose
@@ -133,7 +144,7 @@ impl Resource {
     /// weft_traces::foreign::Resource::new("r", 1, true).wake(TaskId(1));
     /// ```
     pub fn wake(&self, waiter: TaskId) {
-        recorder::record(self.id, || Op::Wake { waiter });
+        self.registration.record(|| Op::Wake { waiter });
     }
 
     /// Marks a release by hand (a [`Held`] guard does this when dropped).
@@ -142,7 +153,7 @@ impl Resource {
     /// weft_traces::foreign::Resource::new("r", 1, true).release();
     /// ```
     pub fn release(&self) {
-        recorder::record(self.id, || Op::Release);
+        self.registration.record(|| Op::Release);
     }
 }
 
@@ -179,7 +190,7 @@ impl<F: Future> Future for Acquire<F> {
             Poll::Ready(inner) => {
                 this.granted = true;
                 this.resource.grant();
-                Poll::Ready(Held { resource: this.resource, inner: Some(inner) })
+                Poll::Ready(Held { resource: this.resource.clone(), inner: Some(inner) })
             }
         }
     }
@@ -224,11 +235,11 @@ impl<G> Held<G> {
     /// # futures::executor::block_on(async {
     /// let res = weft_traces::foreign::Resource::new("r", 1, true);
     /// let held = res.acquire(async { () }).await;
-    /// assert_eq!(held.resource(), res);
+    /// assert_eq!(held.resource(), &res);
     /// # });
     /// ```
-    pub fn resource(&self) -> Resource {
-        self.resource
+    pub fn resource(&self) -> &Resource {
+        &self.resource
     }
 }
 
