@@ -91,12 +91,12 @@ enum Command {
         )]
         faults: Option<Faults>,
     },
-    /// Replay one schedule exactly: a `weft1:` string, or a failure/trace JSON file.
+    /// Replay one schedule exactly: a `weft2:` string, or a failure/trace JSON file.
     ///
-    /// A JSON file's header names its scenario and schedule; a bare `weft1:` string needs
+    /// A JSON file's header names its scenario and schedule; a bare `weft2:` string needs
     /// --scenario. Prints the run as `weft run` does; exits 1 if the replayed run fails.
     Replay {
-        /// A `weft1:...` schedule string, or the path of a failure or trace JSON file.
+        /// A `weft2:...` schedule string, or the path of a failure or trace JSON file.
         schedule: String,
         /// The scenario the schedule belongs to (read from the file when given a JSON file).
         #[arg(long)]
@@ -115,8 +115,8 @@ enum Command {
         scenario: String,
         #[command(flatten)]
         choose: Choose,
-        /// Trace this exact schedule (a `weft1:` line a failure printed) instead of choosing.
-        #[arg(long, value_name = "weft1:...", conflicts_with_all = ["strategy", "seed"])]
+        /// Trace this exact schedule (a `weft2:` line a failure printed) instead of choosing.
+        #[arg(long, value_name = "weft2:...", conflicts_with_all = ["strategy", "seed"])]
         schedule: Option<String>,
         /// The output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]

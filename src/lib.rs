@@ -3,7 +3,7 @@
 //!
 //! A virtual-time scheduler runs a program's tasks one step at a time, in asyncio's own order or
 //! in any other legal order a strategy picks, records every run as a trace, and replays any run
-//! from one printed `weft1:` line.
+//! from one printed `weft2:` line.
 //!
 //! The five-line test a newcomer copies first:
 //!

@@ -761,7 +761,13 @@ fn panics_and_livelocks_are_violations_too() {
         spawn("boom", async { panic!("my assertion") }).await.ok();
     });
     let v = run.violation().expect("panicked");
-    assert_eq!((v.kind, v.message.as_str()), (ViolationKind::Panic, "task 'boom' (#1) panicked: my assertion"));
+    // The panic's location is the `panic!` above, four lines up.
+    let at = format!("tests/checkers.rs:{}:31", line!() - 4);
+    assert_eq!(v.location.as_deref(), Some(at.as_str()));
+    let message = format!("task 'boom' (#1) panicked at {at}: my assertion");
+    assert_eq!((v.kind, v.message.as_str()), (ViolationKind::Panic, message.as_str()));
+    // Offline, from the trace alone, the same words.
+    assert_eq!(weft::check(&run.trace).as_ref(), Some(v));
     let run = Runtime::new().max_steps(50).run(async {
         loop {
             yield_now().await;

@@ -92,7 +92,7 @@ fn run_of_the_race_exits_1_with_a_replay_line() {
         predicate::str::starts_with(TUTORIAL_1_1)
             .and(contains("invariant broken"))
             .and(contains("X ended at 2187"))
-            .and(contains("replay: weft replay weft1:"))
+            .and(contains("replay: weft replay weft2:"))
             .and(contains("--scenario lock-race")),
     );
 }
@@ -125,7 +125,7 @@ fn bad_flag_values_are_usage_errors() {
         (&["trace", "lock-raise", "--format", "png"], "png"),
         (&["explore", "lock-raise", "--schedules", "0"], "--schedules"),
         (&["frobnicate"], "frobnicate"),
-        (&["trace", "lock-raise", "--schedule", "weft1:EQ", "--strategy", "random"], "cannot be used with"),
+        (&["trace", "lock-raise", "--schedule", "weft2:EQ", "--strategy", "random"], "cannot be used with"),
     ] {
         // One line that says what was wrong, never a usage block or a panic.
         let out = weft().args(args).assert().code(2).get_output().clone();
@@ -217,7 +217,7 @@ fn no_command_explores_the_catalog() {
         };
         assert!(row.contains(verdict), "{row}");
     }
-    assert!(stdout.contains("replay: weft replay weft1:"));
+    assert!(stdout.contains("replay: weft replay weft2:"));
     // Not a terminal: no progress bar.
     assert!(String::from_utf8(out.stderr).unwrap().is_empty());
 }
@@ -275,16 +275,17 @@ fn trace_to_an_unwritable_path_is_a_usage_error() {
 
 #[test]
 fn replay_needs_a_scenario_for_a_bare_schedule() {
-    assert_usage(weft().args(["replay", "weft1:EQ"]), "add --scenario NAME");
+    assert_usage(weft().args(["replay", "weft2:EQ"]), "add --scenario NAME");
 }
 
 #[test]
 fn damaged_schedules_are_usage_errors() {
-    assert_usage(weft().args(["replay", "weft1:***", "--scenario", "lock-race"]), "schedule is damaged");
-    assert_usage(weft().args(["replay", "weft2:AA", "--scenario", "lock-race"]), "not a weft schedule");
+    assert_usage(weft().args(["replay", "weft2:***", "--scenario", "lock-race"]), "schedule is damaged");
+    assert_usage(weft().args(["replay", "weft3:AA", "--scenario", "lock-race"]), "not a weft schedule");
+    assert_usage(weft().args(["replay", "weft1:HQ", "--scenario", "lock-race"]), "recorded by an earlier weft");
     // Decodes, but asks for a pick among more tasks than are ever ready.
     assert_usage(
-        weft().args(["replay", "weft1:_A8", "--scenario", "lock-raise"]),
+        weft().args(["replay", "weft2:_A8", "--scenario", "lock-raise"]),
         "does not fit scenario 'lock-raise'",
     );
 }
@@ -298,7 +299,7 @@ fn unreadable_and_corrupt_files_are_usage_errors() {
     let not_trace = dir.join("not-trace.json");
     std::fs::write(&not_trace, r#"{"hello": "world"}"#).unwrap();
     let bad_schedule = dir.join("bad-schedule.json");
-    std::fs::write(&bad_schedule, r#"{"header": {"name": "lock-race", "schedule": "weft1:%%"}}"#).unwrap();
+    std::fs::write(&bad_schedule, r#"{"header": {"name": "lock-race", "schedule": "weft2:%%"}}"#).unwrap();
 
     assert_usage(weft().arg("check").arg(&missing), "cannot read");
     assert_usage(weft().arg("check").arg(&not_json), "is not a weft trace");
@@ -309,8 +310,8 @@ fn unreadable_and_corrupt_files_are_usage_errors() {
     assert_usage(weft().arg("replay").arg(&bad_schedule), "cannot be read");
     // A failure file that `cargo test` wrote names its test.
     let from_test = dir.join("from-test.json");
-    std::fs::write(&from_test, r#"{"header": {"name": "my_test", "schedule": "weft1:EQ"}}"#).unwrap();
-    assert_usage(weft().arg("replay").arg(&from_test), "WEFT_REPLAY=weft1:EQ cargo test my_test");
+    std::fs::write(&from_test, r#"{"header": {"name": "my_test", "schedule": "weft2:EQ"}}"#).unwrap();
+    assert_usage(weft().arg("replay").arg(&from_test), "WEFT_REPLAY=weft2:EQ cargo test my_test");
 }
 
 #[test]
@@ -350,7 +351,7 @@ fn an_inconsistent_trace_is_checked_and_drawn_without_a_panic() {
     let file = dir.join("odd.json");
     std::fs::write(
         &file,
-        r#"{"header":{"weft_version":"0.1.0","name":"odd","strategy":"fifo","seed":0,"schedule":"weft1:"},
+        r#"{"header":{"weft_version":"0.1.0","name":"odd","strategy":"fifo","seed":0,"schedule":"weft2:"},
             "events":[
               {"step":1,"time":0,"task":7,"event":"resource","id":42,"op":"grant"},
               {"step":1,"time":0,"task":null,"event":"resource","id":3,"op":{"wake":{"waiter":99}}},

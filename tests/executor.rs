@@ -54,6 +54,49 @@ fn timers_due_at_the_same_instant_fire_in_registration_order() {
     assert_eq!(run.elapsed, Duration::from_secs(1));
 }
 
+/// Three sleepers due at the same instant; each logs when it runs.
+async fn three_sleepers() -> Vec<String> {
+    let log = log();
+    let handles: Vec<_> = ["c", "a", "b"]
+        .into_iter()
+        .map(|n| {
+            let log = log.clone();
+            spawn(n, async move {
+                sleep(Duration::from_secs(1)).await;
+                log.borrow_mut().push(n.to_string());
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.unwrap();
+    }
+    log.take()
+}
+
+#[test]
+fn which_timers_due_at_one_instant_fire_first_is_a_recorded_choice() {
+    use weft::Choice;
+    // asyncio's order fires all three at once: option 0 at that scheduling point. Main spawns
+    // the three (one task ready: no choice), two picks choose among them as they register
+    // their timers (the last one is alone), then the clock advances with three timers due.
+    let fifo = Runtime::new().run(three_sleepers());
+    assert_eq!(fifo.output.as_deref(), Some(&["c".to_string(), "a".into(), "b".into()][..]));
+    let picks_before_the_timers = 2;
+    assert!(fifo.schedule.choices.iter().all(|c| *c == Choice::Pick(0)), "{:?}", fifo.schedule);
+    // Firing the third timer alone first ('b') lets it run before the other two fire.
+    let mut choices = fifo.schedule.choices.clone();
+    choices[picks_before_the_timers] = Choice::Pick(3);
+    let run = weft::sim::proptest::run(&Schedule::from(choices), three_sleepers());
+    assert!(run.is_ok(), "{:?}", run.failure);
+    assert_eq!(run.output.as_deref(), Some(&["b".to_string(), "c".into(), "a".into()][..]));
+    assert_eq!(run.elapsed, Duration::from_secs(1));
+    assert_eq!(run.schedule.choices[picks_before_the_timers], Choice::Pick(3));
+    assert_eq!(run.schedule.deviations(), 1);
+    // What ran replays exactly.
+    let again = Runtime::new().strategy(Strategy::Replay(run.schedule.clone())).run(three_sleepers());
+    assert_eq!((again.output, again.schedule), (run.output, run.schedule));
+}
+
 #[test]
 fn earlier_deadlines_fire_first_whatever_the_registration_order() {
     let run = Runtime::new().run(async {

@@ -247,9 +247,10 @@ fn the_default_name_is_the_test_thread_name() {
 #[test]
 fn malformed_replay_strings_say_what_is_wrong() {
     let cases = [
-        ("weft2:AAAA", "expected it to start with `weft1:`"),
-        ("weft1:***", "not URL-safe base64"),
-        ("weft1:gg", "ends in the middle of a choice"),
+        ("weft3:AAAA", "expected it to start with `weft2:`"),
+        ("weft1:HQ", "recorded by an earlier weft"),
+        ("weft2:***", "not URL-safe base64"),
+        ("weft2:gg", "ends in the middle of a choice"),
     ];
     for (text, expected) in cases {
         let error = text.parse::<Schedule>().unwrap_err().to_string();

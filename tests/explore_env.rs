@@ -86,7 +86,7 @@ fn environment_overrides_settings() {
         ("WEFT_SEED", "x", "unsigned 64-bit integer"),
         ("WEFT_SCHEDULES", "0", "at least 1"),
         ("WEFT_STRATEGY", "pct:0", "pct:<depth>"),
-        ("WEFT_REPLAY", "weft1:***", "not URL-safe base64"),
+        ("WEFT_REPLAY", "weft2:***", "not URL-safe base64"),
         ("WEFT_JOBS", "-2", "at least 1"),
         ("WEFT_SHARD", "2", "<index>/<count>"),
     ] {

@@ -194,11 +194,11 @@ fn the_documented_replay_lines_reproduce_their_violations() {
 
 /// (primitive, replay line, part of the message), as in `docs/foreign-primitives.md`.
 const DOCUMENTED: &[(Foreign, &str, &str)] = &[
-    (Foreign::FuturesMutex, "weft1:DQ", "'w0' (#1) took it on the fast path (a newcomer barging), while 'w2' (#3)"),
-    (Foreign::AsyncLockMutex, "weft1:DQ", "'w0' (#1) took it on the fast path (a newcomer barging), while 'w2' (#3)"),
+    (Foreign::FuturesMutex, "weft2:DQ", "'w0' (#1) took it on the fast path (a newcomer barging), while 'w2' (#3)"),
+    (Foreign::AsyncLockMutex, "weft2:DQ", "'w0' (#1) took it on the fast path (a newcomer barging), while 'w2' (#3)"),
     (
         Foreign::AsyncLockSemaphore,
-        "weft1:EQ",
+        "weft2:EQ",
         "'w0' (#1) took it on the fast path (a newcomer barging), while 'w2' (#3) had been waiting since step 4 (woken, its task not yet run)",
     ),
 ];

@@ -18,6 +18,8 @@ pub(crate) struct Installed {
     /// Task code is running (see `panic::catch_task`): a panic now is the task's, which the run
     /// reports, so the panic hook stays quiet.
     pub(crate) in_task: std::cell::Cell<bool>,
+    /// Where the last panic in task code was raised, set by the quiet panic hook.
+    pub(crate) panic_location: RefCell<Option<String>>,
 }
 
 impl Recorder for Installed {

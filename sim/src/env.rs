@@ -5,7 +5,7 @@
 //! | `WEFT_SEED` | unsigned integer | the exploration's base seed |
 //! | `WEFT_SCHEDULES` | integer ≥ 1 | how many schedules to run |
 //! | `WEFT_STRATEGY` | `fifo`, `random`, `pct[:d]`, `dfs[:p]` | the strategy |
-//! | `WEFT_REPLAY` | `weft1:...` | replay that one schedule (full trace) instead of exploring |
+//! | `WEFT_REPLAY` | `weft2:...` | replay that one schedule (full trace) instead of exploring |
 //! | `WEFT_JOBS` | integer ≥ 1 | worker threads |
 //! | `WEFT_SHARD` | `i/n`, `0 <= i < n` | run only shard `i` of `n` |
 //! | `WEFT_FAULTS` | `none`, `all`, `cancel,timeout,spurious,yield` | the faults each run may inject |
@@ -158,7 +158,7 @@ mod tests {
     fn every_variable_is_read() {
         assert_eq!(one("WEFT_SCHEDULES", "500").unwrap().schedules, Some(500));
         assert_eq!(one("WEFT_STRATEGY", "dfs:2").unwrap().strategy, Some(Strategy::Dfs { max_preemptions: Some(2) }));
-        assert_eq!(one("WEFT_REPLAY", "weft1:").unwrap().replay, Some(Schedule::default()));
+        assert_eq!(one("WEFT_REPLAY", "weft2:").unwrap().replay, Some(Schedule::default()));
         assert_eq!(one("WEFT_JOBS", "2").unwrap().jobs, Some(2));
         assert_eq!(one("WEFT_SEED", "").unwrap(), Overrides::default());
     }
@@ -169,7 +169,7 @@ mod tests {
             ("WEFT_SEED", "-1", "unsigned"),
             ("WEFT_SCHEDULES", "0", "at least 1"),
             ("WEFT_STRATEGY", "bfs", "pct:<depth>"),
-            ("WEFT_REPLAY", "weft2:AA", "weft1:"),
+            ("WEFT_REPLAY", "weft3:AA", "weft2:"),
             ("WEFT_JOBS", "two", "at least 1"),
             ("WEFT_SHARD", "3/3", "0 <= index < count"),
         ];

@@ -5,7 +5,7 @@ use crate::fault::FaultContext;
 use crate::ready::ReadyQueue;
 use crate::resources::Resources;
 use crate::schedule::Choice;
-use crate::strategy::{Divergence, PickContext, Scheduler};
+use crate::strategy::{Divergence, FireContext, PickContext, Scheduler};
 use crate::timers::Timers;
 use std::future::Future;
 use std::pin::Pin;
@@ -157,6 +157,18 @@ impl Kernel {
         let index = self.chooser.scheduler.pick(&cx)?;
         self.chooser.made.push(Choice::Pick(index as u32));
         Ok(index)
+    }
+
+    /// Which of the timers due now fire (see [`Choice::Pick`]): `0` all, `i` only the `i`-th.
+    /// A recorded choice when more than one is due.
+    pub(crate) fn fire(&mut self, due: &[TaskId]) -> Result<usize, Divergence> {
+        if due.len() <= 1 {
+            return Ok(0);
+        }
+        let cx = FireContext { due, step: self.step };
+        let chosen = self.chooser.scheduler.fire(&cx)?;
+        self.chooser.made.push(Choice::Pick(chosen as u32));
+        Ok(chosen)
     }
 
     /// A program draw in `0..bound`, a recorded choice.

@@ -4,7 +4,7 @@
 //! (the [`Strategy`] decides when more than one is ready), polls it until it suspends or
 //! finishes, records what happened, and jumps the virtual clock to the next timer when nothing is
 //! ready. Every decision is a [`Choice`] kept in the run's [`Schedule`], so any run can be
-//! replayed exactly from its `weft1:` string.
+//! replayed exactly from its `weft2:` string.
 //!
 //! ```
 //! use weft_sim::{spawn, sleep, now, Runtime};
@@ -44,7 +44,7 @@ pub use fault::{Faults, FaultsError};
 pub use program::{print, random_range};
 pub use runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS};
 pub use schedule::{Choice, Schedule, ScheduleError};
-pub use strategy::{Divergence, Scheduler, Strategy, StrategyError};
+pub use strategy::{Divergence, FireContext, Scheduler, Strategy, StrategyError};
 pub use task::{current_task, spawn, Cancelled, JoinHandle, TaskInfo};
 pub use time::{now, sleep, timeout, yield_now, Elapsed, Sleep, Timeout};
 pub use weft_traces::{TaskId, Time};

@@ -14,22 +14,32 @@ pub(crate) fn install_quiet_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let in_task = weft_traces::recorder::with(|r| {
-                r.as_any().downcast_ref::<Installed>().is_some_and(|i| i.in_task.get())
+            let quiet = weft_traces::recorder::with(|r| {
+                let installed = r.as_any().downcast_ref::<Installed>().filter(|i| i.in_task.get())?;
+                let at = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+                installed.panic_location.replace(at);
+                Some(())
             });
-            if in_task != Some(true) {
+            if quiet.flatten().is_none() {
                 previous(info);
             }
         }));
     });
 }
 
-/// Runs task code (a poll, or a future's drop), catching a panic as its message.
-pub(crate) fn catch_task<R>(installed: &Installed, f: impl FnOnce() -> R) -> Result<R, String> {
+/// A panic caught in task code: its message and, when the hook saw it, where it was raised.
+#[derive(Debug)]
+pub(crate) struct Caught {
+    pub(crate) message: String,
+    pub(crate) location: Option<String>,
+}
+
+/// Runs task code (a poll, or a future's drop), catching a panic with its message and location.
+pub(crate) fn catch_task<R>(installed: &Installed, f: impl FnOnce() -> R) -> Result<R, Caught> {
     let outer = installed.in_task.replace(true);
     let result = catch_unwind(AssertUnwindSafe(f));
     installed.in_task.set(outer);
-    result.map_err(|payload| message(&*payload))
+    result.map_err(|payload| Caught { message: message(&*payload), location: installed.panic_location.take() })
 }
 
 /// The message of a panic payload.

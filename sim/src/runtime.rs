@@ -18,7 +18,9 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
-use weft_traces::{recorder, Checker, Event, Exit, Header, Invariants, TaskId, Time, Trace, Violation, ViolationKind};
+use weft_traces::{
+    recorder, Checker, Event, Exit, Header, Invariants, Rule, TaskId, Time, Trace, Violation, ViolationKind,
+};
 
 /// Runs programs deterministically in virtual time.
 ///
@@ -180,6 +182,7 @@ impl Runtime {
         static EPOCH: AtomicU32 = AtomicU32::new(0);
         let installed = Installed {
             in_task: std::cell::Cell::new(false),
+            panic_location: RefCell::new(None),
             kernel: RefCell::new(Kernel {
                 epoch: EPOCH.fetch_add(1, Ordering::Relaxed),
                 now: Time::ZERO,
@@ -321,10 +324,11 @@ impl Executor<'_> {
                 return None;
             }
             if self.kernel(|k| k.ready.is_empty()) {
-                if self.advance_clock() {
-                    continue;
+                match self.advance_clock() {
+                    Ok(true) => continue,
+                    Ok(false) => return self.quiesce(),
+                    Err(d) => return Some(Failure::Diverged(d)),
                 }
-                return self.quiesce();
             }
             if self.kernel(|k| k.step) >= self.max_steps {
                 return Some(self.kernel(livelock));
@@ -354,10 +358,10 @@ impl Executor<'_> {
             (cancel, k.epoch)
         });
         let exit = run_task_code(self.installed, &mut self.futures[task.index()], task, epoch, cancel);
-        if let Some(Exit::Panicked { message }) = &exit {
+        if let Some(Exit::Panicked { message, location }) = &exit {
             self.kernel(|k| {
                 if k.violation.is_none() {
-                    k.violation = Some(panic_violation(k, task, message.clone()));
+                    k.violation = Some(panic_violation(k, task, message, location.as_deref()));
                 }
             });
         }
@@ -413,23 +417,29 @@ impl Executor<'_> {
         }
     }
 
-    /// When nothing is ready: jump the clock to the earliest deadline and fire every timer due
-    /// then, in (deadline, registration) order. Says whether any timer fired.
-    fn advance_clock(&mut self) -> bool {
+    /// When nothing is ready: jump the clock to the earliest deadline and fire the timers due
+    /// then: all of them in (deadline, registration) order, as asyncio does, unless the
+    /// scheduler chooses one to fire alone ([`Choice::Pick`](crate::Choice::Pick)). Says
+    /// whether any timer fired.
+    fn advance_clock(&mut self) -> Result<bool, Divergence> {
         let due = self.kernel(|k| {
-            let deadline = k.timers.next_deadline()?;
+            let Some(deadline) = k.timers.next_deadline() else { return Ok(None) };
             k.now = k.now.max(deadline);
-            let due = k.timers.due(k.now);
+            let tasks = k.timers.due_tasks(k.now);
+            let due = match k.fire(&tasks)? {
+                0 => k.timers.due(k.now),
+                i => k.timers.take_due(k.now, i - 1).into_iter().collect(),
+            };
             for (task, _) in &due {
                 k.record_for(Some(*task), Event::TimerFired);
             }
-            Some(due)
-        });
-        let Some(due) = due else { return false };
+            Ok(Some(due))
+        })?;
+        let Some(due) = due else { return Ok(false) };
         for (_, waker) in due {
             waker.wake();
         }
-        true
+        Ok(true)
     }
 
     /// Ends the run: drops every remaining future (their Drop handlers may wake or record, which
@@ -470,7 +480,7 @@ pub(crate) fn run_task_code(
             })
         }
     };
-    let exit = outcome.unwrap_or_else(|message| Some(Exit::Panicked { message }));
+    let exit = outcome.unwrap_or_else(|c| Some(Exit::Panicked { message: c.message, location: c.location }));
     if exit.is_some() {
         let future = slot.take();
         let _ = panic::catch_task(installed, move || drop(future));
@@ -479,8 +489,8 @@ pub(crate) fn run_task_code(
 }
 
 /// The same words as the offline checker's (`weft_traces::check`), which must agree with it.
-fn panic_violation(k: &Kernel, task: TaskId, message: String) -> Violation {
-    Violation::panic(k.step, k.now, task, &k.tasks[task.index()].name, &message)
+fn panic_violation(k: &Kernel, task: TaskId, message: &str, location: Option<&str>) -> Violation {
+    Violation::panic(k.step, k.now, task, &k.tasks[task.index()].name, message, location)
 }
 
 fn livelock(k: &mut Kernel) -> Failure {
@@ -519,9 +529,12 @@ fn quiescence(k: &mut Kernel) -> Option<Failure> {
     }
     Some(Failure::Violation(Violation {
         kind: ViolationKind::Deadlock,
+        rule: Rule::Deadlock,
         step: k.step,
         time: k.now,
         task: None,
+        resource: None,
+        location: None,
         message: format!(
             "{} task(s) blocked with nothing ready and no timer pending:\n{}",
             blocked.len(),

@@ -17,7 +17,7 @@
 use crate::fault::{FaultContext, FaultReplay};
 use crate::runtime::Runtime;
 use crate::schedule::{Choice, Schedule};
-use crate::strategy::{Divergence, PickContext, Scheduler};
+use crate::strategy::{Divergence, FireContext, PickContext, Scheduler};
 use std::future::Future;
 use weft_traces::{Fault, ViolationKind};
 
@@ -48,8 +48,7 @@ pub struct Lenient {
 impl Lenient {
     /// A lenient replay of `schedule`.
     pub fn new(schedule: &Schedule) -> Lenient {
-        let mut picks = Vec::new();
-        let mut draws = Vec::new();
+        let (mut picks, mut draws) = (Vec::new(), Vec::new());
         for choice in &schedule.choices {
             match *choice {
                 Choice::Pick(i) => picks.push(i),
@@ -73,6 +72,12 @@ impl Scheduler for Lenient {
         let recorded = self.draws.get(self.next_draw).copied();
         self.next_draw += 1;
         Ok(recorded.filter(|&v| v < bound).unwrap_or(0))
+    }
+
+    fn fire(&mut self, cx: &FireContext<'_>) -> Result<usize, Divergence> {
+        let recorded = self.picks.get(self.next_pick).map(|&i| i as usize);
+        self.next_pick += 1;
+        Ok(recorded.filter(|&i| i <= cx.due.len()).unwrap_or(0))
     }
 
     fn injects_faults(&self) -> bool {

@@ -35,6 +35,16 @@ pub struct PickContext<'a> {
     pub step: u64,
 }
 
+/// What a scheduler sees when the clock has advanced and several timers are due at once.
+#[derive(Debug)]
+pub struct FireContext<'a> {
+    /// The tasks of the due timers, in (deadline, registration) order: a task appears once per
+    /// timer (a `timeout` and the `sleep` inside it, say).
+    pub due: &'a [TaskId],
+    /// The last step that ran.
+    pub step: u64,
+}
+
 /// Decides the choices of one run.
 pub trait Scheduler {
     /// Which ready task runs next, as an index into `cx.ready` (called only when more than one
@@ -43,6 +53,13 @@ pub trait Scheduler {
 
     /// A value in `0..bound` for the program's randomness (`bound >= 1`).
     fn draw(&mut self, bound: u64) -> Result<u64, Divergence>;
+
+    /// Which of the due timers fire now (called only when more than one is due): `0` all of
+    /// them, in order, as asyncio does (the default); `i` in `1..=cx.due.len()` only the `i`-th.
+    /// Recorded as a [`Choice::Pick`] of the run's schedule.
+    fn fire(&mut self, _cx: &FireContext<'_>) -> Result<usize, Divergence> {
+        Ok(0)
+    }
 
     /// Whether this scheduler injects faults; only then does the executor offer it the fault
     /// choices below (so a run without faults pays nothing for them).
@@ -150,7 +167,7 @@ impl fmt::Display for StrategyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown strategy `{}`: expected `fifo`, `random`, `pct`, `pct:<depth>` (depth >= 1), `dfs`, `dfs:<max preemptions>` or `replay:weft1:...`",
+            "unknown strategy `{}`: expected `fifo`, `random`, `pct`, `pct:<depth>` (depth >= 1), `dfs`, `dfs:<max preemptions>` or `replay:weft2:...`",
             self.found
         )
     }

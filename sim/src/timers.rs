@@ -55,6 +55,17 @@ impl Timers {
         self.pending.keys().next().map(|(t, _)| *t)
     }
 
+    /// The tasks of the timers due at or before `now`, in firing order.
+    pub(crate) fn due_tasks(&self, now: Time) -> Vec<TaskId> {
+        self.pending.range(..(Time(now.0.saturating_add(1)), 0)).map(|(_, t)| t.task).collect()
+    }
+
+    /// Removes the `i`-th (0-based) timer due at or before `now` and returns it.
+    pub(crate) fn take_due(&mut self, now: Time, i: usize) -> Option<(TaskId, Waker)> {
+        let key = *self.pending.range(..(Time(now.0.saturating_add(1)), 0)).nth(i)?.0;
+        self.pending.remove(&key).map(|t| (t.task, t.waker))
+    }
+
     /// Removes every timer due at or before `now`, in firing order.
     pub(crate) fn due(&mut self, now: Time) -> Vec<(TaskId, Waker)> {
         let later = self.pending.split_off(&(Time(now.0.saturating_add(1)), 0));

@@ -1,4 +1,4 @@
-//! `weft replay`: one schedule, exactly, from a `weft1:` string or a failure/trace JSON file.
+//! `weft replay`: one schedule, exactly, from a `weft2:` string or a failure/trace JSON file.
 
 use super::run::print_run;
 use super::{lookup, read_text, Status, Usage};
@@ -61,7 +61,7 @@ fn target(input: &str) -> Result<Target, Usage> {
 fn from_json(path: &Path, text: &str) -> Result<Target, Usage> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
         Usage(format!(
-            "'{}' is not JSON ({e}); give a failure or trace JSON file, or a weft1: schedule string",
+            "'{}' is not JSON ({e}); give a failure or trace JSON file, or a weft2: schedule string",
             path.display()
         ))
     })?;

@@ -29,7 +29,7 @@ pub use invariants::Invariants;
 pub use offline::check;
 
 use crate::event::Record;
-use crate::ids::{TaskId, Time};
+use crate::ids::{ResourceId, TaskId, Time};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -68,37 +68,149 @@ impl ViolationKind {
     }
 }
 
+/// The rule a violation broke, finer than its [`ViolationKind`] (one kind covers several rules:
+/// `Accounting` is about Events, Barriers, Queues and hand-offs). With the resource and, for a
+/// panic, its location, it says whether two failures are the same one
+/// ([`Violation::same_way`]). The names are stable: they appear in JSON and in regression files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// A task panicked: the program's own assertion.
+    Panic,
+    /// The run exceeded its step budget.
+    StepBudget,
+    /// Tasks blocked forever (at quiescence, or a wait-for cycle).
+    Deadlock,
+    /// More holders than the resource admits.
+    Capacity,
+    /// A waiter was granted before an earlier live waiter.
+    GrantOrder,
+    /// A newcomer took a unit on the fast path past a live waiter.
+    Barging,
+    /// Free units and waiters at a step's end, and no wake-up in flight.
+    Handoff,
+    /// At quiescence a blocked task's resource was available.
+    AvailableAtQuiescence,
+    /// At quiescence a spurious poll of a blocked task made progress.
+    ProbeProgressed,
+    /// A woken waiter withdrew and its hand-off did not reach the next waiter.
+    DroppedHandoff,
+    /// A held resource was released more often than it was granted.
+    Conservation,
+    /// An Event's `set()` did not wake (or return) every task waiting at that moment.
+    EventSet,
+    /// A Condition notification was dropped instead of passed on.
+    Notification,
+    /// A Barrier index was reused within a cycle or was out of range.
+    BarrierIndex,
+    /// A Queue lost or duplicated items, or exceeded its maxsize.
+    QueueItems,
+}
+
+impl Rule {
+    /// The kebab-case name, as in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Panic => "panic",
+            Rule::StepBudget => "step-budget",
+            Rule::Deadlock => "deadlock",
+            Rule::Capacity => "capacity",
+            Rule::GrantOrder => "grant-order",
+            Rule::Barging => "barging",
+            Rule::Handoff => "handoff",
+            Rule::AvailableAtQuiescence => "available-at-quiescence",
+            Rule::ProbeProgressed => "probe-progressed",
+            Rule::DroppedHandoff => "dropped-handoff",
+            Rule::Conservation => "conservation",
+            Rule::EventSet => "event-set",
+            Rule::Notification => "notification",
+            Rule::BarrierIndex => "barrier-index",
+            Rule::QueueItems => "queue-items",
+        }
+    }
+}
+
 /// A broken rule, with where it broke.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
     pub kind: ViolationKind,
+    /// The rule broken, within its kind.
+    pub rule: Rule,
     /// The step at which it was detected.
     pub step: u64,
     pub time: Time,
     /// The task most concerned, if one is.
     pub task: Option<TaskId>,
+    /// The resource the rule is about, if it is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceId>,
+    /// For a panic: where it was raised (`file:line:column`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     /// What went wrong, in words naming the tasks and resources.
     pub message: String,
 }
 
 impl Violation {
-    /// A task panicked: the program's own assertion failed.
+    /// A violation of `rule` (of `kind`) detected at `record`, concerning `task` and `resource`.
+    ///
+    /// ```
+    /// use weft_traces::check::Rule;
+    /// use weft_traces::{Event, Record, ResourceId, TaskId, Time, Violation, ViolationKind};
+    /// let at = Record::new(4, Time::ZERO, Some(TaskId(1)), Event::Suspend);
+    /// let v = Violation::at(&at, ViolationKind::MutualExclusion, Rule::Capacity, Some(ResourceId(0)), "two holders".into());
+    /// assert_eq!((v.step, v.task, v.resource), (4, Some(TaskId(1)), Some(ResourceId(0))));
+    /// ```
+    pub fn at(
+        record: &Record,
+        kind: ViolationKind,
+        rule: Rule,
+        resource: Option<ResourceId>,
+        message: String,
+    ) -> Violation {
+        Violation {
+            kind,
+            rule,
+            step: record.step,
+            time: record.time,
+            task: record.task,
+            resource,
+            location: None,
+            message,
+        }
+    }
+
+    /// The same violation about `task` instead of the record's task.
+    pub fn about(mut self, task: Option<TaskId>) -> Violation {
+        self.task = task;
+        self
+    }
+
+    /// A task panicked: the program's own assertion failed. `location` is where the panic was
+    /// raised, when known.
     ///
     /// ```
     /// use weft_traces::{TaskId, Time, Violation};
-    /// let v = Violation::panic(3, Time::ZERO, TaskId(1), "worker", "boom");
-    /// assert_eq!(v.message, "task 'worker' (#1) panicked: boom");
+    /// let v = Violation::panic(3, Time::ZERO, TaskId(1), "worker", "boom", Some("src/lib.rs:7:5"));
+    /// assert_eq!(v.message, "task 'worker' (#1) panicked at src/lib.rs:7:5: boom");
+    /// let v = Violation::panic(3, Time::ZERO, TaskId(1), "", "boom", None);
+    /// assert_eq!(v.message, "task #1 panicked: boom");
     /// ```
-    pub fn panic(step: u64, time: Time, task: TaskId, name: &str, message: &str) -> Violation {
+    pub fn panic(step: u64, time: Time, task: TaskId, name: &str, message: &str, location: Option<&str>) -> Violation {
+        let who = match name {
+            "" => format!("task {task}"),
+            _ => format!("task '{name}' ({task})"),
+        };
+        let at = location.map(|l| format!(" at {l}")).unwrap_or_default();
         Violation {
             kind: ViolationKind::Panic,
+            rule: Rule::Panic,
             step,
             time,
             task: Some(task),
-            message: match name {
-                "" => format!("task {task} panicked: {message}"),
-                _ => format!("task '{name}' ({task}) panicked: {message}"),
-            },
+            resource: None,
+            location: location.map(str::to_string),
+            message: format!("{who} panicked{at}: {message}"),
         }
     }
 
@@ -114,13 +226,40 @@ impl Violation {
     pub fn livelock(step: u64, time: Time, ready: &[String]) -> Violation {
         Violation {
             kind: ViolationKind::Livelock,
+            rule: Rule::StepBudget,
             step,
             time,
             task: None,
+            resource: None,
+            location: None,
             message: format!(
                 "the run took {step} steps without finishing (still ready: {}); a task may spin on `yield_now`/`sleep` forever. Raise the budget with `max_steps` if the program really needs more",
                 ready.join(", ")
             ),
+        }
+    }
+
+    /// Whether `other` is the same failure: the same kind, rule and resource, and for a panic the
+    /// same location (or, when either location is unknown, the same message). Shrinking keeps a
+    /// candidate schedule only if it fails the same way as the original; steps, times, tasks and
+    /// the values in the message may differ.
+    ///
+    /// ```
+    /// use weft_traces::{TaskId, Time, Violation};
+    /// let a = Violation::panic(9, Time::ZERO, TaskId(1), "w", "x is 3", Some("t.rs:4:9"));
+    /// let b = Violation::panic(5, Time::ZERO, TaskId(2), "v", "x is 2", Some("t.rs:4:9"));
+    /// let c = Violation::panic(5, Time::ZERO, TaskId(2), "v", "x is 2", Some("t.rs:8:9"));
+    /// assert!(a.same_way(&b));
+    /// assert!(!a.same_way(&c));
+    /// ```
+    pub fn same_way(&self, other: &Violation) -> bool {
+        if (self.kind, self.rule, self.resource) != (other.kind, other.rule, other.resource) {
+            return false;
+        }
+        match (&self.location, &other.location) {
+            (Some(a), Some(b)) => a == b,
+            _ if self.rule == Rule::Panic => self.message == other.message,
+            _ => true,
         }
     }
 }

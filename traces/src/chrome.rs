@@ -55,10 +55,10 @@ impl Trace {
     /// instant at its virtual time, named after its kind and carrying its message.
     ///
     /// ```
-    /// use weft_traces::{Header, Trace, Violation, ViolationKind, Time};
+    /// use weft_traces::{Header, Trace, Violation, Time};
     /// let trace = Trace::new(Header::new("demo"));
-    /// let v = Violation { kind: ViolationKind::Deadlock, step: 3, time: Time::ZERO, task: None, message: "stuck".into() };
-    /// assert!(trace.to_chrome_json_marking(Some(&v)).contains("violation: deadlock"));
+    /// let v = Violation::livelock(3, Time::ZERO, &[]);
+    /// assert!(trace.to_chrome_json_marking(Some(&v)).contains("violation: livelock"));
     /// ```
     pub fn to_chrome_json_marking(&self, violation: Option<&Violation>) -> String {
         let timeline = Timeline::of(self);
@@ -268,6 +268,6 @@ fn describe_exit(exit: &crate::event::Exit) -> String {
     match exit {
         crate::event::Exit::Returned => "returned".to_string(),
         crate::event::Exit::Cancelled => "cancelled".to_string(),
-        crate::event::Exit::Panicked { message } => format!("panicked: {message}"),
+        crate::event::Exit::Panicked { message, .. } => format!("panicked: {message}"),
     }
 }

@@ -88,8 +88,12 @@ pub enum Exit {
     Returned,
     /// Its future was dropped at a suspension point (asyncio's `CancelledError`).
     Cancelled,
-    /// It panicked; the run fails.
-    Panicked { message: String },
+    /// It panicked; the run fails. `location` is where (`file:line:column`), when known.
+    Panicked {
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
+    },
 }
 
 /// The kind of a resource, for renderings and for the checkers' expectations.

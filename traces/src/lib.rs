@@ -28,7 +28,7 @@ mod text;
 mod timeline;
 mod trace;
 
-pub use check::{check, Checker, Invariants, Violation, ViolationKind};
+pub use check::{check, Checker, Invariants, Rule, Violation, ViolationKind};
 pub use event::{Event, Exit, Fault, Op, Record, ResourceKind};
 pub use ids::{ResourceId, TaskId, Time};
 pub use recorder::Recorder;

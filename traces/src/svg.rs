@@ -53,9 +53,9 @@ impl Trace {
     /// [`to_svg`](Trace::to_svg), with the violating instant marked when `violation` is given.
     ///
     /// ```
-    /// use weft_traces::{Header, Trace, Violation, ViolationKind, Time};
+    /// use weft_traces::{Header, Trace, Violation, Time};
     /// let trace = Trace::new(Header::new("demo"));
-    /// let v = Violation { kind: ViolationKind::Panic, step: 3, time: Time::ZERO, task: None, message: "boom".into() };
+    /// let v = Violation::panic(3, Time::ZERO, weft_traces::TaskId(0), "main", "boom", None);
     /// assert!(trace.to_svg_marking(Some(&v)).contains("panic at step 3"));
     /// ```
     pub fn to_svg_marking(&self, violation: Option<&Violation>) -> String {

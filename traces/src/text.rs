@@ -94,7 +94,7 @@ pub(crate) fn describe(event: &Event, names: &Names) -> String {
         Event::Cancel { by: b } => format!("cancel requested by {}", by(b)),
         Event::Exit { exit: Exit::Returned } => "returned".to_string(),
         Event::Exit { exit: Exit::Cancelled } => "cancelled".to_string(),
-        Event::Exit { exit: Exit::Panicked { message } } => format!("panicked: {message}"),
+        Event::Exit { exit: Exit::Panicked { message, .. } } => format!("panicked: {message}"),
         Event::Print { text } => format!("| {text}"),
         Event::NewResource { id, kind, name, capacity, fifo } => {
             let cap = capacity.map(|c| format!(", capacity {c}")).unwrap_or_default();

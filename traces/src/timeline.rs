@@ -357,7 +357,7 @@ impl Reader {
             self.close(at, step, time, "task ended");
         }
         match exit {
-            Exit::Panicked { message } => {
+            Exit::Panicked { message, .. } => {
                 let label = format!("panicked: {message}");
                 self.push_mark(task, MarkKind::Error, time, step, label);
             }

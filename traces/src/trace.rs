@@ -15,7 +15,7 @@ pub struct Header {
     pub strategy: String,
     /// The run's seed.
     pub seed: u64,
-    /// The run's schedule string (`weft1:...`), which replays it.
+    /// The run's schedule string (`weft2:...`), which replays it.
     pub schedule: String,
 }
 

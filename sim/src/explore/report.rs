@@ -117,7 +117,7 @@ impl Report {
     /// reproduces it, if a schedule failed.
     ///
     /// ```should_panic
-    /// // panics with "... reproduce with:\n  WEFT_REPLAY=weft1:... cargo test <name>"
+    /// // panics with "... reproduce with:\n  WEFT_REPLAY=weft2:... cargo test <name>"
     /// weft_sim::explore(|| async { assert_eq!(1 + 1, 3) }).run().assert_ok();
     /// ```
     #[track_caller]

@@ -1,6 +1,6 @@
 //! Re-running a recorded schedule.
 
-use super::{Divergence, PickContext, Scheduler};
+use super::{Divergence, FireContext, PickContext, Scheduler};
 use crate::fault::{FaultContext, FaultReplay};
 use crate::schedule::{Choice, Schedule};
 use weft_traces::Fault;
@@ -53,6 +53,17 @@ impl Scheduler for Replay {
             Choice::Draw(v) if v < bound => Ok(v),
             recorded => {
                 Err(Divergence { choice: self.next - 1, step: 0, recorded: Some(recorded), offered: offered() })
+            }
+        }
+    }
+
+    fn fire(&mut self, cx: &FireContext<'_>) -> Result<usize, Divergence> {
+        let offered =
+            || format!("a choice among {} timers due at the same instant (0 all, or one alone)", cx.due.len());
+        match self.take(cx.step, offered)? {
+            Choice::Pick(i) if (i as usize) <= cx.due.len() => Ok(i as usize),
+            recorded => {
+                Err(Divergence { choice: self.next - 1, step: cx.step, recorded: Some(recorded), offered: offered() })
             }
         }
     }

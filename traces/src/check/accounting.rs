@@ -16,12 +16,12 @@
 //!   same counts.
 
 use super::resources::Model;
-use super::{Violation, ViolationKind};
+use super::{Rule, Violation, ViolationKind};
 use crate::event::{Op, Record, ResourceKind};
 use crate::ids::{ResourceId, TaskId};
 
-fn violation(record: &Record, task: Option<TaskId>, message: String) -> Violation {
-    Violation { kind: ViolationKind::Accounting, step: record.step, time: record.time, task, message }
+fn violation(record: &Record, rule: Rule, id: ResourceId, task: Option<TaskId>, message: String) -> Violation {
+    Violation::at(record, ViolationKind::Accounting, rule, Some(id), message).about(task)
 }
 
 /// Rules read before `op` is applied.
@@ -33,7 +33,7 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
         Op::Wait if r.kind == ResourceKind::Event => {
             let p = r.pending_of(task?)?;
             let set_at = p.set_at?;
-            Some(violation(record, task, format!(
+            Some(violation(record, Rule::EventSet, id, task, format!(
                 "{} was waiting on {} when it was set at step {set_at}, but waits again instead of returning: that set() was lost",
                 who(),
                 r.describe()
@@ -41,7 +41,7 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
         }
         Op::Release if r.capacity.is_some() && r.kind != ResourceKind::Semaphore && r.releases >= r.grants => {
             Some(violation(
-                record,
+                record, Rule::Conservation, id,
                 task,
                 format!(
                     "{} released {} more often than it was granted ({} grants, {} releases before this one): a unit was made out of nothing",
@@ -54,7 +54,7 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
         }
         Op::Arrive { index } => {
             if let Some((_, other)) = r.cycle.iter().find(|(i, _)| i == index) {
-                return Some(violation(record, task, format!(
+                return Some(violation(record, Rule::BarrierIndex, id, task, format!(
                     "{} got index {index} from {}, already held by {} in this cycle: Barrier indices must be unique within a cycle",
                     who(),
                     r.describe(),
@@ -64,7 +64,7 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
             let parties = r.capacity?;
             (*index >= parties).then(|| {
                 violation(
-                    record,
+                    record, Rule::BarrierIndex, id,
                     task,
                     format!("{} got index {index} from {}, which has only {parties} parties", who(), r.describe()),
                 )
@@ -78,7 +78,7 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
             };
             if r.size.is_some() && expected != Some(*size) {
                 return Some(violation(
-                    record,
+                    record, Rule::QueueItems, id,
                     task,
                     format!(
                         "{} held {} item(s); after a {verb} by {} it reports {size}: items were lost or duplicated",
@@ -91,7 +91,7 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
             let max = r.capacity.filter(|c| *c > 0)?;
             (*size > max).then(|| {
                 violation(
-                    record,
+                    record, Rule::QueueItems, id,
                     task,
                     format!(
                         "{} holds {size} item(s) after a put by {}, more than its maxsize {max}",
@@ -119,7 +119,7 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
                 for p in r.waits.iter().filter(|p| p.set_at.is_some()) {
                     let set_at = p.set_at.unwrap_or_default();
                     if p.task == task {
-                        return Some(violation(record, Some(task), format!(
+                        return Some(violation(record, Rule::EventSet, r.id, Some(task), format!(
                             "{} was waiting on {} when it was set at step {set_at}, but its step ended without returning",
                             model.task(task),
                             r.describe()
@@ -128,6 +128,8 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
                     if !model.is_ready(p.task) && !model.exited(p.task) {
                         return Some(violation(
                             record,
+                            Rule::EventSet,
+                            r.id,
                             Some(p.task),
                             format!(
                                 "{} was set at step {set_at} while {} waited, but that waiter was not woken",
@@ -145,7 +147,7 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
                 // A waiter whose task is being cancelled is not live: asyncio's `_notify` skips
                 // its cancelled future, so the forwarded notification rightly reaches nobody.
                 if let Some(left) = r.waits.iter().find(|p| !p.woken && model.is_live(p.task)) {
-                    return Some(violation(record, Some(left.task), format!(
+                    return Some(violation(record, Rule::Notification, r.id, Some(left.task), format!(
                         "{} was notified on {} and withdrew without passing the notification on; {} still waits (since step {})",
                         model.task(dropped),
                         r.describe(),

@@ -2,7 +2,7 @@
 //! waits for, who holds that, and the wait-for cycles among them.
 
 use super::resources::Model;
-use super::{Violation, ViolationKind};
+use super::{Rule, Violation, ViolationKind};
 use crate::event::Record;
 use crate::ids::TaskId;
 use std::collections::BTreeMap;
@@ -57,7 +57,7 @@ pub(crate) fn report(model: &Model, record: &Record) -> Violation {
         let names: Vec<String> = cycle.iter().map(|t| model.task(*t)).collect();
         message.push_str(&format!("\nwait-for cycle: {}", names.join(" -> ")));
     }
-    Violation { kind: ViolationKind::Deadlock, step: record.step, time: record.time, task: None, message }
+    Violation::at(record, ViolationKind::Deadlock, Rule::Deadlock, None, message).about(None)
 }
 
 /// The first cycle of the wait-for graph (depth-first from the lowest task id, edges in order),

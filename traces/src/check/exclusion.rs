@@ -5,7 +5,7 @@
 //! foreign resource). A plain Semaphore's extra `release()` adds a unit, as in asyncio.
 
 use super::resources::Model;
-use super::{Violation, ViolationKind};
+use super::{Rule, Violation, ViolationKind};
 use crate::event::Record;
 use crate::ids::{ResourceId, TaskId};
 
@@ -18,18 +18,13 @@ pub(crate) fn on_grant(model: &Model, record: &Record, id: ResourceId, task: Opt
     }
     let holders: Vec<String> = r.holders.iter().map(|t| model.task(*t)).collect();
     let who = task.map_or("a task".to_string(), |t| model.task(t));
-    Some(Violation {
-        kind: ViolationKind::MutualExclusion,
-        step: record.step,
-        time: record.time,
-        task,
-        message: format!(
-            "{} admits {} holder(s), but {who} was granted it while {} held it ({} grants, {} releases so far)",
-            r.describe(),
-            r.capacity.unwrap_or(0),
-            if holders.is_empty() { "others".to_string() } else { holders.join(", ") },
-            r.grants,
-            r.releases
-        ),
-    })
+    let message = format!(
+        "{} admits {} holder(s), but {who} was granted it while {} held it ({} grants, {} releases so far)",
+        r.describe(),
+        r.capacity.unwrap_or(0),
+        if holders.is_empty() { "others".to_string() } else { holders.join(", ") },
+        r.grants,
+        r.releases
+    );
+    Some(Violation::at(record, ViolationKind::MutualExclusion, Rule::Capacity, Some(id), message).about(task))
 }

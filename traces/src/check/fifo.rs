@@ -17,7 +17,7 @@
 //! cancelled waiter.
 
 use super::resources::{Model, Pending};
-use super::{Violation, ViolationKind};
+use super::{Rule, Violation, ViolationKind};
 use crate::event::Record;
 use crate::ids::{ResourceId, TaskId};
 
@@ -29,9 +29,9 @@ pub(crate) fn on_grant(model: &Model, record: &Record, id: ResourceId, task: Tas
     }
     let mine = r.requests.iter().find(|p| p.task == task)?;
     let live = |p: &&Pending| p.task != task && model.suspended(p) && model.is_live(p.task);
-    let (passed, how) = if model.suspended(mine) {
+    let (passed, how, rule) = if model.suspended(mine) {
         let passed = r.requests.iter().filter(live).find(|p| p.seq < mine.seq && !model.is_ready(p.task))?;
-        (passed, "was granted it first, although")
+        (passed, "was granted it first, although", Rule::GrantOrder)
     } else {
         // A newcomer may take a unit only if no live waiter is still waiting unwoken, and the
         // units in flight to woken waiters stay free for them.
@@ -43,24 +43,19 @@ pub(crate) fn on_grant(model: &Model, record: &Record, id: ResourceId, task: Tas
             None if free_after < woken.clone().count() as i128 => woken.next()?,
             None => return None,
         };
-        (passed, "took it on the fast path (a newcomer barging), while")
+        (passed, "took it on the fast path (a newcomer barging), while", Rule::Barging)
     };
-    Some(Violation {
-        kind: ViolationKind::Fifo,
-        step: record.step,
-        time: record.time,
-        task: Some(task),
-        message: format!(
-            "{} promises FIFO order, but {} {how} {} had been waiting since step {}{}",
-            r.describe(),
-            model.task(task),
-            model.task(passed.task),
-            passed.step,
-            if passed.woken || model.is_ready(passed.task) {
-                " (woken, its task not yet run)"
-            } else {
-                " and was not woken"
-            }
-        ),
-    })
+    let message = format!(
+        "{} promises FIFO order, but {} {how} {} had been waiting since step {}{}",
+        r.describe(),
+        model.task(task),
+        model.task(passed.task),
+        passed.step,
+        if passed.woken || model.is_ready(passed.task) {
+            " (woken, its task not yet run)"
+        } else {
+            " and was not woken"
+        }
+    );
+    Some(Violation::at(record, ViolationKind::Fifo, rule, Some(id), message).about(Some(task)))
 }

@@ -153,9 +153,10 @@ impl Invariants {
     /// Rules that read the model after `record`.
     fn after(&mut self, record: &Record) -> Found {
         match (&record.event, record.task) {
-            (Event::Exit { exit: Exit::Panicked { message } }, Some(t)) => {
+            (Event::Exit { exit: Exit::Panicked { message, location } }, Some(t)) => {
                 let name = self.model.tasks[t.index()].name.to_string();
-                Some(Box::new(Violation::panic(record.step, record.time, t, &name, message)))
+                let v = Violation::panic(record.step, record.time, t, &name, message, location.as_deref());
+                Some(Box::new(v))
             }
             (Event::Suspend | Event::Exit { .. }, Some(t)) => {
                 let found = wakeup::at_step_end(&self.model, record, t)

@@ -22,7 +22,7 @@ use crate::trace::Trace;
 /// assert_eq!(check(&trace), None);
 ///
 /// trace.events.pop();
-/// trace.push(Record::new(1, Time::ZERO, main, Event::Exit { exit: Exit::Panicked { message: "boom".into() } }));
+/// trace.push(Record::new(1, Time::ZERO, main, Event::Exit { exit: Exit::Panicked { message: "boom".into(), location: None } }));
 /// assert_eq!(check(&trace).unwrap().kind, ViolationKind::Panic);
 /// ```
 pub fn check(trace: &Trace) -> Option<Violation> {

@@ -13,7 +13,7 @@
 //!   what it waited for was there, but nobody woke it. Only if neither holds is it a deadlock.
 
 use super::resources::Model;
-use super::{Violation, ViolationKind};
+use super::{Rule, Violation, ViolationKind};
 use crate::event::{Event, Record, ResourceKind};
 use crate::ids::TaskId;
 
@@ -36,9 +36,10 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
         // had to wait due to FIFO"). A wake-up is lost only when none is in flight.
         let count = waiters.clone().count();
         let starved = waiters.next()?;
-        let (kind, message) = match r.dropped_handoff.filter(|_| model.touched(r)) {
+        let (kind, rule, message) = match r.dropped_handoff.filter(|_| model.touched(r)) {
             Some(dropped) => (
                 ViolationKind::Accounting,
+                Rule::DroppedHandoff,
                 format!(
                     "{} was woken with a hand-off of {} and withdrew, but the hand-off did not reach {}, still waiting (since step {}); {free} unit(s) free, no waiter woken",
                     model.task(dropped),
@@ -49,6 +50,7 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
             ),
             None => (
                 ViolationKind::LostWakeup,
+                Rule::Handoff,
                 format!(
                     "{} has {free} free unit(s) at the end of {}'s step, but {} (waiting since step {}) was not woken: none of its {count} waiter(s) has a wake-up in flight",
                     r.describe(),
@@ -58,7 +60,7 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
                 ),
             ),
         };
-        return Some(Violation { kind, step: record.step, time: record.time, task: Some(starved.task), message });
+        return Some(Violation::at(record, kind, rule, Some(r.id), message).about(Some(starved.task)));
     }
     None
 }
@@ -78,18 +80,16 @@ pub(crate) fn at_quiescence(model: &Model, record: &Record) -> Option<Violation>
                 None
             };
             if let Some(available) = available {
-                return Some(Violation {
-                    kind: ViolationKind::LostWakeup,
-                    step: record.step,
-                    time: record.time,
-                    task: Some(task),
-                    message: format!(
-                        "nothing is ready and no timer is pending, but {} waits (since step {}) on {}, which {available}: its wake-up was lost",
-                        model.task(task),
-                        p.step,
-                        r.describe()
-                    ),
-                });
+                let message = format!(
+                    "nothing is ready and no timer is pending, but {} waits (since step {}) on {}, which {available}: its wake-up was lost",
+                    model.task(task),
+                    p.step,
+                    r.describe()
+                );
+                let rule = Rule::AvailableAtQuiescence;
+                return Some(
+                    Violation::at(record, ViolationKind::LostWakeup, rule, Some(r.id), message).about(Some(task)),
+                );
             }
         }
     }
@@ -107,20 +107,12 @@ pub(crate) fn probe_progressed(model: &Model, record: &Record, task: TaskId) -> 
         Event::Wake { .. } => format!("woke {}", record.task.map_or("a task".to_string(), |t| model.task(t))),
         other => format!("recorded {other:?}"),
     };
-    let waits = model
-        .resources
-        .iter()
-        .find_map(|r| r.pending_of(task).map(|p| (r.describe(), p.step)))
-        .map(|(r, step)| format!(" waiting on {r} since step {step}"))
-        .unwrap_or_default();
-    Violation {
-        kind: ViolationKind::LostWakeup,
-        step: record.step,
-        time: record.time,
-        task: Some(task),
-        message: format!(
-            "nothing is ready and no timer is pending, but a spurious poll of {}{waits} made progress (it {what}): what it waited for was available and its wake-up was lost",
-            model.task(task)
-        ),
-    }
+    let waited = model.resources.iter().find_map(|r| r.pending_of(task).map(|p| (r, p.step)));
+    let waits = waited.map(|(r, step)| format!(" waiting on {} since step {step}", r.describe())).unwrap_or_default();
+    let message = format!(
+        "nothing is ready and no timer is pending, but a spurious poll of {}{waits} made progress (it {what}): what it waited for was available and its wake-up was lost",
+        model.task(task)
+    );
+    let resource = waited.map(|(r, _)| r.id);
+    Violation::at(record, ViolationKind::LostWakeup, Rule::ProbeProgressed, resource, message).about(Some(task))
 }
