@@ -6,13 +6,17 @@
 
 mod dfs;
 mod fifo;
+mod footprint;
 mod pct;
 mod random;
 mod replay;
 
 pub use dfs::{Dfs, DfsTree};
 pub use fifo::Fifo;
-pub use pct::{Pct, DEFAULT_EXPECTED_STEPS};
+pub use footprint::Footprint;
+pub(crate) use footprint::Footprints;
+pub(crate) use pct::PickCount;
+pub use pct::{Pct, DEFAULT_EXPECTED_PICKS};
 pub use random::Random;
 pub use replay::Replay;
 
@@ -33,6 +37,29 @@ pub struct PickContext<'a> {
     pub last: Option<TaskId>,
     /// The step about to run.
     pub step: u64,
+    /// The steps run since the previous pick that offered a choice, oldest first: the first is
+    /// the step that pick chose, any later ones ran with no other task ready (at the run's
+    /// first pick: main's steps so far). The last is step `step - 1`, by `last`.
+    pub steps: &'a [Footprint],
+}
+
+impl PickContext<'_> {
+    /// Whether the task that ran the previous step yielded: it woke itself during that step
+    /// (`yield_now`, `sleep(0)`, a forced yield) and so is ready again by its own doing.
+    ///
+    /// ```
+    /// use weft_sim::strategy::{Footprint, PickContext};
+    /// use weft_sim::TaskId;
+    /// let steps = [Footprint { task: TaskId(1), step: 3, woke_itself: true, touched: vec![] }];
+    /// let cx = PickContext { ready: &[TaskId(2), TaskId(1)], last: Some(TaskId(1)), step: 4, steps: &steps };
+    /// assert!(cx.yielded());
+    /// ```
+    pub fn yielded(&self) -> bool {
+        match (self.steps.last(), self.last) {
+            (Some(previous), Some(last)) => previous.task == last && previous.woke_itself && self.ready.contains(&last),
+            _ => false,
+        }
+    }
 }
 
 /// What a scheduler sees when the clock has advanced and several timers are due at once.
@@ -135,7 +162,7 @@ impl Strategy {
         match self {
             Strategy::Fifo => Box::new(Fifo::new(seed)),
             Strategy::Random => Box::new(Random::new(seed)),
-            Strategy::Pct { depth } => Box::new(Pct::new(*depth, seed, DEFAULT_EXPECTED_STEPS)),
+            Strategy::Pct { depth } => Box::new(Pct::new(*depth, seed, DEFAULT_EXPECTED_PICKS)),
             // One run alone takes the tree's first schedule (asyncio's order where allowed).
             Strategy::Dfs { max_preemptions } => Box::new(DfsTree::new(*max_preemptions).scheduler(seed)),
             Strategy::Replay(schedule) => Box::new(Replay::new(schedule.clone())),
