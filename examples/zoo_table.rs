@@ -21,6 +21,7 @@ fn strategies() -> Vec<(Strategy, &'static str)> {
         (Strategy::Pct { depth: 1 }, "pct:1"),
         (Strategy::Pct { depth: 2 }, "pct:2"),
         (Strategy::Pct { depth: 3 }, "pct:3"),
+        (Strategy::Pos, "pos"),
         (Strategy::Dfs { max_preemptions: Some(2) }, "dfs:2"),
     ]
 }

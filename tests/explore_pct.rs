@@ -155,6 +155,7 @@ fn exploring_strategies_find_a_bug_asyncio_order_hides() {
         Strategy::Random,
         Strategy::Pct { depth: 2 },
         Strategy::Pct { depth: 3 },
+        Strategy::Pos,
         Strategy::Dfs { max_preemptions: Some(1) },
         Strategy::Dfs { max_preemptions: None },
     ] {

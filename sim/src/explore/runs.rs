@@ -7,7 +7,7 @@ use crate::fault::{Faults, Injector};
 use crate::runtime::{Failure, Run, Runtime};
 use crate::schedule::{Choice, Schedule};
 use crate::shrink::{self, Lenient};
-use crate::strategy::{DfsTree, Fifo, Pct, PickCount, Random, Replay, Scheduler, Strategy};
+use crate::strategy::{DfsTree, Fifo, Pct, PickCount, Pos, Random, Replay, Scheduler, Strategy};
 use std::collections::HashSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -112,6 +112,7 @@ where
         match self.strategy {
             Strategy::Random => Box::new(Random::new(seed)),
             Strategy::Pct { depth } => Box::new(Pct::new(*depth, seed, expected_steps)),
+            Strategy::Pos => Box::new(Pos::new(seed)),
             _ => Box::new(Fifo::new(seed)),
         }
     }
