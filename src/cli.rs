@@ -138,8 +138,8 @@ enum Command {
 /// How a single run's choices are made.
 #[derive(clap::Args, Debug, Clone)]
 struct Choose {
-    /// The strategy: fifo (asyncio's own order), random, pct[:depth], dfs[:max-preemptions]
-    /// [default: fifo for one run, random for explore].
+    /// The strategy: fifo (asyncio's own order), random, pct[:depth], pos (partial order
+    /// sampling), dfs[:max-preemptions] [default: fifo for one run, random for explore].
     #[arg(long, value_parser = parse_strategy)]
     strategy: Option<Strategy>,
     /// The seed for the strategy and the program's random values.

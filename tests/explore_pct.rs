@@ -1,37 +1,22 @@
-//! PCT's defining property, and strategies finding a bug that asyncio's own order hides.
+//! PCT's defining properties in real runs, and strategies finding bugs that asyncio's own order
+//! hides.
 //!
-//! PCT (Burckhardt et al., ASPLOS 2010) always runs the highest-priority ready task and lowers
-//! the running task's priority at `depth - 1` change points. With two tasks that only yield, a
-//! switch between them happens only at a change point or when the running task finishes, so a
-//! run is made of at most `depth + 1` maximal blocks of one task's steps (`depth - 1` switches
-//! at change points, one at the first task's end). Depth 1 is "run one task to completion, then
-//! the other": exactly 2 interleavings.
+//! PCT (Burckhardt et al., ASPLOS 2010) always runs the highest-priority ready task and lowers a
+//! task's priority at `depth - 1` change points; weft's, as shuttle's, counts only the picks
+//! with a choice (more than one task ready) and also lowers a task that yields.
+
+#[path = "support/lost_wakeup.rs"]
+mod lost_wakeup;
 
 use std::cell::Cell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
+use std::time::Duration;
 use weft::sim::strategy::Pct;
 use weft::traces::Event;
-use weft::{explore, spawn, yield_now, Runtime, Strategy, TaskId};
+use weft::{explore, sleep, spawn, yield_now, Runtime, Strategy, TaskId, ViolationKind};
 
-const STEPS: u64 = 6;
-
-async fn two_tasks() {
-    for name in ["a", "b"] {
-        spawn(name, async {
-            for _ in 1..STEPS {
-                yield_now().await;
-            }
-        });
-    }
-}
-
-/// The order in which tasks `a` and `b` were polled, as a string like "aabbba...".
-fn interleaving(depth: u32, seed: u64) -> String {
-    // Change points spread over the run's real length (2 * STEPS steps plus main's).
-    let pct = Pct::new(depth, seed, 2 * STEPS + 1);
-    let run = Runtime::new().run_with(Box::new(pct), two_tasks());
-    assert!(run.is_ok());
+/// The order in which tasks `a` (#1) and `b` (#2) were polled, as a string like "abab...".
+fn polls(run: &weft::Run<()>) -> String {
     run.trace
         .events
         .iter()
@@ -44,22 +29,95 @@ fn interleaving(depth: u32, seed: u64) -> String {
         .collect()
 }
 
-fn blocks(s: &str) -> usize {
-    let b = s.as_bytes();
-    1 + b.windows(2).filter(|w| w[0] != w[1]).count()
+const STEPS: u64 = 6;
+
+/// `a` and `b` each yield `STEPS - 1` times.
+async fn two_yielding_tasks() {
+    for name in ["a", "b"] {
+        spawn(name, async {
+            for _ in 1..STEPS {
+                yield_now().await;
+            }
+        });
+    }
 }
 
 #[test]
-fn pct_runs_have_at_most_depth_plus_one_blocks() {
-    for depth in 1..=4u32 {
-        let seen: BTreeSet<String> = (0..300).map(|seed| interleaving(depth, seed)).collect();
-        let most = seen.iter().map(|s| blocks(s)).max().unwrap();
-        assert!(most <= depth as usize + 1, "depth {depth}: {seen:?}");
-        // The bound is reached: some seed puts every change point inside the run.
-        assert_eq!(most, depth as usize + 1, "depth {depth}: {seen:?}");
-        if depth == 1 {
-            let expected: BTreeSet<String> = ["aaaaaabbbbbb", "bbbbbbaaaaaa"].map(String::from).into();
-            assert_eq!(seen, expected);
+fn a_yield_hands_over_to_the_other_task() {
+    // A yielding task is lowered below every other ready task, so two tasks that only yield
+    // alternate under depth 1 (no change point), whatever their priorities. Without the
+    // lowering, depth 1 runs one task to its end first ("aaaaaabbbbbb").
+    for seed in 0..50 {
+        let run = Runtime::new().run_with(Box::new(Pct::new(1, seed, 2 * STEPS)), two_yielding_tasks());
+        assert!(run.is_ok());
+        let order = polls(&run);
+        assert!(["abababababab", "babababababa"].contains(&order.as_str()), "seed {seed}: {order}");
+    }
+}
+
+/// Main yields alone `alone` times (no choice), then `a` and `b` each sleep 1 ms `INSTANTS - 1`
+/// times: at each of the `INSTANTS` instants both are ready, neither having yielded, and the
+/// pick decides which runs first.
+async fn sequential_then_timers(alone: u32) {
+    const INSTANTS: u64 = 8;
+    for _ in 0..alone {
+        yield_now().await;
+    }
+    let tasks: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|name| {
+            spawn(name, async {
+                for _ in 1..INSTANTS {
+                    sleep(Duration::from_millis(1)).await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+#[test]
+fn change_points_land_only_on_picks_with_a_choice() {
+    // 8 instants, 8 picks between `a` and `b` (plus one with main at the end). With depth 2 and
+    // 8 expected picks, the one change point is among picks 2..=8, so exactly one instant
+    // flips the order, for every seed, however long main's sequential prefix. (Counted over
+    // all steps, the change point would fall in the prefix and change nothing.)
+    for alone in [0, 50] {
+        for seed in 0..100 {
+            let pct = Pct::new(2, seed, 8);
+            let run = Runtime::new().run_with(Box::new(pct), sequential_then_timers(alone));
+            assert!(run.is_ok());
+            let order = polls(&run);
+            let firsts: Vec<u8> = order.as_bytes().chunks(2).map(|pair| pair[0]).collect();
+            assert_eq!(firsts.len(), 8, "{order}");
+            let flips = firsts.windows(2).filter(|w| w[0] != w[1]).count();
+            assert_eq!(flips, 1, "alone {alone}, seed {seed}: {order}");
+        }
+    }
+}
+
+#[test]
+fn pct_finds_the_two_task_lost_wakeup_within_a_few_schedules() {
+    // The waiter yields between its check and its registration. Lowered there, it lets the
+    // setter into the window whenever the setter's yield came first: every other schedule,
+    // so 8 schedules miss it with probability 1/256 per seed. The program's three picks all
+    // follow a yield, where a change point adds nothing, so every depth behaves so. (Before the
+    // yield lowering, depth 1 never found it and depths 2 and 3 needed up to 31 and 28
+    // schedules over these seeds; with a change point that undoes a yield's hand-over, depth 3
+    // never found it.)
+    for (depth, bound) in [(1, 8), (2, 8), (3, 8)] {
+        for seed in 0..20 {
+            let report = explore(lost_wakeup::program)
+                .strategy(Strategy::Pct { depth })
+                .schedules(bound)
+                .seed(seed)
+                .jobs(1)
+                .environment(false)
+                .run();
+            let found = report.failure.as_ref().unwrap_or_else(|| panic!("pct:{depth}, seed {seed}: {report}"));
+            assert_eq!(found.failure.kind(), Some(ViolationKind::LostWakeup), "{}", found.failure);
         }
     }
 }
@@ -92,10 +150,14 @@ fn exploring_strategies_find_a_bug_asyncio_order_hides() {
         explore(|| delayed_increment(2)).strategy(strategy).schedules(300).seed(4).environment(false).run()
     };
     run(Strategy::Fifo).assert_ok();
+    // Not PCT: `b` must take three steps in a row, each a yield, while `a` waits ready, and PCT
+    // (as shuttle's) lowers a task at every yield (see `Pct`'s docs).
+    for depth in [2, 3] {
+        run(Strategy::Pct { depth }).assert_ok();
+    }
     for strategy in [
         Strategy::Random,
-        Strategy::Pct { depth: 2 },
-        Strategy::Pct { depth: 3 },
+        Strategy::Pos,
         Strategy::Dfs { max_preemptions: Some(1) },
         Strategy::Dfs { max_preemptions: None },
     ] {

@@ -5,7 +5,7 @@ use crate::fault::FaultContext;
 use crate::ready::ReadyQueue;
 use crate::resources::Resources;
 use crate::schedule::Choice;
-use crate::strategy::{Divergence, FireContext, PickContext, Scheduler};
+use crate::strategy::{Divergence, FireContext, Footprints, PickContext, Scheduler};
 use crate::timers::Timers;
 use std::future::Future;
 use std::pin::Pin;
@@ -59,6 +59,8 @@ pub(crate) struct Kernel {
     pub(crate) spawned: Vec<(TaskId, TaskFuture)>,
     pub(crate) resources: Resources,
     pub(crate) chooser: Chooser,
+    /// What the steps since the last pick with a choice did, for the scheduler's next pick.
+    pub(crate) footprints: Footprints,
     pub(crate) sink: Sink,
     /// The first violation; the run stops at the end of the step that found it.
     pub(crate) violation: Option<Violation>,
@@ -93,6 +95,7 @@ impl Kernel {
     /// Records a resource op by the running task, and tracks what it waits on.
     pub(crate) fn record_op(&mut self, id: ResourceId, op: Op) {
         if let Some(task) = self.current {
+            self.footprints.touch(task, id);
             let meta = &mut self.tasks[task.index()];
             match op {
                 Op::Request | Op::Wait => meta.waiting = Some(Waiting::Resource(id, op.name())),
@@ -110,6 +113,9 @@ impl Kernel {
         }
         if self.ready.push(task) {
             let by = self.current;
+            if by == Some(task) {
+                self.footprints.woke_itself(task);
+            }
             self.record_for(Some(task), Event::Wake { by });
         }
     }
@@ -147,15 +153,24 @@ impl Kernel {
         true
     }
 
-    /// Which ready task runs next: the scheduler decides when more than one is ready.
+    /// Which ready task runs next: the scheduler decides when more than one is ready, seeing
+    /// what the steps since its previous pick did. Either way the step about to run is noted.
     pub(crate) fn pick(&mut self) -> Result<usize, Divergence> {
-        if self.ready.len() <= 1 {
-            return Ok(0);
-        }
         let (step, last) = (self.step + 1, self.last);
-        let cx = PickContext { ready: self.ready.as_slice(), last, step };
-        let index = self.chooser.scheduler.pick(&cx)?;
-        self.chooser.made.push(Choice::Pick(index as u32));
+        let index = match self.ready.len() {
+            0 | 1 => 0,
+            _ => {
+                let steps = self.footprints.as_slice();
+                let cx = PickContext { ready: self.ready.as_slice(), last, step, steps };
+                let index = self.chooser.scheduler.pick(&cx)?;
+                self.chooser.made.push(Choice::Pick(index as u32));
+                self.footprints.clear();
+                index
+            }
+        };
+        if let Some(&task) = self.ready.as_slice().get(index) {
+            self.footprints.open(task, step);
+        }
         Ok(index)
     }
 

@@ -195,6 +195,7 @@ impl Runtime {
                 spawned: Vec::new(),
                 resources: Resources::default(),
                 chooser: Chooser { scheduler, made: Vec::new() },
+                footprints: Default::default(),
                 sink: Sink {
                     trace: self.tracing.then(Vec::new),
                     checkers: self

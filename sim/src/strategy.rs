@@ -6,13 +6,19 @@
 
 mod dfs;
 mod fifo;
+mod footprint;
 mod pct;
+mod pos;
 mod random;
 mod replay;
 
 pub use dfs::{Dfs, DfsTree};
 pub use fifo::Fifo;
-pub use pct::{Pct, DEFAULT_EXPECTED_STEPS};
+pub use footprint::Footprint;
+pub(crate) use footprint::Footprints;
+pub(crate) use pct::PickCount;
+pub use pct::{Pct, DEFAULT_EXPECTED_PICKS};
+pub use pos::Pos;
 pub use random::Random;
 pub use replay::Replay;
 
@@ -33,6 +39,29 @@ pub struct PickContext<'a> {
     pub last: Option<TaskId>,
     /// The step about to run.
     pub step: u64,
+    /// The steps run since the previous pick that offered a choice, oldest first: the first is
+    /// the step that pick chose, any later ones ran with no other task ready (at the run's
+    /// first pick: main's steps so far). The last is step `step - 1`, by `last`.
+    pub steps: &'a [Footprint],
+}
+
+impl PickContext<'_> {
+    /// Whether the task that ran the previous step yielded: it woke itself during that step
+    /// (`yield_now`, `sleep(0)`, a forced yield) and so is ready again by its own doing.
+    ///
+    /// ```
+    /// use weft_sim::strategy::{Footprint, PickContext};
+    /// use weft_sim::TaskId;
+    /// let steps = [Footprint { task: TaskId(1), step: 3, woke_itself: true, touched: vec![] }];
+    /// let cx = PickContext { ready: &[TaskId(2), TaskId(1)], last: Some(TaskId(1)), step: 4, steps: &steps };
+    /// assert!(cx.yielded());
+    /// ```
+    pub fn yielded(&self) -> bool {
+        match (self.steps.last(), self.last) {
+            (Some(previous), Some(last)) => previous.task == last && previous.woke_itself && self.ready.contains(&last),
+            _ => false,
+        }
+    }
 }
 
 /// What a scheduler sees when the clock has advanced and several timers are due at once.
@@ -119,6 +148,9 @@ pub enum Strategy {
         /// The number of ordering constraints a bug needs (1 = any order of whole tasks).
         depth: u32,
     },
+    /// Partial order sampling (`pos`): random priorities, reset for the steps that race with
+    /// the one just run (see [`Pos`]).
+    Pos,
     /// Exhaustive depth-first enumeration with at most `max_preemptions` preemptions per
     /// schedule (`dfs:2`; `dfs` is unbounded).
     Dfs {
@@ -135,7 +167,8 @@ impl Strategy {
         match self {
             Strategy::Fifo => Box::new(Fifo::new(seed)),
             Strategy::Random => Box::new(Random::new(seed)),
-            Strategy::Pct { depth } => Box::new(Pct::new(*depth, seed, DEFAULT_EXPECTED_STEPS)),
+            Strategy::Pct { depth } => Box::new(Pct::new(*depth, seed, DEFAULT_EXPECTED_PICKS)),
+            Strategy::Pos => Box::new(Pos::new(seed)),
             // One run alone takes the tree's first schedule (asyncio's order where allowed).
             Strategy::Dfs { max_preemptions } => Box::new(DfsTree::new(*max_preemptions).scheduler(seed)),
             Strategy::Replay(schedule) => Box::new(Replay::new(schedule.clone())),
@@ -149,6 +182,7 @@ impl fmt::Display for Strategy {
             Strategy::Fifo => write!(f, "fifo"),
             Strategy::Random => write!(f, "random"),
             Strategy::Pct { depth } => write!(f, "pct:{depth}"),
+            Strategy::Pos => write!(f, "pos"),
             Strategy::Dfs { max_preemptions: None } => write!(f, "dfs"),
             Strategy::Dfs { max_preemptions: Some(n) } => write!(f, "dfs:{n}"),
             Strategy::Replay(_) => write!(f, "replay"),
@@ -182,6 +216,7 @@ impl std::error::Error for StrategyError {}
 /// assert_eq!("pct:3".parse::<Strategy>().unwrap(), Strategy::Pct { depth: 3 });
 /// assert_eq!("dfs".parse::<Strategy>().unwrap(), Strategy::Dfs { max_preemptions: None });
 /// assert_eq!(Strategy::Dfs { max_preemptions: Some(2) }.to_string(), "dfs:2");
+/// assert_eq!("pos".parse::<Strategy>().unwrap(), Strategy::Pos);
 /// assert!("pct:0".parse::<Strategy>().is_err());
 /// ```
 impl std::str::FromStr for Strategy {
@@ -203,6 +238,7 @@ impl std::str::FromStr for Strategy {
                 0 => Err(err()),
                 depth => Ok(Strategy::Pct { depth }),
             },
+            ("pos", None) => Ok(Strategy::Pos),
             ("dfs", None) => Ok(Strategy::Dfs { max_preemptions: None }),
             ("dfs", Some(n)) => Ok(Strategy::Dfs { max_preemptions: Some(number(n)?) }),
             ("replay", Some(s)) => s.parse().map(Strategy::Replay).map_err(|_| err()),

@@ -7,7 +7,7 @@ use crate::fault::{Faults, Injector};
 use crate::runtime::{Failure, Run, Runtime};
 use crate::schedule::{Choice, Schedule};
 use crate::shrink::{self, Lenient};
-use crate::strategy::{DfsTree, Fifo, Pct, Random, Replay, Scheduler, Strategy};
+use crate::strategy::{DfsTree, Fifo, Pct, PickCount, Pos, Random, Replay, Scheduler, Strategy};
 use std::collections::HashSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -112,6 +112,7 @@ where
         match self.strategy {
             Strategy::Random => Box::new(Random::new(seed)),
             Strategy::Pct { depth } => Box::new(Pct::new(*depth, seed, expected_steps)),
+            Strategy::Pos => Box::new(Pos::new(seed)),
             _ => Box::new(Fifo::new(seed)),
         }
     }
@@ -120,10 +121,14 @@ where
     pub(super) fn sample(&self, seed: u64, budget: u64, shard: (u32, u32), jobs: usize) -> Tally {
         let (k, n) = (u64::from(shard.0), u64::from(shard.1));
         let local = budget.saturating_sub(k).div_ceil(n);
-        // PCT spreads its change points over the expected run length: the length of the run in
-        // asyncio's order, measured once so that every worker uses the same estimate.
+        // PCT spreads its change points over the expected run length: the picks with a choice
+        // of the run in asyncio's order, measured once so that every worker uses the same one.
         let expected_steps = match self.strategy {
-            Strategy::Pct { .. } => self.run(Box::new(Fifo::new(seed)), seed, false).steps,
+            Strategy::Pct { .. } => {
+                let (count, picks) = PickCount::new(seed);
+                self.run(Box::new(count), seed, false);
+                picks.get()
+            }
             _ => 0,
         };
         let next = AtomicU64::new(0);

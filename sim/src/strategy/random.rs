@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 /// use weft_sim::strategy::{PickContext, Random, Scheduler};
 /// use weft_sim::TaskId;
 /// let ready = [TaskId(1), TaskId(2), TaskId(3)];
-/// let cx = PickContext { ready: &ready, last: None, step: 1 };
+/// let cx = PickContext { ready: &ready, last: None, step: 1, steps: &[] };
 /// let picks = |seed| {
 ///     let mut s = Random::new(seed);
 ///     (0..20).map(|_| s.pick(&cx).unwrap()).collect::<Vec<_>>()
@@ -62,7 +62,7 @@ mod tests {
     #[test]
     fn picks_are_uniform_among_the_ready_tasks() {
         let ready = [TaskId(1), TaskId(2), TaskId(3)];
-        let cx = PickContext { ready: &ready, last: None, step: 1 };
+        let cx = PickContext { ready: &ready, last: None, step: 1, steps: &[] };
         let mut counts = [0u32; 3];
         let mut random = Random::new(1);
         for _ in 0..30_000 {
@@ -75,7 +75,7 @@ mod tests {
     #[test]
     fn picks_do_not_consume_the_program_draws() {
         let ready = [TaskId(1), TaskId(2)];
-        let cx = PickContext { ready: &ready, last: None, step: 1 };
+        let cx = PickContext { ready: &ready, last: None, step: 1, steps: &[] };
         let mut with_picks = Random::new(9);
         for _ in 0..5 {
             with_picks.pick(&cx).unwrap();
