@@ -283,6 +283,12 @@ fn damaged_schedules_are_usage_errors() {
     assert_usage(weft().args(["replay", "weft2:***", "--scenario", "lock-race"]), "schedule is damaged");
     assert_usage(weft().args(["replay", "weft3:AA", "--scenario", "lock-race"]), "not a weft schedule");
     assert_usage(weft().args(["replay", "weft1:HQ", "--scenario", "lock-race"]), "recorded by an earlier weft");
+    // A damaged string whose first word claims ~2^47 picks: it aborted, allocating them.
+    assert_usage(
+        weft().args(["replay", "weft2:vEsvG1uUAGTZ4dp5ocLq-s6JMEScdMkGahu6SYTJ", "--scenario", "lock-race"]),
+        "more than the 1048576 a schedule may hold",
+    );
+    assert_usage(weft().args(["replay", "weft2:_____________w", "--scenario", "lock-race"]), "too large for a choice");
     // Decodes, but asks for a pick among more tasks than are ever ready.
     assert_usage(
         weft().args(["replay", "weft2:_A8", "--scenario", "lock-raise"]),
