@@ -297,6 +297,16 @@ fn damaged_schedules_are_usage_errors() {
 }
 
 #[test]
+fn a_replay_that_does_not_fit_says_how() {
+    // Choices left over after the run: it exited 0, dropping them without a word.
+    assert_usage(weft().args(["replay", "weft2:EQAAAAAAAAAAAAAA", "--scenario", "lock-raise"]), "left over");
+    // An empty schedule on a program that needs choices: it was "the code changed".
+    assert_usage(weft().args(["replay", "weft2:", "--scenario", "lock-raise"]), "the schedule ended");
+    assert_usage(weft().args(["replay", "weft2:", "--scenario", "lock-raise"]), "choice 0 (step 2)");
+    assert_usage(weft().args(["replay", "weft2:_A8", "--scenario", "lock-raise"]), "The code changed since");
+}
+
+#[test]
 fn unreadable_and_corrupt_files_are_usage_errors() {
     let dir = scratch("corrupt");
     let missing = dir.join("missing.json");

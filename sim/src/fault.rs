@@ -238,6 +238,10 @@ impl Scheduler for Injector {
         self.injected += 1;
         Ok(true)
     }
+
+    fn finish(&mut self) -> Result<(), Divergence> {
+        self.inner.finish()
+    }
 }
 
 /// Replays the faults of a schedule: the fault recorded next applies at its step if the program
@@ -268,6 +272,12 @@ impl FaultReplay {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.faults.is_empty() && self.yields.is_empty()
+    }
+
+    /// The schedule indices of the faults not replayed yet (at the end of a run: left over).
+    pub(crate) fn unused(&self) -> impl Iterator<Item = usize> + '_ {
+        let faults = self.faults[self.next_fault.min(self.faults.len())..].iter().map(|&(index, _, _)| index);
+        faults.chain(self.yields[self.next_yield.min(self.yields.len())..].iter().map(|&(index, _)| index))
     }
 
     /// The fault due before step `cx.step`. Lenient: faults whose step passed or that no longer

@@ -76,32 +76,92 @@ pub trait Scheduler {
     fn force_yield(&mut self, _step: u64) -> Result<bool, Divergence> {
         Ok(false)
     }
+
+    /// Called once when the run has ended without failing: a replay whose schedule holds choices
+    /// the run never asked for says so here ([`DivergenceKind::LeftOver`]). `Ok(())` by default.
+    /// The executor sets the divergence's step to the run's last step.
+    fn finish(&mut self) -> Result<(), Divergence> {
+        Ok(())
+    }
 }
 
-/// A replayed schedule that no longer fits the program.
+/// A replayed schedule that does not fit the program, and where.
+///
+/// ```
+/// use weft_sim::{spawn, yield_now, Choice, DivergenceKind, Failure, Runtime, Schedule, Strategy};
+/// let program = || async {
+///     spawn("a", yield_now());
+///     spawn("b", yield_now());
+/// };
+/// // The program asks for a pick at step 2; this schedule has none.
+/// let run = Runtime::new().strategy(Strategy::Replay(Schedule::default())).run(program());
+/// let Some(Failure::Diverged(d)) = run.failure else { panic!() };
+/// assert_eq!((d.kind, d.choice, d.step), (DivergenceKind::Ended, 0, 2));
+///
+/// // Choices left over after the run ended.
+/// let long = Schedule::from(vec![Choice::Pick(0); 9]);
+/// let run = Runtime::new().strategy(Strategy::Replay(long)).run(program());
+/// let Some(Failure::Diverged(d)) = run.failure else { panic!() };
+/// assert!(matches!(d.kind, DivergenceKind::LeftOver { .. }));
+/// assert!(d.to_string().contains("left over"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Divergence {
-    /// Which choice of the schedule (0-based).
+    /// Which way it does not fit.
+    pub kind: DivergenceKind,
+    /// Which choice of the schedule (0-based): the one that did not fit, the one the program
+    /// asked for past the end, or the first one left over.
     pub choice: usize,
     /// The run's step at that point.
     pub step: u64,
     /// What the schedule recorded there (`None`: the schedule had ended).
     pub recorded: Option<Choice>,
-    /// What the program offered instead.
+    /// What the program offered instead (for choices left over: that the run had ended).
     pub offered: String,
+}
+
+/// The ways a replayed schedule does not fit the program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DivergenceKind {
+    /// The program asked for a choice after the schedule's last one: the schedule was cut short,
+    /// or it is another program's.
+    Ended,
+    /// The run ended with choices of the schedule never asked for: the schedule is another
+    /// program's, or it was damaged (extended or changed).
+    LeftOver {
+        /// How many choices were left.
+        left: usize,
+    },
+    /// The schedule's choice is not an option the program offers at that point: the code
+    /// changed since the schedule was recorded, or the schedule is another program's.
+    NotOffered,
+    /// Two runs of the same schedule offered different options: the program is not
+    /// deterministic (real time, OS randomness, `HashMap` order).
+    Nondeterministic,
 }
 
 impl fmt::Display for Divergence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let recorded = match self.recorded {
-            Some(c) => format!("the schedule recorded `{c}`"),
-            None => "the schedule had no more choices".to_string(),
-        };
-        write!(
-            f,
-            "replay diverged at choice {} (step {}): {recorded}, but the program offered {}. The code changed since the schedule was recorded; run the exploration again to get a fresh one",
-            self.choice, self.step, self.offered
-        )
+        let (choice, step, offered) = (self.choice, self.step, &self.offered);
+        let recorded = self.recorded.map(|c| format!("`{c}`")).unwrap_or_else(|| "nothing".to_string());
+        match self.kind {
+            DivergenceKind::Ended => write!(
+                f,
+                "replay diverged at choice {choice} (step {step}): the schedule ended, but the program asked for {offered}. The schedule was cut short (copy the whole line) or belongs to another program (check the scenario or test name)"
+            ),
+            DivergenceKind::LeftOver { left } => write!(
+                f,
+                "replay diverged at choice {choice} (step {step}): the run ended with {left} choice(s) of the schedule left over, the first {recorded}. The schedule belongs to another program (check the scenario or test name) or was damaged when copied"
+            ),
+            DivergenceKind::NotOffered => write!(
+                f,
+                "replay diverged at choice {choice} (step {step}): the schedule recorded {recorded}, but the program offered {offered}. The code changed since the schedule was recorded, or the schedule belongs to another program; run the exploration again to get a fresh one"
+            ),
+            DivergenceKind::Nondeterministic => write!(
+                f,
+                "replay diverged at choice {choice} (step {step}): the schedule recorded {recorded}, but the program offered {offered}"
+            ),
+        }
     }
 }
 
