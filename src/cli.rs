@@ -74,21 +74,15 @@ enum Command {
         /// How many schedules to run per scenario.
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
         schedules: u64,
-        /// Worker threads (default: all cores).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        /// Worker threads, from 1 to 1024 (default: all cores).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=weft::sim::env::MAX_JOBS as u64))]
         jobs: Option<u64>,
         /// Also inject faults, each a recorded choice that the replay line reproduces:
-        /// `--faults` (all kinds) or `--faults=KINDS`, a comma-separated list of
-        /// `cancel` (a task at its suspension point), `timeout` (a deadline fires early),
-        /// `spurious` (a poll nothing woke), `yield` (a fast path suspends once).
-        #[arg(
-            long,
-            value_name = "KINDS",
-            num_args = 0..=1,
-            require_equals = true,
-            default_missing_value = "all",
-            value_parser = parse_faults
-        )]
+        /// `--faults all`, or a comma-separated list of `cancel` (a task at its suspension
+        /// point), `timeout` (a deadline fires early), `spurious` (a poll nothing woke), `yield`
+        /// (a fast path suspends once), e.g. `--faults cancel,timeout` or
+        /// `--faults=yield,spurious`; `--faults none` turns off a scenario's own faults.
+        #[arg(long, value_name = "KINDS", value_parser = parse_faults)]
         faults: Option<Faults>,
     },
     /// Replay one schedule exactly: a `weft2:` string, or a failure/trace JSON file.

@@ -195,6 +195,29 @@ fn explore_with_cancel_faults_finds_the_unexpected_cancellation_and_replays_it()
 }
 
 #[test]
+fn faults_take_a_required_value_with_a_space_or_an_equals_sign() {
+    // With a space: the value, not a scenario named `cancel`.
+    let out = weft()
+        .args(["explore", "lock-raise", "--faults", "cancel", "--schedules", "300"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("random+faults:cancel"));
+    weft().args(["explore", "lock-raise", "--faults", "none", "--schedules", "20"]).assert().code(0);
+    for (args, what) in [
+        (&["explore", "lock-raise", "--faults"][..], "a value is required for '--faults <KINDS>'"),
+        (&["explore", "lock-raise", "--faults="], "no fault kind given"),
+        (&["explore", "lock-raise", "--faults=cancel,,yield"], "an empty fault kind in `cancel,,yield`"),
+        (&["explore", "lock-raise", "--faults", "all,cancel"], "`all` stands alone"),
+        (&["explore", "lock-raise", "--strategy", "pct:99999999999"], "the depth 99999999999 is out of range"),
+        (&["explore", "lock-raise", "--jobs", "100000"], "100000 is not in 1..=1024"),
+    ] {
+        assert_usage(weft().args(args), what);
+    }
+}
+
+#[test]
 fn unknown_fault_kinds_are_usage_errors() {
     let out = weft().args(["explore", "lock-raise", "--faults=bogus"]).assert().code(2).get_output().clone();
     let stderr = String::from_utf8(out.stderr).unwrap();
