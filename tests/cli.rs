@@ -251,7 +251,7 @@ fn trace_formats() {
         .args(["trace", "lock-raise"])
         .assert()
         .code(0)
-        .stdout(contains("# weft ").and(contains("Lock 'lock': grant")));
+        .stdout(contains("# weft | lock-raise | strategy fifo | seed 0\n").and(contains("Lock 'lock': grant")));
     let out = weft().args(["trace", "lock-raise", "--format", "chrome"]).assert().code(0).get_output().clone();
     let chrome: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(chrome["traceEvents"].as_array().unwrap().len() > 10);

@@ -360,3 +360,15 @@ fn injected_faults_are_marked_as_faults() {
     assert_eq!(of_class(&elements, "mark fault").len(), 1);
     assert!(of_class(&elements, "mark cancel").is_empty(), "a spurious poll is not a cancellation");
 }
+
+#[test]
+fn the_text_rendering_leaves_the_version_to_the_json() {
+    // A golden text trace must not change at each release: the version is in the JSON header.
+    let trace = lock_raise();
+    let version = trace.header.weft_version.clone();
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    let text = trace.to_text();
+    assert_eq!(text.lines().next(), Some("# weft | lock-raise | strategy fifo | seed 0"));
+    assert!(!text.contains(&version), "{text}");
+    assert!(trace.to_json().contains(&format!("\"weft_version\": \"{version}\"")));
+}
