@@ -372,3 +372,38 @@ fn the_text_rendering_leaves_the_version_to_the_json() {
     assert!(!text.contains(&version), "{text}");
     assert!(trace.to_json().contains(&format!("\"weft_version\": \"{version}\"")));
 }
+
+/// The fill and stroke attributes of an SVG element.
+fn style(attrs: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let keys = ["fill", "fill-opacity", "stroke", "stroke-dasharray"];
+    attrs.iter().filter(|(k, _)| keys.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+#[test]
+fn svg_legend_shows_each_bar_style_as_the_bars_have_it() {
+    // condition-wait waits on a Condition (not the first resource): its wait bars are not in the
+    // first palette colour, which the legend used to show for every wait.
+    for name in ["condition-wait", "lock-raise", "semaphore-pool", "workload-lock"] {
+        let trace = scenarios::find(name).unwrap().run(0).trace;
+        let svg = trace.to_svg();
+        let elements = svg_elements(&svg);
+        for (bar, key) in [("wait", "key-wait"), ("hold", "key-hold"), ("sleep", "key-sleep")] {
+            let keys: Vec<_> = of_class(&elements, key).into_iter().map(style).collect();
+            for attrs in of_class(&elements, bar) {
+                assert!(
+                    keys.contains(&style(attrs)),
+                    "{name}: a {bar} bar styled {:?}, not in the legend {keys:?}",
+                    style(attrs)
+                );
+            }
+        }
+        if name == "condition-wait" {
+            let waits = of_class(&elements, "wait");
+            assert!(waits.iter().any(|a| a["fill"] != "#4e79a7"), "condition-wait waits in another colour");
+        }
+        // The picture is tall enough for its legend.
+        let height = num(&elements[0].1, "height");
+        let lowest = of_class(&elements, "key-hold").iter().map(|a| num(a, "y") + 10.0).fold(0.0, f64::max);
+        assert!(lowest <= height, "{name}: the legend ends at {lowest}, below the picture's {height}");
+    }
+}
