@@ -407,3 +407,47 @@ fn svg_legend_shows_each_bar_style_as_the_bars_have_it() {
         assert!(lowest <= height, "{name}: the legend ends at {lowest}, below the picture's {height}");
     }
 }
+
+#[test]
+fn chrome_lays_out_a_run_without_virtual_time_by_step() {
+    // Two tasks take a lock in turn, yielding while they hold it: no virtual time passes, so by
+    // time every event was at ts 0 with dur 0.
+    let run = weft::Runtime::new().run(async {
+        let lock = std::rc::Rc::new(weft::Lock::new());
+        let tasks: Vec<_> = (0..2)
+            .map(|i| {
+                let lock = lock.clone();
+                weft::spawn(format!("worker{i}"), async move {
+                    let _held = lock.lock().await;
+                    weft::yield_now().await;
+                    weft::yield_now().await;
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    assert!(run.is_ok() && run.elapsed.is_zero());
+    let doc: Value = serde_json::from_str(&run.trace.to_chrome_json()).unwrap();
+    assert_eq!(doc["otherData"]["axis"], "step");
+    assert!(doc["otherData"]["time"].as_str().unwrap().contains("one step per millisecond"));
+    let events = doc["traceEvents"].as_array().unwrap();
+    let holds: Vec<&Value> = events.iter().filter(|e| e["ph"] == "X" && e["cat"] == "hold").collect();
+    assert_eq!(holds.len(), 2);
+    for hold in &holds {
+        let (start, end) = (hold["args"]["start_step"].as_u64().unwrap(), hold["args"]["end_step"].as_u64().unwrap());
+        assert!(end > start, "a hold over several steps: {hold}");
+        assert_eq!(hold["ts"].as_u64(), Some(start * 1000), "{hold}");
+        assert_eq!(hold["dur"].as_u64(), Some((end - start) * 1000), "{hold}");
+    }
+    // One after the other, not on top of each other at 0.
+    assert!(holds[1]["ts"].as_u64() >= Some(holds[0]["ts"].as_u64().unwrap() + holds[0]["dur"].as_u64().unwrap()));
+    for instant in events.iter().filter(|e| e["ph"] == "i") {
+        assert_eq!(instant["ts"].as_u64(), Some(instant["args"]["step"].as_u64().unwrap() * 1000), "{instant}");
+    }
+    // A run in which time passes keeps its virtual-time axis.
+    let doc: Value = serde_json::from_str(&lock_raise().to_chrome_json()).unwrap();
+    assert_eq!(doc["otherData"]["axis"], "virtual-time");
+    assert_eq!(doc["otherData"]["time"], "virtual time in microseconds");
+}

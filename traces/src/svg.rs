@@ -13,7 +13,7 @@
 use crate::check::Violation;
 use crate::event::Exit;
 use crate::ids::{ResourceId, Time};
-use crate::timeline::{Lane, Mark, MarkKind, Span, SpanKind, Timeline};
+use crate::timeline::{Axis, Lane, Mark, MarkKind, Span, SpanKind, Timeline};
 use crate::trace::Trace;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -64,15 +64,6 @@ impl Trace {
     }
 }
 
-/// What the x axis measures.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Axis {
-    /// Virtual time: the picture of a run that sleeps.
-    Time,
-    /// Steps: for a run that takes no virtual time at all, which would otherwise be one column.
-    Step,
-}
-
 struct Canvas<'a> {
     trace: &'a Trace,
     axis: Axis,
@@ -84,10 +75,10 @@ struct Canvas<'a> {
 impl<'a> Canvas<'a> {
     fn new(trace: &'a Trace, violation: Option<&'a Violation>) -> Canvas<'a> {
         let mut timeline = Timeline::of(trace);
+        let axis = timeline.axis(violation);
         if let Some(v) = violation {
             timeline.end = timeline.end.max(v.time);
         }
-        let axis = if timeline.end == Time::ZERO { Axis::Step } else { Axis::Time };
         Canvas { trace, axis, timeline, violation, out: String::new() }
     }
 

@@ -17,6 +17,7 @@
 //! [`Trace::to_chrome_json`]: crate::Trace::to_chrome_json
 //! [`Trace::to_svg`]: crate::Trace::to_svg
 
+use crate::check::Violation;
 use crate::event::{Event, Exit, Op};
 use crate::ids::{ResourceId, TaskId, Time};
 use crate::text::{describe, Names};
@@ -139,6 +140,37 @@ impl Timeline {
     /// Reads `trace` as a timeline.
     pub(crate) fn of(trace: &Trace) -> Timeline {
         Reader::default().read(trace)
+    }
+
+    /// The axis to draw it against: virtual time, unless no virtual time passes in the run (nor
+    /// at `violation`), when every event would sit at 0; then steps.
+    pub(crate) fn axis(&self, violation: Option<&Violation>) -> Axis {
+        let end = violation.map_or(self.end, |v| self.end.max(v.time));
+        if end == Time::ZERO {
+            Axis::Step
+        } else {
+            Axis::Time
+        }
+    }
+}
+
+/// What a picture's horizontal axis measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Axis {
+    /// Virtual time: the picture of a run that sleeps.
+    Time,
+    /// Steps: for a run that takes no virtual time at all, which would otherwise be one column.
+    Step,
+}
+
+impl Axis {
+    /// Where something that happened at virtual `time` during `step` sits on this axis, as a
+    /// virtual instant: `time` itself, or, by step, one millisecond per step.
+    pub(crate) fn place(self, time: Time, step: u64) -> Time {
+        match self {
+            Axis::Time => time,
+            Axis::Step => Time(step.saturating_mul(1_000_000)),
+        }
     }
 }
 
