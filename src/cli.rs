@@ -102,7 +102,8 @@ enum Command {
     /// failure file a test or `weft explore` wrote), drawn as it was recorded. `chrome` opens in
     /// Perfetto UI (https://ui.perfetto.dev) or chrome://tracing, with a track per task; `svg`
     /// is a timeline that opens in any browser. Exits 1 if the run broke an invariant (the trace
-    /// is written all the same, with the violation marked).
+    /// is written all the same, with the violation marked), 2 if a stored trace is not
+    /// consistent (as `weft check` says).
     Trace {
         /// The scenario's name (see `weft list`), or the path of a trace JSON file.
         #[arg(value_name = "SCENARIO | TRACE.json")]
@@ -121,8 +122,12 @@ enum Command {
     },
     /// Check a stored trace offline against every invariant and print the verdict.
     ///
-    /// Reads the JSON that `weft trace --format json` or a failed test writes. Exits 0 if
-    /// every invariant holds, 1 if one is broken.
+    /// Reads the JSON that `weft trace --format json` or a failed test writes, one record at a
+    /// time (a file of any size). The trace is first checked for consistency: one that weft's
+    /// executor could not have recorded (a task never spawned, time going backwards, steps out
+    /// of order, events after a task's exit, a header that does not parse) gets no verdict.
+    /// Exits 0 if every invariant holds, 1 if one is broken, 2 if the file is not a consistent
+    /// weft trace (the first inconsistency is printed).
     Check {
         /// The trace's JSON file.
         trace: PathBuf,

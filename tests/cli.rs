@@ -383,10 +383,9 @@ fn explore_reads_its_options_not_the_weft_variables() {
 }
 
 #[test]
-fn an_inconsistent_trace_is_checked_and_drawn_without_a_panic() {
+fn an_inconsistent_trace_gets_no_verdict_and_no_picture() {
     // Parses as a trace, but names tasks and resources that never appeared, out of step order.
-    let dir = std::env::temp_dir().join(format!("weft-cli-odd-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("inconsistent");
     let file = dir.join("odd.json");
     std::fs::write(
         &file,
@@ -398,13 +397,69 @@ fn an_inconsistent_trace_is_checked_and_drawn_without_a_panic() {
               {"step":1,"time":0,"task":4,"event":"resource","id":0,"op":"release"}]}"#,
     )
     .unwrap();
-    let check = weft().args(["check", file.to_str().unwrap()]).assert().code(1).get_output().clone();
-    let stdout = String::from_utf8(check.stdout).unwrap();
-    assert!(stdout.contains("task #9 panicked: x"), "{stdout}");
+    let what = "is not a consistent weft trace: record 0 (step 1): it concerns task #7, which was never spawned";
+    assert_usage(weft().arg("check").arg(&file), what);
     for format in ["text", "json", "chrome", "svg"] {
-        let out = weft().args(["trace", file.to_str().unwrap(), "--format", format]).assert().get_output().clone();
-        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked at"), "{format}");
-        assert_eq!(out.status.code(), Some(1), "{format}: the stored run failed");
+        let out = weft().arg("trace").arg(&file).args(["--format", format]).assert().code(2).get_output().clone();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains(what) && stderr.lines().count() == 1, "{format}: {stderr}");
+        assert!(out.stdout.is_empty(), "{format}: nothing drawn");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn check_finds_each_kind_of_inconsistency_in_a_real_trace() {
+    let dir = scratch("check_inconsistent");
+    let held = dir.join("lock-raise.json");
+    weft().args(["trace", "lock-raise", "--format", "json", "-o"]).arg(&held).assert().code(0);
+    let trace: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&held).unwrap()).unwrap();
+    let events = trace["events"].as_array().unwrap().clone();
+    let grant = events.iter().position(|e| e["op"] == "grant").unwrap();
+    let write = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut t = trace.clone();
+        edit(&mut t);
+        let path = dir.join(name);
+        std::fs::write(&path, t.to_string()).unwrap();
+        path
+    };
+    type Edit<'a> = &'a dyn Fn(&mut serde_json::Value);
+    let cases: [(&str, Edit, String); 5] = [
+        (
+            "task-999.json",
+            &|t| t["events"][grant]["task"] = 999.into(),
+            format!("record {grant} (step 2): it concerns task #999"),
+        ),
+        (
+            "twice.json",
+            &|t| {
+                let doubled: Vec<serde_json::Value> = events.iter().flat_map(|e| [e.clone(), e.clone()]).collect();
+                t["events"] = doubled.into();
+            },
+            "record 1 (step 0): task #0 is spawned twice".to_string(),
+        ),
+        (
+            "step-max.json",
+            &|t| t["events"][grant]["step"] = u64::MAX.into(),
+            "the step jumps from 2 to 18446744073709551615".to_string(),
+        ),
+        (
+            "backwards.json",
+            &|t| {
+                let last = t["events"].as_array().unwrap().len() - 1;
+                t["events"][last]["time"] = 0.into();
+            },
+            "virtual time goes backwards".to_string(),
+        ),
+        (
+            "header.json",
+            &|t| t["header"]["strategy"] = "pct:99999999999".into(),
+            "header: its strategy cannot be read".to_string(),
+        ),
+    ];
+    for (name, edit, what) in cases {
+        let path = write(name, edit);
+        assert_usage(weft().arg("check").arg(&path), &what);
+    }
+    weft().arg("check").arg(&held).assert().code(0).stdout(contains("holds"));
+    assert_usage(weft().arg("check").arg(&dir), "cannot read");
 }

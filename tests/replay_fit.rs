@@ -108,7 +108,7 @@ fn every_divergence_is_one_line() {
 fn an_exploration_replaying_a_schedule_with_leftovers_reports_the_divergence() {
     let mut long = recorded();
     long.choices.push(Choice::Pick(1));
-    let report = weft::explore(|| two_yielders()).strategy(Strategy::Replay(long)).environment(false).run();
+    let report = weft::explore(two_yielders).strategy(Strategy::Replay(long)).environment(false).run();
     let found = report.failure.expect("the leftover is a failure");
     assert!(matches!(&found.failure, Failure::Diverged(d) if matches!(d.kind, DivergenceKind::LeftOver { .. })));
 }

@@ -43,7 +43,7 @@ pub use explore::{explore, Explore, Found, Report};
 pub use fault::{Faults, FaultsError};
 pub use program::{print, random_range};
 pub use runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS};
-pub use schedule::{Choice, Schedule, ScheduleError};
+pub use schedule::{check_header, Choice, Schedule, ScheduleError};
 pub use strategy::{Divergence, DivergenceKind, FireContext, Scheduler, Strategy, StrategyError};
 pub use task::{current_task, spawn, Cancelled, JoinHandle, TaskInfo};
 pub use time::{now, sleep, timeout, yield_now, Elapsed, Sleep, Timeout};

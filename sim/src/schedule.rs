@@ -33,6 +33,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use std::fmt;
 use std::str::FromStr;
+use weft_traces::check::Inconsistency;
 use weft_traces::{Fault, TaskId};
 
 /// One decision of a run.
@@ -283,6 +284,33 @@ impl FromStr for Schedule {
         }
         Ok(Schedule { choices })
     }
+}
+
+/// Whether a stored trace's header names a strategy and a schedule this weft can read: the
+/// strategy as [`Strategy`](crate::Strategy)'s `Display` writes it (`replay` for a replayed
+/// run), and the schedule as a `weft2:` string, or empty when none was recorded. `weft check`
+/// passes it to [`weft_traces::check::judge_json`].
+///
+/// ```
+/// use weft_sim::check_header;
+/// use weft_traces::Header;
+/// let mut header = Header::new("demo");
+/// assert!(check_header(&header).is_ok());
+/// header.schedule = "weft2:vEsvG1uUAGTZ4dp5ocLq-s6JMEScdMkGahu6SYTJ".to_string();
+/// assert!(check_header(&header).unwrap_err().to_string().contains("its schedule cannot be read"));
+/// ```
+pub fn check_header(header: &weft_traces::Header) -> Result<(), Inconsistency> {
+    if header.strategy != "replay" {
+        if let Err(e) = header.strategy.parse::<crate::Strategy>() {
+            return Err(Inconsistency::in_header(format!("its strategy cannot be read ({e})")));
+        }
+    }
+    if !header.schedule.is_empty() {
+        if let Err(e) = header.schedule.parse::<Schedule>() {
+            return Err(Inconsistency::in_header(format!("its schedule cannot be read ({e})")));
+        }
+    }
+    Ok(())
 }
 
 struct Varints<'a> {

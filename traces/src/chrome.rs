@@ -232,7 +232,8 @@ fn slices(timeline: &Timeline, axis: Axis) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     for (task, track) in extra {
         let tid = u64::from(task) + OVERLAP_TID * track as u64;
-        let name = timeline.lanes.iter().find(|l| l.task.0 == task).map_or_else(|| format!("task #{task}"), lane_name);
+        let lane = timeline.lane_of(crate::ids::TaskId(task)).map(|at| &timeline.lanes[at]);
+        let name = lane.map_or_else(|| format!("task #{task}"), lane_name);
         out.push(json!({
             "name": "thread_name", "ph": "M", "pid": PID, "tid": tid,
             "args": { "name": format!("{name} (overlap {track})") },

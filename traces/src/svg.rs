@@ -114,7 +114,7 @@ impl<'a> Canvas<'a> {
     }
 
     fn lane_of(&self, task: crate::ids::TaskId) -> Option<usize> {
-        self.timeline.lanes.iter().position(|l| l.task == task)
+        self.timeline.lane_of(task)
     }
 
     fn draw(mut self) -> String {

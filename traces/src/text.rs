@@ -3,46 +3,43 @@
 use crate::event::{Event, Exit, Fault, Op, Record, ResourceKind};
 use crate::ids::{ResourceId, TaskId};
 use crate::trace::Trace;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Names of tasks and resources, learned from `Spawn` and `NewResource` events.
+/// Names of tasks and resources, learned from `Spawn` and `NewResource` events. Kept by id in
+/// maps, so that a stored trace naming task 4294967295 costs one entry, not a table that long.
 #[derive(Default)]
 pub(crate) struct Names {
-    tasks: Vec<String>,
-    resources: Vec<Option<(ResourceKind, String)>>,
+    tasks: BTreeMap<TaskId, String>,
+    resources: BTreeMap<ResourceId, (ResourceKind, String)>,
 }
 
 impl Names {
     pub(crate) fn learn(&mut self, record: &Record) {
         match (&record.event, record.task) {
-            (Event::Spawn { name, .. }, Some(task)) => set(&mut self.tasks, task.index(), name.clone()),
+            (Event::Spawn { name, .. }, Some(task)) => {
+                self.tasks.insert(task, name.clone());
+            }
             (Event::NewResource { id, kind, name, .. }, _) => {
-                set(&mut self.resources, id.index(), Some((*kind, name.clone())))
+                self.resources.insert(*id, (*kind, name.clone()));
             }
             _ => {}
         }
     }
 
     pub(crate) fn task(&self, task: TaskId) -> String {
-        match self.tasks.get(task.index()) {
+        match self.tasks.get(&task) {
             Some(name) if !name.is_empty() => name.clone(),
             _ => format!("task{}", task.0),
         }
     }
 
     pub(crate) fn resource(&self, id: ResourceId) -> String {
-        match self.resources.get(id.index()) {
-            Some(Some((kind, name))) => format!("{} '{}'", kind.name(), name),
-            _ => format!("resource {id}"),
+        match self.resources.get(&id) {
+            Some((kind, name)) => format!("{} '{}'", kind.name(), name),
+            None => format!("resource {id}"),
         }
     }
-}
-
-fn set<T: Default>(table: &mut Vec<T>, index: usize, value: T) {
-    if table.len() <= index {
-        table.resize_with(index + 1, T::default);
-    }
-    table[index] = value;
 }
 
 impl Trace {

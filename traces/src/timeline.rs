@@ -142,6 +142,16 @@ impl Timeline {
         Reader::default().read(trace)
     }
 
+    /// The lane of `task` (lanes are kept in task id order).
+    pub(crate) fn lane_of(&self, task: TaskId) -> Option<usize> {
+        self.lanes.binary_search_by_key(&task, |l| l.task).ok()
+    }
+
+    fn lane_mut(&mut self, task: TaskId) -> Option<&mut Lane> {
+        let at = self.lane_of(task)?;
+        self.lanes.get_mut(at)
+    }
+
     /// The axis to draw it against: virtual time, unless no virtual time passes in the run (nor
     /// at `violation`), when every event would sit at 0; then steps.
     pub(crate) fn axis(&self, violation: Option<&Violation>) -> Axis {
@@ -214,12 +224,9 @@ impl Reader {
                 let lane =
                     Lane { task, name: name.clone(), spawned: time, spawned_step: step, exit: None, exit_step: None };
                 let lanes = &mut self.timeline.lanes;
-                match lanes.iter_mut().find(|l| l.task == task) {
-                    Some(existing) => *existing = lane,
-                    None => {
-                        lanes.push(lane);
-                        lanes.sort_by_key(|l| l.task);
-                    }
+                match lanes.binary_search_by_key(&task, |l| l.task) {
+                    Ok(at) => lanes[at] = lane,
+                    Err(at) => lanes.insert(at, lane),
                 }
             }
             Event::Sleep { until } => {
@@ -359,7 +366,7 @@ impl Reader {
     }
 
     fn exit(&mut self, task: TaskId, step: u64, time: Time, exit: &Exit) {
-        if let Some(lane) = self.timeline.lanes.iter_mut().find(|l| l.task == task) {
+        if let Some(lane) = self.timeline.lane_mut(task) {
             lane.exit = Some((time, exit.clone()));
             lane.exit_step = Some(step);
         }
