@@ -364,3 +364,34 @@ fn exits_of_dropped_tasks_are_consistent_only_as_cancellations() {
     trace.events[at].event = Event::Exit { exit: Exit::Returned };
     assert_caught(&trace, at, "returns in a step that dropped its future");
 }
+
+/// Writes a long consistent trace for measuring `weft check` on a large file (not a test: run it
+/// with `WEFT_BIG_TRACE=/tmp/big.json WEFT_BIG_TRACE_ROUNDS=600000 cargo test --release --test
+/// trace_consistency -- --ignored write_a_large_trace`, then `/usr/bin/time -v weft check
+/// /tmp/big.json`). Three workers take a lock in turn and yield while they hold it.
+#[test]
+#[ignore]
+fn write_a_large_trace() {
+    let Some(path) = std::env::var_os("WEFT_BIG_TRACE") else { return };
+    let rounds: u64 = std::env::var("WEFT_BIG_TRACE_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let run = Runtime::new().name("big").max_steps(u64::MAX).run(async move {
+        let lock = std::rc::Rc::new(weft::Lock::new());
+        let workers: Vec<_> = (0..3)
+            .map(|i| {
+                let lock = lock.clone();
+                weft::spawn(format!("worker{i}"), async move {
+                    for _ in 0..rounds {
+                        let _held = lock.lock().await;
+                        weft::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.await.unwrap();
+        }
+    });
+    assert!(run.is_ok(), "{:?}", run.failure);
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    serde_json::to_writer_pretty(file, &run.trace).unwrap();
+}
