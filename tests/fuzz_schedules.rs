@@ -300,9 +300,10 @@ fn the_test_s_base64_is_the_schedules_base64() {
 #[test]
 fn schedule_strings_are_read_or_refused_and_replayed_or_diverge() {
     let (_, outcomes) = fuzz(2_000);
-    // The inputs reach every outcome: the fuzzer is not only feeding the parser garbage.
+    // The inputs reach every outcome: the fuzzer is not only feeding the parser garbage. (The
+    // counts depend on the catalog, which `--features mutants` extends.)
     for outcome in [Outcome::Refused, Outcome::Diverged, Outcome::Failed, Outcome::Held] {
-        assert!(outcomes.get(&outcome).is_some_and(|n| *n >= 20), "{outcomes:?}");
+        assert!(outcomes.get(&outcome).is_some_and(|n| *n >= 5), "{outcomes:?}");
     }
 }
 
