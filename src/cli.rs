@@ -74,21 +74,15 @@ enum Command {
         /// How many schedules to run per scenario.
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
         schedules: u64,
-        /// Worker threads (default: all cores).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        /// Worker threads, from 1 to 1024 (default: all cores).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=weft::sim::env::MAX_JOBS as u64))]
         jobs: Option<u64>,
         /// Also inject faults, each a recorded choice that the replay line reproduces:
-        /// `--faults` (all kinds) or `--faults=KINDS`, a comma-separated list of
-        /// `cancel` (a task at its suspension point), `timeout` (a deadline fires early),
-        /// `spurious` (a poll nothing woke), `yield` (a fast path suspends once).
-        #[arg(
-            long,
-            value_name = "KINDS",
-            num_args = 0..=1,
-            require_equals = true,
-            default_missing_value = "all",
-            value_parser = parse_faults
-        )]
+        /// `--faults all`, or a comma-separated list of `cancel` (a task at its suspension
+        /// point), `timeout` (a deadline fires early), `spurious` (a poll nothing woke), `yield`
+        /// (a fast path suspends once), e.g. `--faults cancel,timeout` or
+        /// `--faults=yield,spurious`; `--faults none` turns off a scenario's own faults.
+        #[arg(long, value_name = "KINDS", value_parser = parse_faults)]
         faults: Option<Faults>,
     },
     /// Replay one schedule exactly: a `weft2:` string, or a failure/trace JSON file.
@@ -108,7 +102,8 @@ enum Command {
     /// failure file a test or `weft explore` wrote), drawn as it was recorded. `chrome` opens in
     /// Perfetto UI (https://ui.perfetto.dev) or chrome://tracing, with a track per task; `svg`
     /// is a timeline that opens in any browser. Exits 1 if the run broke an invariant (the trace
-    /// is written all the same, with the violation marked).
+    /// is written all the same, with the violation marked), 2 if a stored trace is not
+    /// consistent (as `weft check` says).
     Trace {
         /// The scenario's name (see `weft list`), or the path of a trace JSON file.
         #[arg(value_name = "SCENARIO | TRACE.json")]
@@ -127,8 +122,12 @@ enum Command {
     },
     /// Check a stored trace offline against every invariant and print the verdict.
     ///
-    /// Reads the JSON that `weft trace --format json` or a failed test writes. Exits 0 if
-    /// every invariant holds, 1 if one is broken.
+    /// Reads the JSON that `weft trace --format json` or a failed test writes, one record at a
+    /// time (a file of any size). The trace is first checked for consistency: one that weft's
+    /// executor could not have recorded (a task never spawned, time going backwards, steps out
+    /// of order, events after a task's exit, a header that does not parse) gets no verdict.
+    /// Exits 0 if every invariant holds, 1 if one is broken, 2 if the file is not a consistent
+    /// weft trace (the first inconsistency is printed).
     Check {
         /// The trace's JSON file.
         trace: PathBuf,

@@ -195,6 +195,29 @@ fn explore_with_cancel_faults_finds_the_unexpected_cancellation_and_replays_it()
 }
 
 #[test]
+fn faults_take_a_required_value_with_a_space_or_an_equals_sign() {
+    // With a space: the value, not a scenario named `cancel`.
+    let out = weft()
+        .args(["explore", "lock-raise", "--faults", "cancel", "--schedules", "300"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("random+faults:cancel"));
+    weft().args(["explore", "lock-raise", "--faults", "none", "--schedules", "20"]).assert().code(0);
+    for (args, what) in [
+        (&["explore", "lock-raise", "--faults"][..], "a value is required for '--faults <KINDS>'"),
+        (&["explore", "lock-raise", "--faults="], "no fault kind given"),
+        (&["explore", "lock-raise", "--faults=cancel,,yield"], "an empty fault kind in `cancel,,yield`"),
+        (&["explore", "lock-raise", "--faults", "all,cancel"], "`all` stands alone"),
+        (&["explore", "lock-raise", "--strategy", "pct:99999999999"], "the depth 99999999999 is out of range"),
+        (&["explore", "lock-raise", "--jobs", "100000"], "100000 is not in 1..=1024"),
+    ] {
+        assert_usage(weft().args(args), what);
+    }
+}
+
+#[test]
 fn unknown_fault_kinds_are_usage_errors() {
     let out = weft().args(["explore", "lock-raise", "--faults=bogus"]).assert().code(2).get_output().clone();
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -228,7 +251,7 @@ fn trace_formats() {
         .args(["trace", "lock-raise"])
         .assert()
         .code(0)
-        .stdout(contains("# weft ").and(contains("Lock 'lock': grant")));
+        .stdout(contains("# weft | lock-raise | strategy fifo | seed 0\n").and(contains("Lock 'lock': grant")));
     let out = weft().args(["trace", "lock-raise", "--format", "chrome"]).assert().code(0).get_output().clone();
     let chrome: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(chrome["traceEvents"].as_array().unwrap().len() > 10);
@@ -283,11 +306,27 @@ fn damaged_schedules_are_usage_errors() {
     assert_usage(weft().args(["replay", "weft2:***", "--scenario", "lock-race"]), "schedule is damaged");
     assert_usage(weft().args(["replay", "weft3:AA", "--scenario", "lock-race"]), "not a weft schedule");
     assert_usage(weft().args(["replay", "weft1:HQ", "--scenario", "lock-race"]), "recorded by an earlier weft");
+    // A damaged string whose first word claims ~2^47 picks: it aborted, allocating them.
+    assert_usage(
+        weft().args(["replay", "weft2:vEsvG1uUAGTZ4dp5ocLq-s6JMEScdMkGahu6SYTJ", "--scenario", "lock-race"]),
+        "more than the 1048576 a schedule may hold",
+    );
+    assert_usage(weft().args(["replay", "weft2:_____________w", "--scenario", "lock-race"]), "too large for a choice");
     // Decodes, but asks for a pick among more tasks than are ever ready.
     assert_usage(
         weft().args(["replay", "weft2:_A8", "--scenario", "lock-raise"]),
         "does not fit scenario 'lock-raise'",
     );
+}
+
+#[test]
+fn a_replay_that_does_not_fit_says_how() {
+    // Choices left over after the run: it exited 0, dropping them without a word.
+    assert_usage(weft().args(["replay", "weft2:EQAAAAAAAAAAAAAA", "--scenario", "lock-raise"]), "left over");
+    // An empty schedule on a program that needs choices: it was "the code changed".
+    assert_usage(weft().args(["replay", "weft2:", "--scenario", "lock-raise"]), "the schedule ended");
+    assert_usage(weft().args(["replay", "weft2:", "--scenario", "lock-raise"]), "choice 0 (step 2)");
+    assert_usage(weft().args(["replay", "weft2:_A8", "--scenario", "lock-raise"]), "The code changed since");
 }
 
 #[test]
@@ -344,10 +383,9 @@ fn explore_reads_its_options_not_the_weft_variables() {
 }
 
 #[test]
-fn an_inconsistent_trace_is_checked_and_drawn_without_a_panic() {
+fn an_inconsistent_trace_gets_no_verdict_and_no_picture() {
     // Parses as a trace, but names tasks and resources that never appeared, out of step order.
-    let dir = std::env::temp_dir().join(format!("weft-cli-odd-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("inconsistent");
     let file = dir.join("odd.json");
     std::fs::write(
         &file,
@@ -359,13 +397,69 @@ fn an_inconsistent_trace_is_checked_and_drawn_without_a_panic() {
               {"step":1,"time":0,"task":4,"event":"resource","id":0,"op":"release"}]}"#,
     )
     .unwrap();
-    let check = weft().args(["check", file.to_str().unwrap()]).assert().code(1).get_output().clone();
-    let stdout = String::from_utf8(check.stdout).unwrap();
-    assert!(stdout.contains("task #9 panicked: x"), "{stdout}");
+    let what = "is not a consistent weft trace: record 0 (step 1): it concerns task #7, which was never spawned";
+    assert_usage(weft().arg("check").arg(&file), what);
     for format in ["text", "json", "chrome", "svg"] {
-        let out = weft().args(["trace", file.to_str().unwrap(), "--format", format]).assert().get_output().clone();
-        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked at"), "{format}");
-        assert_eq!(out.status.code(), Some(1), "{format}: the stored run failed");
+        let out = weft().arg("trace").arg(&file).args(["--format", format]).assert().code(2).get_output().clone();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains(what) && stderr.lines().count() == 1, "{format}: {stderr}");
+        assert!(out.stdout.is_empty(), "{format}: nothing drawn");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn check_finds_each_kind_of_inconsistency_in_a_real_trace() {
+    let dir = scratch("check_inconsistent");
+    let held = dir.join("lock-raise.json");
+    weft().args(["trace", "lock-raise", "--format", "json", "-o"]).arg(&held).assert().code(0);
+    let trace: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&held).unwrap()).unwrap();
+    let events = trace["events"].as_array().unwrap().clone();
+    let grant = events.iter().position(|e| e["op"] == "grant").unwrap();
+    let write = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut t = trace.clone();
+        edit(&mut t);
+        let path = dir.join(name);
+        std::fs::write(&path, t.to_string()).unwrap();
+        path
+    };
+    type Edit<'a> = &'a dyn Fn(&mut serde_json::Value);
+    let cases: [(&str, Edit, String); 5] = [
+        (
+            "task-999.json",
+            &|t| t["events"][grant]["task"] = 999.into(),
+            format!("record {grant} (step 2): it concerns task #999"),
+        ),
+        (
+            "twice.json",
+            &|t| {
+                let doubled: Vec<serde_json::Value> = events.iter().flat_map(|e| [e.clone(), e.clone()]).collect();
+                t["events"] = doubled.into();
+            },
+            "record 1 (step 0): task #0 is spawned twice".to_string(),
+        ),
+        (
+            "step-max.json",
+            &|t| t["events"][grant]["step"] = u64::MAX.into(),
+            "the step jumps from 2 to 18446744073709551615".to_string(),
+        ),
+        (
+            "backwards.json",
+            &|t| {
+                let last = t["events"].as_array().unwrap().len() - 1;
+                t["events"][last]["time"] = 0.into();
+            },
+            "virtual time goes backwards".to_string(),
+        ),
+        (
+            "header.json",
+            &|t| t["header"]["strategy"] = "pct:99999999999".into(),
+            "header: its strategy cannot be read".to_string(),
+        ),
+    ];
+    for (name, edit, what) in cases {
+        let path = write(name, edit);
+        assert_usage(weft().arg("check").arg(&path), &what);
+    }
+    weft().arg("check").arg(&held).assert().code(0).stdout(contains("holds"));
+    assert_usage(weft().arg("check").arg(&dir), "cannot read");
 }

@@ -360,3 +360,94 @@ fn injected_faults_are_marked_as_faults() {
     assert_eq!(of_class(&elements, "mark fault").len(), 1);
     assert!(of_class(&elements, "mark cancel").is_empty(), "a spurious poll is not a cancellation");
 }
+
+#[test]
+fn the_text_rendering_leaves_the_version_to_the_json() {
+    // A golden text trace must not change at each release: the version is in the JSON header.
+    let trace = lock_raise();
+    let version = trace.header.weft_version.clone();
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    let text = trace.to_text();
+    assert_eq!(text.lines().next(), Some("# weft | lock-raise | strategy fifo | seed 0"));
+    assert!(!text.contains(&version), "{text}");
+    assert!(trace.to_json().contains(&format!("\"weft_version\": \"{version}\"")));
+}
+
+/// The fill and stroke attributes of an SVG element.
+fn style(attrs: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let keys = ["fill", "fill-opacity", "stroke", "stroke-dasharray"];
+    attrs.iter().filter(|(k, _)| keys.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+#[test]
+fn svg_legend_shows_each_bar_style_as_the_bars_have_it() {
+    // condition-wait waits on a Condition (not the first resource): its wait bars are not in the
+    // first palette colour, which the legend used to show for every wait.
+    for name in ["condition-wait", "lock-raise", "semaphore-pool", "workload-lock"] {
+        let trace = scenarios::find(name).unwrap().run(0).trace;
+        let svg = trace.to_svg();
+        let elements = svg_elements(&svg);
+        for (bar, key) in [("wait", "key-wait"), ("hold", "key-hold"), ("sleep", "key-sleep")] {
+            let keys: Vec<_> = of_class(&elements, key).into_iter().map(style).collect();
+            for attrs in of_class(&elements, bar) {
+                assert!(
+                    keys.contains(&style(attrs)),
+                    "{name}: a {bar} bar styled {:?}, not in the legend {keys:?}",
+                    style(attrs)
+                );
+            }
+        }
+        if name == "condition-wait" {
+            let waits = of_class(&elements, "wait");
+            assert!(waits.iter().any(|a| a["fill"] != "#4e79a7"), "condition-wait waits in another colour");
+        }
+        // The picture is tall enough for its legend.
+        let height = num(&elements[0].1, "height");
+        let lowest = of_class(&elements, "key-hold").iter().map(|a| num(a, "y") + 10.0).fold(0.0, f64::max);
+        assert!(lowest <= height, "{name}: the legend ends at {lowest}, below the picture's {height}");
+    }
+}
+
+#[test]
+fn chrome_lays_out_a_run_without_virtual_time_by_step() {
+    // Two tasks take a lock in turn, yielding while they hold it: no virtual time passes, so by
+    // time every event was at ts 0 with dur 0.
+    let run = weft::Runtime::new().run(async {
+        let lock = std::rc::Rc::new(weft::Lock::new());
+        let tasks: Vec<_> = (0..2)
+            .map(|i| {
+                let lock = lock.clone();
+                weft::spawn(format!("worker{i}"), async move {
+                    let _held = lock.lock().await;
+                    weft::yield_now().await;
+                    weft::yield_now().await;
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    assert!(run.is_ok() && run.elapsed.is_zero());
+    let doc: Value = serde_json::from_str(&run.trace.to_chrome_json()).unwrap();
+    assert_eq!(doc["otherData"]["axis"], "step");
+    assert!(doc["otherData"]["time"].as_str().unwrap().contains("one step per millisecond"));
+    let events = doc["traceEvents"].as_array().unwrap();
+    let holds: Vec<&Value> = events.iter().filter(|e| e["ph"] == "X" && e["cat"] == "hold").collect();
+    assert_eq!(holds.len(), 2);
+    for hold in &holds {
+        let (start, end) = (hold["args"]["start_step"].as_u64().unwrap(), hold["args"]["end_step"].as_u64().unwrap());
+        assert!(end > start, "a hold over several steps: {hold}");
+        assert_eq!(hold["ts"].as_u64(), Some(start * 1000), "{hold}");
+        assert_eq!(hold["dur"].as_u64(), Some((end - start) * 1000), "{hold}");
+    }
+    // One after the other, not on top of each other at 0.
+    assert!(holds[1]["ts"].as_u64() >= Some(holds[0]["ts"].as_u64().unwrap() + holds[0]["dur"].as_u64().unwrap()));
+    for instant in events.iter().filter(|e| e["ph"] == "i") {
+        assert_eq!(instant["ts"].as_u64(), Some(instant["args"]["step"].as_u64().unwrap() * 1000), "{instant}");
+    }
+    // A run in which time passes keeps its virtual-time axis.
+    let doc: Value = serde_json::from_str(&lock_raise().to_chrome_json()).unwrap();
+    assert_eq!(doc["otherData"]["axis"], "virtual-time");
+    assert_eq!(doc["otherData"]["time"], "virtual time in microseconds");
+}

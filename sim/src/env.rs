@@ -3,19 +3,21 @@
 //! | variable | value | effect |
 //! |---|---|---|
 //! | `WEFT_SEED` | unsigned integer | the exploration's base seed |
-//! | `WEFT_SCHEDULES` | integer ≥ 1 | how many schedules to run |
-//! | `WEFT_STRATEGY` | `fifo`, `random`, `pct[:d]`, `dfs[:p]` | the strategy |
+//! | `WEFT_SCHEDULES` | integer from 1 to 2^64 − 1 | how many schedules to run |
+//! | `WEFT_STRATEGY` | `fifo`, `random`, `pct[:d]` (d from 1 to 1000), `pos`, `dfs[:p]` | the strategy |
 //! | `WEFT_REPLAY` | `weft2:...` | replay that one schedule (full trace) instead of exploring |
-//! | `WEFT_JOBS` | integer ≥ 1 | worker threads |
+//! | `WEFT_JOBS` | integer from 1 to [`MAX_JOBS`] (1024) | worker threads |
 //! | `WEFT_SHARD` | `i/n`, `0 <= i < n` | run only shard `i` of `n` |
 //! | `WEFT_FAULTS` | `none`, `all`, `cancel,timeout,spurious,yield` | the faults each run may inject |
 //!
-//! An empty value counts as unset. A value that cannot be read is an [`EnvError`] naming the
-//! variable, the value and what is accepted; `weft::explore` panics with it.
+//! An empty value counts as unset. A value that cannot be read (not a number, out of range, not
+//! UTF-8, a damaged schedule) is an [`EnvError`]: one line naming the variable, the value
+//! (shortened when long) and what is accepted; `weft::explore` panics with it, so the test fails
+//! with that line. Nothing is clamped silently.
 
 use crate::fault::Faults;
 use crate::schedule::Schedule;
-use crate::strategy::Strategy;
+use crate::strategy::{quote, Strategy};
 use std::fmt;
 
 /// Settings read from `WEFT_*` variables; `None` where the variable is unset.
@@ -62,78 +64,106 @@ impl fmt::Display for EnvError {
         write!(
             f,
             "{}=`{}` cannot be used: expected {}; fix or unset the variable",
-            self.variable, self.value, self.expected
+            self.variable,
+            quote(&self.value),
+            self.expected
         )
     }
 }
 
 impl std::error::Error for EnvError {}
 
+/// The most worker threads `WEFT_JOBS` may ask for (more than any machine weft runs on has
+/// cores; each thread runs whole schedules, so more than the cores only adds memory).
+pub const MAX_JOBS: usize = 1024;
+
+/// Every variable this module reads.
+pub const VARIABLES: [&str; 7] =
+    ["WEFT_SEED", "WEFT_SCHEDULES", "WEFT_STRATEGY", "WEFT_REPLAY", "WEFT_JOBS", "WEFT_SHARD", "WEFT_FAULTS"];
+
 impl Overrides {
-    /// Reads the process environment.
+    /// Reads the process environment. A variable that is set but not valid UTF-8 is an error
+    /// too, not ignored.
     pub fn from_env() -> Result<Overrides, EnvError> {
+        for variable in VARIABLES {
+            if let Some(value) = std::env::var_os(variable) {
+                if value.to_str().is_none() {
+                    return Err(EnvError {
+                        variable,
+                        value: value.to_string_lossy().into_owned(),
+                        expected: "text (this value is not valid UTF-8)".to_string(),
+                    });
+                }
+            }
+        }
         Overrides::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads the variables through `lookup` (for tests and embedders).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Overrides, EnvError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let fail = |variable: &'static str, value: &str, expected: &str| EnvError {
+        let fail = |variable: &'static str, value: &str, expected: String| EnvError {
             variable,
             value: value.to_string(),
-            expected: expected.to_string(),
+            expected,
         };
-        let positive = |variable: &'static str| -> Result<Option<u64>, EnvError> {
+        // A whole number in `1..=max`.
+        let count = |variable: &'static str, max: u64| -> Result<Option<u64>, EnvError> {
             get(variable)
                 .map(|v| match v.trim().parse::<u64>() {
-                    Ok(n) if n >= 1 => Ok(n),
-                    _ => Err(fail(variable, &v, "an integer of at least 1")),
+                    Ok(n) if (1..=max).contains(&n) => Ok(n),
+                    _ => Err(fail(variable, &v, format!("an integer of at least 1 and at most {max}"))),
                 })
                 .transpose()
         };
         let seed = get("WEFT_SEED")
-            .map(|v| v.trim().parse::<u64>().map_err(|_| fail("WEFT_SEED", &v, "an unsigned 64-bit integer, e.g. 42")))
+            .map(|v| {
+                v.trim().parse::<u64>().map_err(|_| {
+                    fail("WEFT_SEED", &v, "an unsigned 64-bit integer (0 to 18446744073709551615), e.g. 42".to_string())
+                })
+            })
             .transpose()?;
         let strategy = get("WEFT_STRATEGY")
             .map(|v| {
-                v.parse::<Strategy>().map_err(|_| {
-                    fail(
-                        "WEFT_STRATEGY",
-                        &v,
-                        "`fifo`, `random`, `pct`, `pct:<depth>` (depth >= 1), `dfs` or `dfs:<max preemptions>`",
-                    )
+                v.parse::<Strategy>().map_err(|e| {
+                    let accepted =
+                        "`fifo`, `random`, `pct`, `pct:<depth>` (depth 1 to 1000), `pos`, `dfs` or `dfs:<max preemptions>`";
+                    fail("WEFT_STRATEGY", &v, format!("{accepted} ({e})"))
                 })
             })
             .transpose()?;
         let replay = get("WEFT_REPLAY")
             .map(|v| {
-                v.parse::<Schedule>().map_err(|e| EnvError {
-                    variable: "WEFT_REPLAY",
-                    value: v.clone(),
-                    expected: format!("a schedule string as a failed run prints it ({e})"),
-                })
+                v.parse::<Schedule>()
+                    .map_err(|e| fail("WEFT_REPLAY", &v, format!("a schedule string as a failed run prints it ({e})")))
             })
             .transpose()?;
         let shard = get("WEFT_SHARD")
             .map(|v| {
-                parse_shard(&v)
-                    .ok_or_else(|| fail("WEFT_SHARD", &v, "`<index>/<count>` with 0 <= index < count, e.g. `0/4`"))
+                parse_shard(&v).ok_or_else(|| {
+                    fail(
+                        "WEFT_SHARD",
+                        &v,
+                        "`<index>/<count>` with 0 <= index < count <= 4294967295, e.g. `0/4`".to_string(),
+                    )
+                })
             })
             .transpose()?;
         let faults = get("WEFT_FAULTS")
             .map(|v| {
-                v.parse::<Faults>().map_err(|_| {
-                    fail("WEFT_FAULTS", &v, "`none`, `all`, or a list of `cancel`, `timeout`, `spurious`, `yield`")
+                v.parse::<Faults>().map_err(|e| {
+                    let accepted = "`none`, `all`, or a list of `cancel`, `timeout`, `spurious`, `yield`";
+                    fail("WEFT_FAULTS", &v, format!("{accepted} ({e})"))
                 })
             })
             .transpose()?;
         Ok(Overrides {
             faults,
             seed,
-            schedules: positive("WEFT_SCHEDULES")?,
+            schedules: count("WEFT_SCHEDULES", u64::MAX)?,
             strategy,
             replay,
-            jobs: positive("WEFT_JOBS")?.map(|n| n as usize),
+            jobs: count("WEFT_JOBS", MAX_JOBS as u64)?.map(|n| n as usize),
             shard,
         })
     }
@@ -172,11 +202,41 @@ mod tests {
             ("WEFT_REPLAY", "weft3:AA", "weft2:"),
             ("WEFT_JOBS", "two", "at least 1"),
             ("WEFT_SHARD", "3/3", "0 <= index < count"),
+            ("WEFT_SHARD", "0/0", "0 <= index < count"),
+            ("WEFT_SHARD", "1/99999999999", "count <= 4294967295"),
+            ("WEFT_JOBS", "100000", "at most 1024"),
+            ("WEFT_SCHEDULES", "18446744073709551616", "at most 18446744073709551615"),
+            ("WEFT_SEED", "18446744073709551616", "0 to 18446744073709551615"),
+            ("WEFT_STRATEGY", "pct:99999999999", "the depth 99999999999 is out of range"),
+            ("WEFT_STRATEGY", "dfs:-1", "not a whole number"),
+            ("WEFT_FAULTS", "cancel,,yield", "an empty fault kind"),
+            ("WEFT_FAULTS", "all,cancel", "stands alone"),
+            ("WEFT_REPLAY", "weft2:vEsvG1uUAGTZ4dp5ocLq-s6JMEScdMkGahu6SYTJ", "more than the 1048576"),
         ];
         for (name, value, expected) in cases {
             let message = one(name, value).unwrap_err().to_string();
-            assert!(message.starts_with(&format!("{name}=`{value}`")), "{message}");
+            assert!(message.starts_with(&format!("{name}=`{}`", quote(value))), "{message}");
             assert!(message.contains(expected), "{message}");
+            assert_eq!(message.lines().count(), 1, "{message}");
         }
+    }
+
+    #[test]
+    fn the_largest_values_are_accepted() {
+        assert_eq!(one("WEFT_SCHEDULES", "18446744073709551615").unwrap().schedules, Some(u64::MAX));
+        assert_eq!(one("WEFT_JOBS", "1024").unwrap().jobs, Some(MAX_JOBS));
+        assert_eq!(one("WEFT_SHARD", "4294967294/4294967295").unwrap().shard, Some((u32::MAX - 1, u32::MAX)));
+        assert_eq!(one("WEFT_STRATEGY", "pct:1000").unwrap().strategy, Some(Strategy::Pct { depth: 1000 }));
+    }
+
+    #[test]
+    fn a_long_value_is_shortened_in_the_message() {
+        let long = format!("weft2:{}", "*".repeat(100_000));
+        let Err(e) = Overrides::from_lookup(|n| (n == "WEFT_REPLAY").then(|| long.clone())) else {
+            panic!("a damaged schedule is refused")
+        };
+        let message = e.to_string();
+        assert!(message.len() < 600, "{} bytes", message.len());
+        assert!(message.starts_with("WEFT_REPLAY=`weft2:****") && message.contains("…`"), "{message}");
     }
 }

@@ -99,20 +99,53 @@ impl fmt::Display for Faults {
     }
 }
 
-/// A `WEFT_FAULTS` / `--faults` value that names no fault.
+/// A `WEFT_FAULTS` / `--faults` value that cannot be used: what is wrong, and what is accepted.
+///
+/// ```
+/// use weft_sim::{Faults, FaultsError};
+/// assert_eq!("cancel,,yield".parse::<Faults>(), Err(FaultsError::EmptyKind { list: "cancel,,yield".into() }));
+/// assert!(matches!("".parse::<Faults>(), Err(FaultsError::Empty)));
+/// assert!("bogus".parse::<Faults>().unwrap_err().to_string().contains("unknown fault `bogus`"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FaultsError {
-    /// The word that was not understood.
-    pub found: String,
+pub enum FaultsError {
+    /// No kind at all.
+    Empty,
+    /// An empty kind in a list (`cancel,,yield`, or a trailing comma).
+    EmptyKind {
+        /// The list that was given.
+        list: String,
+    },
+    /// A word that names no fault.
+    Unknown {
+        /// The word.
+        found: String,
+    },
+    /// `none` or `all` in a list with other kinds.
+    Combined {
+        /// `none` or `all`.
+        word: String,
+        /// The list that was given.
+        list: String,
+    },
 }
+
+/// What every faults value accepts.
+const FAULTS_ACCEPTED: &str = "expected `none`, `all`, or a comma-separated list of `cancel`, `timeout`, `spurious`, `yield` (e.g. `cancel,timeout`)";
 
 impl fmt::Display for FaultsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown fault `{}`: expected `none`, `all`, or a comma-separated list of `cancel`, `timeout`, `spurious`, `yield`",
-            self.found
-        )
+        let quote = crate::strategy::quote;
+        match self {
+            FaultsError::Empty => write!(f, "no fault kind given: {FAULTS_ACCEPTED}"),
+            FaultsError::EmptyKind { list } => {
+                write!(f, "an empty fault kind in `{}`: {FAULTS_ACCEPTED}", quote(list))
+            }
+            FaultsError::Unknown { found } => write!(f, "unknown fault `{}`: {FAULTS_ACCEPTED}", quote(found)),
+            FaultsError::Combined { word, list } => {
+                write!(f, "`{word}` stands alone, but `{}` lists it with other kinds: {FAULTS_ACCEPTED}", quote(list))
+            }
+        }
     }
 }
 
@@ -121,17 +154,28 @@ impl std::error::Error for FaultsError {}
 impl FromStr for Faults {
     type Err = FaultsError;
 
+    /// Strict: one of `none` or `all` alone, or a list of kinds with no empty entry.
     fn from_str(text: &str) -> Result<Faults, FaultsError> {
+        let list = text.trim();
+        if list.is_empty() {
+            return Err(FaultsError::Empty);
+        }
+        let words: Vec<&str> = list.split(',').map(str::trim).collect();
         let mut faults = Faults::none();
-        for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
-            match word.to_ascii_lowercase().as_str() {
+        for word in &words {
+            let lower = word.to_ascii_lowercase();
+            match lower.as_str() {
+                "" => return Err(FaultsError::EmptyKind { list: list.to_string() }),
+                "none" | "all" if words.len() > 1 => {
+                    return Err(FaultsError::Combined { word: lower, list: list.to_string() })
+                }
                 "none" => {}
                 "all" => faults = Faults::all(),
                 "cancel" => faults.cancel = true,
                 "timeout" => faults.timeout = true,
                 "spurious" => faults.spurious = true,
                 "yield" => faults.force_yield = true,
-                _ => return Err(FaultsError { found: word.to_string() }),
+                _ => return Err(FaultsError::Unknown { found: word.to_string() }),
             }
         }
         Ok(faults)
@@ -238,6 +282,10 @@ impl Scheduler for Injector {
         self.injected += 1;
         Ok(true)
     }
+
+    fn finish(&mut self) -> Result<(), Divergence> {
+        self.inner.finish()
+    }
 }
 
 /// Replays the faults of a schedule: the fault recorded next applies at its step if the program
@@ -268,6 +316,12 @@ impl FaultReplay {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.faults.is_empty() && self.yields.is_empty()
+    }
+
+    /// The schedule indices of the faults not replayed yet (at the end of a run: left over).
+    pub(crate) fn unused(&self) -> impl Iterator<Item = usize> + '_ {
+        let faults = self.faults[self.next_fault.min(self.faults.len())..].iter().map(|&(index, _, _)| index);
+        faults.chain(self.yields[self.next_yield.min(self.yields.len())..].iter().map(|&(index, _)| index))
     }
 
     /// The fault due before step `cx.step`. Lenient: faults whose step passed or that no longer
@@ -305,5 +359,37 @@ impl FaultReplay {
             }
         }
         Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_read_strictly() {
+        assert_eq!(
+            "cancel, timeout".parse::<Faults>().map(|f| (f.cancel, f.timeout, f.spurious)),
+            Ok((true, true, false))
+        );
+        assert_eq!("NONE".parse::<Faults>(), Ok(Faults::none()));
+        assert_eq!("all".parse::<Faults>(), Ok(Faults::all()));
+        assert_eq!("".parse::<Faults>(), Err(FaultsError::Empty));
+        assert_eq!(" ".parse::<Faults>(), Err(FaultsError::Empty));
+        for list in ["cancel,,yield", "cancel,", ",cancel", ","] {
+            assert_eq!(list.parse::<Faults>(), Err(FaultsError::EmptyKind { list: list.to_string() }), "{list}");
+        }
+        assert!(matches!("all,cancel".parse::<Faults>(), Err(FaultsError::Combined { .. })));
+        assert!(matches!("cancel,none".parse::<Faults>(), Err(FaultsError::Combined { .. })));
+        assert_eq!("cancel,bogus".parse::<Faults>(), Err(FaultsError::Unknown { found: "bogus".to_string() }));
+    }
+
+    #[test]
+    fn every_error_names_what_is_accepted_in_one_line() {
+        for list in ["", "cancel,,yield", "all,cancel", "bogus\nline"] {
+            let message = list.parse::<Faults>().unwrap_err().to_string();
+            assert_eq!(message.lines().count(), 1, "{message}");
+            assert!(message.contains("`cancel`, `timeout`, `spurious`, `yield`"), "{message}");
+        }
     }
 }

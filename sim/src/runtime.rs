@@ -218,7 +218,18 @@ impl Runtime {
             executor.close();
             (main, end)
         });
-        let kernel = installed.kernel.into_inner();
+        let mut kernel = installed.kernel.into_inner();
+        // A run that ended well asks its scheduler whether anything was left unused (a replay's
+        // leftover choices).
+        let end = match (&end, &kernel.divergence, &kernel.violation) {
+            (None, None, None) => kernel
+                .chooser
+                .scheduler
+                .finish()
+                .err()
+                .map(|d| Failure::Diverged(Divergence { step: kernel.step, ..d })),
+            _ => end,
+        };
         let schedule = Schedule::from(kernel.chooser.made);
         let mut header = Header::new(self.name.clone());
         header.strategy = self.strategy.to_string();

@@ -23,7 +23,7 @@ pub use random::Random;
 pub use replay::Replay;
 
 use crate::fault::FaultContext;
-use crate::schedule::{Choice, Schedule};
+use crate::schedule::{Choice, Schedule, ScheduleError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt;
@@ -105,32 +105,92 @@ pub trait Scheduler {
     fn force_yield(&mut self, _step: u64) -> Result<bool, Divergence> {
         Ok(false)
     }
+
+    /// Called once when the run has ended without failing: a replay whose schedule holds choices
+    /// the run never asked for says so here ([`DivergenceKind::LeftOver`]). `Ok(())` by default.
+    /// The executor sets the divergence's step to the run's last step.
+    fn finish(&mut self) -> Result<(), Divergence> {
+        Ok(())
+    }
 }
 
-/// A replayed schedule that no longer fits the program.
+/// A replayed schedule that does not fit the program, and where.
+///
+/// ```
+/// use weft_sim::{spawn, yield_now, Choice, DivergenceKind, Failure, Runtime, Schedule, Strategy};
+/// let program = || async {
+///     spawn("a", yield_now());
+///     spawn("b", yield_now());
+/// };
+/// // The program asks for a pick at step 2; this schedule has none.
+/// let run = Runtime::new().strategy(Strategy::Replay(Schedule::default())).run(program());
+/// let Some(Failure::Diverged(d)) = run.failure else { panic!() };
+/// assert_eq!((d.kind, d.choice, d.step), (DivergenceKind::Ended, 0, 2));
+///
+/// // Choices left over after the run ended.
+/// let long = Schedule::from(vec![Choice::Pick(0); 9]);
+/// let run = Runtime::new().strategy(Strategy::Replay(long)).run(program());
+/// let Some(Failure::Diverged(d)) = run.failure else { panic!() };
+/// assert!(matches!(d.kind, DivergenceKind::LeftOver { .. }));
+/// assert!(d.to_string().contains("left over"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Divergence {
-    /// Which choice of the schedule (0-based).
+    /// Which way it does not fit.
+    pub kind: DivergenceKind,
+    /// Which choice of the schedule (0-based): the one that did not fit, the one the program
+    /// asked for past the end, or the first one left over.
     pub choice: usize,
     /// The run's step at that point.
     pub step: u64,
     /// What the schedule recorded there (`None`: the schedule had ended).
     pub recorded: Option<Choice>,
-    /// What the program offered instead.
+    /// What the program offered instead (for choices left over: that the run had ended).
     pub offered: String,
+}
+
+/// The ways a replayed schedule does not fit the program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DivergenceKind {
+    /// The program asked for a choice after the schedule's last one: the schedule was cut short,
+    /// or it is another program's.
+    Ended,
+    /// The run ended with choices of the schedule never asked for: the schedule is another
+    /// program's, or it was damaged (extended or changed).
+    LeftOver {
+        /// How many choices were left.
+        left: usize,
+    },
+    /// The schedule's choice is not an option the program offers at that point: the code
+    /// changed since the schedule was recorded, or the schedule is another program's.
+    NotOffered,
+    /// Two runs of the same schedule offered different options: the program is not
+    /// deterministic (real time, OS randomness, `HashMap` order).
+    Nondeterministic,
 }
 
 impl fmt::Display for Divergence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let recorded = match self.recorded {
-            Some(c) => format!("the schedule recorded `{c}`"),
-            None => "the schedule had no more choices".to_string(),
-        };
-        write!(
-            f,
-            "replay diverged at choice {} (step {}): {recorded}, but the program offered {}. The code changed since the schedule was recorded; run the exploration again to get a fresh one",
-            self.choice, self.step, self.offered
-        )
+        let (choice, step, offered) = (self.choice, self.step, &self.offered);
+        let recorded = self.recorded.map(|c| format!("`{c}`")).unwrap_or_else(|| "nothing".to_string());
+        match self.kind {
+            DivergenceKind::Ended => write!(
+                f,
+                "replay diverged at choice {choice} (step {step}): the schedule ended, but the program asked for {offered}. The schedule was cut short (copy the whole line) or belongs to another program (check the scenario or test name)"
+            ),
+            DivergenceKind::LeftOver { left } => write!(
+                f,
+                "replay diverged at choice {choice} (step {step}): the run ended with {left} choice(s) of the schedule left over, the first {recorded}. The schedule belongs to another program (check the scenario or test name) or was damaged when copied"
+            ),
+            DivergenceKind::NotOffered => write!(
+                f,
+                "replay diverged at choice {choice} (step {step}): the schedule recorded {recorded}, but the program offered {offered}. The code changed since the schedule was recorded, or the schedule belongs to another program; run the exploration again to get a fresh one"
+            ),
+            DivergenceKind::Nondeterministic => write!(
+                f,
+                "replay diverged at choice {choice} (step {step}): the schedule recorded {recorded}, but the program offered {offered}"
+            ),
+        }
     }
 }
 
@@ -143,7 +203,8 @@ pub enum Strategy {
     Fifo,
     /// A uniformly random ready task at every pick (`random`).
     Random,
-    /// Probabilistic concurrency testing with bug depth `depth` (`pct:3`; `pct` is depth 3).
+    /// Probabilistic concurrency testing with bug depth `depth` (`pct:3`; `pct` is depth 3; a
+    /// string may ask for at most [`Strategy::MAX_PCT_DEPTH`]).
     Pct {
         /// The number of ordering constraints a bug needs (1 = any order of whole tasks).
         depth: u32,
@@ -190,20 +251,59 @@ impl fmt::Display for Strategy {
     }
 }
 
-/// A `WEFT_STRATEGY` value that names no strategy.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StrategyError {
-    /// The text that was given.
-    pub found: String,
+impl Strategy {
+    /// The deepest PCT a strategy string may ask for (`pct:1000`): PCT draws `depth - 1` change
+    /// points per run, and bugs of depth beyond a handful are not what it finds.
+    pub const MAX_PCT_DEPTH: u32 = 1000;
 }
+
+/// A strategy string (`WEFT_STRATEGY`, `--strategy`) that cannot be used: what is wrong, and
+/// what is accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StrategyError {
+    /// It names no strategy.
+    Unknown {
+        /// The text that was given.
+        found: String,
+    },
+    /// It names a strategy, with an argument that strategy does not take.
+    Argument {
+        /// The text that was given.
+        found: String,
+        /// What is wrong with the argument.
+        problem: String,
+        /// What the strategy accepts.
+        expected: &'static str,
+    },
+    /// `replay:` with a schedule that cannot be read.
+    Schedule(ScheduleError),
+}
+
+/// Shortens user text for an error line: at most 40 characters, control characters escaped.
+pub(crate) fn quote(text: &str) -> String {
+    let mut out: String = text.chars().take(40).collect::<String>().escape_debug().to_string();
+    if text.chars().nth(40).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+const PCT_ACCEPTED: &str = "`pct` (depth 3) or `pct:<depth>` with a depth from 1 to 1000";
+const DFS_ACCEPTED: &str = "`dfs` (unbounded) or `dfs:<max preemptions>` from 0 to 4294967295";
 
 impl fmt::Display for StrategyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown strategy `{}`: expected `fifo`, `random`, `pct`, `pct:<depth>` (depth >= 1), `dfs`, `dfs:<max preemptions>` or `replay:weft2:...`",
-            self.found
-        )
+        match self {
+            StrategyError::Unknown { found } => write!(
+                f,
+                "unknown strategy `{}`: expected `fifo`, `random`, `pct`, `pct:<depth>` (depth 1 to 1000), `pos`, `dfs`, `dfs:<max preemptions>` or `replay:weft2:...`",
+                quote(found)
+            ),
+            StrategyError::Argument { found, problem, expected } => {
+                write!(f, "strategy `{}`: {problem}; expected {expected}", quote(found))
+            }
+            StrategyError::Schedule(e) => write!(f, "strategy `replay:...`: {e}"),
+        }
     }
 }
 
@@ -212,37 +312,62 @@ impl std::error::Error for StrategyError {}
 /// Reads the strategy names that [`Strategy`]'s `Display` writes.
 ///
 /// ```
-/// use weft_sim::Strategy;
+/// use weft_sim::{Strategy, StrategyError};
 /// assert_eq!("pct:3".parse::<Strategy>().unwrap(), Strategy::Pct { depth: 3 });
 /// assert_eq!("dfs".parse::<Strategy>().unwrap(), Strategy::Dfs { max_preemptions: None });
 /// assert_eq!(Strategy::Dfs { max_preemptions: Some(2) }.to_string(), "dfs:2");
 /// assert_eq!("pos".parse::<Strategy>().unwrap(), Strategy::Pos);
 /// assert!("pct:0".parse::<Strategy>().is_err());
+/// let deep = "pct:99999999999".parse::<Strategy>().unwrap_err();
+/// assert!(matches!(deep, StrategyError::Argument { .. }));
+/// assert!(deep.to_string().contains("out of range"));
 /// ```
 impl std::str::FromStr for Strategy {
     type Err = StrategyError;
 
     fn from_str(text: &str) -> Result<Strategy, StrategyError> {
         let text = text.trim();
-        let err = || StrategyError { found: text.to_string() };
         let (name, arg) = match text.split_once(':') {
             Some((name, arg)) => (name, Some(arg)),
             None => (text, None),
         };
-        let number = |arg: &str| arg.parse::<u32>().map_err(|_| err());
-        match (name.to_ascii_lowercase().as_str(), arg) {
+        let bad = |problem: String, expected: &'static str| StrategyError::Argument {
+            found: text.to_string(),
+            problem,
+            expected,
+        };
+        // A whole number in `range`, or what is wrong with it.
+        let number = |arg: &str, what: &str, range: std::ops::RangeInclusive<u64>, expected| {
+            let arg = arg.trim();
+            if arg.is_empty() || !arg.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad(format!("the {what} `{}` is not a whole number", quote(arg)), expected));
+            }
+            match arg.parse::<u64>() {
+                Ok(n) if range.contains(&n) => Ok(n),
+                _ => Err(bad(format!("the {what} {} is out of range", quote(arg)), expected)),
+            }
+        };
+        let pct_range = 1..=u64::from(Strategy::MAX_PCT_DEPTH);
+        match (name.trim().to_ascii_lowercase().as_str(), arg) {
             ("fifo", None) => Ok(Strategy::Fifo),
             ("random", None) => Ok(Strategy::Random),
+            ("fifo" | "random", Some(_)) => {
+                Err(bad(format!("`{}` takes no argument", name.trim()), "`fifo` or `random` alone"))
+            }
             ("pct", None) => Ok(Strategy::Pct { depth: 3 }),
-            ("pct", Some(d)) => match number(d)? {
-                0 => Err(err()),
-                depth => Ok(Strategy::Pct { depth }),
-            },
+            ("pct", Some(d)) => {
+                let depth = number(d, "depth", pct_range, PCT_ACCEPTED)?;
+                Ok(Strategy::Pct { depth: depth as u32 })
+            }
             ("pos", None) => Ok(Strategy::Pos),
             ("dfs", None) => Ok(Strategy::Dfs { max_preemptions: None }),
-            ("dfs", Some(n)) => Ok(Strategy::Dfs { max_preemptions: Some(number(n)?) }),
-            ("replay", Some(s)) => s.parse().map(Strategy::Replay).map_err(|_| err()),
-            _ => Err(err()),
+            ("dfs", Some(n)) => {
+                let bound = number(n, "preemption bound", 0..=u64::from(u32::MAX), DFS_ACCEPTED)?;
+                Ok(Strategy::Dfs { max_preemptions: Some(bound as u32) })
+            }
+            ("replay", Some(s)) => s.parse().map(Strategy::Replay).map_err(StrategyError::Schedule),
+            ("replay", None) => Err(bad("a replay needs its schedule".to_string(), "`replay:weft2:...`")),
+            _ => Err(StrategyError::Unknown { found: text.to_string() }),
         }
     }
 }
@@ -260,5 +385,55 @@ impl Draws {
     /// A value in `0..bound` (`bound >= 1`).
     pub fn below(&mut self, bound: u64) -> u64 {
         self.0.gen_range(0..bound.max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        text.parse::<Strategy>().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn every_name_display_writes_reads_back() {
+        for s in [
+            Strategy::Fifo,
+            Strategy::Random,
+            Strategy::Pct { depth: 1 },
+            Strategy::Pct { depth: Strategy::MAX_PCT_DEPTH },
+            Strategy::Dfs { max_preemptions: None },
+            Strategy::Dfs { max_preemptions: Some(u32::MAX) },
+        ] {
+            assert_eq!(s.to_string().parse::<Strategy>(), Ok(s));
+        }
+    }
+
+    #[test]
+    fn arguments_out_of_range_say_so_and_what_is_accepted() {
+        let deep = error("pct:99999999999");
+        assert!(deep.contains("the depth 99999999999 is out of range"), "{deep}");
+        assert!(deep.contains(&format!("from 1 to {}", Strategy::MAX_PCT_DEPTH)), "{deep}");
+        assert!(error("pct:1001").contains("out of range"));
+        assert!(error("pct:0").contains("out of range"));
+        assert!(error("pct:x").contains("not a whole number"));
+        assert!(error("pct:").contains("not a whole number"));
+        assert!(error("dfs:4294967296").contains("the preemption bound 4294967296 is out of range"));
+        assert!(error("dfs:-1").contains("not a whole number"));
+        assert!(error("fifo:2").contains("takes no argument"));
+        assert!(error("replay").contains("needs its schedule"));
+        assert!(error("replay:weft2:***").contains("not URL-safe base64"));
+        assert!(error("bfs").starts_with("unknown strategy `bfs`"));
+    }
+
+    #[test]
+    fn errors_are_one_short_line() {
+        let long = format!("pct:{}", "9".repeat(10_000));
+        for text in [long.as_str(), "bfs\nrandom", "pct:\u{7}"] {
+            let message = error(text);
+            assert_eq!(message.lines().count(), 1, "{message}");
+            assert!(message.len() < 400, "{message}");
+        }
     }
 }

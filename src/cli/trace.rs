@@ -4,6 +4,7 @@
 use super::{lookup, read_text, Choose, Format, Status, Usage};
 use clap::ValueEnum;
 use std::path::Path;
+use weft::traces::check::JudgeError;
 use weft::{Failure, Schedule, Strategy, Trace, Violation};
 
 /// A run to draw: its trace, and its failure in words and as a violation to mark.
@@ -86,10 +87,13 @@ fn fresh(name: &str, choose: &Choose, schedule: Option<&str>) -> Result<Drawn, U
     })
 }
 
-/// Reads a stored trace; its verdict is the offline check's.
+/// Reads a stored trace; its verdict is the offline check's, given only to a consistent trace
+/// (an inconsistent one is not drawn: the picture would show what no run did).
 fn stored(path: &Path) -> Result<Drawn, Usage> {
     let text = read_text(path)?;
     let trace = Trace::from_json(&text).map_err(|e| Usage(format!("'{}' is {e}", path.display())))?;
-    let violation = weft::traces::check(&trace);
+    let inconsistent = |e| Usage(format!("'{}' is {}", path.display(), JudgeError::Inconsistent(e)));
+    weft::sim::check_header(&trace.header).map_err(inconsistent)?;
+    let violation = weft::traces::check::judge(&trace).map_err(inconsistent)?;
     Ok(Drawn { failure: violation.as_ref().map(|v| v.to_string()), violation, trace })
 }

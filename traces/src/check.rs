@@ -14,9 +14,13 @@
 //! | hand-offs and notifications passed on; units conserved; Event, Barrier, Queue bookkeeping | [`ViolationKind::Accounting`] | `accounting.rs` |
 //! | blocked tasks with their wait-for graph | [`ViolationKind::Deadlock`] | `deadlock.rs` |
 //!
-//! [`Invariants`] applies them all; [`check`] runs it over a stored trace.
+//! [`Invariants`] applies them all; [`check`] runs it over a trace weft recorded. A stored trace,
+//! which may have been edited, cut or written by another tool, is first checked for
+//! [`consistency`] (the module `consistency.rs` says what the executor records, and how):
+//! [`judge`] and [`judge_json`] (which streams a file of any size) do both.
 
 mod accounting;
+mod consistency;
 mod deadlock;
 mod exclusion;
 mod fifo;
@@ -25,8 +29,9 @@ mod offline;
 mod resources;
 mod wakeup;
 
+pub use consistency::{consistency, Consistency, Inconsistency};
 pub use invariants::Invariants;
-pub use offline::check;
+pub use offline::{check, judge, judge_json, JudgeError, Judged};
 
 use crate::event::Record;
 use crate::ids::{ResourceId, TaskId, Time};

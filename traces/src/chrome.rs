@@ -11,14 +11,17 @@
 //! - Instants mark prints, wakes, notifies, sets, cancels, errors; a violation, when given, is a
 //!   global instant.
 //! - A flow arrow runs from a task to each task it woke (lock hand-offs, notifies, sets, joins).
-//! - Timestamps are virtual time in microseconds; every event also carries its `step`.
+//! - Timestamps are virtual time in microseconds; every event also carries its `step`. A run in
+//!   which no virtual time passes (every event at 0 s) is laid out by step instead, one step per
+//!   millisecond (`ts` 3000 is step 3), as the SVG does; `otherData.axis` says which
+//!   (`"virtual-time"` or `"step"`).
 //!
 //! The JSON is deterministic: the same trace gives the same bytes.
 
 use crate::check::Violation;
 use crate::event::Event;
 use crate::ids::Time;
-use crate::timeline::{Lane, Timeline};
+use crate::timeline::{Axis, Lane, Timeline};
 use crate::trace::Trace;
 use serde_json::{json, Map, Value};
 
@@ -62,28 +65,29 @@ impl Trace {
     /// ```
     pub fn to_chrome_json_marking(&self, violation: Option<&Violation>) -> String {
         let timeline = Timeline::of(self);
+        let axis = timeline.axis(violation);
         let mut events = metadata(self, &timeline);
-        events.extend(slices(&timeline));
+        events.extend(slices(&timeline, axis));
         events.extend(timeline.marks.iter().map(|m| {
             json!({
                 "name": m.label,
                 "cat": m.kind.name(),
                 "ph": "i",
                 "s": "t",
-                "ts": micros(m.time),
+                "ts": micros(axis.place(m.time, m.step)),
                 "pid": PID,
                 "tid": m.task.0,
                 "args": { "step": m.step },
             })
         }));
-        events.extend(flows(self));
+        events.extend(flows(self, axis));
         if let Some(v) = violation {
             events.push(json!({
                 "name": format!("violation: {}", v.kind.name()),
                 "cat": "violation",
                 "ph": "i",
                 "s": "g",
-                "ts": micros(v.time),
+                "ts": micros(axis.place(v.time, v.step)),
                 "pid": PID,
                 "tid": v.task.map_or(0, |t| t.0),
                 "args": { "step": v.step, "message": v.message },
@@ -98,7 +102,14 @@ impl Trace {
                 "strategy": h.strategy,
                 "seed": h.seed,
                 "schedule": h.schedule,
-                "time": "virtual time in microseconds",
+                "axis": match axis {
+                    Axis::Time => "virtual-time",
+                    Axis::Step => "step",
+                },
+                "time": match axis {
+                    Axis::Time => "virtual time in microseconds",
+                    Axis::Step => "no virtual time passes in this run: laid out by step, one step per millisecond (ts 3000 is step 3)",
+                },
             },
             "traceEvents": events,
         });
@@ -118,7 +129,7 @@ fn micros(time: Time) -> Value {
 
 /// A flow arrow per wake-up one task gave another (a lock hand-off, a notify, a set, a join),
 /// from the waker's track to the woken task's, at the instant of the wake-up.
-fn flows(trace: &Trace) -> Vec<Value> {
+fn flows(trace: &Trace, axis: Axis) -> Vec<Value> {
     let mut out = Vec::new();
     let wakes = trace.events.iter().filter_map(|r| match (&r.event, r.task) {
         (Event::Wake { by: Some(by) }, Some(woken)) if *by != woken => Some((r, *by, woken)),
@@ -128,7 +139,7 @@ fn flows(trace: &Trace) -> Vec<Value> {
         let end = |ph: &str, tid: u32| {
             let mut e = json!({
                 "name": "wake", "cat": "wake", "ph": ph, "id": id,
-                "ts": micros(record.time), "pid": PID, "tid": tid,
+                "ts": micros(axis.place(record.time, record.step)), "pid": PID, "tid": tid,
                 "args": { "step": record.step },
             });
             if ph == "f" {
@@ -169,16 +180,17 @@ struct Slice {
     args: Map<String, Value>,
 }
 
-fn slices(timeline: &Timeline) -> Vec<Value> {
+fn slices(timeline: &Timeline, axis: Axis) -> Vec<Value> {
     let mut slices: Vec<Slice> = Vec::new();
     for lane in &timeline.lanes {
-        let (end, how) = match &lane.exit {
-            Some((time, exit)) => (*time, describe_exit(exit)),
-            None => (timeline.end, "still running when the trace ended".to_string()),
+        let (end, how) = match (&lane.exit, lane.exit_step) {
+            (Some((time, exit)), Some(step)) => (axis.place(*time, step), describe_exit(exit)),
+            _ => (axis.place(timeline.end, timeline.last_step), "still running when the trace ended".to_string()),
         };
         let mut args = Map::new();
         args.insert("exit".into(), how.into());
-        slices.push(Slice { task: lane.task.0, start: lane.spawned, end, name: lane.name.clone(), cat: "task", args });
+        let start = axis.place(lane.spawned, lane.spawned_step);
+        slices.push(Slice { task: lane.task.0, start, end, name: lane.name.clone(), cat: "task", args });
     }
     for span in &timeline.spans {
         let mut args = Map::new();
@@ -189,7 +201,8 @@ fn slices(timeline: &Timeline) -> Vec<Value> {
             Some(_) => format!("{} {}", span.kind.name(), span.label),
             None => span.label.clone(),
         };
-        slices.push(Slice { task: span.task.0, start: span.start, end: span.end, name, cat: span.kind.name(), args });
+        let (start, end) = (axis.place(span.start, span.start_step), axis.place(span.end, span.end_step));
+        slices.push(Slice { task: span.task.0, start, end, name, cat: span.kind.name(), args });
     }
     // Outer slices first: by start, then the longer first; ties keep the order above (the
     // task's life before what happens in it).
@@ -202,7 +215,7 @@ fn slices(timeline: &Timeline) -> Vec<Value> {
         if track > 0 && !extra.contains(&(slice.task, track)) {
             extra.push((slice.task, track));
         }
-        let dur = Time(slice.end.0 - slice.start.0);
+        let dur = Time(slice.end.0.saturating_sub(slice.start.0));
         let value = json!({
             "name": slice.name,
             "cat": slice.cat,
@@ -219,7 +232,8 @@ fn slices(timeline: &Timeline) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     for (task, track) in extra {
         let tid = u64::from(task) + OVERLAP_TID * track as u64;
-        let name = timeline.lanes.iter().find(|l| l.task.0 == task).map_or_else(|| format!("task #{task}"), lane_name);
+        let lane = timeline.lane_of(crate::ids::TaskId(task)).map(|at| &timeline.lanes[at]);
+        let name = lane.map_or_else(|| format!("task #{task}"), lane_name);
         out.push(json!({
             "name": "thread_name", "ph": "M", "pid": PID, "tid": tid,
             "args": { "name": format!("{name} (overlap {track})") },

@@ -32,4 +32,4 @@ pub use check::{check, Checker, Invariants, Rule, Violation, ViolationKind};
 pub use event::{Event, Exit, Fault, Op, Record, ResourceKind};
 pub use ids::{ResourceId, TaskId, Time};
 pub use recorder::Recorder;
-pub use trace::{Header, Trace, TraceError};
+pub use trace::{Header, StreamError, Trace, TraceError};

@@ -2,17 +2,18 @@
 //!
 //! A lane per task against virtual time. In each lane, from top to bottom: marks for what
 //! happened at an instant (prints, wake-ups, notifies and sets, cancels, injected faults,
-//! errors; hover one for its words), bars for waiting on a resource (light, dashed), bars for holding one (solid, a
-//! colour per resource, labelled when wide enough) and a thin bar per sleep. A violation, when
-//! given, is a red line across every lane at its instant, with its message below the lanes.
-//! A run in which no virtual time passes is laid out by step instead, so that it is not one
-//! column. The file is self-contained (no scripts, no fonts but the generic `sans-serif`) and
+//! errors; hover one for its words), bars for waiting on a resource (light, dashed), bars for
+//! holding one (solid, a colour per resource, labelled when wide enough) and a thin bar per
+//! sleep. The legend shows each resource's hold and wait swatches in the style of its bars. A
+//! violation, when given, is a red line across every lane at its instant, with its message below
+//! the lanes. A run in which no virtual time passes is laid out by step instead, so that it is
+//! not one column. The file is self-contained (no scripts, no fonts but the generic `sans-serif`) and
 //! deterministic: the same trace gives the same bytes.
 
 use crate::check::Violation;
 use crate::event::Exit;
-use crate::ids::Time;
-use crate::timeline::{Lane, Mark, MarkKind, Span, SpanKind, Timeline};
+use crate::ids::{ResourceId, Time};
+use crate::timeline::{Axis, Lane, Mark, MarkKind, Span, SpanKind, Timeline};
 use crate::trace::Trace;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -63,15 +64,6 @@ impl Trace {
     }
 }
 
-/// What the x axis measures.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Axis {
-    /// Virtual time: the picture of a run that sleeps.
-    Time,
-    /// Steps: for a run that takes no virtual time at all, which would otherwise be one column.
-    Step,
-}
-
 struct Canvas<'a> {
     trace: &'a Trace,
     axis: Axis,
@@ -83,16 +75,16 @@ struct Canvas<'a> {
 impl<'a> Canvas<'a> {
     fn new(trace: &'a Trace, violation: Option<&'a Violation>) -> Canvas<'a> {
         let mut timeline = Timeline::of(trace);
+        let axis = timeline.axis(violation);
         if let Some(v) = violation {
             timeline.end = timeline.end.max(v.time);
         }
-        let axis = if timeline.end == Time::ZERO { Axis::Step } else { Axis::Time };
         Canvas { trace, axis, timeline, violation, out: String::new() }
     }
 
     fn height(&self) -> f64 {
         let notes = self.notes_height();
-        TOP + LANE_H * self.timeline.lanes.len().max(1) as f64 + 50.0 + notes
+        TOP + LANE_H * self.timeline.lanes.len().max(1) as f64 + 50.0 + notes + self.key_height()
     }
 
     /// Room under the lanes for the violation's message.
@@ -122,7 +114,7 @@ impl<'a> Canvas<'a> {
     }
 
     fn lane_of(&self, task: crate::ids::TaskId) -> Option<usize> {
-        self.timeline.lanes.iter().position(|l| l.task == task)
+        self.timeline.lane_of(task)
     }
 
     fn draw(mut self) -> String {
@@ -248,7 +240,7 @@ impl<'a> Canvas<'a> {
             // A hair of gap, so back-to-back sleeps read as separate sleeps.
             w -= 1.5;
         }
-        let colour = span.resource.map_or("#999999", |r| PALETTE[r.index() % PALETTE.len()]);
+        let colour = colour_of(span.resource);
         let what = match span.kind {
             SpanKind::Sleep => "sleep".to_string(),
             kind => format!("{} {}", kind.name(), span.label),
@@ -257,14 +249,11 @@ impl<'a> Canvas<'a> {
             "{what}: {} to {} (steps {} to {}, ended by {})",
             span.start, span.end, span.start_step, span.end_step, span.ended_by
         );
-        let (bar_y, bar_h, style) = match span.kind {
-            SpanKind::Wait => (
-                y + 18.0,
-                10.0,
-                format!("fill=\"{colour}\" fill-opacity=\"0.25\" stroke=\"{colour}\" stroke-dasharray=\"3,2\""),
-            ),
-            SpanKind::Hold => (y + 30.0, 14.0, format!("fill=\"{colour}\" stroke=\"{colour}\"")),
-            SpanKind::Sleep => (y + LANE_H - 10.0, 4.0, "fill=\"#b0b0b0\"".to_string()),
+        let style = bar_style(span.kind, colour);
+        let (bar_y, bar_h) = match span.kind {
+            SpanKind::Wait => (y + 18.0, 10.0),
+            SpanKind::Hold => (y + 30.0, 14.0),
+            SpanKind::Sleep => (y + LANE_H - 10.0, 4.0),
         };
         let _ = writeln!(
             self.out,
@@ -363,10 +352,42 @@ impl<'a> Canvas<'a> {
         }
     }
 
+    /// The resources drawn with a hold or wait bar, in id order, with their labels: the legend
+    /// shows each one's colour, as its bars have it.
+    fn resource_key(&self) -> Vec<(ResourceId, String)> {
+        let mut key: BTreeMap<ResourceId, String> = BTreeMap::new();
+        for span in &self.timeline.spans {
+            if let Some(id) = span.resource {
+                key.entry(id).or_insert_with(|| span.label.clone());
+            }
+        }
+        key.into_iter().collect()
+    }
+
+    /// Where each entry of the resource key goes: (row, x), rows wrapping at the picture's width.
+    fn key_layout(&self) -> Vec<(usize, f64)> {
+        let (mut row, mut x) = (0, 12.0);
+        let mut out = Vec::new();
+        for (_, label) in self.resource_key() {
+            let width = 46.0 + truncate(&label, 40).chars().count() as f64 * 6.5;
+            if x > 12.0 && x + width > WIDTH - 12.0 {
+                row += 1;
+                x = 12.0;
+            }
+            out.push((row, x));
+            x += width;
+        }
+        out
+    }
+
+    /// Height of the resource key under the legend's first row.
+    fn key_height(&self) -> f64 {
+        self.key_layout().last().map_or(0.0, |(rows, _)| 18.0 * (*rows as f64 + 1.0))
+    }
+
     fn legend(&mut self) {
         let notes = self.notes_height();
         let y = self.lane_y(self.timeline.lanes.len().max(1)) + 24.0 + notes;
-        let bars = [(SpanKind::Hold, "hold"), (SpanKind::Wait, "wait"), (SpanKind::Sleep, "sleep")];
         let marks = [
             MarkKind::Print,
             MarkKind::Woken,
@@ -378,23 +399,14 @@ impl<'a> Canvas<'a> {
         ];
         self.out.push_str("<g class=\"legend\" font-size=\"11\" fill=\"#333333\">");
         let mut x = 12.0;
-        for (kind, name) in bars {
-            let swatch = match kind {
-                SpanKind::Hold => format!("fill=\"{}\"", PALETTE[0]),
-                SpanKind::Wait => {
-                    format!("fill=\"{0}\" fill-opacity=\"0.25\" stroke=\"{0}\" stroke-dasharray=\"3,2\"", PALETTE[0])
-                }
-                SpanKind::Sleep => "fill=\"#b0b0b0\"".to_string(),
-            };
-            let h = if kind == SpanKind::Sleep { 4.0 } else { 10.0 };
-            let _ = write!(
-                self.out,
-                "<rect x=\"{x}\" y=\"{:.1}\" width=\"16\" height=\"{h}\" {swatch}/><text x=\"{:.1}\" y=\"{y:.1}\">{name}</text>",
-                y - 4.0 - h / 2.0,
-                x + 20.0
-            );
-            x += 30.0 + name.len() as f64 * 7.0;
-        }
+        let _ = write!(
+            self.out,
+            "<rect class=\"key-sleep\" x=\"{x}\" y=\"{:.1}\" width=\"16\" height=\"4\" {}/><text x=\"{:.1}\" y=\"{y:.1}\">sleep</text>",
+            y - 6.0,
+            bar_style(SpanKind::Sleep, colour_of(None)),
+            x + 20.0
+        );
+        x += 30.0 + 5.0 * 7.0;
         for kind in marks {
             let name = kind.name();
             let _ = write!(
@@ -405,11 +417,47 @@ impl<'a> Canvas<'a> {
             );
             x += 24.0 + name.len() as f64 * 7.0;
         }
-        let _ = writeln!(
+        let _ = write!(
             self.out,
-            "<text x=\"{:.1}\" y=\"{y:.1}\" fill=\"#777777\">hover a mark or bar for details</text></g>",
+            "<text x=\"{:.1}\" y=\"{y:.1}\" fill=\"#777777\">hover a mark or bar for details</text>",
             x + 10.0
         );
+        // Each resource's hold and wait swatches, in the very style of its bars.
+        for ((id, label), (row, x)) in self.resource_key().into_iter().zip(self.key_layout()) {
+            let y = y + 18.0 * (row as f64 + 1.0);
+            let colour = colour_of(Some(id));
+            let _ = write!(
+                self.out,
+                "<rect class=\"key-hold\" x=\"{x:.1}\" y=\"{:.1}\" width=\"12\" height=\"10\" {}><title>holds {id}</title></rect>\
+                 <rect class=\"key-wait\" x=\"{:.1}\" y=\"{:.1}\" width=\"12\" height=\"10\" {}><title>waits on {id}</title></rect>\
+                 <text x=\"{:.1}\" y=\"{y:.1}\">{}</text>",
+                y - 9.0,
+                bar_style(SpanKind::Hold, colour),
+                x + 15.0,
+                y - 9.0,
+                bar_style(SpanKind::Wait, colour),
+                x + 32.0,
+                escape(&truncate(&label, 40))
+            );
+        }
+        self.out.push_str("</g>\n");
+    }
+}
+
+/// The colour of a resource's bars (by id, cycling), grey for what belongs to none.
+fn colour_of(resource: Option<ResourceId>) -> &'static str {
+    resource.map_or("#999999", |r| PALETTE[r.index() % PALETTE.len()])
+}
+
+/// The fill and stroke of a bar of `kind` in `colour`: the bars and the legend both use it, so
+/// they cannot differ.
+fn bar_style(kind: SpanKind, colour: &str) -> String {
+    match kind {
+        SpanKind::Wait => {
+            format!("fill=\"{colour}\" fill-opacity=\"0.25\" stroke=\"{colour}\" stroke-dasharray=\"3,2\"")
+        }
+        SpanKind::Hold => format!("fill=\"{colour}\" stroke=\"{colour}\""),
+        SpanKind::Sleep => "fill=\"#b0b0b0\"".to_string(),
     }
 }
 

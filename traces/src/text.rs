@@ -3,60 +3,62 @@
 use crate::event::{Event, Exit, Fault, Op, Record, ResourceKind};
 use crate::ids::{ResourceId, TaskId};
 use crate::trace::Trace;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Names of tasks and resources, learned from `Spawn` and `NewResource` events.
+/// Names of tasks and resources, learned from `Spawn` and `NewResource` events. Kept by id in
+/// maps, so that a stored trace naming task 4294967295 costs one entry, not a table that long.
 #[derive(Default)]
 pub(crate) struct Names {
-    tasks: Vec<String>,
-    resources: Vec<Option<(ResourceKind, String)>>,
+    tasks: BTreeMap<TaskId, String>,
+    resources: BTreeMap<ResourceId, (ResourceKind, String)>,
 }
 
 impl Names {
     pub(crate) fn learn(&mut self, record: &Record) {
         match (&record.event, record.task) {
-            (Event::Spawn { name, .. }, Some(task)) => set(&mut self.tasks, task.index(), name.clone()),
+            (Event::Spawn { name, .. }, Some(task)) => {
+                self.tasks.insert(task, name.clone());
+            }
             (Event::NewResource { id, kind, name, .. }, _) => {
-                set(&mut self.resources, id.index(), Some((*kind, name.clone())))
+                self.resources.insert(*id, (*kind, name.clone()));
             }
             _ => {}
         }
     }
 
     pub(crate) fn task(&self, task: TaskId) -> String {
-        match self.tasks.get(task.index()) {
+        match self.tasks.get(&task) {
             Some(name) if !name.is_empty() => name.clone(),
             _ => format!("task{}", task.0),
         }
     }
 
     pub(crate) fn resource(&self, id: ResourceId) -> String {
-        match self.resources.get(id.index()) {
-            Some(Some((kind, name))) => format!("{} '{}'", kind.name(), name),
-            _ => format!("resource {id}"),
+        match self.resources.get(&id) {
+            Some((kind, name)) => format!("{} '{}'", kind.name(), name),
+            None => format!("resource {id}"),
         }
     }
-}
-
-fn set<T: Default>(table: &mut Vec<T>, index: usize, value: T) {
-    if table.len() <= index {
-        table.resize_with(index + 1, T::default);
-    }
-    table[index] = value;
 }
 
 impl Trace {
     /// Renders the trace as text: a header, then `step  time  task  event` per line.
     ///
+    /// The header names the run, its strategy, seed and schedule, not the weft version (which the
+    /// JSON keeps): a golden snapshot of the text changes when the run does, not at each release.
+    ///
     /// ```
     /// use weft_traces::{Event, Header, Record, TaskId, Time, Trace};
     /// let mut trace = Trace::new(Header::new("demo"));
     /// trace.push(Record::new(0, Time::ZERO, Some(TaskId(0)), Event::Spawn { name: "main".into(), parent: None }));
-    /// assert!(trace.to_text().lines().any(|l| l.contains("main") && l.contains("spawn")));
+    /// let text = trace.to_text();
+    /// assert!(text.starts_with("# weft | demo | strategy fifo | seed 0\n"));
+    /// assert!(text.lines().any(|l| l.contains("main") && l.contains("spawn")));
     /// ```
     pub fn to_text(&self) -> String {
         let h = &self.header;
-        let mut out = format!("# weft {} | {} | strategy {} | seed {}\n", h.weft_version, h.name, h.strategy, h.seed);
+        let mut out = format!("# weft | {} | strategy {} | seed {}\n", h.name, h.strategy, h.seed);
         if !h.schedule.is_empty() {
             let _ = writeln!(out, "# schedule {}", h.schedule);
         }

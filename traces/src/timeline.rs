@@ -17,6 +17,7 @@
 //! [`Trace::to_chrome_json`]: crate::Trace::to_chrome_json
 //! [`Trace::to_svg`]: crate::Trace::to_svg
 
+use crate::check::Violation;
 use crate::event::{Event, Exit, Op};
 use crate::ids::{ResourceId, TaskId, Time};
 use crate::text::{describe, Names};
@@ -140,6 +141,47 @@ impl Timeline {
     pub(crate) fn of(trace: &Trace) -> Timeline {
         Reader::default().read(trace)
     }
+
+    /// The lane of `task` (lanes are kept in task id order).
+    pub(crate) fn lane_of(&self, task: TaskId) -> Option<usize> {
+        self.lanes.binary_search_by_key(&task, |l| l.task).ok()
+    }
+
+    fn lane_mut(&mut self, task: TaskId) -> Option<&mut Lane> {
+        let at = self.lane_of(task)?;
+        self.lanes.get_mut(at)
+    }
+
+    /// The axis to draw it against: virtual time, unless no virtual time passes in the run (nor
+    /// at `violation`), when every event would sit at 0; then steps.
+    pub(crate) fn axis(&self, violation: Option<&Violation>) -> Axis {
+        let end = violation.map_or(self.end, |v| self.end.max(v.time));
+        if end == Time::ZERO {
+            Axis::Step
+        } else {
+            Axis::Time
+        }
+    }
+}
+
+/// What a picture's horizontal axis measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Axis {
+    /// Virtual time: the picture of a run that sleeps.
+    Time,
+    /// Steps: for a run that takes no virtual time at all, which would otherwise be one column.
+    Step,
+}
+
+impl Axis {
+    /// Where something that happened at virtual `time` during `step` sits on this axis, as a
+    /// virtual instant: `time` itself, or, by step, one millisecond per step.
+    pub(crate) fn place(self, time: Time, step: u64) -> Time {
+        match self {
+            Axis::Time => time,
+            Axis::Step => Time(step.saturating_mul(1_000_000)),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -182,12 +224,9 @@ impl Reader {
                 let lane =
                     Lane { task, name: name.clone(), spawned: time, spawned_step: step, exit: None, exit_step: None };
                 let lanes = &mut self.timeline.lanes;
-                match lanes.iter_mut().find(|l| l.task == task) {
-                    Some(existing) => *existing = lane,
-                    None => {
-                        lanes.push(lane);
-                        lanes.sort_by_key(|l| l.task);
-                    }
+                match lanes.binary_search_by_key(&task, |l| l.task) {
+                    Ok(at) => lanes[at] = lane,
+                    Err(at) => lanes.insert(at, lane),
                 }
             }
             Event::Sleep { until } => {
@@ -327,7 +366,7 @@ impl Reader {
     }
 
     fn exit(&mut self, task: TaskId, step: u64, time: Time, exit: &Exit) {
-        if let Some(lane) = self.timeline.lanes.iter_mut().find(|l| l.task == task) {
+        if let Some(lane) = self.timeline.lane_mut(task) {
             lane.exit = Some((time, exit.clone()));
             lane.exit_step = Some(step);
         }

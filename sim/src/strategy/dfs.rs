@@ -183,6 +183,7 @@ impl Scheduler for Dfs {
             Some(b) if b.options == cx.ready.len() && b.last == last => b.chosen,
             Some(b) => {
                 return Err(Divergence {
+                    kind: super::DivergenceKind::Nondeterministic,
                     choice: depth,
                     step: cx.step,
                     recorded: Some(crate::Choice::Pick(b.chosen as u32)),
