@@ -1,6 +1,6 @@
 //! Exploration: many runs of one program under a strategy, on worker threads, stopping at the
 //! first failure, which is replayed with its whole trace, shrunk, and written to
-//! `target/weft/failures/<name>-<seed>.json`.
+//! [`failures_dir`]`/<name>-<seed>.json` (`target/weft/failures/` under cargo).
 //!
 //! ```
 //! use std::cell::Cell;
@@ -47,9 +47,11 @@
 //! worker; its shards split the schedule tree at its first pick (see
 //! [`DfsTree`](crate::strategy::DfsTree)).
 
+mod failures;
 mod report;
 mod runs;
 
+pub use failures::failures_dir;
 pub use report::{Found, Report};
 
 use crate::env::Overrides;

@@ -1,6 +1,7 @@
 //! How an exploration runs its schedules: sampled on workers, enumerated by DFS, or one
 //! replayed; and how it investigates the first failure (replay with the trace, shrink, write).
 
+use super::failures::write_trace;
 use super::report::Found;
 use super::{run_seed, SHRINK_BUDGET, SHRINK_STEPS};
 use crate::fault::{Faults, Injector};
@@ -10,9 +11,7 @@ use crate::shrink::{self, Lenient};
 use crate::strategy::{DfsTree, Fifo, Pct, Random, Replay, Scheduler, Strategy};
 use std::collections::HashSet;
 use std::future::Future;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use weft_traces::Trace;
 
 /// A failing run as an exploration first sees it (tracing off).
 pub(super) struct Failed {
@@ -228,38 +227,4 @@ fn pick_hash(schedule: &Schedule) -> u64 {
         }
     }
     h
-}
-
-/// Writes `trace` as JSON to `<target>/weft/failures/<name>-<seed>.json`.
-fn write_trace(trace: &Trace, name: &str, seed: u64) -> Result<PathBuf, String> {
-    let dir = target_dir().join("weft").join("failures");
-    let file: String = name
-        .chars()
-        .map(|c| match c {
-            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '_' => c,
-            _ => '_',
-        })
-        .collect();
-    let path = dir.join(format!("{file}-{seed}.json"));
-    std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&path, trace.to_json()))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(path)
-}
-
-/// Cargo's target directory: `CARGO_TARGET_DIR`, else the nearest `target` directory above
-/// `CARGO_MANIFEST_DIR` (or the working directory).
-fn target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(dir);
-    }
-    let start = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_else(|| PathBuf::from("."));
-    start
-        .ancestors()
-        .map(|dir| dir.join("target"))
-        .find(|t| t.is_dir())
-        .unwrap_or_else(|| Path::new(&start).join("target"))
 }
