@@ -19,7 +19,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 use weft::sim::strategy::DfsTree;
-use weft::{explore, sleep, spawn, timeout, yield_now, Runtime, Strategy};
+use weft::{explore, sleep, spawn, timeout, yield_now, Faults, Runtime, Strategy};
 
 fn binomial(n: u64, k: u64) -> u64 {
     if k > n {
@@ -143,6 +143,47 @@ fn a_program_that_changes_between_runs_is_reported() {
     let found = report.failure.as_ref().expect("the change is caught");
     let message = found.failure.to_string();
     assert!(message.contains("the program is not deterministic"), "{message}");
+}
+
+#[test]
+fn a_dfs_verdict_names_the_bounds_it_was_exhaustive_under() {
+    let report = dfs(3, Some(1));
+    assert_eq!(report.covered(), format!("all {} schedules with at most 1 preemption", bounded(3, 1)));
+    let report = dfs(2, Some(0));
+    assert_eq!(report.covered(), "all 2 schedules with no preemption");
+    let report = dfs(2, None);
+    assert_eq!(report.covered(), format!("all {} schedules", binomial(4, 2)));
+    assert!(report.to_string().ends_with(&format!("ok (all {} schedules)", binomial(4, 2))), "{report}");
+}
+
+#[test]
+fn a_dfs_run_with_faults_on_does_not_claim_every_schedule() {
+    // DFS does not branch on fault choices: it walks its tree with faults sampled.
+    let report = explore(|| two_tasks(3))
+        .strategy(Strategy::Dfs { max_preemptions: Some(1) })
+        .faults(Faults { force_yield: true, ..Faults::none() })
+        .schedules(1_000_000)
+        .environment(false)
+        .run();
+    report.assert_ok();
+    assert!(report.enumerated, "the tree was walked to its end");
+    assert!(!report.exhausted, "but the faults were sampled, not enumerated");
+    let covered = report.covered();
+    assert_eq!(
+        covered,
+        format!("{} DFS schedules with at most 1 preemption, faults sampled, not enumerated", report.schedules)
+    );
+    assert!(!report.to_string().contains("all "), "{report}");
+}
+
+#[test]
+fn a_dfs_run_cut_short_by_its_budget_says_so() {
+    let report = explore(|| two_tasks(4))
+        .strategy(Strategy::Dfs { max_preemptions: None })
+        .schedules(10)
+        .environment(false)
+        .run();
+    assert_eq!(report.covered(), "10 DFS schedules, not exhaustive: the schedule budget ran out first");
 }
 
 /// `n` tasks each sleep one virtual second, so that `n` timers are due at the same instant.

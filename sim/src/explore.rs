@@ -1,6 +1,7 @@
 //! Exploration: many runs of one program under a strategy, on worker threads, stopping at the
-//! first failure, which is replayed with its whole trace, shrunk, and written to
-//! [`failures_dir`]`/<name>-<seed>.json` (`target/weft/failures/` under cargo).
+//! first failure, which is replayed with its whole trace and shrunk; the shrunk schedule is
+//! replayed with its own trace, and that failure is the one reported, beside its replay line,
+//! and written to [`failures_dir`]`/<name>-<seed>.json` (`target/weft/failures/` under cargo).
 //!
 //! ```
 //! use std::cell::Cell;
@@ -34,6 +35,15 @@
 //! assert!(found.failure.to_string().contains("an increment was lost"));
 //! ```
 //!
+//! # What a report claims
+//!
+//! Schedules are counted from 1 (see [`Report`]). A verdict claims no more than was checked:
+//! [`Report::exhausted`] (and "all N schedules" in [`Report::covered`]) only when the strategy
+//! ran every schedule within its bounds with no fault on: DFS walked its whole tree (timer orders
+//! included), or FIFO ran the one schedule of a program that draws no random value (FIFO then
+//! stops after one run instead of repeating it). DFS samples faults rather than enumerating them,
+//! so with faults on it says "N DFS schedules, faults sampled, not enumerated".
+//!
 //! # Determinism across workers
 //!
 //! Schedule `i` (0-based, over the whole exploration) runs with seed [`run_seed`]`(seed, i)`,
@@ -44,7 +54,7 @@
 //! run the same schedules as the whole.
 //!
 //! DFS is sequential (each schedule follows from the previous one) and always runs on one
-//! worker; its shards split the schedule tree at its first pick (see
+//! worker; its shards split the schedule tree at its first scheduling point (see
 //! [`DfsTree`](crate::strategy::DfsTree)).
 
 mod failures;
@@ -52,7 +62,7 @@ mod report;
 mod runs;
 
 pub use failures::failures_dir;
-pub use report::{Found, Report};
+pub use report::{Counterexample, Found, Report};
 
 use crate::env::Overrides;
 use crate::fault::Faults;
@@ -261,7 +271,9 @@ where
         self
     }
 
-    /// Whether to shrink the first failure's schedule (default true).
+    /// Whether to shrink the first failure's schedule (default true). Shrinking keeps a
+    /// candidate only if it fails the same way ([`crate::shrink`] says what that means), and
+    /// the report then shows the shrunk schedule's own failure.
     ///
     /// ```
     /// let report = weft_sim::explore(|| async { panic!("boom") }).shrink(false).environment(false).run();
@@ -314,10 +326,13 @@ where
             strategy: self.strategy.clone(),
             seed: self.seed,
             shard: self.shard,
+            faults: self.faults,
             schedules: 0,
             distinct: 0,
             steps: 0,
+            enumerated: false,
             exhausted: false,
+            drew: false,
             failure: None,
             replayed: replay.is_some(),
             jobs,
@@ -334,7 +349,10 @@ where
         report.schedules = tally.schedules;
         report.distinct = tally.distinct;
         report.steps = tally.steps;
-        report.exhausted = tally.exhausted;
+        report.enumerated = tally.enumerated;
+        // DFS does not branch on fault choices: with faults on, its tree is not every schedule.
+        report.exhausted = tally.enumerated && !self.faults.any();
+        report.drew = tally.drew;
         report.failure = tally.failed.map(|f| Box::new(cx.investigate(f, replay.is_none() && self.shrink)));
         report.elapsed = started.elapsed();
         report

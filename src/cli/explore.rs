@@ -23,7 +23,9 @@ impl Outcome {
 
     fn verdict(&self) -> String {
         match (&self.report.failure, self.scenario.expect) {
-            (None, Expect::Holds) if self.report.exhausted => "holds (all schedules)".to_string(),
+            // A strategy that ran out of schedules says what they covered: "all 12 schedules
+            // with at most 2 preemptions" only when that is exhaustive (no fault sampled).
+            (None, Expect::Holds) if self.report.enumerated => format!("holds ({})", self.report.covered()),
             (None, Expect::Holds) => "holds".to_string(),
             (None, Expect::Fails) => "NOT FOUND (expected a failure)".to_string(),
             (Some(f), Expect::Fails) => format!("found (as expected): {}", kind(&f.failure)),
@@ -157,17 +159,14 @@ fn print_table(outcomes: &[Outcome], faults: Option<&Faults>) {
         };
         let name = o.scenario.name;
         say!();
-        say!("{name}: schedule {} failed: {}", found.index, found.failure);
-        let minimal = found.minimal();
-        say!("  replay: weft replay {minimal} --scenario {name}");
+        // Counted from 1, as the table's schedules column: the failure ends the count.
+        say!("{name}: schedule {} failed: {}", found.number(), found.failure);
+        say!("  replay: weft replay {} --scenario {name}", found.schedule);
         if let Some(shrunk) = &found.shrunk {
-            say!(
-                "  shrunk from {} to {} deviations from asyncio's order ({} to {} choices)",
-                shrunk.original.deviations(),
-                minimal.deviations(),
-                shrunk.original.len(),
-                minimal.len()
-            );
+            say!("  {shrunk}");
+        }
+        if let Some(first) = found.found_first() {
+            say!("  {first}");
         }
         if !found.reproduced {
             say!("  warning: replaying it did not fail the same way; the program is not deterministic");
