@@ -1,7 +1,9 @@
 //! What an exploration reports is what it checked: the failure printed is the failure of the
 //! schedule printed, schedules are counted from 1 everywhere, FIFO does not repeat its one
-//! schedule, and the full failure report is reachable without a panic.
+//! schedule, the full failure report is reachable without a panic, and progress only observes.
 
+use std::sync::{Arc, Mutex};
+use weft::sim::explore::{Phase, Progress};
 use weft::sim::strategy::Replay;
 use weft::{explore, random_range, spawn, yield_now, Failure, Faults, Report, Runtime, Strategy};
 
@@ -102,4 +104,38 @@ fn fifo_runs_a_program_without_random_values_once() {
         .run();
     assert_eq!(report.schedules, 50);
     assert!(!report.exhausted);
+}
+
+/// Every call of a progress callback, as (phase, schedules, budget, distinct).
+type Calls = Arc<Mutex<Vec<(Phase, u64, u64, u64)>>>;
+
+fn watched(strategy: Strategy, jobs: usize) -> (Report, Calls) {
+    let calls: Calls = Arc::default();
+    let seen = calls.clone();
+    let report = explore(two_yielders)
+        .name("progress")
+        .strategy(strategy)
+        .schedules(3000)
+        .jobs(jobs)
+        .environment(false)
+        .progress(move |p: &Progress<'_>| seen.lock().unwrap().push((p.phase, p.schedules, p.budget, p.distinct)))
+        .run();
+    (report, calls)
+}
+
+#[test]
+fn progress_only_observes_and_ends_with_the_reports_counts() {
+    for strategy in [Strategy::Random, Strategy::Dfs { max_preemptions: None }] {
+        let plain =
+            explore(two_yielders).name("progress").strategy(strategy.clone()).schedules(3000).environment(false).run();
+        for jobs in [1, 2] {
+            let (report, calls) = watched(strategy.clone(), jobs);
+            assert_eq!(report, plain, "{strategy}, {jobs} job(s): progress changed the report");
+            let calls = calls.lock().unwrap();
+            let last = *calls.last().expect("called at least at the end");
+            assert_eq!(last, (Phase::Done, report.schedules, 3000, report.distinct), "{strategy}");
+            assert_eq!(calls.iter().filter(|c| c.0 == Phase::Done).count(), 1);
+            assert!(calls.windows(2).all(|w| w[0].1 <= w[1].1), "{strategy}: counts go down: {calls:?}");
+        }
+    }
 }

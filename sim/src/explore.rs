@@ -44,6 +44,12 @@
 //! stops after one run instead of repeating it). DFS samples faults rather than enumerating them,
 //! so with faults on it says "N DFS schedules, faults sampled, not enumerated".
 //!
+//! # Progress
+//!
+//! [`Explore::progress`] receives a [`Progress`] about ten times a second; without one, an
+//! exploration that runs longer than [`STDERR_EVERY`] prints a progress line to stderr every
+//! [`STDERR_EVERY`]. Progress never changes what runs or the report.
+//!
 //! # Determinism across workers
 //!
 //! Schedule `i` (0-based, over the whole exploration) runs with seed [`run_seed`]`(seed, i)`,
@@ -58,10 +64,12 @@
 //! [`DfsTree`](crate::strategy::DfsTree)).
 
 mod failures;
+mod progress;
 mod report;
 mod runs;
 
 pub use failures::failures_dir;
+pub use progress::{Phase, Progress, STDERR_EVERY};
 pub use report::{Counterexample, Found, Report};
 
 use crate::env::Overrides;
@@ -69,8 +77,10 @@ use crate::fault::Faults;
 use crate::runtime::DEFAULT_MAX_STEPS;
 use crate::schedule::Schedule;
 use crate::strategy::Strategy;
+use progress::{Callback, Tracker};
 use runs::Context;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Explores the schedules of the program `factory` builds (one fresh future per run, built on
@@ -104,6 +114,7 @@ where
         environment: true,
         faults: Faults::none(),
         checks: true,
+        progress: None,
     }
 }
 
@@ -148,6 +159,7 @@ pub struct Explore<F> {
     environment: bool,
     faults: Faults,
     checks: bool,
+    progress: Option<Callback>,
 }
 
 impl<F, Fut> Explore<F>
@@ -296,6 +308,28 @@ where
         self
     }
 
+    /// Calls `callback` with the exploration's [`Progress`] about ten times a second while it
+    /// runs (from whichever worker thread reports), and once at the end with the report's
+    /// counts ([`Phase::Done`]). It replaces the default, a line on stderr every
+    /// [`STDERR_EVERY`]. Progress only observes: the report is the same with any callback.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use weft_sim::explore::Phase;
+    /// let last = Arc::new(Mutex::new(None));
+    /// let seen = last.clone();
+    /// let report = weft_sim::explore(|| async {})
+    ///     .schedules(100)
+    ///     .environment(false)
+    ///     .progress(move |p| *seen.lock().unwrap() = Some((p.phase, p.schedules)))
+    ///     .run();
+    /// assert_eq!(*last.lock().unwrap(), Some((Phase::Done, report.schedules)));
+    /// ```
+    pub fn progress(mut self, callback: impl Fn(&Progress<'_>) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(callback));
+        self
+    }
+
     /// Runs the exploration.
     ///
     /// # Panics
@@ -312,6 +346,13 @@ where
             replay = Some(schedule.clone());
         }
         let name = self.name.clone().unwrap_or_else(default_name);
+        let callback = self.progress.clone().unwrap_or_else(progress::stderr);
+        let budget = match (&replay, &self.strategy) {
+            (Some(_), _) => 1,
+            (None, Strategy::Dfs { .. }) => self.schedules,
+            (None, _) => self.schedules.saturating_sub(u64::from(self.shard.0)).div_ceil(u64::from(self.shard.1)),
+        };
+        let tracker = Tracker::new(&name, budget, &callback, started);
         let cx = Context {
             factory: &self.factory,
             name: &name,
@@ -319,6 +360,7 @@ where
             max_steps: self.max_steps,
             faults: &self.faults,
             checks: self.checks,
+            tracker: &tracker,
         };
         let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let mut report = Report {
@@ -355,6 +397,15 @@ where
         report.drew = tally.drew;
         report.failure = tally.failed.map(|f| Box::new(cx.investigate(f, replay.is_none() && self.shrink)));
         report.elapsed = started.elapsed();
+        callback(&Progress {
+            name: &name,
+            phase: Phase::Done,
+            schedules: report.schedules,
+            budget,
+            distinct: report.distinct,
+            steps: report.steps,
+            elapsed: report.elapsed,
+        });
         report
     }
 

@@ -77,24 +77,39 @@ struct Plan {
 }
 
 /// Explores each scenario in turn (each on `jobs` threads, all cores by default), with a
-/// progress bar on stderr when it is a terminal. Outcomes come back in the order of `scenarios`.
+/// progress bar on stderr when it is a terminal: the scenario, schedules done of the budget,
+/// the rate, interleavings so far and the time left. Outcomes come back in the order of
+/// `scenarios`.
 fn explore(scenarios: &[Scenario], plan: &Plan) -> Vec<Outcome> {
-    let bar = ProgressBar::new(scenarios.len() as u64);
+    let bar = ProgressBar::new(plan.schedules);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} scenarios, exploring {msg} ({elapsed})")
+        // Short enough for 80 columns; the message is cut at the terminal's width.
+        ProgressStyle::with_template("{spinner} {prefix} [{bar:10}] {wide_msg}")
             .expect("the progress template is valid"),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let mut outcomes = Vec::with_capacity(scenarios.len());
-    for scenario in scenarios {
-        bar.set_message(scenario.name);
+    for (i, scenario) in scenarios.iter().enumerate() {
+        bar.set_prefix(match scenarios.len() {
+            1 => scenario.name.to_string(),
+            n => format!("{}/{n} {}", i + 1, scenario.name),
+        });
+        bar.set_position(0);
+        bar.set_message("starting");
+        let shown = bar.clone();
         let mut exploration = weft::explore(scenario.program)
             .name(scenario.name)
             .strategy(plan.choose.strategy.clone().unwrap_or(Strategy::Random))
             .schedules(plan.schedules)
             .seed(plan.choose.seed)
             // The command line says what to run; `WEFT_*` variables are for `cargo test`.
-            .environment(false);
+            .environment(false)
+            // The bar, rather than the lines a `cargo test` exploration prints to stderr.
+            .progress(move |p| {
+                shown.set_length(p.budget);
+                shown.set_position(p.schedules);
+                shown.set_message(p.brief());
+            });
         if let Some(jobs) = plan.jobs {
             exploration = exploration.jobs(jobs as usize);
         }
@@ -104,7 +119,6 @@ fn explore(scenarios: &[Scenario], plan: &Plan) -> Vec<Outcome> {
             exploration = exploration.faults(faults);
         }
         outcomes.push(Outcome { scenario: *scenario, report: exploration.run() });
-        bar.inc(1);
     }
     bar.finish_and_clear();
     outcomes

@@ -3,6 +3,7 @@
 //! and replays the shrunk schedule with its own trace, which is the failure reported.
 
 use super::failures::write_trace;
+use super::progress::{Batch, Hashes, Tracker};
 use super::report::{Counterexample, Found};
 use super::{run_seed, SHRINK_BUDGET, SHRINK_STEPS};
 use crate::fault::{Faults, Injector};
@@ -10,7 +11,6 @@ use crate::runtime::{Failure, Run, Runtime};
 use crate::schedule::{Choice, Schedule};
 use crate::shrink::{self, Lenient, Shrunk};
 use crate::strategy::{DfsTree, Fifo, Pct, Random, Replay, Scheduler, Strategy};
-use std::collections::HashSet;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use weft_traces::{Trace, Violation};
@@ -47,6 +47,7 @@ pub(super) struct Context<'a, F> {
     pub(super) max_steps: u64,
     pub(super) faults: &'a Faults,
     pub(super) checks: bool,
+    pub(super) tracker: &'a Tracker<'a>,
 }
 
 impl<F, Fut> Context<'_, F>
@@ -97,6 +98,7 @@ where
         let tree = DfsTree::new(bound).shard(shard.0, shard.1);
         let mut seen = Vec::new();
         let mut failed = None;
+        let mut batch = Batch::default();
         while !tree.is_exhausted() && (seen.len() as u64) < budget {
             let run = self.run(self.inject(Box::new(tree.scheduler(seed)), seed), seed, false);
             if !tree.finish_run() {
@@ -104,12 +106,14 @@ where
             }
             let index = seen.len() as u64;
             let hash = pick_hash(&run.schedule);
+            self.tracker.ran(&mut batch, hash, run.steps);
             seen.push((index, hash, run.steps, drew(&run.schedule)));
             if let Some(failure) = run.failure {
                 failed = Some(Failed { index, seed, failure, schedule: run.schedule });
                 break;
             }
         }
+        self.tracker.flush(&mut batch);
         let mut tally = tally(seen, failed);
         tally.enumerated = tally.failed.is_none() && tree.is_exhausted();
         tally
@@ -136,6 +140,9 @@ where
         if drew(&run.schedule) {
             return None;
         }
+        let mut batch = Batch::default();
+        self.tracker.ran(&mut batch, pick_hash(&run.schedule), run.steps);
+        self.tracker.flush(&mut batch);
         Some(Tally {
             schedules: 1,
             distinct: 1,
@@ -164,6 +171,7 @@ where
         let work = || {
             let mut seen: Vec<Seen> = Vec::new();
             let mut failed: Option<Failed> = None;
+            let mut batch = Batch::default();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= local || i > first_failure.load(Ordering::Relaxed) {
@@ -173,6 +181,7 @@ where
                 let run_seed = run_seed(seed, index);
                 let run = self.run(self.inject(self.scheduler(run_seed, expected_steps), run_seed), run_seed, false);
                 let hash = pick_hash(&run.schedule);
+                self.tracker.ran(&mut batch, hash, run.steps);
                 seen.push((index, hash, run.steps, drew(&run.schedule)));
                 if let Some(failure) = run.failure {
                     first_failure.fetch_min(i, Ordering::Relaxed);
@@ -181,6 +190,7 @@ where
                     }
                 }
             }
+            self.tracker.flush(&mut batch);
             (seen, failed)
         };
         let jobs = jobs.clamp(1, local.max(1) as usize);
@@ -240,7 +250,10 @@ where
     /// Shrinks `schedule`, whose run failed with `violation`: candidates must fail the same way.
     fn shrink(&self, schedule: &Schedule, violation: &Violation, seed: u64, steps: u64) -> Shrunk {
         let budget = SHRINK_BUDGET.min((SHRINK_STEPS / steps.max(1)) as usize);
+        let mut runs = 0;
         shrink::shrink(schedule, budget, |candidate| {
+            runs += 1;
+            self.tracker.shrinking(runs, budget);
             let run = self.run(Box::new(Lenient::new(candidate)), seed, false);
             shrink::fails_the_same_way(run.failure.as_ref(), violation).then_some(run.schedule)
         })
@@ -269,7 +282,7 @@ fn drew(schedule: &Schedule) -> bool {
 fn tally(seen: Vec<Seen>, failed: Option<Failed>) -> Tally {
     let last = failed.as_ref().map_or(u64::MAX, |f| f.index);
     let counted = seen.iter().filter(|(i, ..)| *i <= last);
-    let distinct: HashSet<u64> = counted.clone().map(|(_, h, ..)| *h).collect();
+    let distinct: Hashes = counted.clone().map(|(_, h, ..)| *h).collect();
     Tally {
         schedules: counted.clone().count() as u64,
         distinct: distinct.len() as u64,
