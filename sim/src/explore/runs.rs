@@ -36,8 +36,33 @@ pub(super) struct Tally {
     pub(super) failed: Option<Failed>,
 }
 
-/// One ran schedule: its index, a hash of its picks, its steps, and whether it drew values.
-type Seen = (u64, u64, u64, bool);
+/// One ran schedule: its index, a hash of its picks and its steps.
+type Seen = (u64, u64, u64);
+
+/// The schedules a worker ran, and the lowest index among them of a run that drew a random
+/// value (kept apart: a flag per schedule would cost 8 bytes each, millions of them).
+#[derive(Default)]
+struct Ran {
+    seen: Vec<Seen>,
+    first_draw: Option<u64>,
+}
+
+impl Ran {
+    fn push(&mut self, index: u64, hash: u64, steps: u64, schedule: &Schedule) {
+        self.seen.push((index, hash, steps));
+        if drew(schedule) && self.first_draw.is_none_or(|i| i > index) {
+            self.first_draw = Some(index);
+        }
+    }
+
+    fn extend(&mut self, other: Ran) {
+        self.seen.extend(other.seen);
+        self.first_draw = match (self.first_draw, other.first_draw) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
 
 /// What every run of an exploration shares.
 pub(super) struct Context<'a, F> {
@@ -96,25 +121,25 @@ where
 
     pub(super) fn dfs(&self, bound: Option<u32>, seed: u64, budget: u64, shard: (u32, u32)) -> Tally {
         let tree = DfsTree::new(bound).shard(shard.0, shard.1);
-        let mut seen = Vec::new();
+        let mut ran = Ran::default();
         let mut failed = None;
         let mut batch = Batch::default();
-        while !tree.is_exhausted() && (seen.len() as u64) < budget {
+        while !tree.is_exhausted() && (ran.seen.len() as u64) < budget {
             let run = self.run(self.inject(Box::new(tree.scheduler(seed)), seed), seed, false);
             if !tree.finish_run() {
                 break;
             }
-            let index = seen.len() as u64;
+            let index = ran.seen.len() as u64;
             let hash = pick_hash(&run.schedule);
             self.tracker.ran(&mut batch, hash, run.steps);
-            seen.push((index, hash, run.steps, drew(&run.schedule)));
+            ran.push(index, hash, run.steps, &run.schedule);
             if let Some(failure) = run.failure {
                 failed = Some(Failed { index, seed, failure, schedule: run.schedule });
                 break;
             }
         }
         self.tracker.flush(&mut batch);
-        let mut tally = tally(seen, failed);
+        let mut tally = tally(ran, failed);
         tally.enumerated = tally.failed.is_none() && tree.is_exhausted();
         tally
     }
@@ -169,7 +194,7 @@ where
         let next = AtomicU64::new(0);
         let first_failure = AtomicU64::new(u64::MAX);
         let work = || {
-            let mut seen: Vec<Seen> = Vec::new();
+            let mut ran = Ran::default();
             let mut failed: Option<Failed> = None;
             let mut batch = Batch::default();
             loop {
@@ -182,7 +207,7 @@ where
                 let run = self.run(self.inject(self.scheduler(run_seed, expected_steps), run_seed), run_seed, false);
                 let hash = pick_hash(&run.schedule);
                 self.tracker.ran(&mut batch, hash, run.steps);
-                seen.push((index, hash, run.steps, drew(&run.schedule)));
+                ran.push(index, hash, run.steps, &run.schedule);
                 if let Some(failure) = run.failure {
                     first_failure.fetch_min(i, Ordering::Relaxed);
                     if failed.as_ref().is_none_or(|f| f.index > index) {
@@ -191,10 +216,10 @@ where
                 }
             }
             self.tracker.flush(&mut batch);
-            (seen, failed)
+            (ran, failed)
         };
         let jobs = jobs.clamp(1, local.max(1) as usize);
-        let results: Vec<(Vec<Seen>, Option<Failed>)> = if jobs == 1 {
+        let results: Vec<(Ran, Option<Failed>)> = if jobs == 1 {
             vec![work()]
         } else {
             std::thread::scope(|s| {
@@ -202,17 +227,17 @@ where
                 handles.into_iter().map(|h| h.join().expect("weft: an exploration worker panicked")).collect()
             })
         };
-        let mut seen = Vec::new();
+        let mut ran = Ran::default();
         let mut failed: Option<Failed> = None;
-        for (s, f) in results {
-            seen.extend(s);
+        for (r, f) in results {
+            ran.extend(r);
             if let Some(f) = f {
                 if failed.as_ref().is_none_or(|g| g.index > f.index) {
                     failed = Some(f);
                 }
             }
         }
-        tally(seen, failed)
+        tally(ran, failed)
     }
 
     /// Replays a failure with tracing on, shrinks it, replays the shrunk schedule with tracing
@@ -279,16 +304,16 @@ fn drew(schedule: &Schedule) -> bool {
 }
 
 /// Counts the schedules up to and including the first failure.
-fn tally(seen: Vec<Seen>, failed: Option<Failed>) -> Tally {
+fn tally(ran: Ran, failed: Option<Failed>) -> Tally {
     let last = failed.as_ref().map_or(u64::MAX, |f| f.index);
-    let counted = seen.iter().filter(|(i, ..)| *i <= last);
+    let counted = ran.seen.iter().filter(|(i, ..)| *i <= last);
     let distinct: Hashes = counted.clone().map(|(_, h, ..)| *h).collect();
     Tally {
         schedules: counted.clone().count() as u64,
         distinct: distinct.len() as u64,
-        steps: counted.clone().map(|(_, _, s, _)| *s).sum(),
+        steps: counted.map(|(_, _, s)| *s).sum(),
         enumerated: false,
-        drew: counted.clone().any(|(.., d)| *d),
+        drew: ran.first_draw.is_some_and(|i| i <= last),
         failed,
     }
 }
