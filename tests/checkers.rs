@@ -251,7 +251,7 @@ where
             .shrink(false)
             .run();
         report.assert_ok();
-        assert!(report.schedules == schedules || report.exhausted, "{report}");
+        assert!(report.schedules == schedules || report.enumerated, "{report}");
         ran.push(format!("{report}"));
     }
     ran
