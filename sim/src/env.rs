@@ -8,7 +8,7 @@
 //! | `WEFT_REPLAY` | `weft2:...` | replay that one schedule (full trace) instead of exploring |
 //! | `WEFT_JOBS` | integer from 1 to [`MAX_JOBS`] (1024) | worker threads |
 //! | `WEFT_SHARD` | `i/n`, `0 <= i < n` | run only shard `i` of `n` |
-//! | `WEFT_FAULTS` | `none`, `all`, `cancel,timeout,spurious,yield` | the faults each run may inject |
+//! | `WEFT_FAULTS` | `none`, `all`, `cancel,timeout,spurious,yield`, each kind with an optional budget (`cancel<=1`), `total<=N` | the faults each run may inject, and how many |
 //!
 //! An empty value counts as unset. A value that cannot be read (not a number, out of range, not
 //! UTF-8, a damaged schedule) is an [`EnvError`]: one line naming the variable, the value
@@ -152,7 +152,7 @@ impl Overrides {
         let faults = get("WEFT_FAULTS")
             .map(|v| {
                 v.parse::<Faults>().map_err(|e| {
-                    let accepted = "`none`, `all`, or a list of `cancel`, `timeout`, `spurious`, `yield`";
+                    let accepted = "`none`, `all`, or a list of `cancel`, `timeout`, `spurious`, `yield` (each with an optional budget, `cancel<=1`) and `total<=N`";
                     fail("WEFT_FAULTS", &v, format!("{accepted} ({e})"))
                 })
             })

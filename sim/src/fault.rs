@@ -20,14 +20,85 @@ use std::fmt;
 use std::str::FromStr;
 use weft_traces::{Fault, TaskId};
 
-/// Which faults a run may inject, how often, and how many at most.
+/// A kind of fault, as `WEFT_FAULTS` names it.
 ///
 /// ```
+/// use weft_sim::fault::FaultKind;
+/// use weft_traces::{Fault, TaskId};
+/// assert_eq!(FaultKind::of(Fault::Cancel { task: TaskId(1) }), FaultKind::Cancel);
+/// assert_eq!(FaultKind::Yield.name(), "yield");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FaultKind {
+    /// Cancel a task at its suspension point (`cancel`).
+    Cancel,
+    /// Fire a `timeout` deadline early (`timeout`).
+    Timeout,
+    /// Poll a suspended task nothing woke (`spurious`).
+    Spurious,
+    /// Make a primitive's fast path suspend once (`yield`).
+    Yield,
+}
+
+impl FaultKind {
+    /// Every kind, in the order `WEFT_FAULTS` lists them.
+    pub const ALL: [FaultKind; 4] = [FaultKind::Cancel, FaultKind::Timeout, FaultKind::Spurious, FaultKind::Yield];
+
+    /// The kind of `fault`.
+    pub fn of(fault: Fault) -> FaultKind {
+        match fault {
+            Fault::Cancel { .. } => FaultKind::Cancel,
+            Fault::FireTimeout { .. } => FaultKind::Timeout,
+            Fault::SpuriousPoll { .. } => FaultKind::Spurious,
+            Fault::ForceYield => FaultKind::Yield,
+        }
+    }
+
+    /// The name in `WEFT_FAULTS` and `--faults`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Cancel => "cancel",
+            FaultKind::Timeout => "timeout",
+            FaultKind::Spurious => "spurious",
+            FaultKind::Yield => "yield",
+        }
+    }
+
+    /// What a verdict calls `n` faults of this kind: "1 cancellation", "2 early timeouts".
+    pub fn count(self, n: u32) -> String {
+        let noun = match self {
+            FaultKind::Cancel => "cancellation",
+            FaultKind::Timeout => "early timeout",
+            FaultKind::Spurious => "spurious poll",
+            FaultKind::Yield => "forced yield",
+        };
+        match n {
+            1 => format!("1 {noun}"),
+            _ => format!("{n} {noun}s"),
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Which faults a run may inject, how often, and how many at most: in all (`budget`) and of
+/// each kind (`per_kind`).
+///
+/// ```
+/// use weft_sim::fault::FaultKind;
 /// use weft_sim::Faults;
 /// let faults: Faults = "cancel,timeout".parse().unwrap();
 /// assert!(faults.cancel && faults.timeout && !faults.spurious);
 /// assert_eq!("all".parse::<Faults>().unwrap(), Faults::all());
 /// assert_eq!(Faults::none().to_string(), "none");
+///
+/// // Per-kind budgets: at most one cancellation per run, timeouts within the run's total.
+/// let faults: Faults = "cancel<=1,timeout".parse().unwrap();
+/// assert_eq!(faults, Faults::none().at_most(FaultKind::Cancel, 1).with(FaultKind::Timeout));
+/// assert_eq!((faults.limit(FaultKind::Cancel), faults.limit(FaultKind::Timeout)), (1, 2));
+/// assert_eq!(faults.to_string(), "cancel<=1,timeout");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Faults {
@@ -40,9 +111,13 @@ pub struct Faults {
     /// Make primitives' fast paths suspend once.
     pub force_yield: bool,
     /// The chance, at each step (and each fast path for `force_yield`), of injecting one.
+    /// Sampling strategies draw with it; DFS enumerates every choice instead.
     pub rate: f64,
-    /// At most this many faults per run.
+    /// At most this many faults per run, of all kinds together (`total<=N`; 2 by default).
     pub budget: u32,
+    /// At most this many of each kind per run (`cancel<=1`), by [`FaultKind`] order; `None`:
+    /// only `budget` limits the kind.
+    pub per_kind: [Option<u32>; 4],
 }
 
 impl Default for Faults {
@@ -51,20 +126,88 @@ impl Default for Faults {
     }
 }
 
+/// The total per run unless `total<=N` says otherwise.
+const DEFAULT_BUDGET: u32 = 2;
+
 impl Faults {
     /// No faults (the default).
     pub const fn none() -> Faults {
-        Faults { cancel: false, timeout: false, spurious: false, force_yield: false, rate: 0.05, budget: 2 }
+        Faults {
+            cancel: false,
+            timeout: false,
+            spurious: false,
+            force_yield: false,
+            rate: 0.05,
+            budget: DEFAULT_BUDGET,
+            per_kind: [None; 4],
+        }
     }
 
     /// Every kind of fault, at a rate of 5% per step and at most 2 per run.
     pub const fn all() -> Faults {
-        Faults { cancel: true, timeout: true, spurious: true, force_yield: true, rate: 0.05, budget: 2 }
+        Faults {
+            cancel: true,
+            timeout: true,
+            spurious: true,
+            force_yield: true,
+            rate: 0.05,
+            budget: DEFAULT_BUDGET,
+            per_kind: [None; 4],
+        }
     }
 
     /// Whether any kind is on.
     pub fn any(&self) -> bool {
         self.cancel || self.timeout || self.spurious || self.force_yield
+    }
+
+    /// Whether `kind` is on.
+    pub fn allows(&self, kind: FaultKind) -> bool {
+        match kind {
+            FaultKind::Cancel => self.cancel,
+            FaultKind::Timeout => self.timeout,
+            FaultKind::Spurious => self.spurious,
+            FaultKind::Yield => self.force_yield,
+        }
+    }
+
+    /// The same faults with `kind` on (its budget unchanged).
+    pub fn with(mut self, kind: FaultKind) -> Faults {
+        match kind {
+            FaultKind::Cancel => self.cancel = true,
+            FaultKind::Timeout => self.timeout = true,
+            FaultKind::Spurious => self.spurious = true,
+            FaultKind::Yield => self.force_yield = true,
+        }
+        self
+    }
+
+    /// The same faults with `kind` on and at most `n` of it per run (`cancel<=1`).
+    ///
+    /// ```
+    /// use weft_sim::fault::FaultKind;
+    /// use weft_sim::Faults;
+    /// let faults = Faults::none().at_most(FaultKind::Cancel, 1);
+    /// assert_eq!(faults.to_string(), "cancel<=1");
+    /// assert_eq!(faults.limit(FaultKind::Yield), 0);
+    /// ```
+    pub fn at_most(mut self, kind: FaultKind, n: u32) -> Faults {
+        self.per_kind[kind.index()] = Some(n);
+        self.with(kind)
+    }
+
+    /// How many faults of `kind` a run may inject: 0 when the kind is off, else its own budget
+    /// within the run's total.
+    pub fn limit(&self, kind: FaultKind) -> u32 {
+        match self.allows(kind) {
+            false => 0,
+            true => self.per_kind[kind.index()].map_or(self.budget, |n| n.min(self.budget)),
+        }
+    }
+
+    /// The kinds that are on, in [`FaultKind`] order.
+    pub fn kinds(&self) -> impl Iterator<Item = FaultKind> + '_ {
+        FaultKind::ALL.into_iter().filter(|k| self.allows(*k))
     }
 
     /// The same kinds with another per-step rate (clamped to 0..=1).
@@ -73,29 +216,40 @@ impl Faults {
         self
     }
 
-    /// The same kinds with another per-run budget.
+    /// The same kinds with another per-run budget (of all kinds together).
     pub fn budget(mut self, budget: u32) -> Faults {
         self.budget = budget;
         self
+    }
+
+    /// Whether one more fault of `kind` fits in a run that has injected `so_far` (counts by
+    /// [`FaultKind`] order).
+    pub(crate) fn fits(&self, kind: FaultKind, so_far: &[u32; 4]) -> bool {
+        so_far.iter().sum::<u32>() < self.budget && so_far[kind.index()] < self.limit(kind)
     }
 }
 
 impl fmt::Display for Faults {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kinds: Vec<&str> = [
-            (self.cancel, "cancel"),
-            (self.timeout, "timeout"),
-            (self.spurious, "spurious"),
-            (self.force_yield, "yield"),
-        ]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect();
-        match kinds.len() {
-            0 => write!(f, "none"),
-            4 => write!(f, "all"),
-            _ => write!(f, "{}", kinds.join(",")),
+        let kinds: Vec<FaultKind> = self.kinds().collect();
+        let limits: Vec<Option<u32>> = kinds.iter().map(|k| self.per_kind[k.index()]).collect();
+        let mut items: Vec<String> = match (kinds.len(), limits.first().copied().flatten()) {
+            (0, _) => return write!(f, "none"),
+            (4, None) if limits.iter().all(Option::is_none) => vec!["all".to_string()],
+            (4, Some(n)) if limits.iter().all(|l| *l == Some(n)) => vec![format!("all<={n}")],
+            _ => kinds
+                .iter()
+                .zip(&limits)
+                .map(|(k, l)| match l {
+                    Some(n) => format!("{}<={n}", k.name()),
+                    None => k.name().to_string(),
+                })
+                .collect(),
+        };
+        if self.budget != DEFAULT_BUDGET {
+            items.push(format!("total<={}", self.budget));
         }
+        write!(f, "{}", items.join(","))
     }
 }
 
@@ -106,6 +260,7 @@ impl fmt::Display for Faults {
 /// assert_eq!("cancel,,yield".parse::<Faults>(), Err(FaultsError::EmptyKind { list: "cancel,,yield".into() }));
 /// assert!(matches!("".parse::<Faults>(), Err(FaultsError::Empty)));
 /// assert!("bogus".parse::<Faults>().unwrap_err().to_string().contains("unknown fault `bogus`"));
+/// assert!("cancel<=x".parse::<Faults>().unwrap_err().to_string().contains("not a whole number"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FaultsError {
@@ -128,10 +283,22 @@ pub enum FaultsError {
         /// The list that was given.
         list: String,
     },
+    /// A budget (`cancel<=N`, `total<=N`) that cannot be used.
+    Budget {
+        /// The item, e.g. `cancel<=x`.
+        item: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A kind named twice (`cancel,cancel<=1`).
+    Repeated {
+        /// The kind.
+        kind: String,
+    },
 }
 
 /// What every faults value accepts.
-const FAULTS_ACCEPTED: &str = "expected `none`, `all`, or a comma-separated list of `cancel`, `timeout`, `spurious`, `yield` (e.g. `cancel,timeout`)";
+const FAULTS_ACCEPTED: &str = "expected `none`, `all`, or a comma-separated list of `cancel`, `timeout`, `spurious`, `yield` (e.g. `cancel,timeout`), each optionally with its own budget per run (`cancel<=1`, `all<=1`), and `total<=N` for the run's total (2 unless given)";
 
 impl fmt::Display for FaultsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -145,6 +312,8 @@ impl fmt::Display for FaultsError {
             FaultsError::Combined { word, list } => {
                 write!(f, "`{word}` stands alone, but `{}` lists it with other kinds: {FAULTS_ACCEPTED}", quote(list))
             }
+            FaultsError::Budget { item, problem } => write!(f, "`{}`: {problem}; {FAULTS_ACCEPTED}", quote(item)),
+            FaultsError::Repeated { kind } => write!(f, "the fault `{kind}` is named twice: {FAULTS_ACCEPTED}"),
         }
     }
 }
@@ -154,31 +323,74 @@ impl std::error::Error for FaultsError {}
 impl FromStr for Faults {
     type Err = FaultsError;
 
-    /// Strict: one of `none` or `all` alone, or a list of kinds with no empty entry.
+    /// Strict: `none` alone, `all` (with at most `total<=N` beside it), or a list of kinds with
+    /// no empty entry and no kind twice; every budget a whole number from 1 to 2^32 - 1.
     fn from_str(text: &str) -> Result<Faults, FaultsError> {
         let list = text.trim();
         if list.is_empty() {
             return Err(FaultsError::Empty);
         }
-        let words: Vec<&str> = list.split(',').map(str::trim).collect();
+        let items: Vec<&str> = list.split(',').map(str::trim).collect();
+        let kinds = items.iter().filter(|i| !i.to_ascii_lowercase().starts_with("total")).count();
         let mut faults = Faults::none();
-        for word in &words {
+        let mut named = [false; 4];
+        for item in &items {
+            let (word, bound) = match item.split_once("<=") {
+                Some((word, bound)) => (word.trim(), Some(budget(item, bound.trim())?)),
+                None => (*item, None),
+            };
             let lower = word.to_ascii_lowercase();
-            match lower.as_str() {
+            let kind = match lower.as_str() {
                 "" => return Err(FaultsError::EmptyKind { list: list.to_string() }),
-                "none" | "all" if words.len() > 1 => {
+                "none" | "all" if kinds > 1 || (lower == "none" && items.len() > 1) => {
                     return Err(FaultsError::Combined { word: lower, list: list.to_string() })
                 }
-                "none" => {}
-                "all" => faults = Faults::all(),
-                "cancel" => faults.cancel = true,
-                "timeout" => faults.timeout = true,
-                "spurious" => faults.spurious = true,
-                "yield" => faults.force_yield = true,
+                "none" if bound.is_some() => {
+                    let problem = "`none` takes no budget".to_string();
+                    return Err(FaultsError::Budget { item: item.to_string(), problem });
+                }
+                "none" => continue,
+                "total" => {
+                    let problem = "the run's total needs a budget, e.g. `total<=3`".to_string();
+                    faults.budget = bound.ok_or(FaultsError::Budget { item: item.to_string(), problem })?;
+                    continue;
+                }
+                "all" => {
+                    for k in FaultKind::ALL {
+                        faults = faults.with(k);
+                        faults.per_kind[k.index()] = bound;
+                    }
+                    continue;
+                }
+                "cancel" => FaultKind::Cancel,
+                "timeout" => FaultKind::Timeout,
+                "spurious" => FaultKind::Spurious,
+                "yield" => FaultKind::Yield,
                 _ => return Err(FaultsError::Unknown { found: word.to_string() }),
+            };
+            if std::mem::replace(&mut named[kind.index()], true) {
+                return Err(FaultsError::Repeated { kind: kind.name().to_string() });
             }
+            faults = faults.with(kind);
+            faults.per_kind[kind.index()] = bound;
+        }
+        if kinds == 0 {
+            return Err(FaultsError::Empty);
         }
         Ok(faults)
+    }
+}
+
+/// The budget `text` of `item` (`cancel<=text`): a whole number of at least 1.
+fn budget(item: &str, text: &str) -> Result<u32, FaultsError> {
+    let bad = |problem: String| FaultsError::Budget { item: item.to_string(), problem };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad(format!("the budget `{}` is not a whole number", crate::strategy::quote(text))));
+    }
+    match text.parse::<u32>() {
+        Ok(0) => Err(bad("a budget of 0 allows none: leave the kind out instead".to_string())),
+        Ok(n) => Ok(n),
+        Err(_) => Err(bad(format!("the budget {} is out of range", crate::strategy::quote(text)))),
     }
 }
 
@@ -216,7 +428,8 @@ pub struct Injector {
     inner: Box<dyn Scheduler>,
     faults: Faults,
     rng: ChaCha8Rng,
-    injected: u32,
+    /// Faults injected so far, by [`FaultKind`] order.
+    injected: [u32; 4],
 }
 
 impl Injector {
@@ -224,11 +437,16 @@ impl Injector {
     pub fn new(inner: Box<dyn Scheduler>, faults: Faults, seed: u64) -> Injector {
         // A stream of its own, so that turning faults on does not change the strategy's picks.
         let rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6661_756c_7473_2121);
-        Injector { inner, faults, rng, injected: 0 }
+        Injector { inner, faults, rng, injected: [0; 4] }
     }
 
     fn roll(&mut self) -> bool {
-        self.injected < self.faults.budget && self.rng.gen_bool(self.faults.rate)
+        self.injected.iter().sum::<u32>() < self.faults.budget && self.rng.gen_bool(self.faults.rate)
+    }
+
+    /// Whether one more fault of `kind` fits in this run's budgets.
+    fn fits(&self, kind: FaultKind) -> bool {
+        self.faults.fits(kind, &self.injected)
     }
 }
 
@@ -255,31 +473,32 @@ impl Scheduler for Injector {
         // A choice: the kind among those enabled that have a candidate, then the task.
         let cancellable: Vec<TaskId> = cx.ready.iter().chain(cx.suspended).copied().collect();
         let mut kinds: Vec<Kind<'_>> = Vec::new();
-        if self.faults.cancel && !cancellable.is_empty() {
+        if self.fits(FaultKind::Cancel) && !cancellable.is_empty() {
             kinds.push((&cancellable, |task| Fault::Cancel { task }));
         }
-        if self.faults.spurious && !cx.suspended.is_empty() {
+        if self.fits(FaultKind::Spurious) && !cx.suspended.is_empty() {
             kinds.push((cx.suspended, |task| Fault::SpuriousPoll { task }));
         }
-        if self.faults.timeout && !cx.timeouts.is_empty() {
+        if self.fits(FaultKind::Timeout) && !cx.timeouts.is_empty() {
             kinds.push((cx.timeouts, |task| Fault::FireTimeout { task }));
         }
         if kinds.is_empty() {
             return Ok(None);
         }
         let (tasks, make) = kinds[self.rng.gen_range(0..kinds.len())];
-        self.injected += 1;
-        Ok(Some(make(tasks[self.rng.gen_range(0..tasks.len())])))
+        let fault = make(tasks[self.rng.gen_range(0..tasks.len())]);
+        self.injected[FaultKind::of(fault).index()] += 1;
+        Ok(Some(fault))
     }
 
     fn force_yield(&mut self, step: u64) -> Result<bool, Divergence> {
         if self.inner.injects_faults() {
             return self.inner.force_yield(step);
         }
-        if !self.faults.force_yield || !self.roll() {
+        if !self.fits(FaultKind::Yield) || !self.roll() {
             return Ok(false);
         }
-        self.injected += 1;
+        self.injected[FaultKind::Yield.index()] += 1;
         Ok(true)
     }
 
@@ -382,6 +601,73 @@ mod tests {
         assert!(matches!("all,cancel".parse::<Faults>(), Err(FaultsError::Combined { .. })));
         assert!(matches!("cancel,none".parse::<Faults>(), Err(FaultsError::Combined { .. })));
         assert_eq!("cancel,bogus".parse::<Faults>(), Err(FaultsError::Unknown { found: "bogus".to_string() }));
+    }
+
+    #[test]
+    fn per_kind_budgets_are_read_and_written_back() {
+        let faults: Faults = "cancel<=1, timeout , yield<=3".parse().unwrap();
+        assert_eq!(faults.limit(FaultKind::Cancel), 1);
+        assert_eq!(faults.limit(FaultKind::Timeout), 2, "the run's total limits a kind without its own budget");
+        assert_eq!(faults.limit(FaultKind::Yield), 2, "a kind's budget never exceeds the run's total");
+        assert_eq!(faults.limit(FaultKind::Spurious), 0);
+        assert_eq!(faults.to_string(), "cancel<=1,timeout,yield<=3");
+        let faults: Faults = "all<=1,total<=3".parse().unwrap();
+        assert_eq!((faults.budget, faults.limit(FaultKind::Spurious)), (3, 1));
+        assert_eq!(faults.to_string(), "all<=1,total<=3");
+        for text in ["none", "all", "cancel", "cancel<=1,timeout", "all<=2", "spurious,total<=4", "all,total<=5"] {
+            let faults: Faults = text.parse().unwrap();
+            assert_eq!(faults.to_string(), text);
+            assert_eq!(faults.to_string().parse::<Faults>(), Ok(faults));
+        }
+    }
+
+    #[test]
+    fn budgets_that_cannot_be_used_say_why() {
+        let error = |text: &str| text.parse::<Faults>().unwrap_err().to_string();
+        assert!(error("cancel<=x").contains("the budget `x` is not a whole number"), "{}", error("cancel<=x"));
+        assert!(error("cancel<=").contains("not a whole number"));
+        assert!(error("cancel<=0").contains("a budget of 0 allows none"));
+        assert!(error("cancel<=99999999999").contains("out of range"));
+        assert!(error("total").contains("needs a budget"));
+        assert!(error("none<=1").contains("takes no budget"));
+        assert!(error("cancel,cancel<=1").contains("named twice"));
+        assert!(matches!("total<=3".parse::<Faults>(), Err(FaultsError::Empty)));
+        assert!(matches!("all,cancel".parse::<Faults>(), Err(FaultsError::Combined { .. })));
+        assert!(matches!("none,total<=2".parse::<Faults>(), Err(FaultsError::Combined { .. })));
+    }
+
+    #[test]
+    fn the_injector_keeps_each_kind_within_its_budget() {
+        use crate::{spawn, yield_now, Runtime};
+        let faults = "cancel<=1,spurious".parse::<Faults>().unwrap().rate(1.0).budget(5);
+        for seed in 0..40 {
+            let run = Runtime::new().seed(seed).strategy(crate::Strategy::Random).faults(faults).run(async {
+                let tasks: Vec<_> = (0..4)
+                    .map(|i| {
+                        spawn(format!("t{i}"), async {
+                            for _ in 0..3 {
+                                yield_now().await
+                            }
+                        })
+                    })
+                    .collect();
+                for t in tasks {
+                    let _ = t.await;
+                }
+            });
+            let injected: Vec<Fault> = run
+                .schedule
+                .choices
+                .iter()
+                .filter_map(|c| match c {
+                    Choice::Fault { fault, .. } => Some(*fault),
+                    _ => None,
+                })
+                .collect();
+            let cancels = injected.iter().filter(|f| matches!(f, Fault::Cancel { .. })).count();
+            assert!(cancels <= 1, "seed {seed}: {injected:?}");
+            assert!(injected.len() <= 5, "seed {seed}: {injected:?}");
+        }
     }
 
     #[test]

@@ -40,7 +40,7 @@ mod timers;
 mod waker;
 
 pub use explore::{explore, Explore, Found, Report};
-pub use fault::{Faults, FaultsError};
+pub use fault::{FaultKind, Faults, FaultsError};
 pub use program::{print, random_range};
 pub use runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS};
 pub use schedule::{check_header, Choice, Schedule, ScheduleError};
