@@ -33,7 +33,7 @@ impl Scheduler for Watch {
 }
 
 fn step(task: u32, step: u64, woke_itself: bool, touched: &[ResourceId]) -> Footprint {
-    Footprint { task: TaskId(task), step, woke_itself, touched: touched.to_vec() }
+    Footprint { woke_itself, touched: touched.to_vec(), ..Footprint::new(TaskId(task), step) }
 }
 
 #[test]

@@ -223,6 +223,7 @@ impl State {
 impl fmt::Debug for Barrier {
     /// asyncio's repr: `<Barrier [filling, waiters:2/5]>`, `<Barrier [broken]>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.resource.observe();
         let state = self.state();
         match state {
             BarrierState::Broken => write!(f, "<Barrier [broken]>"),
@@ -287,6 +288,7 @@ impl Barrier {
     /// assert_eq!(barrier.n_waiting(), 1);
     /// ```
     pub fn n_waiting(&self) -> usize {
+        self.resource.observe();
         let s = self.state.borrow();
         match s.phase {
             BarrierState::Filling => s.count,
@@ -314,6 +316,7 @@ impl Barrier {
     /// assert_eq!(barrier.state(), BarrierState::Broken);
     /// ```
     pub fn state(&self) -> BarrierState {
+        self.resource.observe();
         self.state.borrow().phase
     }
 

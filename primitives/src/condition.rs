@@ -110,6 +110,7 @@ impl Default for Condition {
 impl fmt::Debug for Condition {
     /// asyncio's repr: `<Condition [unlocked]>`, `<Condition [locked, waiters:2]>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.resource.observe();
         let state = if self.locked() { "locked" } else { "unlocked" };
         match self.waiters.borrow().len() {
             0 => write!(f, "<Condition [{state}]>"),

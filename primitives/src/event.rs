@@ -67,6 +67,7 @@ impl Default for Event {
 impl fmt::Debug for Event {
     /// asyncio's repr: `<Event [unset]>`, `<Event [set, waiters:1]>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.resource.observe();
         let s = self.state.borrow();
         let state = if s.value { "set" } else { "unset" };
         match s.waiters.len() {
@@ -105,6 +106,7 @@ impl Event {
     /// assert!(event.is_set());
     /// ```
     pub fn is_set(&self) -> bool {
+        self.resource.observe();
         self.state.borrow().value
     }
 

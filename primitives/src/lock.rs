@@ -68,6 +68,7 @@ impl Default for Lock {
 impl fmt::Debug for Lock {
     /// asyncio's repr: `<Lock [unlocked]>` or `<Lock [locked, waiters:2]>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.resource.observe();
         let s = self.state.borrow();
         let state = if s.locked { "locked" } else { "unlocked" };
         match s.waiters.len() {
@@ -109,6 +110,7 @@ impl Lock {
     /// # });
     /// ```
     pub fn locked(&self) -> bool {
+        self.resource.observe();
         self.state.borrow().locked
     }
 

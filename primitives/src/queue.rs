@@ -223,6 +223,7 @@ impl<T: fmt::Debug> fmt::Debug for Queue<T> {
     /// shutdown>`, parts shown only when non-empty. `_getters`/`_putters` count listed waiters,
     /// including woken ones whose task has not run yet (CPython has already popped those).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.resource.observe();
         let s = self.state.borrow();
         write!(f, "<Queue maxsize={}", self.maxsize)?;
         if !s.items.is_empty() {
@@ -296,6 +297,7 @@ impl<T> Queue<T> {
     /// assert_eq!(queue.qsize(), 1);
     /// ```
     pub fn qsize(&self) -> usize {
+        self.resource.observe();
         self.state.borrow().items.len()
     }
 
@@ -305,6 +307,7 @@ impl<T> Queue<T> {
     /// assert!(weft_primitives::Queue::<u8>::new(0).empty());
     /// ```
     pub fn empty(&self) -> bool {
+        self.resource.observe();
         self.state.borrow().items.is_empty()
     }
 
@@ -316,6 +319,7 @@ impl<T> Queue<T> {
     /// assert!(queue.full());
     /// ```
     pub fn full(&self) -> bool {
+        self.resource.observe();
         self.state.borrow().full(self.maxsize)
     }
 
@@ -327,6 +331,7 @@ impl<T> Queue<T> {
     /// assert!(queue.is_shutdown());
     /// ```
     pub fn is_shutdown(&self) -> bool {
+        self.resource.observe();
         self.state.borrow().shutdown
     }
 
@@ -340,6 +345,7 @@ impl<T> Queue<T> {
     /// assert_eq!(queue.unfinished_tasks(), 1); // got, but not done
     /// ```
     pub fn unfinished_tasks(&self) -> usize {
+        self.resource.observe();
         self.state.borrow().unfinished
     }
 

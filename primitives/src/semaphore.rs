@@ -117,6 +117,7 @@ impl State {
 impl fmt::Debug for Semaphore {
     /// asyncio's repr: `<Semaphore [unlocked, value:1]>`, `<Semaphore [locked, waiters:2]>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.resource.observe();
         let s = self.state.borrow();
         let class = match self.bound {
             Some(_) => "BoundedSemaphore",
@@ -171,6 +172,7 @@ impl Semaphore {
     /// # });
     /// ```
     pub fn locked(&self) -> bool {
+        self.resource.observe();
         self.state.borrow().locked()
     }
 
@@ -185,6 +187,7 @@ impl Semaphore {
     /// # });
     /// ```
     pub fn value(&self) -> usize {
+        self.resource.observe();
         self.state.borrow().value
     }
 

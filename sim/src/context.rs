@@ -6,6 +6,7 @@
 //! downcasting the same hook. Outside a run they panic with a message saying so.
 
 use crate::kernel::Kernel;
+use crate::strategy::{Mode, Object};
 use std::any::Any;
 use std::cell::RefCell;
 use weft_traces::recorder::{self, Recorder};
@@ -33,6 +34,7 @@ impl Recorder for Installed {
 
     fn register(&self, kind: ResourceKind, name: &str, capacity: Option<u64>, fifo: bool) -> ResourceId {
         let mut k = self.kernel.borrow_mut();
+        k.access(Object::Registry, Mode::Write);
         let id = k.resources.register(kind, name);
         k.record(Event::NewResource { id, kind, name: name.to_string(), capacity, fifo });
         id
@@ -40,6 +42,10 @@ impl Recorder for Installed {
 
     fn record(&self, id: ResourceId, op: Op) {
         self.kernel.borrow_mut().record_op(id, op);
+    }
+
+    fn observe(&self, id: ResourceId) {
+        self.kernel.borrow_mut().access(Object::Resource(id), Mode::Read);
     }
 
     fn current_task(&self) -> Option<TaskId> {
@@ -51,7 +57,7 @@ impl Recorder for Installed {
     }
 
     fn is_cancelling(&self, task: TaskId) -> bool {
-        self.kernel.borrow().tasks.get(task.index()).is_some_and(|t| t.cancel && !t.done)
+        self.kernel.borrow_mut().is_cancelling(task)
     }
 }
 

@@ -459,8 +459,20 @@ impl Scheduler for Injector {
         self.inner.draw(bound)
     }
 
+    fn fire(&mut self, cx: &crate::strategy::FireContext<'_>) -> Result<usize, Divergence> {
+        self.inner.fire(cx)
+    }
+
     fn injects_faults(&self) -> bool {
         true
+    }
+
+    fn wants_accesses(&self) -> bool {
+        self.inner.wants_accesses()
+    }
+
+    fn ended(&mut self, steps: &[crate::strategy::Footprint]) {
+        self.inner.ended(steps);
     }
 
     fn fault(&mut self, cx: &FaultContext<'_>) -> Result<Option<Fault>, Divergence> {

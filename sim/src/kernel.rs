@@ -5,7 +5,7 @@ use crate::fault::FaultContext;
 use crate::ready::ReadyQueue;
 use crate::resources::Resources;
 use crate::schedule::Choice;
-use crate::strategy::{Divergence, FireContext, Footprints, PickContext, Scheduler};
+use crate::strategy::{Divergence, FireContext, Footprints, Mode, Object, PickContext, Scheduler};
 use crate::timers::Timers;
 use std::future::Future;
 use std::pin::Pin;
@@ -92,8 +92,16 @@ impl Kernel {
         }
     }
 
+    /// The running task touched `object` in `mode` (a step's footprint, for partial-order
+    /// reduction; nothing unless the scheduler asked for accesses).
+    pub(crate) fn access(&mut self, object: Object, mode: Mode) {
+        self.footprints.access(self.current, object, mode);
+    }
+
     /// Records a resource op by the running task, and tracks what it waits on.
     pub(crate) fn record_op(&mut self, id: ResourceId, op: Op) {
+        let mode = if op == Op::Read { Mode::Read } else { Mode::Write };
+        self.access(Object::Resource(id), mode);
         if let Some(task) = self.current {
             self.footprints.touch(task, id);
             let meta = &mut self.tasks[task.index()];
@@ -109,9 +117,13 @@ impl Kernel {
     /// Makes `task` ready (asyncio's `call_soon` of its wake-up), unless it is done or queued.
     pub(crate) fn wake(&mut self, task: TaskId) {
         if self.closed || self.tasks.get(task.index()).is_none_or(|t| t.done) {
+            self.access(Object::Exit(task), Mode::Read);
             return;
         }
-        if self.ready.push(task) {
+        if !self.ready.push(task) {
+            self.access(Object::Ready(task), Mode::Read);
+        } else {
+            self.access(Object::Ready(task), Mode::Wake);
             let by = self.current;
             if by == Some(task) {
                 self.footprints.woke_itself(task);
@@ -126,6 +138,8 @@ impl Kernel {
         self.tasks.push(TaskMeta { name: name.into(), done: false, cancel: false, waiting: None });
         self.spawned.push((id, future));
         self.ready.push(id);
+        self.access(Object::Spawn, Mode::Write);
+        self.access(Object::Ready(id), Mode::Wake);
         let parent = self.current;
         self.record_for(Some(id), Event::Spawn { name: name.to_string(), parent });
         id
@@ -135,6 +149,7 @@ impl Kernel {
     /// scheduled now if it is not already (asyncio's `Task.cancel()`). Says whether the task was
     /// still running.
     pub(crate) fn cancel(&mut self, task: TaskId) -> bool {
+        self.access(Object::Exit(task), Mode::Read);
         let Some(meta) = self.tasks.get_mut(task.index()) else {
             return false;
         };
@@ -143,14 +158,24 @@ impl Kernel {
         }
         let first = !meta.cancel;
         meta.cancel = true;
+        self.access(Object::Cancel(task), if first { Mode::Write } else { Mode::Read });
         if first {
             let by = self.current;
             self.record_for(Some(task), Event::Cancel { by });
             if self.ready.push(task) {
+                self.access(Object::Ready(task), Mode::Wake);
                 self.record_for(Some(task), Event::Wake { by: None });
             }
         }
         true
+    }
+
+    /// Whether `task`'s cancellation was requested and has not landed yet (a read of its
+    /// cancellation and its end).
+    pub(crate) fn is_cancelling(&mut self, task: TaskId) -> bool {
+        self.access(Object::Cancel(task), Mode::Read);
+        self.access(Object::Exit(task), Mode::Read);
+        self.tasks.get(task.index()).is_some_and(|t| t.cancel && !t.done)
     }
 
     /// Which ready task runs next: the scheduler decides when more than one is ready, seeing
@@ -188,6 +213,7 @@ impl Kernel {
 
     /// A program draw in `0..bound`, a recorded choice.
     pub(crate) fn draw(&mut self, bound: u64) -> u64 {
+        self.access(Object::Draws, Mode::Write);
         match self.chooser.scheduler.draw(bound) {
             Ok(v) => {
                 self.chooser.made.push(Choice::Draw(v));

@@ -8,7 +8,7 @@ use crate::probe;
 use crate::ready::ReadyQueue;
 use crate::resources::Resources;
 use crate::schedule::Schedule;
-use crate::strategy::{Divergence, Scheduler, Strategy};
+use crate::strategy::{Divergence, Footprints, Mode, Object, Scheduler, Strategy};
 use crate::task::{spawn, JoinHandle};
 use crate::timers::Timers;
 use crate::waker::waker;
@@ -179,6 +179,8 @@ impl Runtime {
             true => Box::new(Injector::new(scheduler, self.faults, self.seed)),
             false => scheduler,
         };
+        let mut footprints = Footprints::default();
+        footprints.accesses = scheduler.wants_accesses();
         static EPOCH: AtomicU32 = AtomicU32::new(0);
         let installed = Installed {
             in_task: std::cell::Cell::new(false),
@@ -195,7 +197,7 @@ impl Runtime {
                 spawned: Vec::new(),
                 resources: Resources::default(),
                 chooser: Chooser { scheduler, made: Vec::new() },
-                footprints: Default::default(),
+                footprints,
                 sink: Sink {
                     trace: self.tracing.then(Vec::new),
                     checkers: self
@@ -219,6 +221,7 @@ impl Runtime {
             (main, end)
         });
         let mut kernel = installed.kernel.into_inner();
+        kernel.chooser.scheduler.ended(kernel.footprints.as_slice());
         // A run that ended well asks its scheduler whether anything was left unused (a replay's
         // leftover choices).
         let end = match (&end, &kernel.divergence, &kernel.violation) {
@@ -363,6 +366,9 @@ impl Executor<'_> {
         let (cancel, epoch) = self.kernel(|k| {
             k.step += 1;
             k.current = Some(task);
+            // The step takes the task off the ready queue and looks at its cancellation.
+            k.access(Object::Ready(task), Mode::Write);
+            k.access(Object::Cancel(task), Mode::Read);
             let cancel = k.tasks[task.index()].cancel;
             if !cancel {
                 k.record(Event::Poll);
@@ -387,9 +393,11 @@ impl Executor<'_> {
                         k.ready.remove(task);
                     }
                     k.tasks[task.index()].done = true;
+                    k.access(Object::Exit(task), Mode::Write);
                     k.record(Event::Exit { exit });
                 }
             }
+            k.footprints.close();
             k.current = None;
             k.last = Some(task);
         });
@@ -445,6 +453,7 @@ impl Executor<'_> {
             for (task, _) in &due {
                 k.record_for(Some(*task), Event::TimerFired);
             }
+            k.footprints.timers_fired();
             Ok(Some(due))
         })?;
         let Some(due) = due else { return Ok(false) };

@@ -14,8 +14,8 @@ mod replay;
 
 pub use dfs::{Dfs, DfsTree};
 pub use fifo::Fifo;
-pub use footprint::Footprint;
 pub(crate) use footprint::Footprints;
+pub use footprint::{Access, Footprint, Mode, Object};
 pub(crate) use pct::PickCount;
 pub use pct::{Pct, DEFAULT_EXPECTED_PICKS};
 pub use pos::Pos;
@@ -52,7 +52,7 @@ impl PickContext<'_> {
     /// ```
     /// use weft_sim::strategy::{Footprint, PickContext};
     /// use weft_sim::TaskId;
-    /// let steps = [Footprint { task: TaskId(1), step: 3, woke_itself: true, touched: vec![] }];
+    /// let steps = [Footprint { woke_itself: true, ..Footprint::new(TaskId(1), 3) }];
     /// let cx = PickContext { ready: &[TaskId(2), TaskId(1)], last: Some(TaskId(1)), step: 4, steps: &steps };
     /// assert!(cx.yielded());
     /// ```
@@ -89,6 +89,16 @@ pub trait Scheduler {
     fn fire(&mut self, _cx: &FireContext<'_>) -> Result<usize, Divergence> {
         Ok(0)
     }
+
+    /// Whether this scheduler wants each step's [`Footprint::accesses`] (partial-order
+    /// reduction does); only then does the kernel collect them, so other runs pay nothing.
+    fn wants_accesses(&self) -> bool {
+        false
+    }
+
+    /// Called once when the run has ended, however it ended, with the steps run since the last
+    /// pick that offered a choice (the ones no pick has seen). Nothing by default.
+    fn ended(&mut self, _steps: &[Footprint]) {}
 
     /// Whether this scheduler injects faults; only then does the executor offer it the fault
     /// choices below (so a run without faults pays nothing for them).

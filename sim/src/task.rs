@@ -2,6 +2,7 @@
 
 use crate::context;
 use crate::kernel::Waiting;
+use crate::strategy::{Mode, Object};
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
@@ -117,6 +118,8 @@ impl<T> JoinHandle<T> {
 
     /// Whether the task has finished (returned or been cancelled).
     pub fn is_finished(&self) -> bool {
+        let target = self.id;
+        context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
         self.slot.borrow().output.is_some()
     }
 
@@ -145,6 +148,8 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, Cancelled>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let target = self.id;
+        context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
         let mut slot = self.slot.borrow_mut();
         if let Some(output) = slot.output.take() {
             context::try_with(|k| {
@@ -155,7 +160,6 @@ impl<T> Future for JoinHandle<T> {
             return Poll::Ready(output);
         }
         slot.waiter = Some(cx.waker().clone());
-        let target = self.id;
         context::try_with(|k| {
             if let Some(t) = k.current {
                 k.tasks[t.index()].waiting = Some(Waiting::Join(target));

@@ -1,6 +1,7 @@
 //! Virtual time: `sleep`, `timeout`, `now`, `yield_now`.
 
 use crate::context;
+use crate::strategy::{Mode, Object};
 use crate::timers::TimerKey;
 use std::fmt;
 use std::future::Future;
@@ -87,6 +88,7 @@ impl Future for Sleep {
                 let (duration, timeout) = (self.duration, self.timeout);
                 let key = context::with("sleep", |k| {
                     let task = k.current("sleep");
+                    k.access(Object::Timers(task), Mode::Write);
                     let until = k.now.saturating_add(duration);
                     k.record(Event::Sleep { until });
                     k.timers.insert(until, task, cx.waker().clone(), timeout)
@@ -96,6 +98,9 @@ impl Future for Sleep {
             }
             SleepState::Waiting(key) => {
                 let pending = context::with("sleep", |k| {
+                    if let Some(owner) = k.timers.task_of(key) {
+                        k.access(Object::Timers(owner), Mode::Write);
+                    }
                     let pending = k.timers.is_pending(key);
                     if pending {
                         k.timers.update(key, cx.waker());
@@ -119,7 +124,12 @@ impl Future for Sleep {
 impl Drop for Sleep {
     fn drop(&mut self) {
         if let SleepState::Waiting(key) = self.state {
-            context::try_with(|k| k.timers.remove(key));
+            context::try_with(|k| {
+                if let Some(owner) = k.timers.task_of(key) {
+                    k.access(Object::Timers(owner), Mode::Write);
+                }
+                k.timers.remove(key)
+            });
         }
     }
 }

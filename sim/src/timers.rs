@@ -50,6 +50,11 @@ impl Timers {
         self.pending.contains_key(&key)
     }
 
+    /// The task that registered the pending timer `key`.
+    pub(crate) fn task_of(&self, key: TimerKey) -> Option<TaskId> {
+        self.pending.get(&key).map(|t| t.task)
+    }
+
     /// The earliest deadline.
     pub(crate) fn next_deadline(&self) -> Option<Time> {
         self.pending.keys().next().map(|(t, _)| *t)

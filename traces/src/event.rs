@@ -109,6 +109,9 @@ pub enum ResourceKind {
     Queue,
     /// A primitive weft did not write, described by the user.
     Foreign,
+    /// A tracked cell (`weft::cell::{Cell, RefCell}`): shared state whose reads and writes are
+    /// recorded as [`Op::Read`] and [`Op::Write`].
+    Cell,
 }
 
 impl ResourceKind {
@@ -123,6 +126,7 @@ impl ResourceKind {
             ResourceKind::Barrier => "Barrier",
             ResourceKind::Queue => "Queue",
             ResourceKind::Foreign => "Resource",
+            ResourceKind::Cell => "Cell",
         }
     }
 }
@@ -174,6 +178,10 @@ pub enum Op {
     /// The operation was refused with asyncio's error message (misuse, e.g. releasing an
     /// unlocked Lock).
     Misuse { message: String },
+    /// The task read a tracked cell.
+    Read,
+    /// The task wrote a tracked cell.
+    Write,
 }
 
 impl Op {
@@ -199,6 +207,8 @@ impl Op {
             Op::TaskDone => "task_done",
             Op::Shutdown { .. } => "shutdown",
             Op::Misuse { .. } => "misuse",
+            Op::Read => "read",
+            Op::Write => "write",
         }
     }
 

@@ -78,6 +78,25 @@ impl Registration {
             r.record(id, op());
         });
     }
+
+    /// Tells the running simulation that the running task looked at this resource's state
+    /// without changing it (`locked()`, `is_set()`, `qsize()`): nothing is traced, but the
+    /// step now depends on the resource, which partial-order reduction must know. Nothing
+    /// outside a run.
+    ///
+    /// ```
+    /// use weft_traces::recorder::Registration;
+    /// use weft_traces::ResourceKind;
+    /// let event = Registration::new(ResourceKind::Event, "ready", None, false);
+    /// event.observe(); // outside a simulation: nothing
+    /// ```
+    #[inline]
+    pub fn observe(&self) {
+        with(|r| {
+            let id = self.id_in(r);
+            r.observe(id);
+        });
+    }
 }
 
 /// What a simulator installs to hear from primitives.
@@ -92,6 +111,9 @@ pub trait Recorder {
     fn register(&self, kind: ResourceKind, name: &str, capacity: Option<u64>, fifo: bool) -> ResourceId;
     /// The running task did `op` on resource `id`.
     fn record(&self, id: ResourceId, op: Op);
+    /// The running task looked at resource `id`'s state without an operation (see
+    /// [`Registration::observe`]). Nothing by default.
+    fn observe(&self, _id: ResourceId) {}
     /// The running task, if a task is running.
     fn current_task(&self) -> Option<TaskId>;
     /// Whether `task`'s cancellation was requested and has not been delivered yet (asyncio: its

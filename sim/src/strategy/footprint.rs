@@ -1,4 +1,11 @@
 //! What each step left behind for the scheduler: who ran it, whether it yielded, what it touched.
+//!
+//! Two records of what a step touched live here. [`Footprint::touched`] lists the resources the
+//! step recorded an operation on, always kept (POS weighs it). [`Footprint::accesses`] is the
+//! step's full footprint for partial-order reduction: every [`Object`] of the run's shared state
+//! it read or wrote, kept only when the scheduler asks for it
+//! ([`Scheduler::wants_accesses`](super::Scheduler::wants_accesses)), so other strategies pay
+//! nothing for it. `docs/search.md` says, object by object, why these are the ones.
 
 use weft_traces::{ResourceId, TaskId};
 
@@ -11,7 +18,7 @@ use weft_traces::{ResourceId, TaskId};
 /// use weft_sim::TaskId;
 /// use weft_traces::ResourceId;
 /// // Step 4: task 1 released a lock (resource 0) and yielded.
-/// let step = Footprint { task: TaskId(1), step: 4, woke_itself: true, touched: vec![ResourceId(0)] };
+/// let step = Footprint { woke_itself: true, touched: vec![ResourceId(0)], ..Footprint::new(TaskId(1), 4) };
 /// assert!(step.touches(&[ResourceId(2), ResourceId(0)]));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,40 +33,151 @@ pub struct Footprint {
     /// The resources the step recorded an operation on (request, grant, release, wake, ...),
     /// each once, in the order first touched.
     pub touched: Vec<ResourceId>,
+    /// Every object of shared state the step read or wrote, each once with its strongest mode,
+    /// in the order first touched (empty unless the scheduler asked for accesses).
+    pub accesses: Vec<Access>,
+    /// Timers fired between the previous step and this one: the clock advanced (or due timers
+    /// were released) because nothing was ready. Kept only with `accesses`.
+    pub after_timers: bool,
 }
 
 impl Footprint {
+    /// Step `step` of `task`, having touched nothing yet.
+    pub fn new(task: TaskId, step: u64) -> Footprint {
+        Footprint { task, step, woke_itself: false, touched: Vec::new(), accesses: Vec::new(), after_timers: false }
+    }
+
     /// Whether the step touched any of `resources`.
     pub fn touches(&self, resources: &[ResourceId]) -> bool {
         self.touched.iter().any(|r| resources.contains(r))
     }
+
+    /// Whether running this step and `other`, of another task, in the other order could change
+    /// what either does: one of them writes an object the other reads or writes.
+    ///
+    /// ```
+    /// use weft_sim::strategy::{Access, Footprint, Mode, Object};
+    /// use weft_sim::TaskId;
+    /// use weft_traces::ResourceId;
+    /// let reads = |task| Footprint { accesses: vec![Access::new(Object::Resource(ResourceId(0)), Mode::Read)], ..Footprint::new(TaskId(task), 1) };
+    /// let writes = Footprint { accesses: vec![Access::new(Object::Resource(ResourceId(0)), Mode::Write)], ..Footprint::new(TaskId(3), 2) };
+    /// assert!(!reads(1).conflicts(&reads(2)));
+    /// assert!(reads(1).conflicts(&writes));
+    /// ```
+    pub fn conflicts(&self, other: &Footprint) -> bool {
+        conflict(&self.accesses, &other.accesses)
+    }
+}
+
+/// Whether two footprints conflict: some object written by one and touched by the other.
+pub(crate) fn conflict(a: &[Access], b: &[Access]) -> bool {
+    a.iter().any(|x| b.iter().any(|y| x.object == y.object && (x.mode != Mode::Read || y.mode != Mode::Read)))
+}
+
+/// A piece of a run's shared state that a step can touch. Two steps of different tasks are
+/// *dependent* when one writes an object the other touches; otherwise running them in either
+/// order gives the same state, and partial-order reduction runs only one of the two orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Object {
+    /// A primitive or a tracked cell, by its id in the run: every recorded operation writes it,
+    /// a query (`locked()`, `is_set()`, a cell's read) reads it.
+    Resource(ResourceId),
+    /// Whether the task is queued to run. A wake that queues it writes it ([`Mode::Wake`]), a
+    /// wake that finds it queued already reads it, and each of the task's own steps writes it
+    /// (the step takes the task off the queue).
+    Ready(TaskId),
+    /// The task's cancellation request: written by a cancel, read by the task's every step and
+    /// by the primitives asking whether a waiter is being cancelled.
+    Cancel(TaskId),
+    /// The task's end: written by its last step, read by whoever awaits it, asks whether it
+    /// finished, wakes it or cancels it.
+    Exit(TaskId),
+    /// The timers the task registered: its sleeps and timeouts.
+    Timers(TaskId),
+    /// The next task id: every spawn writes it (ids go in spawn order).
+    Spawn,
+    /// The next resource id: every registration of a primitive or cell in the run writes it.
+    Registry,
+    /// The program's random stream: every draw writes it (the values go in draw order).
+    Draws,
+}
+
+/// How a step touched an [`Object`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Mode {
+    /// Looked at it.
+    Read,
+    /// Changed it.
+    Write,
+    /// Queued a task to run (on [`Object::Ready`]): a write that also enables the task's next
+    /// step.
+    Wake,
+}
+
+/// One object a step touched, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Access {
+    /// What it touched.
+    pub object: Object,
+    /// How (the strongest way the step touched it).
+    pub mode: Mode,
+}
+
+impl Access {
+    /// `mode` access to `object`.
+    pub fn new(object: Object, mode: Mode) -> Access {
+        Access { object, mode }
+    }
 }
 
 /// The kernel's record of the steps since the last pick that offered a choice: a step is opened
-/// when it is picked (with a choice or not), filled in while it runs, and the list is handed to
-/// the scheduler, then cleared, at the next pick with a choice. The entries' storage is reused,
-/// so a run allocates only while the list grows past its longest so far.
+/// when it is picked (with a choice or not), filled in while it runs, closed when it ends, and
+/// the list is handed to the scheduler, then cleared, at the next pick with a choice. The
+/// entries' storage is reused, so a run allocates only while the list grows past its longest
+/// so far.
 #[derive(Debug, Default)]
 pub(crate) struct Footprints {
     steps: Vec<Footprint>,
     len: usize,
+    /// A step is running (between `open` and `close`): only then do accesses count.
+    open: bool,
+    /// Keep [`Footprint::accesses`] and [`Footprint::after_timers`].
+    pub(crate) accesses: bool,
+    /// Timers fired since the last step was opened.
+    timers_fired: bool,
 }
 
 impl Footprints {
     /// Step `step`, by `task`, is about to run.
     pub(crate) fn open(&mut self, task: TaskId, step: u64) {
+        let after_timers = std::mem::take(&mut self.timers_fired) && self.accesses;
         match self.steps.get_mut(self.len) {
             Some(f) => {
-                (f.task, f.step, f.woke_itself) = (task, step, false);
+                (f.task, f.step, f.woke_itself, f.after_timers) = (task, step, false, after_timers);
                 f.touched.clear();
+                f.accesses.clear();
             }
-            None => self.steps.push(Footprint { task, step, woke_itself: false, touched: Vec::new() }),
+            None => self.steps.push(Footprint { after_timers, ..Footprint::new(task, step) }),
         }
         self.len += 1;
+        self.open = true;
+    }
+
+    /// The step that was running has ended.
+    pub(crate) fn close(&mut self) {
+        self.open = false;
+    }
+
+    /// Timers fired while no step ran.
+    pub(crate) fn timers_fired(&mut self) {
+        self.timers_fired = true;
     }
 
     /// The step running now, if `task` runs it.
     fn running(&mut self, task: TaskId) -> Option<&mut Footprint> {
+        if !self.open {
+            return None;
+        }
         self.steps[..self.len].last_mut().filter(|f| f.task == task)
     }
 
@@ -69,6 +187,18 @@ impl Footprints {
             if !f.touched.contains(&resource) {
                 f.touched.push(resource);
             }
+        }
+    }
+
+    /// `task`, running, touched `object` in `mode` (kept only when accesses are tracked).
+    pub(crate) fn access(&mut self, task: Option<TaskId>, object: Object, mode: Mode) {
+        if !self.accesses {
+            return;
+        }
+        let Some(f) = task.and_then(|t| self.running(t)) else { return };
+        match f.accesses.iter_mut().find(|a| a.object == object) {
+            Some(a) => a.mode = a.mode.max(mode),
+            None => f.accesses.push(Access::new(object, mode)),
         }
     }
 
@@ -94,6 +224,10 @@ impl Footprints {
 mod tests {
     use super::*;
 
+    fn step(task: u32, step: u64, woke_itself: bool, touched: Vec<ResourceId>) -> Footprint {
+        Footprint { woke_itself, touched, ..Footprint::new(TaskId(task), step) }
+    }
+
     #[test]
     fn a_step_records_what_its_own_task_did_and_storage_is_reused() {
         let mut log = Footprints::default();
@@ -104,16 +238,101 @@ mod tests {
         log.woke_itself(TaskId(2));
         log.open(TaskId(2), 2);
         log.woke_itself(TaskId(2));
-        assert_eq!(
-            log.as_slice(),
-            [
-                Footprint { task: TaskId(1), step: 1, woke_itself: false, touched: vec![ResourceId(3)] },
-                Footprint { task: TaskId(2), step: 2, woke_itself: true, touched: vec![] },
-            ]
-        );
+        assert_eq!(log.as_slice(), [step(1, 1, false, vec![ResourceId(3)]), step(2, 2, true, vec![])]);
         log.clear();
         assert!(log.as_slice().is_empty());
         log.open(TaskId(1), 3);
-        assert_eq!(log.as_slice(), [Footprint { task: TaskId(1), step: 3, woke_itself: false, touched: vec![] }]);
+        assert_eq!(log.as_slice(), [step(1, 3, false, vec![])]);
+    }
+
+    #[test]
+    fn accesses_are_kept_only_when_asked_for_and_only_inside_a_step() {
+        let mut log = Footprints::default();
+        log.open(TaskId(1), 1);
+        log.access(Some(TaskId(1)), Object::Draws, Mode::Write);
+        assert!(log.as_slice()[0].accesses.is_empty(), "not tracking");
+        log.accesses = true;
+        log.access(Some(TaskId(1)), Object::Ready(TaskId(2)), Mode::Read);
+        log.access(Some(TaskId(1)), Object::Ready(TaskId(2)), Mode::Wake);
+        log.access(Some(TaskId(1)), Object::Ready(TaskId(2)), Mode::Read);
+        log.access(None, Object::Spawn, Mode::Write); // the executor: not a step's
+        log.close();
+        log.access(Some(TaskId(1)), Object::Registry, Mode::Write); // after the step: ignored
+        log.timers_fired();
+        log.open(TaskId(2), 2);
+        let steps = log.as_slice();
+        assert_eq!(steps[0].accesses, [Access::new(Object::Ready(TaskId(2)), Mode::Wake)]);
+        assert!(!steps[0].after_timers && steps[1].after_timers);
+    }
+
+    #[test]
+    fn two_reads_commute_and_a_write_conflicts_with_any_touch() {
+        let r = |object| Access::new(object, Mode::Read);
+        let w = |object| Access::new(object, Mode::Write);
+        let cell = Object::Resource(ResourceId(0));
+        assert!(!conflict(&[r(cell)], &[r(cell)]));
+        assert!(conflict(&[r(cell)], &[w(cell)]));
+        assert!(conflict(&[Access::new(Object::Ready(TaskId(1)), Mode::Wake)], &[r(Object::Ready(TaskId(1)))]));
+        assert!(!conflict(&[w(cell)], &[w(Object::Resource(ResourceId(1)))]));
+    }
+
+    /// Collects every step's footprint (FIFO order), asking for accesses.
+    struct Collect(std::rc::Rc<std::cell::RefCell<Vec<Footprint>>>);
+
+    impl crate::Scheduler for Collect {
+        fn pick(&mut self, cx: &crate::strategy::PickContext<'_>) -> Result<usize, crate::Divergence> {
+            self.0.borrow_mut().extend_from_slice(cx.steps);
+            Ok(0)
+        }
+        fn draw(&mut self, _bound: u64) -> Result<u64, crate::Divergence> {
+            Ok(0)
+        }
+        fn wants_accesses(&self) -> bool {
+            true
+        }
+        fn ended(&mut self, steps: &[Footprint]) {
+            self.0.borrow_mut().extend_from_slice(steps);
+        }
+    }
+
+    #[test]
+    fn a_run_records_what_each_step_touched() {
+        use crate::{random_range, sleep, spawn, Runtime};
+        use weft_traces::recorder::Registration;
+        use weft_traces::{Op, ResourceKind};
+        let steps = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let run = Runtime::new().run_with(Box::new(Collect(steps.clone())), async {
+            let flag = std::rc::Rc::new(Registration::new(ResourceKind::Event, "flag", None, false));
+            let f = flag.clone();
+            let child = spawn("child", async move {
+                f.observe();
+                sleep(std::time::Duration::from_secs(1)).await;
+                f.record(|| Op::Set);
+            });
+            random_range(0..3);
+            child.await.unwrap();
+        });
+        assert!(run.is_ok(), "{:?}", run.failure);
+        let steps = steps.borrow();
+        let (main, child) = (TaskId(0), TaskId(1));
+        let has = |i: usize, object, mode| steps[i].accesses.contains(&Access::new(object, mode));
+        let flag = Object::Resource(ResourceId(0));
+        // Step 1, main: registers the flag, spawns the child, draws, awaits the child.
+        assert_eq!(steps[0].task, main);
+        assert!(has(0, Object::Registry, Mode::Write) && has(0, Object::Spawn, Mode::Write));
+        assert!(has(0, Object::Ready(child), Mode::Wake) && has(0, Object::Draws, Mode::Write));
+        assert!(has(0, Object::Exit(child), Mode::Read));
+        // Step 2, the child: looks at the flag, sets a timer.
+        assert_eq!(steps[1].task, child);
+        assert!(has(1, flag, Mode::Read) && has(1, Object::Timers(child), Mode::Write));
+        assert!(!steps[1].after_timers);
+        // Step 3, the child after its timer: sets the flag, ends, wakes main.
+        assert!(steps[2].after_timers, "the clock advanced before it");
+        assert!(has(2, flag, Mode::Write) && has(2, Object::Exit(child), Mode::Write));
+        assert!(has(2, Object::Ready(main), Mode::Wake));
+        // Step 4, main: reads the child's end.
+        assert_eq!(steps[3].task, main);
+        assert!(has(3, Object::Exit(child), Mode::Read) && has(3, Object::Ready(main), Mode::Write));
+        assert_eq!(steps.len(), 4);
     }
 }

@@ -75,7 +75,7 @@ const LOWEST_INITIAL: u64 = 1 << 63;
 /// // Depth 1: no change point, so the same task wins every pick, unless it yields.
 /// let mut pct = Pct::new(1, 42, 10);
 /// let first = pct.pick(&cx(None, &[])).unwrap();
-/// let ran = [Footprint { task: ready[first], step: 1, woke_itself: false, touched: vec![] }];
+/// let ran = [Footprint::new(ready[first], 1)];
 /// assert_eq!(pct.pick(&cx(Some(ready[first]), &ran)).unwrap(), first);
 /// let yielded = [Footprint { woke_itself: true, ..ran[0].clone() }];
 /// assert_eq!(pct.pick(&cx(Some(ready[first]), &yielded)).unwrap(), 1 - first);
@@ -214,7 +214,7 @@ mod tests {
     const READY: [TaskId; 2] = [TaskId(1), TaskId(2)];
 
     fn ran(task: TaskId, step: u64, woke_itself: bool) -> Footprint {
-        Footprint { task, step, woke_itself, touched: Vec::new() }
+        Footprint { woke_itself, ..Footprint::new(task, step) }
     }
 
     /// Picks between two always-ready tasks for `picks` picks, the picked task never yielding

@@ -196,7 +196,7 @@ mod tests {
     const OTHER: ResourceId = ResourceId(1);
 
     fn step(task: u32, step: u64, touched: &[ResourceId]) -> Footprint {
-        Footprint { task: TaskId(task), step, woke_itself: false, touched: touched.to_vec() }
+        Footprint { touched: touched.to_vec(), ..Footprint::new(TaskId(task), step) }
     }
 
     /// A POS with tasks 1, 2, 3 ready and priorities drawn, whose first pick chose `chosen`; the
