@@ -37,6 +37,9 @@ pub use weft_primitives as primitives;
 pub use weft_sim as sim;
 pub use weft_traces as traces;
 
+/// Tracked cells: `std`'s `Cell` and `RefCell` whose reads and writes weft records (see
+/// [`weft_primitives::cell`]).
+pub use weft_primitives::cell;
 pub use weft_primitives::*;
 // Exploration: `weft::explore(|| async { ... }).run().assert_ok()`.
 pub use weft_sim::{

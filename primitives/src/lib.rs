@@ -22,6 +22,7 @@
 //! ```
 
 mod barrier;
+pub mod cell;
 mod condition;
 mod error;
 mod event;
