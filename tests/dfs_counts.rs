@@ -108,19 +108,24 @@ fn budget_stops_dfs_before_exhaustion() {
 #[test]
 fn dfs_shards_partition_the_tree() {
     let k = 4;
-    let mut total = 0;
+    let mut sizes = Vec::new();
     for shard in 0..3 {
         let report = explore(move || two_tasks(k))
             .strategy(Strategy::Dfs { max_preemptions: None })
             .schedules(1_000_000)
             .shard(shard, 3)
+            .jobs(1)
             .environment(false)
             .run();
         assert!(report.exhausted);
-        total += report.schedules;
+        assert_eq!(report.distinct, report.schedules, "a shard ran a schedule twice");
+        sizes.push(report.schedules);
     }
-    // The first pick has two options: shards 0 and 1 take one subtree each, shard 2 none.
-    assert_eq!(total, binomial(2 * k, k));
+    // Together exactly the tree (each shard's schedules are distinct: the sum is the union
+    // only if no two shards share one, which the count shows), and balanced.
+    assert_eq!(sizes.iter().sum::<u64>(), binomial(2 * k, k), "{sizes:?}");
+    let (min, max) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+    assert!(max <= &(2 * min), "unbalanced shards: {sizes:?}");
 }
 
 #[test]
@@ -157,8 +162,9 @@ fn a_dfs_verdict_names_the_bounds_it_was_exhaustive_under() {
 }
 
 #[test]
-fn a_dfs_run_with_faults_on_does_not_claim_every_schedule() {
-    // DFS does not branch on fault choices: it walks its tree with faults sampled.
+fn a_dfs_run_with_faults_on_enumerates_them_and_names_their_budgets() {
+    // Forced yields happen at primitives' fast paths: these tasks take none, so the faults add
+    // no schedule, and the verdict is exhaustive under both bounds.
     let report = explore(|| two_tasks(3))
         .strategy(Strategy::Dfs { max_preemptions: Some(1) })
         .faults(Faults { force_yield: true, ..Faults::none() })
@@ -166,14 +172,23 @@ fn a_dfs_run_with_faults_on_does_not_claim_every_schedule() {
         .environment(false)
         .run();
     report.assert_ok();
-    assert!(report.enumerated, "the tree was walked to its end");
-    assert!(!report.exhausted, "but the faults were sampled, not enumerated");
-    let covered = report.covered();
+    assert_eq!(report.schedules, bounded(3, 1));
+    assert!(report.exhausted);
     assert_eq!(
-        covered,
-        format!("{} DFS schedules with at most 1 preemption, faults sampled, not enumerated", report.schedules)
+        report.covered(),
+        format!("all {} schedules with at most 1 preemption and 2 forced yields", bounded(3, 1))
     );
-    assert!(!report.to_string().contains("all "), "{report}");
+    // One task that yields once, with at most one cancellation: no fault, or cancel it before
+    // its first step or before its second.
+    let report = explore(|| async {
+        let _ = spawn("t", yield_now()).await;
+    })
+    .strategy(Strategy::Dfs { max_preemptions: None })
+    .faults("cancel<=1".parse().unwrap())
+    .environment(false)
+    .run();
+    report.assert_ok();
+    assert_eq!(report.covered(), "all 3 schedules with at most 1 cancellation");
 }
 
 #[test]

@@ -67,6 +67,7 @@ mod failures;
 mod progress;
 mod report;
 mod runs;
+mod search;
 
 pub use failures::failures_dir;
 pub use progress::{Phase, Progress, STDERR_EVERY};
@@ -76,9 +77,10 @@ use crate::env::Overrides;
 use crate::fault::Faults;
 use crate::runtime::DEFAULT_MAX_STEPS;
 use crate::schedule::Schedule;
-use crate::strategy::Strategy;
+use crate::strategy::{Reduction, Strategy};
 use progress::{Callback, Tracker};
 use runs::Context;
+use search::Search;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -113,6 +115,7 @@ where
         shrink: true,
         environment: true,
         faults: Faults::none(),
+        reduction: Reduction::Off,
         checks: true,
         progress: None,
     }
@@ -158,6 +161,7 @@ pub struct Explore<F> {
     shrink: bool,
     environment: bool,
     faults: Faults,
+    reduction: Reduction,
     checks: bool,
     progress: Option<Callback>,
 }
@@ -283,6 +287,31 @@ where
         self
     }
 
+    /// Partial-order reduction for DFS (default [`Reduction::Off`]): with [`Reduction::Dpor`],
+    /// DFS runs one schedule of each class of schedules that differ only in the order of
+    /// independent steps. **Valid only when every piece of state the tasks share is in weft
+    /// primitives and tracked cells** ([`Reduction::Dpor`] says why; `docs/search.md` exactly
+    /// what counts); other strategies ignore it.
+    ///
+    /// ```
+    /// use weft_sim::{explore, spawn, yield_now, Reduction, Strategy};
+    /// // Three tasks that share nothing: one schedule stands for all 90 orders of their steps.
+    /// let program = || async {
+    ///     for i in 0..3 {
+    ///         spawn(format!("t{i}"), async { yield_now().await });
+    ///     }
+    /// };
+    /// let dfs = |reduction| {
+    ///     explore(program).strategy(Strategy::Dfs { max_preemptions: None }).reduction(reduction).environment(false).run()
+    /// };
+    /// assert_eq!(dfs(Reduction::Off).schedules, 90);
+    /// assert_eq!(dfs(Reduction::Dpor).schedules, 1);
+    /// ```
+    pub fn reduction(mut self, reduction: Reduction) -> Self {
+        self.reduction = reduction;
+        self
+    }
+
     /// Whether to shrink the first failure's schedule (default true). Shrinking keeps a
     /// candidate only if it fails the same way ([`crate::shrink`] says what that means), and
     /// the report then shows the shrunk schedule's own failure.
@@ -359,6 +388,7 @@ where
             strategy: &self.strategy,
             max_steps: self.max_steps,
             faults: &self.faults,
+            reduction: self.reduction,
             checks: self.checks,
             tracker: &tracker,
         };
@@ -369,6 +399,10 @@ where
             seed: self.seed,
             shard: self.shard,
             faults: self.faults,
+            reduction: match self.strategy {
+                Strategy::Dfs { .. } => self.reduction,
+                _ => Reduction::Off,
+            },
             schedules: 0,
             distinct: 0,
             steps: 0,
@@ -383,8 +417,15 @@ where
         let tally = match (&replay, &self.strategy) {
             (Some(schedule), _) => cx.replay(schedule, self.seed, from_env),
             (None, Strategy::Dfs { max_preemptions }) => {
-                report.jobs = 1;
-                cx.dfs(*max_preemptions, self.seed, self.schedules, self.shard)
+                let search = Search {
+                    bound: *max_preemptions,
+                    seed: self.seed,
+                    budget: self.schedules,
+                    shard: self.shard,
+                    jobs,
+                };
+                report.jobs = search.workers(self.reduction);
+                cx.dfs(&search)
             }
             (None, _) => cx.sample(self.seed, self.schedules, self.shard, jobs),
         };
@@ -392,8 +433,8 @@ where
         report.distinct = tally.distinct;
         report.steps = tally.steps;
         report.enumerated = tally.enumerated;
-        // DFS does not branch on fault choices: with faults on, its tree is not every schedule.
-        report.exhausted = tally.enumerated && !self.faults.any();
+        // DFS branches on every fault within the budgets: its tree is every schedule.
+        report.exhausted = tally.enumerated;
         report.drew = tally.drew;
         report.failure = tally.failed.map(|f| Box::new(cx.investigate(f, replay.is_none() && self.shrink)));
         report.elapsed = started.elapsed();

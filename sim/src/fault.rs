@@ -405,6 +405,14 @@ pub struct FaultContext<'a> {
     pub suspended: &'a [TaskId],
     /// Tasks with a pending `timeout` deadline, by id.
     pub timeouts: &'a [TaskId],
+    /// Every ready task, in ready-queue order (main and tasks being cancelled included): the
+    /// tasks the pick after this point chooses among.
+    pub queue: &'a [TaskId],
+    /// The task polled in the previous step, if any.
+    pub last: Option<TaskId>,
+    /// The steps run since the last pick that offered a choice, oldest first (as
+    /// [`PickContext::steps`]).
+    pub steps: &'a [crate::strategy::Footprint],
 }
 
 impl FaultContext<'_> {

@@ -98,6 +98,12 @@ impl Kernel {
         self.footprints.access(self.current, object, mode);
     }
 
+    /// The running task went on past an `.await` made ready by a write of `object` (see
+    /// [`Mode::Await`]).
+    pub(crate) fn awaited(&mut self, object: Object) {
+        self.footprints.awaited(self.current, object);
+    }
+
     /// Records a resource op by the running task, and tracks what it waits on.
     pub(crate) fn record_op(&mut self, id: ResourceId, op: Op) {
         let mode = if op == Op::Read { Mode::Read } else { Mode::Write };
@@ -205,7 +211,7 @@ impl Kernel {
         if due.len() <= 1 {
             return Ok(0);
         }
-        let cx = FireContext { due, step: self.step };
+        let cx = FireContext { due, step: self.step, steps: self.footprints.as_slice() };
         let chosen = self.chooser.scheduler.fire(&cx)?;
         self.chooser.made.push(Choice::Pick(chosen as u32));
         Ok(chosen)
@@ -246,7 +252,16 @@ impl Kernel {
             .filter(|t| !tasks[t.index()].done && !self.ready.contains(*t) && candidate(t))
             .collect();
         let timeouts = self.timers.timeout_tasks();
-        let cx = FaultContext { step, ready: &ready, suspended: &suspended, timeouts: &timeouts };
+        let queue: Vec<TaskId> = self.ready.as_slice().to_vec();
+        let cx = FaultContext {
+            step,
+            ready: &ready,
+            suspended: &suspended,
+            timeouts: &timeouts,
+            queue: &queue,
+            last: self.last,
+            steps: self.footprints.as_slice(),
+        };
         let Some(fault) = self.chooser.scheduler.fault(&cx)? else { return Ok(None) };
         self.chooser.made.push(Choice::Fault { step, fault });
         let target = match fault {

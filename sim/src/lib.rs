@@ -44,7 +44,7 @@ pub use fault::{FaultKind, Faults, FaultsError};
 pub use program::{print, random_range};
 pub use runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS};
 pub use schedule::{check_header, Choice, Schedule, ScheduleError};
-pub use strategy::{Divergence, DivergenceKind, FireContext, Scheduler, Strategy, StrategyError};
+pub use strategy::{Divergence, DivergenceKind, FireContext, Reduction, Scheduler, Strategy, StrategyError};
 pub use task::{current_task, spawn, Cancelled, JoinHandle, TaskInfo};
 pub use time::{now, sleep, timeout, yield_now, Elapsed, Sleep, Timeout};
 pub use weft_traces::{TaskId, Time};

@@ -64,7 +64,10 @@ fn describe(range: &impl RangeBounds<u64>) -> String {
 /// goes to stdout. Use it through [`println!`](crate::println).
 pub fn print(line: String) {
     if weft_traces::recorder::is_recording() {
-        context::try_with(move |k| k.record(Event::Print { text: line }));
+        context::try_with(move |k| {
+            k.access(crate::strategy::Object::Output, crate::strategy::Mode::Write);
+            k.record(Event::Print { text: line });
+        });
     } else {
         std::println!("{line}");
     }

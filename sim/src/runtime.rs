@@ -221,6 +221,9 @@ impl Runtime {
             (main, end)
         });
         let mut kernel = installed.kernel.into_inner();
+        if end.is_some() || kernel.violation.is_some() {
+            kernel.footprints.halted();
+        }
         kernel.chooser.scheduler.ended(kernel.footprints.as_slice());
         // A run that ended well asks its scheduler whether anything was left unused (a replay's
         // leftover choices).

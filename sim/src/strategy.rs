@@ -12,7 +12,8 @@ mod pos;
 mod random;
 mod replay;
 
-pub use dfs::{Dfs, DfsTree};
+pub(crate) use dfs::split_depth;
+pub use dfs::{Dfs, DfsTree, Reduction, FAIR_STREAK};
 pub use fifo::Fifo;
 pub(crate) use footprint::Footprints;
 pub use footprint::{Access, Footprint, Mode, Object};
@@ -72,6 +73,9 @@ pub struct FireContext<'a> {
     pub due: &'a [TaskId],
     /// The last step that ran.
     pub step: u64,
+    /// The steps run since the last pick that offered a choice, oldest first (as
+    /// [`PickContext::steps`]).
+    pub steps: &'a [Footprint],
 }
 
 /// Decides the choices of one run.
@@ -177,6 +181,9 @@ pub enum DivergenceKind {
     /// Two runs of the same schedule offered different options: the program is not
     /// deterministic (real time, OS randomness, `HashMap` order).
     Nondeterministic,
+    /// Not a divergence of the program: DFS with reduction stopped the run because every way
+    /// it could go on is covered by a schedule run before. Explorations never report it.
+    Covered,
 }
 
 impl fmt::Display for Divergence {
@@ -200,6 +207,7 @@ impl fmt::Display for Divergence {
                 f,
                 "replay diverged at choice {choice} (step {step}): the schedule recorded {recorded}, but the program offered {offered}"
             ),
+            DivergenceKind::Covered => write!(f, "run stopped at step {step}: {offered}"),
         }
     }
 }

@@ -147,12 +147,15 @@ impl<T> JoinHandle<T> {
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, Cancelled>;
 
+    /// Finding the task still running is not a dependency on its end (`docs/search.md`): it
+    /// only waits for the wake the end sends. Finding it ended is: the rest of the step goes on
+    /// because of the end ([`Mode::Await`]).
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let target = self.id;
-        context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
         let mut slot = self.slot.borrow_mut();
         if let Some(output) = slot.output.take() {
+            let target = self.id;
             context::try_with(|k| {
+                k.awaited(Object::Exit(target));
                 if let Some(t) = k.current {
                     k.tasks[t.index()].waiting = None;
                 }
@@ -160,6 +163,7 @@ impl<T> Future for JoinHandle<T> {
             return Poll::Ready(output);
         }
         slot.waiter = Some(cx.waker().clone());
+        let target = self.id;
         context::try_with(|k| {
             if let Some(t) = k.current {
                 k.tasks[t.index()].waiting = Some(Waiting::Join(target));

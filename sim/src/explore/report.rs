@@ -6,11 +6,12 @@
 //! ([`Found::index`] is the 0-based position that seeds the run, see
 //! [`run_seed`](super::run_seed).)
 
+use crate::fault::FaultKind;
 use crate::fault::Faults;
 use crate::runtime::Failure;
 use crate::schedule::Schedule;
 use crate::shrink::{Shrunk, Size};
-use crate::strategy::Strategy;
+use crate::strategy::{Reduction, Strategy};
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -30,8 +31,11 @@ pub struct Report {
     pub seed: u64,
     /// The shard `(index, count)` that ran; `(0, 1)` is the whole exploration.
     pub shard: (u32, u32),
-    /// The faults each run could inject (sampled by each run, never enumerated).
+    /// The faults each run could inject: sampled by sampling strategies, every choice within
+    /// the budgets enumerated by DFS.
     pub faults: Faults,
+    /// DFS's partial-order reduction ([`Reduction::Off`] for other strategies).
+    pub reduction: Reduction,
     /// Schedules run (up to and including the first failure).
     pub schedules: u64,
     /// Distinct interleavings (sequences of picks) among them.
@@ -43,8 +47,8 @@ pub struct Report {
     /// no random value (faults off). See [`Report::exhausted`].
     pub enumerated: bool,
     /// Whether the schedules run are *all* the schedules within the strategy's bounds and none
-    /// failed: `enumerated`, with no fault on (DFS does not branch on fault choices, so with
-    /// faults it samples them and is not exhaustive). [`Report::covered`] says it in words.
+    /// failed: `enumerated` (DFS branches on every fault within the budgets, so its bounds
+    /// include them). [`Report::covered`] says it in words.
     pub exhausted: bool,
     /// Whether some run counted drew a random value ([`crate::random_range`]). DFS gives every
     /// run the same draws (from the seed), so its exhaustive verdict covers that one input.
@@ -68,6 +72,7 @@ impl PartialEq for Report {
                 r.seed,
                 r.shard,
                 r.faults,
+                r.reduction,
                 (r.schedules, r.distinct, r.steps),
                 (r.enumerated, r.exhausted, r.drew),
                 r.failure.clone(),
@@ -191,16 +196,18 @@ impl Report {
     }
 
     /// What the schedules run covered, in words that claim no more than was checked: "all 12
-    /// schedules with at most 2 preemptions" only when [`Report::exhausted`]; otherwise how
-    /// many schedules of which strategy, and what they left out.
+    /// schedules with at most 2 preemptions and 1 cancellation" only when
+    /// [`Report::exhausted`]; otherwise how many schedules of which strategy, and what they
+    /// left out. With reduction, the schedules are one per class of equivalent ones.
     ///
     /// ```
+    /// use weft_sim::fault::FaultKind;
     /// use weft_sim::{explore, spawn, yield_now, Faults, Strategy};
     /// let program = || async { spawn("a", yield_now()); spawn("b", yield_now()); };
     /// let dfs = |faults| explore(program).strategy(Strategy::Dfs { max_preemptions: Some(0) }).faults(faults).environment(false).run();
     /// assert_eq!(dfs(Faults::none()).covered(), "all 2 schedules with no preemption");
-    /// let sampled = dfs(Faults::all()).covered();
-    /// assert!(sampled.ends_with("DFS schedules with no preemption, faults sampled, not enumerated"), "{sampled}");
+    /// let cancels = dfs(Faults::none().at_most(FaultKind::Cancel, 1)).covered();
+    /// assert!(cancels.ends_with("schedules with no preemption and at most 1 cancellation"), "{cancels}");
     /// ```
     pub fn covered(&self) -> String {
         let n = self.schedules;
@@ -211,24 +218,23 @@ impl Report {
                 (strategy, _) => format!("{n} {strategy} {noun}"),
             };
         };
-        let bound = match max_preemptions {
-            None => String::new(),
-            Some(0) => " with no preemption".to_string(),
-            Some(p) => format!(" with at most {}", count(u64::from(*p), "preemption")),
+        let bound = bounds(*max_preemptions, &self.faults);
+        let reduced = match self.reduction {
+            Reduction::Dpor => ", up to the order of independent steps",
+            Reduction::Off => "",
         };
         if self.exhausted {
             let input = match self.drew {
                 true => format!(", for the values seed {} draws", self.seed),
                 false => String::new(),
             };
-            return format!("all {n} {noun}{bound}{input}");
+            return format!("all {n} {noun}{bound}{reduced}{input}");
         }
-        let why = match (self.enumerated, self.is_ok()) {
-            (_, false) => "up to the first failure",
-            (true, true) => "faults sampled, not enumerated",
-            (false, true) => "not exhaustive: the schedule budget ran out first",
+        let why = match self.is_ok() {
+            false => "up to the first failure",
+            true => "not exhaustive: the schedule budget ran out first",
         };
-        format!("{n} DFS {noun}{bound}, {why}")
+        format!("{n} DFS {noun}{bound}{reduced}, {why}")
     }
 
     /// The full report of the failure, if a schedule failed: what failed (the shrunk schedule's
@@ -295,6 +301,40 @@ impl Report {
         if let Some(report) = self.failure_report() {
             panic!("{report}");
         }
+    }
+}
+
+/// A DFS's bounds in words: " with no preemption and at most 1 cancellation".
+fn bounds(max_preemptions: Option<u32>, faults: &Faults) -> String {
+    let mut at_most: Vec<String> = Vec::new();
+    if let Some(p) = max_preemptions.filter(|&p| p > 0) {
+        at_most.push(count(u64::from(p), "preemption"));
+    }
+    let kinds: Vec<FaultKind> = faults.kinds().collect();
+    let limits: u32 = kinds.iter().map(|&k| faults.limit(k)).sum();
+    at_most.extend(kinds.iter().map(|&k| k.count(faults.limit(k))));
+    if kinds.len() > 1 && faults.budget < limits {
+        at_most.push(format!("{} in all", count(u64::from(faults.budget), "fault")));
+    }
+    let mut items: Vec<String> = Vec::new();
+    if max_preemptions == Some(0) {
+        items.push("no preemption".to_string());
+    }
+    if !at_most.is_empty() {
+        items.push(format!("at most {}", and_list(&at_most)));
+    }
+    match items.is_empty() {
+        true => String::new(),
+        false => format!(" with {}", items.join(" and ")),
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

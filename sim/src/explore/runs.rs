@@ -10,17 +10,17 @@ use crate::fault::{Faults, Injector};
 use crate::runtime::{Failure, Run, Runtime};
 use crate::schedule::{Choice, Schedule};
 use crate::shrink::{self, Lenient, Shrunk};
-use crate::strategy::{DfsTree, Fifo, Pct, PickCount, Pos, Random, Replay, Scheduler, Strategy};
+use crate::strategy::{Fifo, Pct, PickCount, Pos, Random, Reduction, Replay, Scheduler, Strategy};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use weft_traces::{Trace, Violation};
 
 /// A failing run as an exploration first sees it (tracing off).
 pub(super) struct Failed {
-    index: u64,
-    seed: u64,
-    failure: Failure,
-    schedule: Schedule,
+    pub(super) index: u64,
+    pub(super) seed: u64,
+    pub(super) failure: Failure,
+    pub(super) schedule: Schedule,
 }
 
 /// Counts over the schedules an exploration ran.
@@ -37,20 +37,26 @@ pub(super) struct Tally {
 }
 
 /// One ran schedule: its index, a hash of its picks and its steps.
-type Seen = (u64, u64, u64);
+pub(super) type Seen = (u64, u64, u64);
 
 /// The schedules a worker ran, and the lowest index among them of a run that drew a random
 /// value (kept apart: a flag per schedule would cost 8 bytes each, millions of them).
 #[derive(Default)]
-struct Ran {
-    seen: Vec<Seen>,
+pub(super) struct Ran {
+    pub(super) seen: Vec<Seen>,
     first_draw: Option<u64>,
 }
 
 impl Ran {
     fn push(&mut self, index: u64, hash: u64, steps: u64, schedule: &Schedule) {
+        self.record(index, hash, steps, drew(schedule));
+    }
+
+    /// Schedule `index` ran `steps` steps with picks hashing to `hash`; `drew`: it drew a
+    /// random value.
+    pub(super) fn record(&mut self, index: u64, hash: u64, steps: u64, drew: bool) {
         self.seen.push((index, hash, steps));
-        if drew(schedule) && self.first_draw.is_none_or(|i| i > index) {
+        if drew && self.first_draw.is_none_or(|i| i > index) {
             self.first_draw = Some(index);
         }
     }
@@ -71,6 +77,7 @@ pub(super) struct Context<'a, F> {
     pub(super) strategy: &'a Strategy,
     pub(super) max_steps: u64,
     pub(super) faults: &'a Faults,
+    pub(super) reduction: Reduction,
     pub(super) checks: bool,
     pub(super) tracker: &'a Tracker<'a>,
 }
@@ -81,7 +88,7 @@ where
     Fut: Future + 'static,
 {
     /// One run of a fresh program on a fresh `Runtime::new()` (so default checkers apply).
-    fn run(&self, scheduler: Box<dyn Scheduler>, seed: u64, tracing: bool) -> Run<Fut::Output> {
+    pub(super) fn run(&self, scheduler: Box<dyn Scheduler>, seed: u64, tracing: bool) -> Run<Fut::Output> {
         Runtime::new()
             .name(self.name)
             .seed(seed)
@@ -117,31 +124,6 @@ where
             drew: drew(&run.schedule),
             failed: run.failure.map(|failure| Failed { index: 0, seed, failure, schedule: run.schedule }),
         }
-    }
-
-    pub(super) fn dfs(&self, bound: Option<u32>, seed: u64, budget: u64, shard: (u32, u32)) -> Tally {
-        let tree = DfsTree::new(bound).shard(shard.0, shard.1);
-        let mut ran = Ran::default();
-        let mut failed = None;
-        let mut batch = Batch::default();
-        while !tree.is_exhausted() && (ran.seen.len() as u64) < budget {
-            let run = self.run(self.inject(Box::new(tree.scheduler(seed)), seed), seed, false);
-            if !tree.finish_run() {
-                break;
-            }
-            let index = ran.seen.len() as u64;
-            let hash = pick_hash(&run.schedule);
-            self.tracker.ran(&mut batch, hash, run.steps);
-            ran.push(index, hash, run.steps, &run.schedule);
-            if let Some(failure) = run.failure {
-                failed = Some(Failed { index, seed, failure, schedule: run.schedule });
-                break;
-            }
-        }
-        self.tracker.flush(&mut batch);
-        let mut tally = tally(ran, failed);
-        tally.enumerated = tally.failed.is_none() && tree.is_exhausted();
-        tally
     }
 
     fn scheduler(&self, seed: u64, expected_steps: u64) -> Box<dyn Scheduler> {
@@ -304,12 +286,12 @@ where
 }
 
 /// Whether a run drew a random value.
-fn drew(schedule: &Schedule) -> bool {
+pub(super) fn drew(schedule: &Schedule) -> bool {
     schedule.choices.iter().any(|c| matches!(c, Choice::Draw(_)))
 }
 
 /// Counts the schedules up to and including the first failure.
-fn tally(ran: Ran, failed: Option<Failed>) -> Tally {
+pub(super) fn tally(ran: Ran, failed: Option<Failed>) -> Tally {
     let last = failed.as_ref().map_or(u64::MAX, |f| f.index);
     let counted = ran.seen.iter().filter(|(i, ..)| *i <= last);
     let distinct: Hashes = counted.clone().map(|(_, h, ..)| *h).collect();
@@ -324,7 +306,7 @@ fn tally(ran: Ran, failed: Option<Failed>) -> Tally {
 }
 
 /// FNV-1a over the picks (draws left out: an interleaving is the order of the steps).
-fn pick_hash(schedule: &Schedule) -> u64 {
+pub(super) fn pick_hash(schedule: &Schedule) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for c in &schedule.choices {
         if let Choice::Pick(i) = c {

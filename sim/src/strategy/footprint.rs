@@ -71,7 +71,10 @@ impl Footprint {
 
 /// Whether two footprints conflict: some object written by one and touched by the other.
 pub(crate) fn conflict(a: &[Access], b: &[Access]) -> bool {
-    a.iter().any(|x| b.iter().any(|y| x.object == y.object && (x.mode != Mode::Read || y.mode != Mode::Read)))
+    let halts = |x: &Access| x.object == Object::Halt;
+    a.iter().any(halts) && !b.is_empty()
+        || b.iter().any(halts) && !a.is_empty()
+        || a.iter().any(|x| b.iter().any(|y| x.object == y.object && (x.mode.writes() || y.mode.writes())))
 }
 
 /// A piece of a run's shared state that a step can touch. Two steps of different tasks are
@@ -100,6 +103,13 @@ pub enum Object {
     Registry,
     /// The program's random stream: every draw writes it (the values go in draw order).
     Draws,
+    /// The program's output: every [`crate::print`] writes it (the lines go in print order,
+    /// and they are part of the run's outcome).
+    Output,
+    /// The run itself: the step during which the run failed writes it, and it conflicts with
+    /// every access of every step, since the failure ends the run and so cuts off whatever
+    /// another order would have run before it.
+    Halt,
 }
 
 /// How a step touched an [`Object`].
@@ -112,6 +122,16 @@ pub enum Mode {
     /// Queued a task to run (on [`Object::Ready`]): a write that also enables the task's next
     /// step.
     Wake,
+    /// Went on past an `.await` because of what another step had written (a task's end,
+    /// awaited through its join handle): a read that the rest of the step needed.
+    Await,
+}
+
+impl Mode {
+    /// Whether it changes the object.
+    pub fn writes(self) -> bool {
+        matches!(self, Mode::Write | Mode::Wake)
+    }
 }
 
 /// One object a step touched, and how.
@@ -119,14 +139,18 @@ pub enum Mode {
 pub struct Access {
     /// What it touched.
     pub object: Object,
-    /// How (the strongest way the step touched it).
+    /// How (the strongest way the step touched it in this part).
     pub mode: Mode,
+    /// Which part of the step: a step is cut into parts where it went on past an `.await`
+    /// that another step's write made ready ([`Mode::Await`]); what follows depends on that
+    /// write, what precedes does not.
+    pub part: u32,
 }
 
 impl Access {
-    /// `mode` access to `object`.
+    /// `mode` access to `object`, in a step's first part.
     pub fn new(object: Object, mode: Mode) -> Access {
-        Access { object, mode }
+        Access { object, mode, part: 0 }
     }
 }
 
@@ -141,6 +165,8 @@ pub(crate) struct Footprints {
     len: usize,
     /// A step is running (between `open` and `close`): only then do accesses count.
     open: bool,
+    /// The running step's current part.
+    part: u32,
     /// Keep [`Footprint::accesses`] and [`Footprint::after_timers`].
     pub(crate) accesses: bool,
     /// Timers fired since the last step was opened.
@@ -161,6 +187,7 @@ impl Footprints {
         }
         self.len += 1;
         self.open = true;
+        self.part = 0;
     }
 
     /// The step that was running has ended.
@@ -195,11 +222,22 @@ impl Footprints {
         if !self.accesses {
             return;
         }
+        let part = self.part;
         let Some(f) = task.and_then(|t| self.running(t)) else { return };
-        match f.accesses.iter_mut().find(|a| a.object == object) {
+        match f.accesses.iter_mut().find(|a| a.object == object && a.part == part) {
             Some(a) => a.mode = a.mode.max(mode),
-            None => f.accesses.push(Access::new(object, mode)),
+            None => f.accesses.push(Access { object, mode, part }),
         }
+    }
+
+    /// `task`, running, went on past an `.await` made ready by a write of `object`: a new part
+    /// of its step begins with that read.
+    pub(crate) fn awaited(&mut self, task: Option<TaskId>, object: Object) {
+        if !self.accesses || task.and_then(|t| self.running(t)).is_none() {
+            return;
+        }
+        self.part += 1;
+        self.access(task, object, Mode::Await);
     }
 
     /// `task`, running, woke itself.
@@ -212,6 +250,13 @@ impl Footprints {
     /// The steps since the last pick with a choice, oldest first.
     pub(crate) fn as_slice(&self) -> &[Footprint] {
         &self.steps[..self.len]
+    }
+
+    /// The run failed during its last step: that step ends the run ([`Object::Halt`]).
+    pub(crate) fn halted(&mut self) {
+        if let (true, Some(f)) = (self.accesses, self.steps[..self.len].last_mut()) {
+            f.accesses.push(Access::new(Object::Halt, Mode::Write));
+        }
     }
 
     /// A pick with a choice has seen them.
@@ -321,7 +366,8 @@ mod tests {
         assert_eq!(steps[0].task, main);
         assert!(has(0, Object::Registry, Mode::Write) && has(0, Object::Spawn, Mode::Write));
         assert!(has(0, Object::Ready(child), Mode::Wake) && has(0, Object::Draws, Mode::Write));
-        assert!(has(0, Object::Exit(child), Mode::Read));
+        // Awaiting a task is not a dependency on its end (see `JoinHandle::poll`).
+        assert!(!steps[0].accesses.iter().any(|a| a.object == Object::Exit(child)));
         // Step 2, the child: looks at the flag, sets a timer.
         assert_eq!(steps[1].task, child);
         assert!(has(1, flag, Mode::Read) && has(1, Object::Timers(child), Mode::Write));
@@ -332,7 +378,7 @@ mod tests {
         assert!(has(2, Object::Ready(main), Mode::Wake));
         // Step 4, main: reads the child's end.
         assert_eq!(steps[3].task, main);
-        assert!(has(3, Object::Exit(child), Mode::Read) && has(3, Object::Ready(main), Mode::Write));
+        assert!(has(3, Object::Ready(main), Mode::Write));
         assert_eq!(steps.len(), 4);
     }
 }

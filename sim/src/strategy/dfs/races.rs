@@ -1,0 +1,445 @@
+//! The races of one run, and the backtrack points they call for: the dynamic half of the
+//! partial-order reduction (source sets, Abdulla, Aronis, Jonsson, Sagonas, POPL 2014, on
+//! Flanagan and Godefroid's DPOR, POPL 2005).
+//!
+//! A run is a sequence of *events*: the parts of its steps (each by a task, with the objects it
+//! touched, [`Access`]; a step is cut where it went on past an `.await` that another step's
+//! write made ready) and the faults injected (each its own thread, with the objects it
+//! touches).
+//! *Happens-before* orders two events when one follows the other in its task, when they touch a
+//! common object and one of them writes it, or when timers fired between them (the clock
+//! advances only when nothing is ready: every event before that instant happens before every
+//! event after it). Two events of different tasks are in a *race* when they conflict directly
+//! (nothing else orders them), and the later one was not made possible by the earlier one (the
+//! earlier one queued its task, or wrote what the later one awaited): reversing them may give
+//! another outcome. For each race the run found, the prefix
+//! before the earlier step must also be explored with one of the *initials* of what follows
+//! it: the steps that do not happen after the earlier one, up to the later one, whose task
+//! could run first. If the point before the earlier step already explores (or sleeps on) one of
+//! them, nothing is added; otherwise the first of them is.
+//!
+//! With a preemption bound, a backtrack point may be a preemption the bound forbids; as in
+//! bounded partial-order reduction (Coons, Musuvathi, McKinley, OOPSLA 2013, and loom's
+//! `rt/path.rs`), the same task is then also added where the earlier step's task began its run
+//! of steps, a point where switching to it costs nothing.
+
+use super::node::{Node, Opt};
+use crate::strategy::{Access, Mode, Object};
+use std::collections::BTreeMap;
+use weft_traces::{Fault, TaskId};
+
+/// One event of a run, for the analysis.
+#[derive(Clone, Debug)]
+pub(crate) enum Event {
+    /// A step of `task`. `node` is the point on the path that chose it (`None`: it was the only
+    /// task that could run). `after_timers`: timers fired just before it.
+    Step { task: TaskId, accesses: Vec<Access>, after_timers: bool, node: Option<usize> },
+    /// A fault injected at point `node`.
+    Fault { accesses: Vec<Access>, node: usize },
+}
+
+impl Event {
+    pub(crate) fn accesses(&self) -> &[Access] {
+        match self {
+            Event::Step { accesses, .. } | Event::Fault { accesses, .. } => accesses,
+        }
+    }
+}
+
+/// What a fault touches, known before it is injected: a cancel requests the task's
+/// cancellation and queues it; a spurious poll queues it; an early timeout fires one of its
+/// timers, which queues it. Each also reads whether the task has ended.
+pub(crate) fn fault_accesses(fault: Fault) -> Vec<Access> {
+    let a = Access::new;
+    match fault {
+        Fault::Cancel { task } => vec![
+            a(Object::Exit(task), Mode::Read),
+            a(Object::Cancel(task), Mode::Write),
+            a(Object::Ready(task), Mode::Wake),
+        ],
+        Fault::SpuriousPoll { task } => vec![a(Object::Exit(task), Mode::Read), a(Object::Ready(task), Mode::Wake)],
+        Fault::FireTimeout { task } => vec![
+            a(Object::Exit(task), Mode::Read),
+            a(Object::Timers(task), Mode::Write),
+            a(Object::Ready(task), Mode::Wake),
+        ],
+        // Forced yields happen inside a step and are part of its footprint.
+        Fault::ForceYield => Vec::new(),
+    }
+}
+
+/// The vector clock of one event: for each thread, how many of its events happen before it
+/// (itself included).
+type Clock = Vec<u32>;
+
+fn join(into: &mut Clock, other: &Clock) {
+    for (a, b) in into.iter_mut().zip(other) {
+        *a = (*a).max(*b);
+    }
+}
+
+/// Happens-before over a run's events.
+struct Order {
+    /// Each event's thread: tasks by id first, then one thread per fault.
+    thread: Vec<usize>,
+    /// Each event's position in its thread, from 1.
+    local: Vec<u32>,
+    /// Each event's clock.
+    clock: Vec<Clock>,
+    /// Each event's clock before its conflicts: its task's previous event and the last
+    /// instant timers fired.
+    base: Vec<Clock>,
+    /// Each event's direct conflicts: earlier events that touched an object it touches, one
+    /// of them writing it (the last write, and the reads since, per object).
+    preds: Vec<Vec<usize>>,
+    /// For a step, the event that queued its task for it, if one did since the task's previous
+    /// step (a timer firing is not an event).
+    enabler: Vec<Option<usize>>,
+    /// Each event's task, `None` for a fault.
+    task: Vec<Option<TaskId>>,
+}
+
+/// An event as the analysis sees it: a step cut into its parts.
+struct Flat<'a> {
+    /// The task; `None` for a fault.
+    task: Option<TaskId>,
+    accesses: Vec<&'a Access>,
+    /// The index of the run's event it comes from.
+    event: usize,
+    /// The first part of its step (or a fault).
+    first: bool,
+    after_timers: bool,
+}
+
+fn flatten(events: &[Event]) -> Vec<Flat<'_>> {
+    let mut flat = Vec::new();
+    for (i, event) in events.iter().enumerate() {
+        match event {
+            Event::Step { task, accesses, after_timers, .. } => {
+                let parts = accesses.iter().map(|a| a.part).max().unwrap_or(0);
+                for part in 0..=parts {
+                    flat.push(Flat {
+                        task: Some(*task),
+                        accesses: accesses.iter().filter(|a| a.part == part).collect(),
+                        event: i,
+                        first: part == 0,
+                        after_timers: *after_timers && part == 0,
+                    });
+                }
+            }
+            Event::Fault { accesses, .. } => flat.push(Flat {
+                task: None,
+                accesses: accesses.iter().collect(),
+                event: i,
+                first: true,
+                after_timers: false,
+            }),
+        }
+    }
+    flat
+}
+
+impl Order {
+    fn of(events: &[Flat<'_>]) -> Order {
+        let tasks = events.iter().filter_map(|e| e.task.map(|t| t.index() + 1)).max().unwrap_or(0);
+        let faults = events.iter().filter(|e| e.task.is_none()).count();
+        let threads = tasks + faults;
+        let n = events.len();
+        let mut o = Order {
+            thread: Vec::with_capacity(n),
+            local: Vec::with_capacity(n),
+            clock: Vec::with_capacity(n),
+            base: Vec::with_capacity(n),
+            preds: Vec::with_capacity(n),
+            enabler: Vec::with_capacity(n),
+            task: Vec::with_capacity(n),
+        };
+        let mut last_of_thread: Vec<Option<usize>> = vec![None; threads];
+        let mut count: Vec<u32> = vec![0; threads];
+        let mut barrier: Clock = vec![0; threads];
+        let mut all: Clock = vec![0; threads];
+        let mut objects: BTreeMap<Object, (Option<usize>, Vec<usize>)> = BTreeMap::new();
+        let mut last_wake: BTreeMap<TaskId, usize> = BTreeMap::new();
+        let mut faults_seen = 0;
+        for (e, event) in events.iter().enumerate() {
+            if event.after_timers {
+                barrier = all.clone();
+            }
+            let task = event.task;
+            let thread = match task {
+                Some(task) => task.index(),
+                None => {
+                    faults_seen += 1;
+                    tasks + faults_seen - 1
+                }
+            };
+            let mut base = barrier.clone();
+            if let Some(prev) = last_of_thread[thread] {
+                join(&mut base, &o.clock[prev]);
+            }
+            let mut preds: Vec<usize> = Vec::new();
+            // What made this event possible: the wake that queued its task for its step (a first
+            // part), or the write of what it awaited (a later part).
+            let mut enabler = None;
+            for access in &event.accesses {
+                let Some((write, reads)) = objects.get(&access.object) else { continue };
+                preds.extend(*write);
+                if access.mode.writes() {
+                    preds.extend(reads.iter().copied());
+                }
+                if access.mode == Mode::Await {
+                    enabler = enabler.max(*write);
+                }
+            }
+            if event.accesses.iter().any(|a| a.object == Object::Halt) {
+                // The run failed here: every other thread's latest event conflicts with it.
+                preds.extend(last_of_thread.iter().enumerate().filter(|&(t, _)| t != thread).filter_map(|(_, e)| *e));
+            }
+            preds.sort_unstable();
+            preds.dedup();
+            let mut clock = base.clone();
+            for &p in &preds {
+                join(&mut clock, &o.clock[p]);
+            }
+            count[thread] += 1;
+            clock[thread] = count[thread];
+            if event.first {
+                enabler = task.and_then(|t| {
+                    let since = last_of_thread[thread];
+                    last_wake.get(&t).copied().filter(|&w| since.is_none_or(|s| w > s))
+                });
+            }
+            for access in &event.accesses {
+                let entry = objects.entry(access.object).or_default();
+                match access.mode.writes() {
+                    false => entry.1.push(e),
+                    true => *entry = (Some(e), Vec::new()),
+                }
+                if let (Object::Ready(t), Mode::Wake) = (access.object, access.mode) {
+                    last_wake.insert(t, e);
+                }
+            }
+            join(&mut all, &clock);
+            last_of_thread[thread] = Some(e);
+            o.thread.push(thread);
+            o.local.push(count[thread]);
+            o.clock.push(clock);
+            o.base.push(base);
+            o.preds.push(preds);
+            o.enabler.push(enabler);
+            o.task.push(task);
+        }
+        o
+    }
+
+    /// Whether event `a` happens before event `b` (`a` earlier in the run).
+    fn before(&self, a: usize, b: usize) -> bool {
+        self.clock[b][self.thread[a]] >= self.local[a]
+    }
+
+    /// Whether `a` happens before `b` other than through their direct conflict.
+    fn ordered_otherwise(&self, a: usize, b: usize) -> bool {
+        let t = self.thread[a];
+        if self.base[b][t] >= self.local[a] {
+            return true;
+        }
+        self.preds[b].iter().any(|&p| p != a && self.clock[p][t] >= self.local[a])
+    }
+
+    /// The initials of `notdep(a).b`: the tasks (`None` for a fault) whose first event among
+    /// the events after `a` that do not happen after it, then `b`, has no predecessor there.
+    fn initials(&self, a: usize, b: usize) -> Vec<Option<TaskId>> {
+        let mut first: BTreeMap<usize, u32> = BTreeMap::new();
+        let mut initials = Vec::new();
+        let in_v = (a + 1..b).filter(|&x| !self.before(a, x)).chain(std::iter::once(b));
+        for x in in_v {
+            let t = self.thread[x];
+            if first.contains_key(&t) {
+                continue;
+            }
+            if first.iter().all(|(&u, &at)| self.clock[x][u] < at) {
+                initials.push(self.task[x]);
+            }
+            first.insert(t, self.local[x]);
+        }
+        initials
+    }
+}
+
+/// The backtrack points the races of a run call for, as `(point, task)`: `path` is the run's
+/// points, `events` its events, `floor` the first point that may change (those above belong
+/// to the prefix of the part of the tree being explored). `bounded`: a preemption bound is in
+/// force (see the module docs).
+pub(crate) fn backtracks(
+    path: &[Node],
+    events: &[Event],
+    floor: usize,
+    max_preemptions: Option<u32>,
+) -> Vec<(usize, TaskId)> {
+    let flat = flatten(events);
+    let order = Order::of(&flat);
+    let mut wanted: Vec<(usize, TaskId)> = Vec::new();
+    for (b, event) in flat.iter().enumerate() {
+        if event.task.is_none() {
+            continue; // a fault is placed at every point that matters already
+        }
+        for &a in &order.preds[b] {
+            if order.thread[a] == order.thread[b] || order.enabler[b] == Some(a) || order.ordered_otherwise(a, b) {
+                continue;
+            }
+            let initials = order.initials(a, b);
+            if initials.iter().any(Option::is_none) {
+                continue; // a fault first: faults are tried at every point where they differ
+            }
+            let initials: Vec<TaskId> = initials.into_iter().flatten().collect();
+            // The point before the earlier event: the one that chose its step, if it is a
+            // step's first part.
+            let at = match (&events[flat[a].event], flat[a].first) {
+                (Event::Step { node, .. }, true) => *node,
+                (Event::Step { .. }, false) => None,
+                (Event::Fault { node, .. }, _) => Some(*node),
+            };
+            if let Some(n) = at.filter(|&n| n >= floor) {
+                want(&path[n], n, &initials, max_preemptions, &mut wanted);
+            }
+            if max_preemptions.is_some() {
+                if let Some(s) = run_start(events, flat[a].event).filter(|&s| s >= floor && Some(s) != at) {
+                    want(&path[s], s, &initials, max_preemptions, &mut wanted);
+                }
+            }
+        }
+    }
+    wanted
+}
+
+/// Adds to `wanted` the backtrack point at `node` (index `n`) for `initials`, unless the node
+/// explores or sleeps on one of them already.
+fn want(node: &Node, n: usize, initials: &[TaskId], max: Option<u32>, wanted: &mut Vec<(usize, TaskId)>) {
+    let explores = |t: &TaskId| node.todo.contains(&Opt::Task(*t)) || node.asleep(*t) || wanted.contains(&(n, *t));
+    if initials.iter().any(explores) {
+        return;
+    }
+    let offered = |t: &TaskId| node.kind.options().contains(&Opt::Task(*t)) && node.allows(Opt::Task(*t), max);
+    match initials.iter().find(|t| offered(t)) {
+        Some(&t) => wanted.push((n, t)),
+        None if initials.iter().all(|t| !node.kind.options().contains(&Opt::Task(*t))) => {
+            // None of them could run there: every task that could is a candidate.
+            for opt in node.kind.options() {
+                if let Opt::Task(t) = opt {
+                    if node.allows(opt, max) && !node.asleep(t) {
+                        wanted.push((n, t));
+                    }
+                }
+            }
+        }
+        None => {} // the bound forbids them there; the run's start covers it
+    }
+}
+
+/// The point that chose the first of the steps of one task that run in a row up to event `a`
+/// (for a fault, up to the step before it): where switching to another task was free.
+fn run_start(events: &[Event], a: usize) -> Option<usize> {
+    let steps = |i: usize| match &events[i] {
+        Event::Step { task, node, .. } => Some((*task, *node)),
+        Event::Fault { .. } => None,
+    };
+    let last = (0..=a).rev().find_map(steps)?;
+    let mut start = last.1;
+    for i in (0..=a).rev() {
+        match steps(i) {
+            Some((task, node)) if task == last.0 => start = node.or(start),
+            Some(_) => break,
+            None => {}
+        }
+    }
+    start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strategy::dfs::node::Kind;
+
+    fn step(task: u32, accesses: &[(Object, Mode)], node: Option<usize>) -> Event {
+        Event::Step {
+            task: TaskId(task),
+            accesses: accesses.iter().map(|&(o, m)| Access::new(o, m)).collect(),
+            after_timers: false,
+            node,
+        }
+    }
+
+    fn pick(ready: &[u32], chosen: u32) -> Node {
+        let kind = Kind::Step {
+            ready: ready.iter().map(|&t| TaskId(t)).collect(),
+            faults: Vec::new(),
+            last: None,
+            preemptions: 0,
+            free: false,
+        };
+        Node::new(kind, Opt::Task(TaskId(chosen)), vec![Opt::Task(TaskId(chosen))], Vec::new())
+    }
+
+    const X: Object = Object::Resource(weft_traces::ResourceId(0));
+    const Y: Object = Object::Resource(weft_traces::ResourceId(1));
+
+    #[test]
+    fn two_writes_of_one_cell_race_and_the_other_order_is_wanted() {
+        // Tasks 1 and 2 both ready; 1 writes X, then 2 writes X.
+        let path = [pick(&[1, 2], 1), pick(&[2], 2)];
+        let events = [step(1, &[(X, Mode::Write)], Some(0)), step(2, &[(X, Mode::Write)], Some(1))];
+        assert_eq!(backtracks(&path, &events, 0, None), [(0, TaskId(2))]);
+    }
+
+    #[test]
+    fn independent_steps_and_two_reads_do_not_race() {
+        let path = [pick(&[1, 2], 1), pick(&[2], 2)];
+        let disjoint = [step(1, &[(X, Mode::Write)], Some(0)), step(2, &[(Y, Mode::Write)], Some(1))];
+        assert!(backtracks(&path, &disjoint, 0, None).is_empty());
+        let reads = [step(1, &[(X, Mode::Read)], Some(0)), step(2, &[(X, Mode::Read)], Some(1))];
+        assert!(backtracks(&path, &reads, 0, None).is_empty());
+    }
+
+    #[test]
+    fn a_step_does_not_race_with_the_step_that_woke_its_task() {
+        // Task 1 releases a lock (writes X) and wakes task 2, whose step then takes it.
+        let wake = (Object::Ready(TaskId(2)), Mode::Wake);
+        let path = [pick(&[1, 3], 1)];
+        let events = [step(1, &[(X, Mode::Write), wake], Some(0)), step(2, &[(X, Mode::Write)], None)];
+        assert!(backtracks(&path, &events, 0, None).is_empty());
+    }
+
+    #[test]
+    fn a_race_ordered_through_a_third_step_is_not_reversed_directly() {
+        // 1 writes X; 3 reads X and writes Y; 2 reads Y and writes X: 1 -> 3 -> 2.
+        let path = [pick(&[1, 2, 3], 1), pick(&[2, 3], 3), pick(&[2], 2)];
+        let events = [
+            step(1, &[(X, Mode::Write)], Some(0)),
+            step(3, &[(X, Mode::Read), (Y, Mode::Write)], Some(1)),
+            step(2, &[(Y, Mode::Read), (X, Mode::Write)], Some(2)),
+        ];
+        // Races: (1, 3) on X, wanting 3 first at point 0; (3, 2) on Y, wanting 2 at point 1.
+        // (1, 2) on X is ordered through 3, so it calls for nothing.
+        assert_eq!(backtracks(&path, &events, 0, None), [(0, TaskId(3)), (1, TaskId(2))]);
+    }
+
+    #[test]
+    fn the_initial_wanted_may_be_another_task_than_the_racing_one() {
+        // 1 writes X; 3 writes Z and wakes 2; 2 writes X. Reversing (1, 2) needs 3 first.
+        let z = Object::Resource(weft_traces::ResourceId(2));
+        let path = [pick(&[1, 3], 1), pick(&[3], 3)];
+        let events = [
+            step(1, &[(X, Mode::Write)], Some(0)),
+            step(3, &[(z, Mode::Write), (Object::Ready(TaskId(2)), Mode::Wake)], Some(1)),
+            step(2, &[(X, Mode::Write)], None),
+        ];
+        assert_eq!(backtracks(&path, &events, 0, None), [(0, TaskId(3))]);
+    }
+
+    #[test]
+    fn points_above_the_floor_are_left_alone() {
+        let path = [pick(&[1, 2], 1), pick(&[2], 2)];
+        let events = [step(1, &[(X, Mode::Write)], Some(0)), step(2, &[(X, Mode::Write)], Some(1))];
+        assert!(backtracks(&path, &events, 1, None).is_empty());
+    }
+}
