@@ -291,3 +291,53 @@ fn a_primitive_created_outside_the_run_is_traced_in_every_run_that_uses_it() {
         assert!(text.contains("Lock 'made-outside': grant"), "{text}");
     }
 }
+
+#[test]
+fn the_default_budget_grows_with_the_program_so_100_000_short_tasks_pass() {
+    let run = Runtime::new().tracing(false).run(async {
+        let tasks: Vec<_> = (0..100_000).map(|i| spawn(format!("t{i}"), yield_now())).collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    let failure = run.failure.as_ref().map(|f| f.to_string().chars().take(400).collect::<String>());
+    assert!(run.is_ok(), "{failure:?}");
+    assert!(run.steps > 200_000, "each task takes two steps: {}", run.steps);
+}
+
+#[test]
+fn an_explicit_budget_stays_exact() {
+    let run = Runtime::new().max_steps(1_000).run(async {
+        let tasks: Vec<_> = (0..1_000).map(|i| spawn(format!("t{i}"), yield_now())).collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    assert_eq!(run.violation().map(|v| v.kind), Some(ViolationKind::Livelock));
+    assert_eq!(run.steps, 1_000);
+}
+
+#[test]
+fn a_livelock_lists_a_screenful_of_its_ready_tasks() {
+    let run = Runtime::new().tracing(false).max_steps(150_000).run(async {
+        let spinners: Vec<_> = (0..100_000)
+            .map(|i| {
+                spawn(format!("s{i}"), async {
+                    loop {
+                        yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for s in spinners {
+            let _ = s.await;
+        }
+    });
+    let v = run.violation().expect("the spinners never stop");
+    assert_eq!(v.kind, ViolationKind::Livelock);
+    // All 100,000 spinners are ready: 150,000 steps in (main took the first), 's49999' first.
+    let listed: Vec<String> = (49_999..50_009).map(|i| format!("'s{i}'")).collect();
+    let expected = format!("(still ready: {}, and 99,990 more)", listed.join(", "));
+    assert!(v.message.contains(&expected), "{}", &v.message[..v.message.len().min(600)]);
+    assert!(v.message.len() < 500, "{} bytes", v.message.len());
+}

@@ -42,7 +42,7 @@ mod waker;
 pub use explore::{explore, Explore, Found, Report};
 pub use fault::{Faults, FaultsError};
 pub use program::{print, random_range};
-pub use runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS};
+pub use runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS, DEFAULT_STEPS_PER_TASK};
 pub use schedule::{Choice, Schedule, ScheduleError};
 pub use strategy::{Divergence, FireContext, Scheduler, Strategy, StrategyError};
 pub use task::{current_task, spawn, Cancelled, JoinHandle, TaskInfo};

@@ -18,6 +18,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
+use weft_traces::check::SCREENFUL;
 use weft_traces::{
     recorder, Checker, Event, Exit, Header, Invariants, Rule, TaskId, Time, Trace, Violation, ViolationKind,
 };
@@ -38,7 +39,8 @@ pub struct Runtime {
     name: String,
     seed: u64,
     strategy: Strategy,
-    max_steps: u64,
+    /// An explicit step budget; `None`: the default one, which grows with the program.
+    max_steps: Option<u64>,
     tracing: bool,
     faults: Faults,
     checks: bool,
@@ -51,17 +53,32 @@ impl Default for Runtime {
     }
 }
 
-/// The default step budget: past it a run fails as a livelock.
+/// The base of the default step budget, which grows with the program: a run may take
+/// `DEFAULT_MAX_STEPS + DEFAULT_STEPS_PER_TASK × n` steps while it has spawned `n` tasks (main
+/// included), checked before every step. Past it the run fails as a livelock: a task spins
+/// (`yield_now` or `sleep` in a loop that never ends) or the program never finishes. A correct
+/// program of 100,000 short tasks has a budget of about 100 million steps; a spinner among three
+/// tasks is stopped after 103,000. An explicit [`Runtime::max_steps`] is exact instead.
+///
+/// ```
+/// use weft_sim::{spawn, yield_now, Runtime, DEFAULT_MAX_STEPS, DEFAULT_STEPS_PER_TASK};
+/// let spinner = Runtime::new().run(async { loop { yield_now().await } });
+/// assert_eq!(spinner.steps, DEFAULT_MAX_STEPS + DEFAULT_STEPS_PER_TASK); // main alone
+/// ```
 pub const DEFAULT_MAX_STEPS: u64 = 100_000;
 
+/// The default step budget's allowance per spawned task (see [`DEFAULT_MAX_STEPS`]).
+pub const DEFAULT_STEPS_PER_TASK: u64 = 1_000;
+
 impl Runtime {
-    /// FIFO order, seed 0, tracing on, a budget of [`DEFAULT_MAX_STEPS`] steps.
+    /// FIFO order, seed 0, tracing on, the default step budget (which grows with the program:
+    /// see [`DEFAULT_MAX_STEPS`]).
     pub fn new() -> Runtime {
         Runtime {
             name: "run".to_string(),
             seed: 0,
             strategy: Strategy::Fifo,
-            max_steps: DEFAULT_MAX_STEPS,
+            max_steps: None,
             tracing: true,
             faults: Faults::none(),
             checks: true,
@@ -87,9 +104,17 @@ impl Runtime {
         self
     }
 
-    /// The step budget; a run that needs more fails as a livelock.
+    /// An exact step budget, in place of the default one that grows with the program
+    /// ([`DEFAULT_MAX_STEPS`]): a run that needs more steps fails as a livelock.
+    ///
+    /// ```
+    /// use weft_sim::{yield_now, Runtime};
+    /// let run = Runtime::new().max_steps(500).run(async { loop { yield_now().await } });
+    /// assert_eq!(run.steps, 500);
+    /// assert!(run.failure.unwrap().to_string().starts_with("livelock at step 500"));
+    /// ```
     pub fn max_steps(mut self, max_steps: u64) -> Runtime {
-        self.max_steps = max_steps;
+        self.max_steps = Some(max_steps);
         self
     }
 
@@ -136,6 +161,13 @@ impl Runtime {
     pub fn checker(mut self, make: impl Fn() -> Box<dyn Checker> + 'static) -> Runtime {
         self.checkers.push(Box::new(make));
         self
+    }
+
+    fn budget(&self) -> Budget {
+        match self.max_steps {
+            Some(steps) => Budget { base: steps, per_task: 0 },
+            None => Budget { base: DEFAULT_MAX_STEPS, per_task: DEFAULT_STEPS_PER_TASK },
+        }
     }
 
     /// Runs `main` as task 0, named "main", under the configured strategy and seed.
@@ -210,7 +242,7 @@ impl Runtime {
             }),
         };
         let mut executor =
-            Executor { installed: &installed, futures: Vec::new(), max_steps: self.max_steps, probe: self.checks };
+            Executor { installed: &installed, futures: Vec::new(), budget: self.budget(), probe: self.checks };
         let (main, end) = recorder::install(&installed, || {
             let main: JoinHandle<T> = spawn("main", build());
             let end = executor.run();
@@ -300,11 +332,24 @@ impl fmt::Display for Failure {
     }
 }
 
+/// A run's step budget: `base` steps plus `per_task` for each task spawned so far.
+#[derive(Clone, Copy, Debug)]
+struct Budget {
+    base: u64,
+    per_task: u64,
+}
+
+impl Budget {
+    fn steps(self, spawned: usize) -> u64 {
+        self.base.saturating_add(self.per_task.saturating_mul(spawned as u64))
+    }
+}
+
 /// The step loop and the slab of task futures.
 struct Executor<'a> {
     installed: &'a Installed,
     futures: Vec<Option<TaskFuture>>,
-    max_steps: u64,
+    budget: Budget,
     /// Probe blocked tasks at quiescence (checks on).
     probe: bool,
 }
@@ -330,7 +375,7 @@ impl Executor<'_> {
                     Err(d) => return Some(Failure::Diverged(d)),
                 }
             }
-            if self.kernel(|k| k.step) >= self.max_steps {
+            if self.kernel(|k| k.step >= self.budget.steps(k.tasks.len())) {
                 return Some(self.kernel(livelock));
             }
             match self.kernel(Kernel::inject_fault) {
@@ -506,11 +551,13 @@ fn quiescence(k: &mut Kernel) -> Option<Failure> {
     if let Some(invariants) = invariants {
         return invariants.deadlock().map(Failure::Violation);
     }
+    let unfinished = k.tasks.iter().filter(|t| !t.done).count();
     let blocked: Vec<String> = k
         .tasks
         .iter()
         .enumerate()
         .filter(|(_, t)| !t.done)
+        .take(SCREENFUL)
         .map(|(i, t)| {
             let waits = match t.waiting {
                 Some(Waiting::Resource(id, op)) => {
@@ -527,6 +574,10 @@ fn quiescence(k: &mut Kernel) -> Option<Failure> {
     if blocked.is_empty() {
         return None;
     }
+    let more = match unfinished.saturating_sub(SCREENFUL) {
+        0 => String::new(),
+        n => format!("\n  ... and {n} more"),
+    };
     Some(Failure::Violation(Violation {
         kind: ViolationKind::Deadlock,
         rule: Rule::Deadlock,
@@ -536,8 +587,7 @@ fn quiescence(k: &mut Kernel) -> Option<Failure> {
         resource: None,
         location: None,
         message: format!(
-            "{} task(s) blocked with nothing ready and no timer pending:\n{}",
-            blocked.len(),
+            "{unfinished} task(s) blocked with nothing ready and no timer pending:\n{}{more}",
             blocked.join("\n")
         ),
     }))
