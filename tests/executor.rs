@@ -341,3 +341,35 @@ fn a_livelock_lists_a_screenful_of_its_ready_tasks() {
     assert!(v.message.contains(&expected), "{}", &v.message[..v.message.len().min(600)]);
     assert!(v.message.len() < 500, "{} bytes", v.message.len());
 }
+
+#[test]
+fn a_deadlock_of_100_000_tasks_lists_a_screenful_of_them() {
+    let run = Runtime::new().tracing(false).run(async {
+        let lock = Rc::new(Lock::named("l"));
+        lock.acquire().await; // and never released
+        let waiters: Vec<_> = (0..100_000)
+            .map(|i| {
+                let lock = lock.clone();
+                spawn(format!("w{i}"), async move {
+                    lock.acquire().await;
+                })
+            })
+            .collect();
+        yield_now().await; // every waiter queues for the lock
+        for w in waiters {
+            let _ = w.await;
+        }
+    });
+    let v = run.violation().expect("nobody releases the lock");
+    assert_eq!(v.kind, ViolationKind::Deadlock);
+    let lines: Vec<&str> = v.message.lines().collect();
+    assert_eq!(lines[0], "100,001 task(s) blocked with nothing ready and no timer pending, and none could progress:");
+    assert_eq!(
+        lines[1],
+        "  wait-for cycle: 'main' (#0) holds Lock 'l' (r0) and waits for 'w0' (#1) to finish, which waits for Lock 'l' (r0), held by 'main' (#0)"
+    );
+    assert_eq!(lines[2], "  'main' (#0) waits for task 'w0' (#1) to finish");
+    assert_eq!(lines[3], "  'w0' (#1) waits on Lock 'l' (r0), held by 'main' (#0) (since step 2)");
+    assert_eq!(lines.len(), 2 + 10 + 1, "{}", &v.message[..v.message.len().min(2000)]);
+    assert_eq!(lines[12], "  ... and 99,991 more");
+}

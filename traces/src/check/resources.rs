@@ -10,10 +10,17 @@
 //!   the releaser holds none (asyncio's locks have no owner).
 //! - A **request** (`Request`) is pending until its task's `Grant` or `Abandon`; it becomes a
 //!   *waiter* when its task's step ends without the grant. A **wait** (`Wait`) is pending until
-//!   `Resume` or `Abandon`. Both are kept in the order they began.
+//!   `Resume` or `Abandon`. Both are kept in the order they began, and each task lists the
+//!   resources it has one pending on.
+//! - A task's **timers** are the deadlines of its `Sleep`s that have not fired (`TimerFired`)
+//!   and whose instant has not passed. A timer dropped before it fires (a `timeout` whose
+//!   future completed) is not in the events, so it counts until the clock passes its instant:
+//!   the model's timers are a superset of the executor's.
 
 use crate::event::{Event, Op, Record, ResourceKind};
 use crate::ids::{ResourceId, TaskId, Time};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// A task's name, kept inline when short (most are), so that following a run allocates little.
 #[derive(Clone, Debug)]
@@ -67,6 +74,23 @@ pub(crate) struct TaskState {
     pub(crate) cancel_requested: bool,
     /// The task it suspended awaiting the end of (`Join`), until it is polled again.
     pub(crate) joining: Option<TaskId>,
+    /// Its pending requests and waits, one per resource and kind.
+    pub(crate) pending: Vec<Waiting>,
+    /// The instants of its timers (see the module docs).
+    pub(crate) timers: Vec<Time>,
+}
+
+/// A task's pending request or wait, as its task lists it (the same as the resource's
+/// [`Pending`], found without a search of the resource's list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Waiting {
+    pub(crate) id: ResourceId,
+    /// A request (of a unit) rather than a wait.
+    pub(crate) request: bool,
+    /// Its task's ended steps when it began (see [`Pending::serial`]).
+    pub(crate) serial: u32,
+    /// A wake-up is in flight to it.
+    pub(crate) woken: bool,
 }
 
 /// A request or wait that has not completed yet.
@@ -147,6 +171,13 @@ pub(crate) struct Model {
     /// Some resource is an Event or a Condition, whose step-end accounting rules then apply.
     pub(crate) has_wait_rules: bool,
     next_seq: u64,
+    /// Every task's timer instants, earliest first, to drop those the clock has passed.
+    timer_instants: BinaryHeap<Reverse<(Time, TaskId)>>,
+    /// How many timers the tasks have in all.
+    pub(crate) timer_count: usize,
+    /// Blocked tasks whose last timer the clock passed without firing it: what they wait on
+    /// may have become a deadlock (the deadlock rule looks again at the next step's end).
+    pub(crate) timer_expired: Vec<TaskId>,
 }
 
 impl Default for Model {
@@ -163,6 +194,9 @@ impl Default for Model {
             last_time: Time::ZERO,
             has_wait_rules: false,
             next_seq: 0,
+            timer_instants: BinaryHeap::new(),
+            timer_count: 0,
+            timer_expired: Vec::new(),
         }
     }
 }
@@ -228,8 +262,21 @@ impl Model {
         }
     }
 
+    /// Whether `task` waits on something: a pending request or wait, or another task's end.
+    pub(crate) fn is_blocked(&self, task: TaskId) -> bool {
+        self.tasks.get(task.index()).is_some_and(|t| !t.exited && (!t.pending.is_empty() || t.joining.is_some()))
+    }
+
+    /// Whether any task is ready or has a timer: the run goes on, or the clock can advance.
+    pub(crate) fn is_running(&self) -> bool {
+        self.ready_count > 0 || self.timer_count > 0
+    }
+
     /// Updates the model with `record`.
     pub(crate) fn apply(&mut self, record: &Record) {
+        if record.time > self.last_time {
+            self.clock_passed(record.time);
+        }
         self.last_step = record.step;
         self.last_time = record.time;
         let task = record.task;
@@ -249,18 +296,56 @@ impl Model {
             (Event::Suspend, Some(t)) => self.end_step(t),
             (Event::Exit { .. }, Some(t)) => {
                 self.unready(t);
-                self.task_mut(t).exited = true;
-                for r in &mut self.resources {
+                let state = self.task_mut(t);
+                state.exited = true;
+                let pending = std::mem::take(&mut state.pending);
+                let timers = std::mem::take(&mut state.timers).len();
+                self.timer_count -= timers;
+                for w in pending {
+                    let r = &mut self.resources[w.id.index()];
                     r.requests.retain(|p| p.task != t);
                     r.waits.retain(|p| p.task != t);
                 }
                 self.end_step(t);
+            }
+            (Event::Sleep { until }, Some(t)) => {
+                self.task_mut(t).timers.push(*until);
+                self.timer_instants.push(Reverse((*until, t)));
+                self.timer_count += 1;
+            }
+            (Event::TimerFired, Some(t)) => {
+                // The earliest of its timers due now fired (timers fire in deadline order).
+                let now = record.time;
+                let timers = &mut self.task_mut(t).timers;
+                let due = timers.iter().enumerate().filter(|(_, at)| **at <= now).min_by_key(|(_, at)| **at);
+                if let Some((i, _)) = due {
+                    timers.swap_remove(i);
+                    self.timer_count -= 1;
+                }
             }
             (Event::NewResource { id, kind, name, capacity, fifo }, _) => {
                 self.new_resource(*id, *kind, name, *capacity, *fifo)
             }
             (Event::Resource { id, op }, _) => self.op(*id, op, task, record.step),
             _ => {}
+        }
+    }
+
+    /// The clock moved to `now`: the timers of earlier instants have fired or were dropped.
+    fn clock_passed(&mut self, now: Time) {
+        while let Some(&Reverse((at, task))) = self.timer_instants.peek() {
+            if at >= now {
+                break;
+            }
+            self.timer_instants.pop();
+            let timers = &mut self.tasks[task.index()].timers;
+            if let Some(i) = timers.iter().position(|t| *t == at) {
+                timers.swap_remove(i);
+                self.timer_count -= 1;
+                if timers.is_empty() && self.is_blocked(task) {
+                    self.timer_expired.push(task);
+                }
+            }
         }
     }
 
@@ -274,6 +359,11 @@ impl Model {
     /// Whether `p`'s task has suspended since it began: it is a waiter.
     pub(crate) fn suspended(&self, p: &Pending) -> bool {
         self.tasks.get(p.task.index()).is_some_and(|t| t.steps > p.serial)
+    }
+
+    /// The same for `task`'s listed `w`.
+    pub(crate) fn waiting_since_a_step(&self, task: TaskId, w: &Waiting) -> bool {
+        self.tasks.get(task.index()).is_some_and(|t| t.steps > w.serial)
     }
 
     /// Called by the checker once its step-end rules have run: the next step begins.
@@ -320,7 +410,12 @@ impl Model {
             self.new_resource(id, ResourceKind::Foreign, "", None, false);
         }
         let seq = self.next_seq;
-        let serial = task.and_then(|t| self.tasks.get(t.index())).map_or(0, |t| t.steps);
+        let state = task.and_then(|t| self.tasks.get(t.index()));
+        let serial = state.map_or(0, |t| t.steps);
+        // Whether the task already has a request (a wait) listed here, which a new one replaces:
+        // known from its own list, so a new waiter costs no search of a long queue.
+        let listed = |request| state.is_some_and(|t| t.pending.iter().any(|w| (w.id, w.request) == (id, request)));
+        let (had_request, had_wait) = (listed(true), listed(false));
         let r = &mut self.resources[id.index()];
         if r.touched != self.step_serial {
             r.touched = self.step_serial;
@@ -329,19 +424,31 @@ impl Model {
         let pending = |task| Pending { task, seq, step, serial, woken: false, set_at: None };
         match (op, task) {
             (Op::Request, Some(t)) => {
-                r.requests.retain(|p| p.task != t);
+                if had_request {
+                    r.requests.retain(|p| p.task != t);
+                }
                 r.requests.push(pending(t));
                 self.next_seq += 1;
             }
             (Op::Wait, Some(t)) => {
-                r.waits.retain(|p| p.task != t);
+                if had_wait {
+                    r.waits.retain(|p| p.task != t);
+                }
                 r.waits.push(pending(t));
                 self.next_seq += 1;
             }
             (Op::Grant, _) => {
                 r.grants += 1;
                 if let Some(t) = task {
-                    r.requests.retain(|p| p.task != t);
+                    // A fast path's request is the last one; a waiter's is usually the first.
+                    let mine = |p: &Pending| p.task == t;
+                    let at = match r.requests.last().is_some_and(mine) {
+                        true => Some(r.requests.len() - 1),
+                        false => r.requests.iter().position(mine),
+                    };
+                    if let Some(i) = at {
+                        r.requests.remove(i);
+                    }
                     r.holders.push(t);
                 }
             }
@@ -385,6 +492,34 @@ impl Model {
             (Op::Arrive { index }, Some(t)) => r.cycle.push((*index, t)),
             (Op::Trip | Op::Reset | Op::Abort, _) => r.cycle.clear(),
             _ => {}
+        }
+        self.list_pending(id, op, task, serial);
+    }
+
+    /// Keeps the task's list of its pending requests and waits in step with the resource's.
+    fn list_pending(&mut self, id: ResourceId, op: &Op, task: Option<TaskId>, serial: u32) {
+        if let Op::Wake { waiter } = op {
+            if let Some(t) = self.tasks.get_mut(waiter.index()) {
+                t.pending.iter_mut().filter(|w| w.id == id).for_each(|w| w.woken = true);
+            }
+            return;
+        }
+        let Some(task) = task else { return };
+        let (request, open) = match op {
+            Op::Request => (true, true),
+            Op::Wait => (false, true),
+            Op::Grant => (true, false),
+            Op::Resume => (false, false),
+            Op::Abandon => {
+                self.task_mut(task).pending.retain(|w| w.id != id);
+                return;
+            }
+            _ => return,
+        };
+        let listed = &mut self.task_mut(task).pending;
+        listed.retain(|w| (w.id, w.request) != (id, request));
+        if open {
+            listed.push(Waiting { id, request, serial, woken: false });
         }
     }
 }
