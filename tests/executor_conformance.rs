@@ -1,0 +1,134 @@
+//! The executor against CPython 3.13: programs whose asyncio version is in `tests/cpython/`, each
+//! with the log CPython 3.13 prints, which weft must print in asyncio's order (FIFO), in virtual
+//! time. `cpython_prints_the_logs_these_tests_expect` (ignored: it needs pyenv's CPython 3.13)
+//! runs the Python programs and checks that the logs here are what they print:
+//! `cargo test --test executor_conformance -- --ignored`.
+
+use std::rc::Rc;
+use weft::prelude::*;
+use weft::sim::strategy::{FireContext, PickContext, Scheduler};
+use weft::sim::Divergence;
+use weft::{Choice, Elapsed};
+
+/// The virtual time in whole seconds, as the Python programs print `loop.time() - start`.
+fn secs() -> u64 {
+    now().as_secs()
+}
+
+/// Python's spelling of a bool.
+fn py(b: bool) -> &'static str {
+    if b {
+        "True"
+    } else {
+        "False"
+    }
+}
+
+/// The lines a run printed.
+fn printed<T>(run: &weft::Run<T>) -> Vec<String> {
+    assert!(run.is_ok(), "{}\n{}", run.failure.as_ref().unwrap(), run.trace.to_text());
+    run.trace.output().map(str::to_string).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// A timeout whose deadline falls at the instant of the lock hand-off that would complete it.
+
+const TIMEOUT_HANDOFF_PY: &str = include_str!("cpython/timeout_handoff.py");
+
+/// What CPython 3.13 prints for `tests/cpython/timeout_handoff.py`: every timer callback due
+/// at an instant runs before any task, so the deadline cancels the waiter before the holder's
+/// release can hand it the lock; the release finds the waiter's future cancelled, and the lock
+/// is left free.
+const TIMEOUT_HANDOFF_LOG: &[&str] =
+    &["1s holder releases", "1s waiter timed out, lock locked: False", "1s lock locked: False"];
+
+/// `tests/cpython/timeout_handoff.py` in weft: main holds the lock; `holder` releases it at 1 s;
+/// `waiter` waits for it under a timeout of 1 s.
+async fn timeout_handoff() {
+    let lock = Rc::new(Lock::named("lock"));
+    lock.acquire().await;
+    let l = lock.clone();
+    let holder = spawn("holder", async move {
+        sleep(Duration::from_secs(1)).await;
+        weft::println!("{}s holder releases", secs());
+        l.release().unwrap();
+    });
+    let l = lock.clone();
+    let waiter = spawn("waiter", async move {
+        match timeout(Duration::from_secs(1), l.acquire()).await {
+            Ok(_) => {
+                weft::println!("{}s waiter acquired", secs());
+                l.release().unwrap();
+            }
+            Err(Elapsed) => weft::println!("{}s waiter timed out, lock locked: {}", secs(), py(l.locked())),
+        }
+    });
+    holder.await.unwrap();
+    waiter.await.unwrap();
+    weft::println!("{}s lock locked: {}", secs(), py(lock.locked()));
+}
+
+#[test]
+fn a_deadline_at_the_instant_of_the_handoff_wins_as_in_cpython() {
+    let run = Runtime::new().run(timeout_handoff());
+    assert_eq!(printed(&run), TIMEOUT_HANDOFF_LOG);
+}
+
+/// asyncio's order everywhere, except that at every timer scheduling point it fires only the
+/// first due timer (option 1), letting its task run before the others fire.
+struct FirstTimerAlone;
+
+impl Scheduler for FirstTimerAlone {
+    fn pick(&mut self, _cx: &PickContext<'_>) -> Result<usize, Divergence> {
+        Ok(0)
+    }
+
+    fn draw(&mut self, _bound: u64) -> Result<u64, Divergence> {
+        Ok(0)
+    }
+
+    fn fire(&mut self, _cx: &FireContext<'_>) -> Result<usize, Divergence> {
+        Ok(1)
+    }
+}
+
+#[test]
+fn the_handoff_before_the_deadline_is_the_other_order_at_that_instant() {
+    let run = Runtime::new().run_with(Box::new(FirstTimerAlone), timeout_handoff());
+    // The holder's timer fires alone: it releases, the lock is handed to the waiter, whose
+    // acquire completes before its deadline fires.
+    assert_eq!(printed(&run), ["1s holder releases", "1s waiter acquired", "1s lock locked: False"]);
+    assert_eq!(run.schedule.choices.iter().filter(|c| **c == Choice::Pick(1)).count(), 1, "{:?}", run.schedule);
+    // A recorded choice: the schedule replays it.
+    let again = Runtime::new().strategy(Strategy::Replay(run.schedule.clone())).run(timeout_handoff());
+    assert_eq!(printed(&again), printed(&run));
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPython itself.
+
+/// The first `~/.pyenv/versions/3.13.*/bin/python`.
+fn cpython_3_13() -> Option<std::path::PathBuf> {
+    let versions = std::path::Path::new(&std::env::var_os("HOME")?).join(".pyenv/versions");
+    let mut found: Vec<_> = std::fs::read_dir(versions)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("3.13"))
+        .map(|e| e.path().join("bin/python"))
+        .filter(|p| p.exists())
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
+#[test]
+#[ignore = "needs pyenv's CPython 3.13: cargo test --test executor_conformance -- --ignored"]
+fn cpython_prints_the_logs_these_tests_expect() {
+    let python = cpython_3_13().expect("no ~/.pyenv/versions/3.13.*/bin/python");
+    for (program, log) in [(TIMEOUT_HANDOFF_PY, TIMEOUT_HANDOFF_LOG)] {
+        let out = std::process::Command::new(&python).arg("-c").arg(program).output().expect("python runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let printed = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(printed.lines().collect::<Vec<_>>(), log, "{program}");
+    }
+}
