@@ -373,3 +373,63 @@ fn a_deadlock_of_100_000_tasks_lists_a_screenful_of_them() {
     assert_eq!(lines.len(), 2 + 10 + 1, "{}", &v.message[..v.message.len().min(2000)]);
     assert_eq!(lines[12], "  ... and 99,991 more");
 }
+
+/// The tasks that ended cancelled, in the order they ended.
+fn cancelled_in_order<T>(run: &weft::Run<T>) -> Vec<String> {
+    let names: Vec<String> = run
+        .trace
+        .events
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Spawn { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    let cancelled = run.trace.events.iter().filter(|r| matches!(r.event, Event::Exit { exit: Exit::Cancelled }));
+    cancelled.filter_map(|r| r.task).map(|t| names[t.index()].clone()).collect()
+}
+
+#[test]
+fn cancelling_a_chain_of_awaits_cancels_it_from_its_end() {
+    let run = Runtime::new().run(async {
+        let c = spawn("c", sleep(Duration::from_secs(10)));
+        let b = spawn("b", async move { c.await });
+        let a = spawn("a", async move { b.await });
+        sleep(Duration::from_secs(1)).await;
+        a.cancel();
+        a.await
+    });
+    assert_eq!(run.output, Some(Err(weft::Cancelled)));
+    assert_eq!(cancelled_in_order(&run), ["c", "b", "a"]);
+    assert_eq!(run.elapsed, Duration::from_secs(1), "c's timer went with it");
+}
+
+#[test]
+fn a_timeout_on_a_handle_cancels_its_task_at_the_deadline() {
+    let run = Runtime::new().run(async {
+        let child = spawn("child", sleep(Duration::from_secs(10)));
+        let r = timeout(Duration::from_secs(1), child).await;
+        sleep(Duration::from_secs(1)).await;
+        r
+    });
+    assert_eq!(run.output, Some(Err(weft::Elapsed)));
+    assert_eq!(cancelled_in_order(&run), ["child"]);
+    assert_eq!(run.elapsed, Duration::from_secs(2));
+}
+
+#[test]
+fn a_handle_awaited_by_reference_or_never_awaited_detaches() {
+    let run = Runtime::new().run(async {
+        let mut child = spawn("child", async {
+            sleep(Duration::from_secs(10)).await;
+            7
+        });
+        let early = timeout(Duration::from_secs(1), &mut child).await;
+        let detached = spawn("detached", sleep(Duration::from_secs(3)));
+        drop(detached);
+        (early, child.await)
+    });
+    assert_eq!(run.output, Some((Err(weft::Elapsed), Ok(7))));
+    assert!(cancelled_in_order(&run).is_empty(), "{:?}", cancelled_in_order(&run));
+    assert_eq!(run.elapsed, Duration::from_secs(10));
+}

@@ -4,6 +4,7 @@
 //! runs the Python programs and checks that the logs here are what they print:
 //! `cargo test --test executor_conformance -- --ignored`.
 
+use std::cell::Cell;
 use std::rc::Rc;
 use weft::prelude::*;
 use weft::sim::strategy::{FireContext, PickContext, Scheduler};
@@ -105,6 +106,86 @@ fn the_handoff_before_the_deadline_is_the_other_order_at_that_instant() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// A task cancelled while it awaits another task; a task nobody awaits.
+
+const JOIN_CANCEL_PY: &str = include_str!("cpython/join_cancel.py");
+
+/// What CPython 3.13 prints for `tests/cpython/join_cancel.py`: `parent.cancel()` cancels the
+/// task `parent` awaits; `parent` gets its `CancelledError` from that await once `child` has
+/// finished cancelled. The task nobody awaits runs to its end.
+const JOIN_CANCEL_LOG: &[&str] = &[
+    "1s child cancelled",
+    "1s parent cancelled",
+    "1s child cancelled: True, parent cancelled: True",
+    "3s detached finished",
+    "4s main done",
+];
+
+/// Prints `what` and sets `cancelled` when dropped armed: where asyncio's `except
+/// CancelledError:` runs.
+struct OnCancel {
+    what: &'static str,
+    armed: bool,
+    cancelled: Rc<Cell<bool>>,
+}
+
+impl OnCancel {
+    fn new(what: &'static str) -> (OnCancel, Rc<Cell<bool>>) {
+        let cancelled = Rc::new(Cell::new(false));
+        (OnCancel { what, armed: true, cancelled: cancelled.clone() }, cancelled)
+    }
+}
+
+impl Drop for OnCancel {
+    fn drop(&mut self) {
+        if self.armed {
+            self.cancelled.set(true);
+            weft::println!("{}s {}", secs(), self.what);
+        }
+    }
+}
+
+/// `tests/cpython/join_cancel.py` in weft.
+async fn join_cancel() {
+    let (on_cancel, child_cancelled) = OnCancel::new("child cancelled");
+    let child = spawn("child", async move {
+        let mut cancelled = on_cancel; // the whole guard lives in the task
+        sleep(Duration::from_secs(10)).await;
+        cancelled.armed = false;
+        weft::println!("child finished");
+    });
+    let parent = spawn("parent", async move {
+        let (mut cancelled, _) = OnCancel::new("parent cancelled");
+        let result = child.await;
+        cancelled.armed = false;
+        weft::println!("parent finished");
+        result
+    });
+    sleep(Duration::from_secs(1)).await;
+    parent.cancel();
+    let parent_result = parent.await;
+    weft::println!(
+        "{}s child cancelled: {}, parent cancelled: {}",
+        secs(),
+        py(child_cancelled.get()),
+        py(parent_result == Err(weft::Cancelled))
+    );
+    let detached = spawn("detached", async {
+        sleep(Duration::from_secs(2)).await;
+        weft::println!("{}s detached finished", secs());
+    });
+    drop(detached); // nobody awaits it: it runs on
+    sleep(Duration::from_secs(3)).await;
+    weft::println!("{}s main done", secs());
+}
+
+#[test]
+fn a_task_cancelled_while_it_awaits_another_cancels_that_task_first_as_in_cpython() {
+    let run = Runtime::new().run(join_cancel());
+    assert_eq!(printed(&run), JOIN_CANCEL_LOG);
+}
+
+// ---------------------------------------------------------------------------------------------
 // CPython itself.
 
 /// The first `~/.pyenv/versions/3.13.*/bin/python`.
@@ -125,7 +206,7 @@ fn cpython_3_13() -> Option<std::path::PathBuf> {
 #[ignore = "needs pyenv's CPython 3.13: cargo test --test executor_conformance -- --ignored"]
 fn cpython_prints_the_logs_these_tests_expect() {
     let python = cpython_3_13().expect("no ~/.pyenv/versions/3.13.*/bin/python");
-    for (program, log) in [(TIMEOUT_HANDOFF_PY, TIMEOUT_HANDOFF_LOG)] {
+    for (program, log) in [(TIMEOUT_HANDOFF_PY, TIMEOUT_HANDOFF_LOG), (JOIN_CANCEL_PY, JOIN_CANCEL_LOG)] {
         let out = std::process::Command::new(&python).arg("-c").arg(program).output().expect("python runs");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let printed = String::from_utf8(out.stdout).unwrap();

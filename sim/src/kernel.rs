@@ -32,6 +32,10 @@ pub(crate) struct TaskMeta {
     /// Cancellation was requested: the next step drops the future instead of polling it.
     pub(crate) cancel: bool,
     pub(crate) waiting: Option<Waiting>,
+    /// The task whose join handle it left pending in its last step: what it awaits now.
+    pub(crate) joining: Option<TaskId>,
+    /// How many steps it has begun.
+    pub(crate) steps: u64,
 }
 
 /// Where events go: the trace (when tracing) and the online checkers.
@@ -117,7 +121,14 @@ impl Kernel {
     /// Registers a new task, ready to take its first step at the tail of the ready queue.
     pub(crate) fn spawn(&mut self, name: &str, future: TaskFuture) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
-        self.tasks.push(TaskMeta { name: name.into(), done: false, cancel: false, waiting: None });
+        self.tasks.push(TaskMeta {
+            name: name.into(),
+            done: false,
+            cancel: false,
+            waiting: None,
+            joining: None,
+            steps: 0,
+        });
         self.spawned.push((id, future));
         self.ready.push(id);
         let parent = self.current;
@@ -125,23 +136,35 @@ impl Kernel {
         id
     }
 
-    /// Requests cancellation of `task`: its future is dropped at its next step, which is
-    /// scheduled now if it is not already (asyncio's `Task.cancel()`). Says whether the task was
+    /// Requests cancellation of `task` (asyncio's `Task.cancel()`): its future is dropped at
+    /// its next step, which is scheduled now if it is not already. Says whether the task was
     /// still running.
+    ///
+    /// A suspended task that awaits another task's join handle is not scheduled: as asyncio
+    /// cancels the future a task waits on, the awaited task is cancelled instead (and so on down
+    /// a chain of awaits), and the task's own cancellation lands at its next step, when the
+    /// awaited task has finished and its join wakes it.
     pub(crate) fn cancel(&mut self, task: TaskId) -> bool {
-        let Some(meta) = self.tasks.get_mut(task.index()) else {
-            return false;
-        };
-        if meta.done {
+        if self.closed || self.tasks.get(task.index()).is_none_or(|t| t.done) {
             return false;
         }
-        let first = !meta.cancel;
-        meta.cancel = true;
-        if first {
-            let by = self.current;
-            self.record_for(Some(task), Event::Cancel { by });
-            if self.ready.push(task) {
-                self.record_for(Some(task), Event::Wake { by: None });
+        let by = self.current;
+        let mut next = Some(task);
+        while let Some(t) = next.take() {
+            let meta = &mut self.tasks[t.index()];
+            if meta.done || meta.cancel {
+                break;
+            }
+            meta.cancel = true;
+            let awaited = meta.joining.filter(|a| !self.tasks[a.index()].done && !self.tasks[a.index()].cancel);
+            self.record_for(Some(t), Event::Cancel { by });
+            match awaited.filter(|_| !self.ready.contains(t)) {
+                Some(awaited) => next = Some(awaited),
+                None => {
+                    if self.ready.push(t) {
+                        self.record_for(Some(t), Event::Wake { by: None });
+                    }
+                }
             }
         }
         true

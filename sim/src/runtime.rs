@@ -396,7 +396,10 @@ impl Executor<'_> {
         let (cancel, epoch) = self.kernel(|k| {
             k.step += 1;
             k.current = Some(task);
-            let cancel = k.tasks[task.index()].cancel;
+            let meta = &mut k.tasks[task.index()];
+            meta.steps += 1;
+            meta.joining = None;
+            let cancel = meta.cancel;
             if !cancel {
                 k.record(Event::Poll);
             }
