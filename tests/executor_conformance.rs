@@ -105,6 +105,33 @@ fn the_handoff_before_the_deadline_is_the_other_order_at_that_instant() {
     assert_eq!(printed(&again), printed(&run));
 }
 
+#[test]
+fn exploring_strategies_reach_both_orders_at_that_instant() {
+    // Random and PCT choose at timer scheduling points too (asyncio's order half the time), with
+    // or without faults (which wrap the strategy): over a few seeds each of the three orders of
+    // the two timers due at 1 s shows up.
+    let spurious = Faults { spurious: true, ..Faults::none() };
+    for (strategy, faults) in
+        [(Strategy::Random, Faults::none()), (Strategy::Pct { depth: 3 }, Faults::none()), (Strategy::Random, spurious)]
+    {
+        let mut outcomes = std::collections::BTreeSet::new();
+        for seed in 0..32 {
+            let run = Runtime::new().strategy(strategy.clone()).faults(faults).seed(seed).run(timeout_handoff());
+            let log = printed(&run);
+            outcomes.extend(log.into_iter().filter(|line| line.contains("waiter")));
+        }
+        // All timers at once (asyncio's): timed out, lock free; the holder's alone: acquired;
+        // the deadline alone: timed out while the holder still holds the lock.
+        let expected =
+            ["1s waiter acquired", "1s waiter timed out, lock locked: False", "1s waiter timed out, lock locked: True"];
+        assert_eq!(outcomes.iter().map(String::as_str).collect::<Vec<_>>(), expected, "{strategy} {faults:?}");
+    }
+    // FIFO keeps asyncio's order at every seed.
+    for seed in 0..8 {
+        assert_eq!(printed(&Runtime::new().seed(seed).run(timeout_handoff())), TIMEOUT_HANDOFF_LOG);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // A task cancelled while it awaits another task; a task nobody awaits.
 

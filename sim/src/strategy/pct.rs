@@ -1,7 +1,7 @@
 //! Probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi, Nagarakatte, ASPLOS 2010).
 
-use super::random::pick_stream;
-use super::{Divergence, Draws, PickContext, Scheduler};
+use super::random::{fire_choice, pick_stream};
+use super::{Divergence, Draws, FireContext, PickContext, Scheduler};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -29,6 +29,10 @@ pub const DEFAULT_EXPECTED_STEPS: u64 = 100;
 ///   `yield_now`s until a lower-priority one releases something). Past `10 * expected_steps`
 ///   steps (at least 1000) the run is taken to be spinning and picks the ready queue's head,
 ///   asyncio's round-robin order, so it finishes unless it livelocks under every schedule.
+///
+/// - **Timers due at one instant** fire as under [`Random`](super::Random): all of them
+///   (asyncio's order) with probability 1/2, otherwise one of the `n` alone, each with
+///   probability 1/(2n), drawn from the same stream as the priorities.
 ///
 /// Program draws come from the seed's stream 0, as under every other strategy.
 ///
@@ -117,5 +121,10 @@ impl Scheduler for Pct {
 
     fn draw(&mut self, bound: u64) -> Result<u64, Divergence> {
         Ok(self.draws.below(bound))
+    }
+
+    fn fire(&mut self, cx: &FireContext<'_>) -> Result<usize, Divergence> {
+        // A choice: all due timers (asyncio's order) half the time, else one of them alone.
+        Ok(fire_choice(&mut self.rng, cx.due.len()))
     }
 }
