@@ -433,3 +433,158 @@ fn a_handle_awaited_by_reference_or_never_awaited_detaches() {
     assert!(cancelled_in_order(&run).is_empty(), "{:?}", cancelled_in_order(&run));
     assert_eq!(run.elapsed, Duration::from_secs(10));
 }
+
+// ---------------------------------------------------------------------------------------------
+// No silent hang: the child tests below hang on purpose; the parents run them in a child process
+// (this test binary, filtered to one ignored test) and read what it printed.
+
+/// Set in the child process only, so that `cargo test -- --ignored` does not hang.
+const HANG_CHILD: &str = "WEFT_TEST_HANG_CHILD";
+
+/// Runs the ignored test `name` of this binary in a child process, with `env` set.
+fn run_child(name: &str, env: &[(&str, &str)]) -> (Option<i32>, String, Duration) {
+    let exe = std::env::current_exe().expect("the test binary");
+    let mut child = std::process::Command::new(exe);
+    child.args(["--exact", name, "--ignored", "--nocapture", "--test-threads=1"]).env(HANG_CHILD, "1");
+    child.env_remove("WEFT_HANG_TIMEOUT").env_remove("WEFT_REPLAY");
+    for (k, v) in env {
+        child.env(k, v);
+    }
+    let started = std::time::Instant::now();
+    let out = child.output().expect("the child runs");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned(), started.elapsed())
+}
+
+/// Main spawns 'spinner', which loops forever without an `.await` in its second step.
+async fn spinner() {
+    let t = spawn("spinner", async {
+        yield_now().await;
+        let mut n = 0u64;
+        loop {
+            n = std::hint::black_box(n.wrapping_add(1));
+        }
+    });
+    t.await.unwrap();
+}
+
+#[test]
+#[ignore = "hangs on purpose: run by a_poll_that_never_returns_is_reported_and_ends_the_process"]
+fn hanging_child_runtime() {
+    if std::env::var_os(HANG_CHILD).is_none() {
+        return;
+    }
+    let timeout = std::env::var("CHILD_BUILDER_TIMEOUT").ok().and_then(|s| s.parse().ok()).map(Duration::from_secs);
+    let rt = Runtime::new().name("hanging_child_runtime");
+    let rt = match timeout {
+        Some(t) => rt.hang_timeout(t),
+        None => rt,
+    };
+    rt.run(spinner());
+}
+
+#[test]
+fn a_poll_that_never_returns_is_reported_and_ends_the_process() {
+    for env in [&[("WEFT_HANG_TIMEOUT", "1")][..], &[("CHILD_BUILDER_TIMEOUT", "1")][..]] {
+        let (code, stderr, took) = run_child("hanging_child_runtime", env);
+        assert_eq!(code, Some(1), "{env:?}: {stderr}");
+        for needle in [
+            // Steps: main (spawns and awaits), spinner (yields), spinner (spins).
+            "weft: task 'spinner' (#1) has not returned from its poll at step 3 of run 'hanging_child_runtime' (seed 0) for more than 1.",
+            "weft: a poll that never returns cannot be interrupted, so weft ends the process.",
+            // Never more than one task ready: no choice was made.
+            "weft: the run so far replays with schedule weft2:\n",
+            "(in a test: WEFT_REPLAY=weft2: cargo test hanging_child_runtime;",
+        ] {
+            assert!(stderr.contains(needle), "{env:?}: {needle:?} missing from:\n{stderr}");
+        }
+        assert!(took < Duration::from_secs(30), "{env:?}: took {took:?}");
+    }
+}
+
+#[test]
+#[ignore = "hangs on purpose: run by an_explorations_hang_prints_a_replay_line_that_hangs_the_same_way"]
+fn hanging_child_explore() {
+    if std::env::var_os(HANG_CHILD).is_none() {
+        return;
+    }
+    // Hangs only when 'b' runs after 'a' has written, and b draws 2.
+    weft::explore(|| async {
+        let x = Rc::new(std::cell::Cell::new(0));
+        let x2 = x.clone();
+        let a = spawn("a", async move {
+            yield_now().await;
+            x2.set(1);
+        });
+        let b = spawn("b", async move {
+            yield_now().await;
+            let n = random_range(0..=2);
+            while x.get() == 1 && n == 2 {
+                std::hint::black_box(());
+            }
+        });
+        a.await.unwrap();
+        b.await.unwrap();
+    })
+    .strategy(Strategy::Random)
+    .schedules(10_000)
+    .jobs(1)
+    .run()
+    .assert_ok();
+}
+
+/// The hung step and task, and the replay line, from a child's report.
+fn hang_of(stderr: &str) -> (String, String) {
+    let at = stderr.find("has not returned").unwrap_or_else(|| panic!("no hang report in:\n{stderr}"));
+    let who = stderr[..at].rsplit("weft: ").next().unwrap().to_string();
+    let step = stderr[at..].split(" of run").next().unwrap().to_string();
+    let line = stderr.split("replays with schedule ").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    (format!("{who}{step}"), line)
+}
+
+#[test]
+fn an_explorations_hang_prints_a_replay_line_that_hangs_the_same_way() {
+    let (code, stderr, _) = run_child("hanging_child_explore", &[("WEFT_HANG_TIMEOUT", "1")]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let (hang, schedule) = hang_of(&stderr);
+    assert!(hang.starts_with("task 'b' (#2) has not returned from its poll at step"), "{hang}");
+    assert!(stderr.contains(&format!("WEFT_REPLAY={schedule} cargo test hanging_child_explore")), "{stderr}");
+    // The line is the run's own schedule so far: replayed, it hangs at the same step, with the
+    // same schedule.
+    let (code, again, _) =
+        run_child("hanging_child_explore", &[("WEFT_HANG_TIMEOUT", "1"), ("WEFT_REPLAY", &schedule)]);
+    assert_eq!(code, Some(1), "{again}");
+    assert_eq!(hang_of(&again), (hang, schedule));
+}
+
+#[test]
+fn a_hang_timeout_that_is_not_a_number_of_seconds_fails_naming_the_variable() {
+    let (code, stderr, _) = run_child("hanging_child_runtime", &[("WEFT_HANG_TIMEOUT", "ten")]);
+    assert_eq!(code, Some(101), "a test failure: {stderr}");
+    assert!(stderr.contains("weft: WEFT_HANG_TIMEOUT=ten is not a number of seconds"), "{stderr}");
+}
+
+#[test]
+fn the_watchdog_changes_nothing_a_run_does() {
+    let program = || async {
+        let lock = Rc::new(Lock::named("l"));
+        let tasks: Vec<_> = (0..4)
+            .map(|i| {
+                let lock = lock.clone();
+                spawn(format!("w{i}"), async move {
+                    let _held = lock.lock().await;
+                    sleep(Duration::from_millis(random_range(1..=3))).await;
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    };
+    for seed in 0..20 {
+        let rt = || Runtime::new().strategy(Strategy::Random).seed(seed);
+        let watched = rt().hang_timeout(Duration::from_secs(5)).run(program());
+        let unwatched = rt().hang_timeout(Duration::ZERO).run(program());
+        assert_eq!(watched.trace.to_json(), unwatched.trace.to_json());
+        assert_eq!(watched.schedule, unwatched.schedule);
+    }
+}

@@ -7,9 +7,11 @@ use crate::resources::Resources;
 use crate::schedule::Choice;
 use crate::strategy::{Divergence, FireContext, PickContext, Scheduler};
 use crate::timers::Timers;
+use crate::watchdog::Watch;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::Waker;
 use weft_traces::{Checker, Event, Fault, Op, Record, ResourceId, TaskId, Time, Violation};
 
@@ -44,10 +46,21 @@ pub(crate) struct Sink {
     pub(crate) checkers: Vec<Box<dyn Checker>>,
 }
 
-/// Asks the scheduler for each choice and keeps the list of choices made.
+/// Asks the scheduler for each choice and keeps the list of choices made (and shows each to the
+/// run's watchdog, which prints them if a poll hangs).
 pub(crate) struct Chooser {
     pub(crate) scheduler: Box<dyn Scheduler>,
     pub(crate) made: Vec<Choice>,
+    pub(crate) watch: Option<Arc<Watch>>,
+}
+
+impl Chooser {
+    fn record(&mut self, choice: Choice) {
+        self.made.push(choice);
+        if let Some(watch) = &self.watch {
+            watch.choice(choice);
+        }
+    }
 }
 
 pub(crate) struct Kernel {
@@ -178,7 +191,7 @@ impl Kernel {
         let (step, last) = (self.step + 1, self.last);
         let cx = PickContext { ready: self.ready.as_slice(), last, step };
         let index = self.chooser.scheduler.pick(&cx)?;
-        self.chooser.made.push(Choice::Pick(index as u32));
+        self.chooser.record(Choice::Pick(index as u32));
         Ok(index)
     }
 
@@ -190,7 +203,7 @@ impl Kernel {
         }
         let cx = FireContext { due, step: self.step };
         let chosen = self.chooser.scheduler.fire(&cx)?;
-        self.chooser.made.push(Choice::Pick(chosen as u32));
+        self.chooser.record(Choice::Pick(chosen as u32));
         Ok(chosen)
     }
 
@@ -198,7 +211,7 @@ impl Kernel {
     pub(crate) fn draw(&mut self, bound: u64) -> u64 {
         match self.chooser.scheduler.draw(bound) {
             Ok(v) => {
-                self.chooser.made.push(Choice::Draw(v));
+                self.chooser.record(Choice::Draw(v));
                 v
             }
             Err(mut d) => {
@@ -230,7 +243,7 @@ impl Kernel {
         let timeouts = self.timers.timeout_tasks();
         let cx = FaultContext { step, ready: &ready, suspended: &suspended, timeouts: &timeouts };
         let Some(fault) = self.chooser.scheduler.fault(&cx)? else { return Ok(None) };
-        self.chooser.made.push(Choice::Fault { step, fault });
+        self.chooser.record(Choice::Fault { step, fault });
         let target = match fault {
             Fault::Cancel { task } | Fault::SpuriousPoll { task } | Fault::FireTimeout { task } => Some(task),
             Fault::ForceYield => None,
@@ -264,7 +277,7 @@ impl Kernel {
             Ok(false) => false,
             Ok(true) => {
                 let fault = Fault::ForceYield;
-                self.chooser.made.push(Choice::Fault { step, fault });
+                self.chooser.record(Choice::Fault { step, fault });
                 self.record(Event::Fault { fault });
                 true
             }

@@ -38,6 +38,7 @@ mod task;
 mod time;
 mod timers;
 mod waker;
+mod watchdog;
 
 pub use explore::{explore, Explore, Found, Report};
 pub use fault::{Faults, FaultsError};
@@ -47,4 +48,5 @@ pub use schedule::{Choice, Schedule, ScheduleError};
 pub use strategy::{Divergence, FireContext, Scheduler, Strategy, StrategyError};
 pub use task::{current_task, spawn, Cancelled, JoinHandle, TaskInfo};
 pub use time::{now, sleep, timeout, yield_now, Elapsed, Sleep, Timeout};
+pub use watchdog::{DEFAULT_HANG_TIMEOUT, HANG_TIMEOUT_VAR};
 pub use weft_traces::{TaskId, Time};

@@ -12,6 +12,7 @@ use crate::strategy::{Divergence, Scheduler, Strategy};
 use crate::task::{spawn, JoinHandle};
 use crate::timers::Timers;
 use crate::waker::waker;
+use crate::watchdog::{self, Watch, DEFAULT_HANG_TIMEOUT};
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
@@ -45,6 +46,8 @@ pub struct Runtime {
     faults: Faults,
     checks: bool,
     checkers: Vec<Box<dyn Fn() -> Box<dyn Checker>>>,
+    /// How long one poll may run before it is reported as hung (`None`: no limit).
+    hang_timeout: Option<Duration>,
 }
 
 impl Default for Runtime {
@@ -83,6 +86,7 @@ impl Runtime {
             faults: Faults::none(),
             checks: true,
             checkers: Vec::new(),
+            hang_timeout: Some(DEFAULT_HANG_TIMEOUT),
         }
     }
 
@@ -157,6 +161,24 @@ impl Runtime {
         self
     }
 
+    /// How long one poll of a task may run, in wall-clock time, before weft reports it as hung
+    /// (default [`DEFAULT_HANG_TIMEOUT`], 10 s; `Duration::ZERO`: no limit). A task that loops
+    /// without reaching an `.await` never returns from its poll, and nothing can interrupt it:
+    /// a watchdog thread then prints the task, the step and the replay line of the run so far on
+    /// stderr, and ends the process with exit status 1. `WEFT_HANG_TIMEOUT` (seconds, `0` for
+    /// none) overrides this. It is a diagnostic: a run does exactly the same with or without it.
+    ///
+    /// ```
+    /// use weft_sim::Runtime;
+    /// use std::time::Duration;
+    /// let run = Runtime::new().hang_timeout(Duration::from_secs(60)).run(async { 1 });
+    /// assert_eq!(run.output, Some(1));
+    /// ```
+    pub fn hang_timeout(mut self, limit: Duration) -> Runtime {
+        self.hang_timeout = (!limit.is_zero()).then_some(limit);
+        self
+    }
+
     /// Adds an online checker, built afresh for each run.
     pub fn checker(mut self, make: impl Fn() -> Box<dyn Checker> + 'static) -> Runtime {
         self.checkers.push(Box::new(make));
@@ -212,9 +234,11 @@ impl Runtime {
             false => scheduler,
         };
         static EPOCH: AtomicU32 = AtomicU32::new(0);
+        let watch = Watch::start(&self.name, self.seed, watchdog::timeout(self.hang_timeout));
         let installed = Installed {
             in_task: std::cell::Cell::new(false),
             panic_location: RefCell::new(None),
+            watch: watch.clone(),
             kernel: RefCell::new(Kernel {
                 epoch: EPOCH.fetch_add(1, Ordering::Relaxed),
                 now: Time::ZERO,
@@ -226,7 +250,7 @@ impl Runtime {
                 tasks: Vec::new(),
                 spawned: Vec::new(),
                 resources: Resources::default(),
-                chooser: Chooser { scheduler, made: Vec::new() },
+                chooser: Chooser { scheduler, made: Vec::new(), watch: watch.clone() },
                 sink: Sink {
                     trace: self.tracing.then(Vec::new),
                     checkers: self
@@ -249,6 +273,9 @@ impl Runtime {
             executor.close();
             (main, end)
         });
+        if let Some(watch) = watch {
+            Watch::end(watch); // before the task names it points to are freed
+        }
         let kernel = installed.kernel.into_inner();
         let schedule = Schedule::from(kernel.chooser.made);
         let mut header = Header::new(self.name.clone());
@@ -396,6 +423,9 @@ impl Executor<'_> {
         let (cancel, epoch) = self.kernel(|k| {
             k.step += 1;
             k.current = Some(task);
+            if let Some(watch) = &k.chooser.watch {
+                watch.step(k.step, task, &k.tasks[task.index()].name);
+            }
             let meta = &mut k.tasks[task.index()];
             meta.steps += 1;
             meta.joining = None;
