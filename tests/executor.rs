@@ -393,8 +393,8 @@ fn cancelled_in_order<T>(run: &weft::Run<T>) -> Vec<String> {
 fn cancelling_a_chain_of_awaits_cancels_it_from_its_end() {
     let run = Runtime::new().run(async {
         let c = spawn("c", sleep(Duration::from_secs(10)));
-        let b = spawn("b", async move { c.await });
-        let a = spawn("a", async move { b.await });
+        let b = spawn("b", c); // b awaits c
+        let a = spawn("a", b); // a awaits b
         sleep(Duration::from_secs(1)).await;
         a.cancel();
         a.await

@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 /// Picks uniformly among the ready tasks at every choice point.
 ///
 /// At a timer scheduling point (several timers due at one instant) it keeps asyncio's order,
-/// firing them all, with probability 1/2 ([`fire_choice`]); otherwise it fires one of the `n`
+/// firing them all, with probability 1/2; otherwise it fires one of the `n`
 /// due timers alone, each with probability 1/(2n), so that its task runs before the others fire.
 ///
 /// Picks come from their own ChaCha8 stream (stream 1 of the run's seed), fire choices from

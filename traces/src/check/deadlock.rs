@@ -160,11 +160,11 @@ fn deadlocked(model: &Model) -> Vec<TaskId> {
     let mut waited_by: Vec<Vec<TaskId>> = vec![Vec::new(); tasks];
     let mut wakeable = vec![false; tasks];
     let mut queue = Vec::new();
-    for i in 0..tasks {
+    for (i, can_wake) in wakeable.iter_mut().enumerate() {
         let task = TaskId(i as u32);
         match waits(model, task) {
             Waits::Wakeable => {
-                wakeable[i] = true;
+                *can_wake = true;
                 queue.push(task);
             }
             Waits::On(on) => {
@@ -172,7 +172,7 @@ fn deadlocked(model: &Model) -> Vec<TaskId> {
                     match waited_by.get_mut(other.index()) {
                         Some(list) => list.push(task),
                         None => {
-                            wakeable[i] = true;
+                            *can_wake = true;
                             queue.push(task);
                         }
                     }
