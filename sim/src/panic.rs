@@ -38,9 +38,9 @@ pub(crate) struct Caught {
 pub(crate) fn catch_task<R>(installed: &Installed, f: impl FnOnce() -> R) -> Result<R, Caught> {
     let outer = installed.in_task.replace(true);
     let watch = installed.watch.as_deref().filter(|_| !outer);
-    watch.inspect(|w| w.in_task(true));
+    watch.inspect(|w| w.in_task()); // odd: task code runs
     let result = catch_unwind(AssertUnwindSafe(f));
-    watch.inspect(|w| w.in_task(false));
+    watch.inspect(|w| w.in_task());
     installed.in_task.set(outer);
     result.map_err(|payload| Caught { message: message(&*payload), location: installed.panic_location.take() })
 }

@@ -182,6 +182,7 @@ impl<T> Future for JoinHandle<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut slot = self.slot.borrow_mut();
         if let Some(output) = slot.output.take() {
+            self.awaited.set(None);
             context::try_with(|k| {
                 if let Some(t) = k.current {
                     k.tasks[t.index()].waiting = None;

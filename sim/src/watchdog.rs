@@ -156,12 +156,11 @@ impl Watch {
         self.name_len.store(name.len(), Ordering::Relaxed);
     }
 
-    /// Task code starts (`true`) or returns (`false`). One writer: a load and a store.
-    pub(crate) fn in_task(&self, running: bool) {
+    /// Task code starts or returns (the outermost only: `panic::catch_task` calls it around
+    /// task code that is not inside other task code). One writer: a load and a store.
+    pub(crate) fn in_task(&self) {
         let polls = self.polls.load(Ordering::Relaxed);
-        if (polls % 2 == 1) != running {
-            self.polls.store(polls + 1, Ordering::Release);
-        }
+        self.polls.store(polls + 1, Ordering::Release);
     }
 
     /// A choice the run made.

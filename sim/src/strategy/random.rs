@@ -29,14 +29,16 @@ use rand_chacha::ChaCha8Rng;
 #[derive(Clone, Debug)]
 pub struct Random {
     picks: ChaCha8Rng,
-    fires: ChaCha8Rng,
+    /// Made at the first fire choice (most runs have none).
+    fires: Option<ChaCha8Rng>,
+    seed: u64,
     draws: Draws,
 }
 
 impl Random {
     /// Uniform picks, fire choices and program randomness, all from `seed`.
     pub fn new(seed: u64) -> Random {
-        Random { picks: pick_stream(seed), fires: fire_stream(seed), draws: Draws::new(seed) }
+        Random { picks: pick_stream(seed), fires: None, seed, draws: Draws::new(seed) }
     }
 }
 
@@ -77,7 +79,8 @@ impl Scheduler for Random {
 
     fn fire(&mut self, cx: &FireContext<'_>) -> Result<usize, Divergence> {
         // A choice: all due timers (asyncio's order) half the time, else one of them alone.
-        Ok(fire_choice(&mut self.fires, cx.due.len()))
+        let fires = self.fires.get_or_insert_with(|| fire_stream(self.seed));
+        Ok(fire_choice(fires, cx.due.len()))
     }
 }
 

@@ -56,26 +56,62 @@ enum Waits {
 
 /// What `task` waits for in `model`.
 fn waits(model: &Model, task: TaskId) -> Waits {
-    let Some(t) = model.tasks.get(task.index()) else { return Waits::Wakeable };
-    if t.exited || t.ready.is_some() || t.cancel_requested || !t.timers.is_empty() || model.stepping == Some(task) {
-        return Waits::Wakeable;
-    }
     let mut on = Vec::new();
-    for w in &t.pending {
+    match waits_into(model, task, &mut on) {
+        true => Waits::Wakeable,
+        false => Waits::On(on),
+    }
+}
+
+/// Whether `task` can be woken; if not, appends the tasks it waits for to `on` (at least one).
+fn waits_into(model: &Model, task: TaskId, on: &mut Vec<(TaskId, Edge)>) -> bool {
+    let Some(t) = model.tasks.get(task.index()) else { return true };
+    let waits = model.waits_of(task);
+    if t.exited || t.ready.is_some() || t.cancel_requested || waits.timers > 0 || model.stepping == Some(task) {
+        return true;
+    }
+    let before = on.len();
+    for w in &waits.pending {
         // A wait (not a request): anyone may notify, set, put or arrive.
-        let Some(r) = model.resource(w.id).filter(|_| w.request) else { return Waits::Wakeable };
+        let Some(r) = model.resource(w.id).filter(|_| w.request) else { return true };
         if w.woken || !model.waiting_since_a_step(task, w) || !units_all_held(model, r) {
-            return Waits::Wakeable;
+            return true;
         }
         on.extend(r.holders.iter().map(|h| (*h, Edge::Holds(w.id))));
     }
     if let Some(other) = t.joining {
         on.push((other, Edge::Join));
     }
-    match on.is_empty() {
-        true => Waits::Wakeable,
-        false => Waits::On(on),
+    on.len() == before
+}
+
+/// Whether `task` can obviously be woken: it is not blocked at all.
+fn runs(model: &Model, task: TaskId) -> bool {
+    let waits = model.waits_of(task);
+    model.tasks.get(task.index()).is_none_or(|t| {
+        t.exited
+            || t.ready.is_some()
+            || t.cancel_requested
+            || waits.timers > 0
+            || model.stepping == Some(task)
+            || (waits.pending.is_empty() && t.joining.is_none())
+    })
+}
+
+/// Whether `task` can be woken because one of the tasks it waits for obviously can: the usual
+/// case (the holder is ready or sleeping), decided without a search or an allocation.
+fn waits_on_one_that_runs(model: &Model, task: TaskId) -> bool {
+    let Some(t) = model.tasks.get(task.index()) else { return true };
+    for w in &model.waits_of(task).pending {
+        let Some(r) = model.resource(w.id).filter(|_| w.request) else { return true };
+        if w.woken || !model.waiting_since_a_step(task, w) || !units_all_held(model, r) {
+            return true;
+        }
+        if r.holders.iter().any(|h| runs(model, *h)) {
+            return true;
+        }
     }
+    t.joining.is_some_and(|other| runs(model, other))
 }
 
 /// Whether every unit of held resource `r` is held by an unfinished task: none free, and at
@@ -92,6 +128,7 @@ pub(crate) struct Search {
     serial: u64,
     stack: Vec<TaskId>,
     reached: Vec<TaskId>,
+    on: Vec<(TaskId, Edge)>,
 }
 
 impl Search {
@@ -106,18 +143,23 @@ impl Search {
         self.reached.clear();
         self.reach(from);
         while let Some(task) = self.stack.pop() {
-            let Waits::On(on) = waits(model, task) else { return None };
-            for (other, _) in on {
-                if other.index() >= self.marks.len() {
-                    return None; // a task the events never spawned: not ours to judge
-                }
-                self.reach(other);
+            let mut on = std::mem::take(&mut self.on);
+            on.clear();
+            let wakeable = waits_into(model, task, &mut on);
+            // A task the events never spawned is not ours to judge.
+            let unknown = on.iter().any(|(other, _)| other.index() >= self.marks.len());
+            if !wakeable && !unknown {
+                on.iter().for_each(|(other, _)| self.reach(*other));
+            }
+            self.on = on;
+            if wakeable || unknown {
+                return None;
             }
         }
         // Units in flight to a waiter that is not a holder (a foreign hand-off that recorded no
         // release): its task runs and may give the unit back later.
         let in_flight = self.reached.iter().any(|t| {
-            model.tasks[t.index()].pending.iter().any(|w| {
+            model.waits_of(*t).pending.iter().any(|w| {
                 model.resource(w.id).is_some_and(|r| r.requests.iter().any(|p| p.woken && !model.exited(p.task)))
             })
         });
@@ -137,7 +179,7 @@ impl Search {
 /// The deadlock rule at the end of `task`'s step: if what it waits for can never wake it, the
 /// violation, with the cycle. `record` is the step's end (its `Suspend` or `Exit`).
 pub(crate) fn at_step_end(model: &Model, search: &mut Search, record: &Record, task: TaskId) -> Option<Violation> {
-    if !model.is_running() || !model.is_blocked(task) {
+    if !model.is_running() || !model.is_blocked(task) || waits_on_one_that_runs(model, task) {
         return None; // at quiescence the probes speak first, then `report`
     }
     let knot = search.knot(model, task)?.to_vec();
@@ -237,7 +279,7 @@ fn describe(model: &Model, blocked: &[TaskId], cycle_among: &[TaskId], header: S
 fn waits_at_quiescence(model: &Model, task: TaskId) -> Waits {
     let Some(t) = model.tasks.get(task.index()) else { return Waits::Wakeable };
     let mut on = Vec::new();
-    for w in t.pending.iter().filter(|w| w.request) {
+    for w in model.waits_of(task).pending.iter().filter(|w| w.request) {
         let Some(r) = model.resource(w.id) else { continue };
         on.extend(r.holders.iter().map(|h| (*h, Edge::Holds(w.id))));
     }
@@ -272,7 +314,7 @@ fn cycle_in_words(model: &Model, cycle: &[(TaskId, TaskId, Edge)]) -> String {
 fn what_it_waits_on(model: &Model, task: TaskId) -> String {
     let t = &model.tasks[task.index()];
     let mut waits = Vec::new();
-    for w in &t.pending {
+    for w in &model.waits_of(task).pending {
         let Some(r) = model.resource(w.id) else { continue };
         let list = if w.request { &r.requests } else { &r.waits };
         let Some(p) = list.iter().find(|p| p.task == task) else { continue };

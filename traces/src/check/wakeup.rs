@@ -68,7 +68,7 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
 /// At quiescence: a blocked task whose resource is available lost its wake-up.
 pub(crate) fn at_quiescence(model: &Model, record: &Record) -> Option<Violation> {
     for task in model.unfinished() {
-        for w in &model.tasks[task.index()].pending {
+        for w in &model.waits_of(task).pending {
             let Some(r) = model.resource(w.id) else {
                 continue;
             };
