@@ -74,8 +74,10 @@ impl<T> Drop for OnDrop<T> {
 ///   cancelled", then "parent cancelled"). A chain of awaits is cancelled down to its end.
 /// - **A handle dropped while it is awaited cancels its task**: dropping a pending `await` is
 ///   cancelling it, so `timeout(d, handle)` cancels the task at its deadline (asyncio's
-///   `wait_for(task, d)` does the same). The handle is awaited from a poll that leaves it
-///   pending until the end of its task's next step; await `&mut handle` to keep the handle.
+///   `wait_for(task, d)` does the same; there the timeout returns once the task has finished
+///   cancelling, here at once, and the task's cancellation lands at its next step). The handle
+///   is awaited from a poll that leaves it pending until the end of its task's next step; await
+///   `&mut handle` to keep the handle.
 /// - **A handle dropped while nobody awaits it detaches the task**, which runs on (as an
 ///   asyncio task nobody awaits does).
 ///
