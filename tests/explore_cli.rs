@@ -61,7 +61,7 @@ fn dfs_says_all_schedules_only_when_it_ran_them_all() {
     let out = stdout(&["explore", "lock-raise", "--strategy", "dfs:1"], 0);
     assert_eq!(row(&out, "lock-raise")[4], "holds (all 12 schedules with at most 1 preemption)");
     // The workload explores with faults on: DFS samples them, so it is not all schedules.
-    let out = stdout(&["explore", "workload-lock", "--strategy", "dfs"], 0);
+    let out = stdout(&["explore", "workload-lock", "--strategy", "dfs", "--schedules", "100000"], 0);
     let cells = row(&out, "workload-lock");
     assert_eq!(cells[4], format!("holds ({} DFS schedules, faults sampled, not enumerated)", cells[2]));
     // Without faults, its tree is larger than the budget: "holds", no claim.

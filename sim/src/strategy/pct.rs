@@ -2,8 +2,8 @@
 //! with shuttle's two refinements: change points only where there is a choice, and a yielding
 //! task lowered.
 
-use super::random::pick_stream;
-use super::{Divergence, Draws, Fifo, PickContext, Scheduler};
+use super::random::{fire_choice, pick_stream};
+use super::{Divergence, Draws, Fifo, FireContext, PickContext, Scheduler};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::cell::Cell;
@@ -64,6 +64,10 @@ const LOWEST_INITIAL: u64 = 1 << 63;
 /// **Fairness.** Past `10 * expected_picks` picks (at least 1000), the run is taken to be
 /// spinning and picks the ready queue's head, asyncio's round-robin order, so it finishes unless
 /// it livelocks under every schedule.
+///
+/// - **Timers due at one instant** fire as under [`Random`](super::Random): all of them
+///   (asyncio's order) with probability 1/2, otherwise one of the `n` alone, each with
+///   probability 1/(2n), drawn from the same stream as the priorities.
 ///
 /// Program draws come from the seed's stream 0, as under every other strategy.
 ///
@@ -177,6 +181,11 @@ impl Scheduler for Pct {
 
     fn draw(&mut self, bound: u64) -> Result<u64, Divergence> {
         Ok(self.draws.below(bound))
+    }
+
+    fn fire(&mut self, cx: &FireContext<'_>) -> Result<usize, Divergence> {
+        // A choice: all due timers (asyncio's order) half the time, else one of them alone.
+        Ok(fire_choice(&mut self.rng, cx.due.len()))
     }
 }
 
