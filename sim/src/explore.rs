@@ -74,7 +74,6 @@ pub use report::{Counterexample, Found, Report};
 
 use crate::env::Overrides;
 use crate::fault::Faults;
-use crate::runtime::DEFAULT_MAX_STEPS;
 use crate::schedule::Schedule;
 use crate::strategy::Strategy;
 use progress::{Callback, Tracker};
@@ -109,7 +108,7 @@ where
         seed: 0,
         jobs: None,
         shard: (0, 1),
-        max_steps: DEFAULT_MAX_STEPS,
+        max_steps: None,
         shrink: true,
         environment: true,
         faults: Faults::none(),
@@ -154,7 +153,7 @@ pub struct Explore<F> {
     seed: u64,
     jobs: Option<usize>,
     shard: (u32, u32),
-    max_steps: u64,
+    max_steps: Option<u64>,
     shrink: bool,
     environment: bool,
     faults: Faults,
@@ -213,7 +212,8 @@ where
         self
     }
 
-    /// Worker threads (default: all cores; `WEFT_JOBS`). The report does not depend on it.
+    /// Worker threads (default: all cores; `WEFT_JOBS`), at most [`MAX_JOBS`](crate::env::MAX_JOBS)
+    /// (more are taken as that many). The report does not depend on it.
     ///
     /// ```
     /// use weft_sim::{explore, spawn, yield_now};
@@ -223,7 +223,7 @@ where
     /// assert_eq!(one, two);
     /// ```
     pub fn jobs(mut self, jobs: usize) -> Self {
-        self.jobs = Some(jobs.max(1));
+        self.jobs = Some(jobs.clamp(1, crate::env::MAX_JOBS));
         self
     }
 
@@ -243,8 +243,10 @@ where
         self
     }
 
-    /// The step budget of each run (default [`DEFAULT_MAX_STEPS`]); a run past it fails as a
-    /// livelock.
+    /// The step budget of each run; a run past it fails as a livelock. By default the budget
+    /// grows with the program, as [`Runtime`](crate::Runtime)'s does: [`DEFAULT_MAX_STEPS`](crate::DEFAULT_MAX_STEPS) plus
+    /// [`DEFAULT_STEPS_PER_TASK`](crate::DEFAULT_STEPS_PER_TASK) per task spawned so far. An
+    /// explicit budget is exact.
     ///
     /// ```
     /// use weft_sim::{explore, yield_now};
@@ -252,7 +254,7 @@ where
     /// assert!(report.failure.unwrap().failure.to_string().starts_with("livelock"));
     /// ```
     pub fn max_steps(mut self, max_steps: u64) -> Self {
-        self.max_steps = max_steps;
+        self.max_steps = Some(max_steps);
         self
     }
 

@@ -69,7 +69,7 @@ pub(super) struct Context<'a, F> {
     pub(super) factory: &'a F,
     pub(super) name: &'a str,
     pub(super) strategy: &'a Strategy,
-    pub(super) max_steps: u64,
+    pub(super) max_steps: Option<u64>,
     pub(super) faults: &'a Faults,
     pub(super) checks: bool,
     pub(super) tracker: &'a Tracker<'a>,
@@ -82,14 +82,12 @@ where
 {
     /// One run of a fresh program on a fresh `Runtime::new()` (so default checkers apply).
     fn run(&self, scheduler: Box<dyn Scheduler>, seed: u64, tracing: bool) -> Run<Fut::Output> {
-        Runtime::new()
-            .name(self.name)
-            .seed(seed)
-            .strategy(self.strategy.clone())
-            .max_steps(self.max_steps)
-            .tracing(tracing)
-            .checks(self.checks)
-            .build_and_run(scheduler, self.factory)
+        let runtime = Runtime::new().name(self.name).seed(seed).strategy(self.strategy.clone());
+        let runtime = match self.max_steps {
+            Some(n) => runtime.max_steps(n),
+            None => runtime,
+        };
+        runtime.tracing(tracing).checks(self.checks).build_and_run(scheduler, self.factory)
     }
 
     /// The exploring scheduler with the exploration's faults added. Replays (of a failure, or
