@@ -192,6 +192,13 @@ fn shards_merged_by_the_library_are_the_unsharded_report_with_time_budgets_too()
     other.seed = 9;
     let err = merge(&[shards[0].clone(), other]).unwrap_err().to_string();
     assert!(err.contains("the seed is `0` in the first and `9` in another"), "{err}");
+    // DFS shards split a tree, not one order: no merge of them is the unsharded DFS report.
+    let dfs = |k| {
+        let report = explore(yielders).strategy(Strategy::Dfs { max_preemptions: Some(1) }).shard(k, 2);
+        ReportFile::parse(&report.environment(false).run().to_json()).unwrap()
+    };
+    let err = merge(&[dfs(0), dfs(1)]).unwrap_err().to_string();
+    assert!(err.starts_with("DFS shards split the schedule tree"), "{err}");
 }
 
 fn weft() -> Command {
