@@ -257,6 +257,19 @@ fn weft_merge_of_the_shards_is_the_unsharded_report_byte_for_byte() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn weft_explore_takes_a_time_budget_and_says_which_schedules_ran() {
+    let out = weft().args(["explore", "lock-raise", "--time", "200ms", "--schedules", "100000000"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let row = stdout.lines().find(|l| l.starts_with("lock-raise")).expect(&stdout);
+    let ran: u64 = row.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!(row.contains(&format!("holds (the first {ran} schedules: the time budget ran out)")), "{row}");
+    let out = weft().args(["explore", "lock-raise", "--time", "90"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no unit: add one, e.g. `60s`"), "{out:?}");
+}
+
 #[cfg(feature = "tracing")]
 #[test]
 fn a_tracing_event_appears_in_the_trace_text_svg_and_chrome() {

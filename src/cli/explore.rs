@@ -28,6 +28,10 @@ impl Outcome {
             // A strategy that ran out of schedules says what they covered: "all 12 schedules
             // with at most 2 preemptions" only when that is exhaustive (no fault sampled).
             (None, Expect::Holds) if self.report.enumerated => format!("holds ({})", self.report.covered()),
+            // A time budget says which schedules ran: the first N of the order.
+            (None, Expect::Holds) if self.report.out_of_time => {
+                format!("holds (the first {} schedules: the time budget ran out)", self.report.schedules)
+            }
             (None, Expect::Holds) => "holds".to_string(),
             (None, Expect::Fails) => "NOT FOUND (expected a failure)".to_string(),
             (Some(f), Expect::Fails) => format!("found (as expected): {}", kind(&f.failure)),

@@ -1,6 +1,6 @@
 //! `weft merge`: the JSON reports of N shards, combined into the unsharded exploration's report.
 
-use super::{read_text, Status, Usage};
+use super::{Status, Usage};
 use std::path::{Path, PathBuf};
 use weft::sim::explore::json::ReportFile;
 use weft::sim::explore::merge;
@@ -10,7 +10,8 @@ use weft::sim::explore::merge;
 pub fn run(paths: &[PathBuf], output: Option<&Path>) -> Result<Status, Usage> {
     let mut groups: Vec<(String, Vec<ReportFile>)> = Vec::new();
     for path in paths {
-        let text = read_text(path)?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Usage(format!("cannot read '{}': {e}; give the JSON report of each shard", path.display())))?;
         let bad = |e: String| Usage(format!("'{}' is {e}; give the JSON reports of the shards", path.display()));
         let reports: Vec<ReportFile> = match text.trim_start().starts_with('[') {
             true => {
