@@ -62,6 +62,15 @@
 //! DFS is sequential (each schedule follows from the previous one) and always runs on one
 //! worker; its shards split the schedule tree at its first scheduling point (see
 //! [`DfsTree`](crate::strategy::DfsTree)).
+//!
+//! # In CI
+//!
+//! A time budget ([`Explore::time_budget`], `WEFT_TIME`) runs the first schedules of the order
+//! that fit, exactly, with any number of workers ([`budget`]). A failure the test asserts
+//! against is saved in its regression file and replayed first by every later run
+//! ([`regressions`]). The report is also JSON ([`Report::to_json`], `WEFT_REPORT`), and the
+//! reports of a shard matrix [`merge`] into the unsharded one ([`json`]). `docs/ci.md` puts it
+//! together.
 
 pub mod budget;
 mod failures;
