@@ -62,23 +62,39 @@
 //! DFS is sequential (each schedule follows from the previous one) and always runs on one
 //! worker; its shards split the schedule tree at its first scheduling point (see
 //! [`DfsTree`](crate::strategy::DfsTree)).
+//!
+//! # In CI
+//!
+//! A time budget ([`Explore::time_budget`], `WEFT_TIME`) runs the first schedules of the order
+//! that fit, exactly, with any number of workers ([`budget`]). A failure the test asserts
+//! against is saved in its regression file and replayed first by every later run
+//! ([`regressions`]). The report is also JSON ([`Report::to_json`], `WEFT_REPORT`), and the
+//! reports of a shard matrix [`merge`] into the unsharded one ([`json`]). `docs/ci.md` puts it
+//! together.
 
+pub mod budget;
 mod failures;
+pub mod json;
 mod progress;
+pub mod regressions;
 mod report;
 mod runs;
 
 pub use failures::failures_dir;
+pub use json::{merge, MergeError};
 pub use progress::{Phase, Progress, STDERR_EVERY};
-pub use report::{Counterexample, Found, Report};
+pub use regressions::{Regressions, Stale};
+pub use report::{Counterexample, Found, Report, ScheduleRun};
 
 use crate::env::Overrides;
 use crate::fault::Faults;
 use crate::schedule::Schedule;
 use crate::strategy::Strategy;
+use budget::Deadline;
 use progress::{Callback, Tracker};
 use runs::Context;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -114,6 +130,9 @@ where
         faults: Faults::none(),
         checks: true,
         progress: None,
+        time_budget: None,
+        report_file: None,
+        regressions: regressions::Setting::Default,
     }
 }
 
@@ -159,6 +178,9 @@ pub struct Explore<F> {
     faults: Faults,
     checks: bool,
     progress: Option<Callback>,
+    time_budget: Option<Duration>,
+    report_file: Option<PathBuf>,
+    regressions: regressions::Setting,
 }
 
 impl<F, Fut> Explore<F>
@@ -363,6 +385,7 @@ where
             faults: &self.faults,
             checks: self.checks,
             tracker: &tracker,
+            deadline: Deadline::new(started, self.time_budget),
         };
         let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let mut report = Report {
@@ -379,17 +402,34 @@ where
             drew: false,
             failure: None,
             replayed: replay.is_some(),
+            budget: self.schedules,
+            time_budget: self.time_budget,
+            out_of_time: false,
+            runs: Vec::new(),
+            first_draw: None,
+            regressions: None,
             jobs,
             elapsed: Duration::ZERO,
         };
-        let tally = match (&replay, &self.strategy) {
-            (Some(schedule), _) => cx.replay(schedule, self.seed, from_env),
-            (None, Strategy::Dfs { max_preemptions }) => {
+        // The saved schedules of the regression file first (not for a replay: that is one run).
+        let mut saved = None;
+        if let (None, Some(file)) = (&replay, self.regressions.file(&name, self.environment)) {
+            let (record, failed) = regressions::replay_saved(&cx, &file, self.seed);
+            report.regressions = Some(record);
+            saved = failed;
+        }
+        report.replayed |= saved.is_some();
+        let tally = match (saved, &replay, &self.strategy) {
+            (Some(failed), ..) => failed,
+            (None, Some(schedule), _) => cx.replay(schedule, self.seed, from_env),
+            (None, None, Strategy::Dfs { max_preemptions }) => {
                 report.jobs = 1;
                 cx.dfs(*max_preemptions, self.seed, self.schedules, self.shard)
             }
-            (None, _) => cx.sample(self.seed, self.schedules, self.shard, jobs),
+            (None, None, _) => cx.sample(self.seed, self.schedules, self.shard, jobs),
         };
+        report.out_of_time =
+            !report.replayed && tally.failed.is_none() && !tally.enumerated && tally.schedules < budget;
         report.schedules = tally.schedules;
         report.distinct = tally.distinct;
         report.steps = tally.steps;
@@ -397,6 +437,9 @@ where
         // DFS does not branch on fault choices: with faults on, its tree is not every schedule.
         report.exhausted = tally.enumerated && !self.faults.any();
         report.drew = tally.drew;
+        report.runs =
+            tally.runs.iter().map(|&(index, interleaving, steps)| ScheduleRun { index, interleaving, steps }).collect();
+        report.first_draw = tally.first_draw;
         report.failure = tally.failed.map(|f| Box::new(cx.investigate(f, replay.is_none() && self.shrink)));
         report.elapsed = started.elapsed();
         callback(&Progress {
@@ -408,6 +451,11 @@ where
             steps: report.steps,
             elapsed: report.elapsed,
         });
+        if let Some(path) = &self.report_file {
+            if let Err(e) = report.write_json(path) {
+                panic!("weft: {}: the report was not written: {e}", report.name);
+            }
+        }
         report
     }
 
@@ -429,6 +477,12 @@ where
         }
         if let Some(f) = o.faults {
             self.faults = f;
+        }
+        if let Some(t) = o.time {
+            self.time_budget = Some(t);
+        }
+        if let Some(r) = o.report {
+            self.report_file = Some(r);
         }
         *replay = o.replay;
     }

@@ -37,6 +37,8 @@ pub mod strategy;
 mod task;
 mod time;
 mod timers;
+#[cfg(feature = "tracing")]
+pub mod tracing_layer;
 mod waker;
 mod watchdog;
 
