@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::rc::Rc;
 use weft::prelude::*;
-use weft::{workloads, Condition, Queue, Semaphore};
+use weft::workloads::{self, Permits};
 
 const SCHEDULES: u64 = 2_000;
 const HEAVY: u64 = 100_000;
@@ -23,10 +23,23 @@ fn pass<F: Future<Output = ()> + 'static>(strategy: Strategy, schedules: u64, pr
 }
 
 fn all_workloads(strategy: Strategy, schedules: u64) {
+    let free = Permits { capacity: 2, held: 0 };
     pass(strategy.clone(), schedules, || workloads::lock(Rc::new(Lock::new())));
-    pass(strategy.clone(), schedules, || workloads::semaphore(Rc::new(Semaphore::new(2)), 2));
+    pass(strategy.clone(), schedules, move || workloads::semaphore(Rc::new(Semaphore::new(2)), free));
+    pass(strategy.clone(), schedules, || {
+        workloads::semaphore(Rc::new(Semaphore::new(0)), Permits { capacity: 2, held: 2 })
+    });
+    pass(strategy.clone(), schedules, || {
+        workloads::semaphore(Rc::new(Semaphore::new(1)), Permits { capacity: 3, held: 2 })
+    });
+    pass(strategy.clone(), schedules, move || workloads::semaphore(Rc::new(BoundedSemaphore::new(2)), free));
     pass(strategy.clone(), schedules, || workloads::condition(Rc::new(Condition::new())));
-    pass(strategy, schedules, || workloads::queue(Rc::new(Queue::new(0))));
+    pass(strategy.clone(), schedules, || workloads::event(Rc::new(Event::new())));
+    pass(strategy.clone(), schedules, || workloads::barrier(Rc::new(Barrier::new(3).unwrap())));
+    pass(strategy.clone(), schedules, || workloads::barrier(Rc::new(Barrier::new(1).unwrap())));
+    pass(strategy.clone(), schedules, || workloads::queue(Rc::new(Queue::new(0))));
+    pass(strategy.clone(), schedules, || workloads::queue(Rc::new(Queue::new(1))));
+    pass(strategy, schedules, || workloads::queue(Rc::new(Queue::new(2))));
 }
 
 #[test]

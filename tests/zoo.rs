@@ -11,12 +11,15 @@ use weft::prelude::*;
 use weft::primitives::mutants::{
     LockBug, MutantCondition, MutantLock, MutantQueue, MutantSemaphore, QueueBug, SemaphoreBug,
 };
-use weft::workloads;
+use weft::workloads::{self, Permits};
 use weft::Report;
 use weft::ViolationKind::{self, Accounting, Fifo, LostWakeup, Panic};
 
 /// The budget the issue sets: found within 10,000 schedules.
 const BUDGET: u64 = 10_000;
+
+/// The permits of the semaphore workload under the semaphore mutants.
+const TWO: Permits = Permits { capacity: 2, held: 0 };
 
 fn hunt<F: Future<Output = ()> + 'static>(program: impl Fn() -> F + Send + Sync) -> Report {
     explore(program).strategy(Strategy::Random).faults(Faults::all()).schedules(BUDGET).seed(1).environment(false).run()
@@ -52,19 +55,19 @@ fn bz_l2_bpo_27585_lost_lock_hand_off_is_found() {
 
 #[test]
 fn bz_s1_asyncio_270_lost_permit_is_found() {
-    let report = hunt(|| workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Asyncio270, 2)), 2));
+    let report = hunt(|| workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Asyncio270, 2)), TWO));
     assert_found("BZ-S1", &report, &[Accounting, LostWakeup]);
 }
 
 #[test]
 fn bz_s2_bpo_45997_unfair_semaphore_is_found() {
-    let report = hunt(|| workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Bpo45997, 2)), 2));
+    let report = hunt(|| workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Bpo45997, 2)), TWO));
     assert_found("BZ-S2", &report, &[Fifo]);
 }
 
 #[test]
 fn bz_s3_gh_90155_wakeup_scheduled_hang_is_found() {
-    let report = hunt(|| workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Gh90155, 2)), 2));
+    let report = hunt(|| workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Gh90155, 2)), TWO));
     assert_found("BZ-S3", &report, &[Fifo, LostWakeup]);
 }
 
@@ -76,12 +79,12 @@ fn bz_c5_gh_112202_lost_notification_is_found() {
 
 #[test]
 fn bz_q1_bpo_23812_item_lost_to_a_cancelled_getter_is_found() {
-    let report = hunt(|| workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo23812))));
+    let report = hunt(|| workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo23812, 0))));
     assert_found("BZ-Q1", &report, &[Accounting, Panic]);
 }
 
 #[test]
 fn bz_q3_bpo_31620_cancelled_getters_left_listed_is_found() {
-    let report = hunt(|| workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo31620))));
+    let report = hunt(|| workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo31620, 0))));
     assert_found("BZ-Q3", &report, &[Panic]);
 }

@@ -2,11 +2,14 @@
 //! each, with every kind of fault and no hint of the schedule.
 
 use super::{Expect, Faults, Scenario};
-use crate::workloads;
+use crate::workloads::{self, Permits};
 use std::rc::Rc;
 use weft_primitives::mutants::{
     LockBug, MutantCondition, MutantLock, MutantQueue, MutantSemaphore, QueueBug, SemaphoreBug,
 };
+
+/// The permits of the semaphore workload under the semaphore mutants (as `workload-semaphore`).
+const TWO: Permits = Permits { capacity: 2, held: 0 };
 
 pub(super) fn scenarios() -> Vec<Scenario> {
     let mutant = |name, summary, invariant, program| Scenario {
@@ -34,19 +37,19 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             "mutant-bz-s1",
             "python/asyncio#270 Semaphore: a woken, cancelled waiter strands the permit",
             "the semaphore workload's: no lost wake-up",
-            || Box::pin(workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Asyncio270, 2)), 2)),
+            || Box::pin(workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Asyncio270, 2)), TWO)),
         ),
         mutant(
             "mutant-bz-s2",
             "bpo-45997 Semaphore: release-then-acquire barges; the woken waiter requeues at the tail",
             "the semaphore workload's: FIFO grants",
-            || Box::pin(workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Bpo45997, 2)), 2)),
+            || Box::pin(workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Bpo45997, 2)), TWO)),
         ),
         mutant(
             "mutant-bz-s3",
             "gh-90155 Semaphore: _wakeup_scheduled stays set after a cancel; acquires hang",
             "the semaphore workload's: no lost wake-up",
-            || Box::pin(workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Gh90155, 2)), 2)),
+            || Box::pin(workloads::semaphore(Rc::new(MutantSemaphore::new(SemaphoreBug::Gh90155, 2)), TWO)),
         ),
         mutant(
             "mutant-bz-c5",
@@ -58,13 +61,13 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             "mutant-bz-q1",
             "bpo-23812 Queue: put_nowait hands the item to a getter that is then cancelled",
             "the queue workload's: items conserved",
-            || Box::pin(workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo23812)))),
+            || Box::pin(workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo23812, 0)))),
         ),
         mutant(
             "mutant-bz-q3",
             "bpo-31620 Queue: cancelled getters stay in _getters",
             "the queue workload's: no getter left listed",
-            || Box::pin(workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo31620)))),
+            || Box::pin(workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo31620, 0)))),
         ),
     ]
 }

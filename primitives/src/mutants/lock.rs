@@ -59,6 +59,11 @@ impl MutantLock {
         self.state.borrow().locked
     }
 
+    /// How many acquires are listed waiting (still waiting, or woken and not yet run).
+    pub fn waiters(&self) -> usize {
+        self.state.borrow().waiters.len()
+    }
+
     /// Acquires the lock.
     pub fn acquire(&self) -> MutantAcquire<'_> {
         MutantAcquire { lock: self, waiter: None }
