@@ -122,3 +122,9 @@ fn bz_q3_bpo_31620_cancelled_getters_left_listed_is_found() {
     let report = hunt(|| workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo31620, 0))));
     assert_found("BZ-Q3", &report, &[Panic("getter(s)")]);
 }
+
+#[test]
+fn tk_1_tokio_1898_mutex_assigned_to_a_dropped_waiter_is_found() {
+    let report = hunt(|| workloads::lock(Rc::new(MutantLock::new(LockBug::Tokio1898))));
+    assert_found("TK-1", &report, &[rule(Handoff), rule(DroppedHandoff), Panic("yet it is still locked")]);
+}

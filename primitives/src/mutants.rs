@@ -1,10 +1,13 @@
-//! The bug zoo: historical bugs of CPython's asyncio primitives, rebuilt in Rust (feature
-//! `mutants`; never in the default build).
+//! The bug zoo: historical bugs of asyncio's primitives, and of their counterparts in tokio,
+//! kotlinx.coroutines and futures, rebuilt in Rust (feature `mutants`; never in the default
+//! build).
 //!
-//! Each mutant is a faithful port of the shipped buggy algorithm onto weft's own waiting
-//! mechanism (the shared waiter list), recording the same trace ops as the correct primitive,
-//! so weft's checkers and workloads judge it exactly as they judge the real thing. weft's kill
-//! test must find every one from a seed, with no hint of the schedule that exposes it.
+//! Each mutant is a faithful port of the shipped buggy algorithm, recording the same trace ops
+//! as the correct primitive, so weft's checkers and workloads judge it exactly as they judge
+//! the real thing. The asyncio ones run on weft's own waiting mechanism (the shared waiter
+//! list), as asyncio's own code maps onto it; a foreign one keeps its own algorithm where the
+//! bug lives in it (kotlinx's slot array). weft's kill test must find every one from a seed,
+//! with no hint of the schedule that exposes it, for the rule its bug breaks.
 //!
 //! | mutant | id | historical issue | what the bug does |
 //! |---|---|---|---|
@@ -16,6 +19,7 @@
 //! | [`MutantCondition`] | BZ-C5 | gh-112202 | a waiter notified then cancelled drops the notification |
 //! | [`MutantQueue`] `Bpo23812` | BZ-Q1 | bpo-23812 | `put_nowait` hands the item to a waiting getter; cancelled, the getter loses it |
 //! | [`MutantQueue`] `Bpo31620` | BZ-Q3 | bpo-31620, bpo-32574 | cancelled getters stay in `_getters` forever |
+//! | [`MutantLock`] `Tokio1898` | TK-1 | tokio-rs/tokio#1898 (0.2.0–0.2.3) | a dropped waiting `lock()` leaves its node queued; unlock assigns the lock to it, and it stays locked |
 //!
 //! Two zoo entries have no Rust counterpart, because a Rust cancellation is a *drop*, after
 //! which none of the dropped code runs: BZ-C1 (bpo-22970: `wait()` raising `CancelledError`

@@ -69,5 +69,11 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             "the queue workload's: no getter left listed",
             || Box::pin(workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo31620, 0)))),
         ),
+        mutant(
+            "mutant-tk-1",
+            "tokio#1898 Mutex (0.2.0-0.2.3): a dropped waiting lock() leaves its node queued; unlock assigns the lock to it",
+            "the lock workload's: a released unit reaches a live waiter (hand-off)",
+            || Box::pin(workloads::lock(Rc::new(MutantLock::new(LockBug::Tokio1898)))),
+        ),
     ]
 }
