@@ -5,7 +5,8 @@ use super::{Expect, Faults, Scenario};
 use crate::workloads::{self, Permits};
 use std::rc::Rc;
 use weft_primitives::mutants::{
-    LockBug, MutantCondition, MutantLock, MutantQueue, MutantSemaphore, QueueBug, SemaphoreBug,
+    KotlinBug, KotlinSemaphore, LockBug, MutantCondition, MutantLock, MutantQueue, MutantSemaphore, QueueBug,
+    SemaphoreBug,
 };
 
 /// The permits of the semaphore workload under the semaphore mutants (as `workload-semaphore`).
@@ -74,6 +75,21 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             "tokio#1898 Mutex (0.2.0-0.2.3): a dropped waiting lock() leaves its node queued; unlock assigns the lock to it",
             "the lock workload's: a released unit reaches a live waiter (hand-off)",
             || Box::pin(workloads::lock(Rc::new(MutantLock::new(LockBug::Tokio1898)))),
+        ),
+        mutant(
+            "mutant-kt-1",
+            "kotlinx.coroutines#1323 Semaphore (1.3.0-M1, -M2): a cancelled waiter's release() resumes the next waiter",
+            "the semaphore workload's: at most two holders (capacity)",
+            || Box::pin(workloads::semaphore(Rc::new(KotlinSemaphore::new(KotlinBug::Pr1323, 2, 0)), TWO)),
+        ),
+        mutant(
+            "mutant-kt-2",
+            "kotlinx.coroutines#1422 Semaphore(2, acquiredPermits = 1) (to 1.3.0-RC): starts with both permits free",
+            "the semaphore workload's, one permit held from the start: at most two holders (capacity)",
+            || {
+                let sem = KotlinSemaphore::new(KotlinBug::Issue1422, 2, 1);
+                Box::pin(workloads::semaphore(Rc::new(sem), Permits { capacity: 2, held: 1 }))
+            },
         ),
     ]
 }

@@ -93,6 +93,25 @@ impl SemaphoreLike for weft_primitives::mutants::MutantSemaphore {
     }
 }
 
+#[cfg(feature = "mutants")]
+impl SemaphoreLike for weft_primitives::mutants::KotlinSemaphore {
+    fn acquire(&self) -> impl Future<Output = bool> + '_ {
+        weft_primitives::mutants::KotlinSemaphore::acquire(self)
+    }
+    fn release(&self) -> Result<(), SemaphoreError> {
+        weft_primitives::mutants::KotlinSemaphore::release(self)
+    }
+    fn value(&self) -> usize {
+        weft_primitives::mutants::KotlinSemaphore::value(self)
+    }
+    fn bounded(&self) -> bool {
+        true
+    }
+    fn waiters(&self) -> usize {
+        weft_primitives::mutants::KotlinSemaphore::waiters(self)
+    }
+}
+
 /// How many permits a Semaphore workload runs with.
 ///
 /// ```
