@@ -147,6 +147,12 @@ fn kt_2_kotlinx_1422_acquired_permits_ignored_is_found() {
     assert_found("KT-2", &report, &[Panic("should be the 2 permits"), rule(Capacity)]);
 }
 
+#[test]
+fn fu_1_futures_861_get_nowait_leaving_the_queue_full_is_found() {
+    let report = hunt(|| workloads::queue(Rc::new(MutantQueue::new(QueueBug::Futures861, 2))));
+    assert_found("FU-1", &report, &[Panic("refused as full")]);
+}
+
 /// The control for KT-1 and KT-2: the same port of kotlinx's Semaphore with both fixes that
 /// matter here (KT-1's is in `Issue1422`'s code, and with nothing acquired at the start KT-2's
 /// bug cannot show) passes the workload that finds them (KT-1 within 20 schedules on every

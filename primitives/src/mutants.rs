@@ -22,6 +22,7 @@
 //! | [`MutantLock`] `Tokio1898` | TK-1 | tokio-rs/tokio#1898 (0.2.0–0.2.3) | a dropped waiting `lock()` leaves its node queued; unlock assigns the lock to it, and it stays locked |
 //! | [`KotlinSemaphore`] `Pr1323` | KT-1 | Kotlin/kotlinx.coroutines#1323 (1.3.0-M1, -M2) | a cancelled waiter's handler calls `release()`, resuming the next waiter with a permit that does not exist |
 //! | [`KotlinSemaphore`] `Issue1422` | KT-2 | Kotlin/kotlinx.coroutines#1422 (to 1.3.0-RC) | `Semaphore(permits, acquiredPermits)` starts with all `permits` free |
+//! | [`MutantQueue`] `Futures861` | FU-1 | rust-lang/futures-rs#861 (0.2.0-alpha) | `get_nowait` (`try_next`) neither wakes a putter nor brings down the count `full()` reads |
 //!
 //! Two zoo entries have no Rust counterpart, because a Rust cancellation is a *drop*, after
 //! which none of the dropped code runs: BZ-C1 (bpo-22970: `wait()` raising `CancelledError`

@@ -91,5 +91,11 @@ pub(super) fn scenarios() -> Vec<Scenario> {
                 Box::pin(workloads::semaphore(Rc::new(sem), Permits { capacity: 2, held: 1 }))
             },
         ),
+        mutant(
+            "mutant-fu-1",
+            "futures-rs#861 bounded mpsc (0.2.0-alpha) as a Queue(2): get_nowait wakes no putter, the queue stays 'full'",
+            "the bounded queue workload's: put_nowait is refused only by a full queue",
+            || Box::pin(workloads::queue(Rc::new(MutantQueue::new(QueueBug::Futures861, 2)))),
+        ),
     ]
 }

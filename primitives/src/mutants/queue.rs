@@ -1,5 +1,5 @@
-//! BZ-Q1 and BZ-Q3: two historical queues, each ported onto [`crate::Queue`] (its putters,
-//! `task_done`/`join` and `shutdown` as there) with the bug at its spot.
+//! BZ-Q1, BZ-Q3 and FU-1: three historical queues, each ported onto [`crate::Queue`] (its
+//! putters, `task_done`/`join` and `shutdown` as there) with the bug at its spot.
 
 use crate::queue::{GetError, PutError, TaskDoneError};
 use crate::waiters::{WaitList, WaiterKey};
@@ -23,6 +23,16 @@ pub enum QueueBug {
     /// future from `_getters`. Wake-ups skip it (it is done), but it stays listed until a later
     /// wake-up pops past it: bookkeeping that grows under `wait_for(q.get(), t)` polling.
     Bpo31620,
+    /// FU-1 (futures-channel 0.2.0-alpha bounded `mpsc`, rust-lang/futures-rs#861, fixed by
+    /// PR #865, commit `97af31e5`, released in futures 0.2.0): the receiver's non-blocking
+    /// `try_next` pops a message but skips `unpark_one()` and `dec_num_messages()`, which only
+    /// the `Stream::poll_next` path did. A parked sender is never woken, and the message count
+    /// that decides "full" stays up over an emptied buffer: `try_send` fails as full and
+    /// `send` waits forever with room in the channel. Here `get_nowait` is `try_next` and
+    /// `get()` is `poll_next`: `full()` reads a count of messages that only `get()` brings
+    /// down, and only `get()` wakes a putter. futures' capacity is `buffer + senders`, weft's
+    /// is `maxsize`: the counts differ, the mechanism is the same.
+    Futures861,
 }
 
 /// A Queue with one of the historical bugs of [`QueueBug`], otherwise as [`crate::Queue`].
@@ -30,10 +40,11 @@ pub enum QueueBug {
 /// ```
 /// use weft_primitives::mutants::{MutantQueue, QueueBug};
 /// # futures::executor::block_on(async {
-/// let q = MutantQueue::new(QueueBug::Bpo31620, 0);
+/// let q = MutantQueue::new(QueueBug::Futures861, 1);
 /// q.put_nowait(7).unwrap();
-/// assert_eq!(q.get().await, Ok(7));
-/// assert_eq!(format!("{q:?}"), "<Queue maxsize=0>");
+/// assert_eq!(q.get_nowait(), Ok(7));
+/// assert_eq!(q.qsize(), 0);
+/// assert!(q.put_nowait(8).is_err()); // the bug: "full" with no item in it
 /// # });
 /// ```
 pub struct MutantQueue<T> {
@@ -52,6 +63,17 @@ struct State<T> {
     shutdown: bool,
     /// BZ-Q1: items already handed to woken getters, by getter.
     handed: Vec<(WaiterKey, T)>,
+    /// FU-1: futures' `num_messages`, which `full()` reads and only `get()` decrements.
+    messages: usize,
+}
+
+/// Which receive path a get took (FU-1 differs between them).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// `get_nowait`: futures' `try_next`.
+    Nowait,
+    /// `get().await`: futures' `poll_next`.
+    Await,
 }
 
 impl<T> fmt::Debug for MutantQueue<T> {
@@ -83,6 +105,7 @@ impl<T> MutantQueue<T> {
             unfinished: 0,
             shutdown: false,
             handed: Vec::new(),
+            messages: 0,
         };
         MutantQueue { bug, maxsize, state: RefCell::new(state), resource }
     }
@@ -112,7 +135,11 @@ impl<T> MutantQueue<T> {
     }
 
     fn full(&self, s: &State<T>) -> bool {
-        self.maxsize > 0 && s.items.len() >= self.maxsize
+        let count = match self.bug {
+            QueueBug::Futures861 => s.messages,
+            QueueBug::Bpo23812 | QueueBug::Bpo31620 => s.items.len(),
+        };
+        self.maxsize > 0 && count >= self.maxsize
     }
 
     /// Puts `item` without waiting and wakes a getter, the historical way.
@@ -128,6 +155,7 @@ impl<T> MutantQueue<T> {
             return Err(PutError::QueueFull(item));
         }
         s.unfinished += 1;
+        s.messages += 1;
         let size = s.items.len() as u64;
         self.resource.record(|| Op::Put { size: size + 1 });
         match self.bug {
@@ -140,16 +168,20 @@ impl<T> MutantQueue<T> {
                 s.getters.pop_abandoned_front();
                 s.getters.wake_next(1, self.id());
             }
+            QueueBug::Futures861 => {
+                s.items.push_back(item);
+                s.getters.wake_next(1, self.id());
+            }
         }
         Ok(())
     }
 
     /// Takes an item if there is one.
     pub fn get_nowait(&self) -> Result<T, GetError> {
-        self.get_now(&mut self.state.borrow_mut())
+        self.get_now(&mut self.state.borrow_mut(), Path::Nowait)
     }
 
-    fn get_now(&self, s: &mut State<T>) -> Result<T, GetError> {
+    fn get_now(&self, s: &mut State<T>, path: Path) -> Result<T, GetError> {
         let Some(item) = s.items.pop_front() else {
             return Err(match s.shutdown {
                 true => GetError::QueueShutDown,
@@ -158,6 +190,10 @@ impl<T> MutantQueue<T> {
         };
         let size = s.items.len() as u64;
         self.resource.record(|| Op::Get { size });
+        if self.bug == QueueBug::Futures861 && path == Path::Nowait {
+            return Ok(item); // the bug: no `unpark_one()`, no `dec_num_messages()`
+        }
+        s.messages -= 1;
         s.putters.wake_next(1, self.id());
         Ok(item)
     }
@@ -200,6 +236,7 @@ impl<T> MutantQueue<T> {
         self.resource.record(|| Op::Shutdown { immediate });
         if immediate {
             while s.items.pop_front().is_some() {
+                s.messages = s.messages.saturating_sub(1);
                 let size = s.items.len() as u64;
                 self.resource.record(|| Op::Get { size });
                 if s.unfinished > 0 {
@@ -290,6 +327,7 @@ impl<T> Future for MutantGet<'_, T> {
             self.waiter = None;
             if let Some(i) = s.handed.iter().position(|(k, _)| *k == key) {
                 let (_, item) = s.handed.remove(i);
+                s.messages -= 1;
                 let size = s.items.len() as u64;
                 queue.resource.record(|| Op::Get { size });
                 return Poll::Ready(Ok(item));
@@ -300,7 +338,7 @@ impl<T> Future for MutantGet<'_, T> {
             queue.resource.record(|| Op::Wait);
             return Poll::Pending;
         }
-        Poll::Ready(queue.get_now(&mut s))
+        Poll::Ready(queue.get_now(&mut s, Path::Await))
     }
 }
 
@@ -321,6 +359,11 @@ impl<T> Drop for MutantGet<'_, T> {
             QueueBug::Bpo31620 => {
                 let woken = s.getters.abandon_in_place(key);
                 if woken && !s.items.is_empty() {
+                    s.getters.wake_next(1, queue.id());
+                }
+            }
+            QueueBug::Futures861 => {
+                if s.getters.remove(key) == Some(true) && !s.items.is_empty() {
                     s.getters.wake_next(1, queue.id());
                 }
             }
