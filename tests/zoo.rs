@@ -12,8 +12,8 @@ use std::rc::Rc;
 use weft::check::Rule;
 use weft::prelude::*;
 use weft::primitives::mutants::{
-    KotlinBug, KotlinSemaphore, LockBug, MutantCondition, MutantLock, MutantQueue, MutantSemaphore, QueueBug,
-    SemaphoreBug,
+    KotlinBug, KotlinSemaphore, LockBug, MutantBarrier, MutantCondition, MutantLock, MutantQueue, MutantSemaphore,
+    QueueBug, SemaphoreBug,
 };
 use weft::workloads::{self, Permits};
 use weft::{Failure, Report};
@@ -70,7 +70,7 @@ fn assert_found(id: &str, report: &Report, broken: &[Broken]) {
 }
 
 use Broken::Panic;
-use Rule::{Barging, Capacity, DroppedHandoff, GrantOrder, Handoff, Notification, QueueItems};
+use Rule::{Barging, BarrierIndex, Capacity, DroppedHandoff, GrantOrder, Handoff, Notification, QueueItems};
 
 fn rule(rule: Rule) -> Broken {
     Broken::Rule(rule)
@@ -122,6 +122,12 @@ fn bz_q1_bpo_23812_item_lost_to_a_cancelled_getter_is_found() {
 fn bz_q3_bpo_31620_cancelled_getters_left_listed_is_found() {
     let report = hunt(|| workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo31620, 0))));
     assert_found("BZ-Q3", &report, &[Panic("getter(s)")]);
+}
+
+#[test]
+fn bz_b1_gh_155233_barrier_index_reused_after_a_cancellation_is_found() {
+    let report = hunt(|| workloads::barrier(Rc::new(MutantBarrier::new(3))));
+    assert_found("BZ-B1", &report, &[rule(BarrierIndex), Panic("returned twice in one cycle")]);
 }
 
 #[test]

@@ -19,6 +19,7 @@
 //! | [`MutantCondition`] | BZ-C5 | gh-112202 | a waiter notified then cancelled drops the notification |
 //! | [`MutantQueue`] `Bpo23812` | BZ-Q1 | bpo-23812 | `put_nowait` hands the item to a waiting getter; cancelled, the getter loses it |
 //! | [`MutantQueue`] `Bpo31620` | BZ-Q3 | bpo-31620, bpo-32574 | cancelled getters stay in `_getters` forever |
+//! | [`MutantBarrier`] | BZ-B1 | gh-155233 (open, 3.11–3.13) | `index = _count`: after a cancellation while filling, the next arrival reuses a live arrival's index |
 //! | [`MutantLock`] `Tokio1898` | TK-1 | tokio-rs/tokio#1898 (0.2.0–0.2.3) | a dropped waiting `lock()` leaves its node queued; unlock assigns the lock to it, and it stays locked |
 //! | [`KotlinSemaphore`] `Pr1323` | KT-1 | Kotlin/kotlinx.coroutines#1323 (1.3.0-M1, -M2) | a cancelled waiter's handler calls `release()`, resuming the next waiter with a permit that does not exist |
 //! | [`KotlinSemaphore`] `Issue1422` | KT-2 | Kotlin/kotlinx.coroutines#1422 (to 1.3.0-RC) | `Semaphore(permits, acquiredPermits)` starts with all `permits` free |
@@ -31,12 +32,14 @@
 //! Its consequence, a guard releasing a lock after its `wait()` was dropped, is ruled out by the
 //! guards' hold tickets; see `Condition`'s docs and `tests/guards.rs`.
 
+mod barrier;
 mod condition;
 mod kotlin_semaphore;
 mod lock;
 mod queue;
 mod semaphore;
 
+pub use barrier::MutantBarrier;
 pub use condition::MutantCondition;
 pub use kotlin_semaphore::{KotlinBug, KotlinSemaphore};
 pub use lock::{LockBug, MutantLock};

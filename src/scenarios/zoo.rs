@@ -5,8 +5,8 @@ use super::{Expect, Faults, Scenario};
 use crate::workloads::{self, Permits};
 use std::rc::Rc;
 use weft_primitives::mutants::{
-    KotlinBug, KotlinSemaphore, LockBug, MutantCondition, MutantLock, MutantQueue, MutantSemaphore, QueueBug,
-    SemaphoreBug,
+    KotlinBug, KotlinSemaphore, LockBug, MutantBarrier, MutantCondition, MutantLock, MutantQueue, MutantSemaphore,
+    QueueBug, SemaphoreBug,
 };
 
 /// The permits of the semaphore workload under the semaphore mutants (as `workload-semaphore`).
@@ -69,6 +69,12 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             "bpo-31620 Queue: cancelled getters stay in _getters",
             "the queue workload's: no getter left listed",
             || Box::pin(workloads::queue(Rc::new(MutantQueue::new(QueueBug::Bpo31620, 0)))),
+        ),
+        mutant(
+            "mutant-bz-b1",
+            "gh-155233 Barrier (CPython 3.11-3.13, open): a cancellation while filling makes the next arrival reuse an index",
+            "the barrier workload's: indices unique within a cycle",
+            || Box::pin(workloads::barrier(Rc::new(MutantBarrier::new(3)))),
         ),
         mutant(
             "mutant-tk-1",

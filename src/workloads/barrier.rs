@@ -62,6 +62,31 @@ impl BarrierLike for Barrier {
     }
 }
 
+#[cfg(feature = "mutants")]
+impl BarrierLike for weft_primitives::mutants::MutantBarrier {
+    fn parties(&self) -> usize {
+        weft_primitives::mutants::MutantBarrier::parties(self)
+    }
+    fn wait(&self) -> impl Future<Output = Result<usize, BrokenBarrierError>> + '_ {
+        weft_primitives::mutants::MutantBarrier::wait(self)
+    }
+    fn abort(&self) {
+        weft_primitives::mutants::MutantBarrier::abort(self)
+    }
+    fn reset(&self) {
+        weft_primitives::mutants::MutantBarrier::reset(self)
+    }
+    fn broken(&self) -> bool {
+        weft_primitives::mutants::MutantBarrier::broken(self)
+    }
+    fn n_waiting(&self) -> usize {
+        weft_primitives::mutants::MutantBarrier::n_waiting(self)
+    }
+    fn waiters(&self) -> usize {
+        weft_primitives::mutants::MutantBarrier::waiters(self)
+    }
+}
+
 /// What the Barrier workload's controller does in one round, drawn from the run.
 ///
 /// ```
