@@ -11,12 +11,12 @@
 //!
 //! | workload | trait | operations |
 //! |---|---|---|
-//! | [`lock()`] | [`LockLike`] | acquire, timed acquire, release, release-then-acquire in one step |
+//! | [`lock()`] | [`LockLike`] | acquire, timed acquire, release, release-then-acquire in one step, a release of a free lock (refused) |
 //! | [`semaphore()`] | [`SemaphoreLike`] | as the lock's, with [`Permits`] held from the start and released in bursts, over-release |
-//! | [`condition()`] | [`ConditionLike`] | wait, wait_for, timed waits, notify(1), notify(n), notify_all |
+//! | [`condition()`] | [`ConditionLike`] | wait, wait_for, timed waits (cancelled while waiting or re-taking the lock), notify(1), notify(n), notify_all, a notify without the lock (refused) |
 //! | [`event()`] | [`EventLike`] | wait, timed wait, set, clear, set-then-clear in one step |
 //! | [`barrier()`] | [`BarrierLike`] | wait, timed wait, abort, reset |
-//! | [`queue()`] | [`QueueLike`] | put, put_nowait, get, get_nowait (timed and not), task_done, join, shutdown |
+//! | [`queue()`] | [`QueueLike`] | put, put_nowait, get, get_nowait (timed and not), task_done, join, shutdown (immediate or not), the nowait forms after it, a task_done too many (refused) |
 //!
 //! A workload is generic over its small trait, so it also runs against a primitive of your
 //! own. Its building blocks are public too, to compose a workload of your own: [`pause`],

@@ -230,8 +230,8 @@ impl Counter {
 /// waiters, sometimes holding the lock across a pause so that notified waiters queue for it.
 /// Then main waits for the consumers to drain every item: with a live consumer left, a stuck
 /// count means a notification was lost (gh-112202). Asserts that no notify wakes more waiters
-/// than it asked for or than are listed, and that at the end the lock is free and no waiter is
-/// left listed. Consumers tolerate spurious wake-ups, as 3.13 produces them.
+/// than it asked for or than are listed, and that at the end the lock is free, no waiter is
+/// left listed, and a notify without the lock is refused. Consumers tolerate spurious wake-ups, as 3.13 produces them.
 ///
 /// ```
 /// use weft::{workloads, Condition, Runtime};
@@ -306,6 +306,8 @@ pub async fn condition<C: ConditionLike>(cond: Rc<C>) {
     assert!(!cond.locked(), "every holder released the condition's lock, yet it is still locked");
     let waiters = cond.waiters();
     assert_eq!(waiters, 0, "no task waits on the condition, yet it lists {waiters} waiter(s)");
+    assert!(cond.notify(1).is_err(), "notify(1) without the lock was accepted (asyncio raises RuntimeError)");
+    assert!(cond.notify_all().is_err(), "notify_all() without the lock was accepted (asyncio raises RuntimeError)");
 }
 
 /// Announces `added` items as `op` says, with the lock held; checks the counts notify returns.

@@ -129,7 +129,7 @@ async fn take<'a, L: LockLike>(lock: &'a L, holders: &'a Holders, timing: Timing
 /// that cancels the request while it waits or after its hand-off), hold it across a pause and
 /// release it, sometimes taking it again at once in the same step; or just pause. Asserts at
 /// most one holder at a time and `locked()` while one holds it; once every worker is done,
-/// that the lock is free and lists no waiter.
+/// that the lock is free, lists no waiter, and refuses a release.
 ///
 /// ```
 /// use weft::{workloads, Lock, Runtime};
@@ -173,4 +173,5 @@ pub async fn lock<L: LockLike>(lock: Rc<L>) {
     assert!(!lock.locked(), "every holder released the lock, yet it is still locked");
     let waiters = lock.waiters();
     assert_eq!(waiters, 0, "no task waits for the lock, yet it lists {waiters} waiter(s)");
+    assert!(lock.release().is_err(), "release() of a free lock was accepted (asyncio raises RuntimeError)");
 }

@@ -240,7 +240,9 @@ fn check_size<Q: QueueLike>(queue: &Q) {
 /// one, that the queue never holds more than its maxsize, that `join()` returns only after
 /// every item put so far was done at some point since it began, that every item put was got
 /// exactly once, is still in the queue, or was discarded by the shutdown (no item lost to a
-/// cancelled getter, BZ-Q1), and at the end that no getter or putter is left listed (BZ-Q3).
+/// cancelled getter, BZ-Q1); that once shut down and emptied the queue refuses `get_nowait`
+/// and `put_nowait` with `QueueShutDown`; and at the end that no getter or putter is left
+/// listed (BZ-Q3) and a `task_done()` too many is refused.
 ///
 /// ```
 /// use weft::{workloads, Queue, Runtime};
@@ -325,11 +327,25 @@ pub async fn queue<Q: QueueLike>(queue: Rc<Q>) {
         books.finished(left, true);
     }
     let mut leftovers = Vec::new();
-    while let Ok(item) = queue.get_nowait() {
-        leftovers.push(item);
-        queue.task_done().expect("task_done() for an item got is accepted");
-        books.finished(1, false);
-    }
+    let refused = loop {
+        match queue.get_nowait() {
+            Ok(item) => {
+                leftovers.push(item);
+                queue.task_done().expect("task_done() for an item got is accepted");
+                books.finished(1, false);
+            }
+            Err(refused) => break refused,
+        }
+    };
+    assert_eq!(
+        refused,
+        GetError::QueueShutDown,
+        "get_nowait() on a shut-down, emptied queue must fail with QueueShutDown"
+    );
+    assert!(
+        matches!(queue.put_nowait(u32::MAX), Err(PutError::QueueShutDown(_))),
+        "put_nowait() on a shut-down queue must fail with QueueShutDown"
+    );
     for consumer in consumers {
         let _ = consumer.await; // a getter still waiting failed with QueueShutDown
     }
@@ -352,6 +368,10 @@ pub async fn queue<Q: QueueLike>(queue: Rc<Q>) {
         let _ = producer.await; // one may be in join(), which nothing unfinished releases
     }
     queue.join().await; // nothing unfinished: returns at once
+    assert!(
+        queue.task_done().is_err(),
+        "task_done() with no item unfinished was accepted (asyncio raises ValueError: called too many times)"
+    );
     let (getters, putters) = (queue.getters(), queue.putters());
     assert_eq!(
         (getters, putters),
