@@ -64,7 +64,8 @@ enum Command {
     ///
     /// The options here decide what runs: the `WEFT_*` variables that steer `cargo test`
     /// explorations are not read. The first failure's trace is written under
-    /// `target/weft/failures/` (the nearest `target` directory, or `$CARGO_TARGET_DIR`).
+    /// `weft/failures/` in `$CARGO_TARGET_DIR`, else in the cargo target directory `weft` was built
+    /// in, else in the system's temporary directory: never in the current directory.
     Explore {
         /// The scenarios' names (see `weft list`).
         #[arg(required = true)]
