@@ -944,6 +944,33 @@ fn a_condition_waiter_that_drops_its_notification_is_caught() {
     assert!(v.message.contains("'b' (#2) still waits"), "{v}");
 }
 
+/// CPython 3.13's `wait()` passes a notification it cannot use on with `_notify(1)`, which
+/// reaches the waiters listed at that moment. A notified waiter whose timeout cuts it short,
+/// and which at once waits again in the same step (its predicate is still false: another task
+/// took the item), is not one of them: its new wait is not owed the notification it dropped.
+#[test]
+fn a_notified_waiter_that_withdraws_and_waits_again_at_once_is_not_owed_its_own_notification() {
+    let run = Runtime::new().run(async {
+        let id = recorder::register(ResourceKind::Condition, "c", None, false);
+        let a = spawn("a", async move {
+            recorder::record(id, || Op::Wait);
+            yield_now().await; // main notifies it meanwhile
+            recorder::record(id, || Op::Abandon); // its timeout fired first
+            recorder::record(id, || Op::Wait); // and it waits again, in the same step
+            yield_now().await;
+            recorder::record(id, || Op::Resume);
+        });
+        yield_now().await;
+        recorder::record(id, || Op::Notify { requested: 1, woken: 1 });
+        recorder::record(id, || Op::Wake { waiter: a.id() });
+        yield_now().await;
+        recorder::record(id, || Op::Notify { requested: 1, woken: 1 });
+        recorder::record(id, || Op::Wake { waiter: a.id() });
+        let _ = a.await;
+    });
+    assert!(run.is_ok(), "{:?}", run.failure);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Panics and livelock, in the same form.
 

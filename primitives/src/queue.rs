@@ -343,6 +343,40 @@ impl<T> Queue<T> {
         self.state.borrow().unfinished
     }
 
+    /// How many `get()`s are listed waiting for an item: still waiting, or woken and not yet
+    /// run (CPython's `len(queue._getters)`, the `_getters[n]` of its `str()`). A dropped
+    /// `get()` leaves the list at once (BZ-Q3 was the bug of not doing so).
+    ///
+    /// ```
+    /// use futures::FutureExt;
+    /// let queue = weft_primitives::Queue::<u8>::new(0);
+    /// let mut get = Box::pin(queue.get());
+    /// assert!((&mut get).now_or_never().is_none());
+    /// assert_eq!(queue.getters(), 1);
+    /// drop(get);
+    /// assert_eq!(queue.getters(), 0);
+    /// ```
+    pub fn getters(&self) -> usize {
+        self.state.borrow().getters.len()
+    }
+
+    /// How many `put()`s are listed waiting for a free slot: still waiting, or woken and not
+    /// yet run (CPython's `len(queue._putters)`).
+    ///
+    /// ```
+    /// use futures::FutureExt;
+    /// let queue = weft_primitives::Queue::new(1);
+    /// queue.put_nowait(1).unwrap();
+    /// let mut put = Box::pin(queue.put(2));
+    /// assert!((&mut put).now_or_never().is_none()); // full: waits
+    /// assert_eq!(queue.putters(), 1);
+    /// drop(put);
+    /// assert_eq!(queue.putters(), 0);
+    /// ```
+    pub fn putters(&self) -> usize {
+        self.state.borrow().putters.len()
+    }
+
     /// Puts `item` at the tail without waiting; wakes the first waiting getter. Fails with
     /// [`PutError::QueueFull`] when full and [`PutError::QueueShutDown`] after a shutdown,
     /// handing the item back.
