@@ -13,8 +13,13 @@
 //! Interleavings with `blocks` runs starting with `a`: for `blocks = 2m`, `a` and `b` each split
 //! their `k` steps into `m` non-empty runs, C(k-1, m-1)² ways; for `blocks = 2m + 1`, `a` has
 //! `m + 1` runs and `b` has `m`, C(k-1, m) · C(k-1, m-1) ways. Twice that counts both starts.
+//!
+//! Timers due at one instant are a scheduling point too (see `simultaneous_timers` below).
 
-use weft::{explore, spawn, yield_now, Strategy};
+use std::collections::BTreeSet;
+use std::time::Duration;
+use weft::sim::strategy::DfsTree;
+use weft::{explore, sleep, spawn, timeout, yield_now, Faults, Runtime, Strategy};
 
 fn binomial(n: u64, k: u64) -> u64 {
     if k > n {
@@ -138,4 +143,108 @@ fn a_program_that_changes_between_runs_is_reported() {
     let found = report.failure.as_ref().expect("the change is caught");
     let message = found.failure.to_string();
     assert!(message.contains("the program is not deterministic"), "{message}");
+}
+
+#[test]
+fn a_dfs_verdict_names_the_bounds_it_was_exhaustive_under() {
+    let report = dfs(3, Some(1));
+    assert_eq!(report.covered(), format!("all {} schedules with at most 1 preemption", bounded(3, 1)));
+    let report = dfs(2, Some(0));
+    assert_eq!(report.covered(), "all 2 schedules with no preemption");
+    let report = dfs(2, None);
+    assert_eq!(report.covered(), format!("all {} schedules", binomial(4, 2)));
+    assert!(report.to_string().ends_with(&format!("ok (all {} schedules)", binomial(4, 2))), "{report}");
+}
+
+#[test]
+fn a_dfs_run_with_faults_on_does_not_claim_every_schedule() {
+    // DFS does not branch on fault choices: it walks its tree with faults sampled.
+    let report = explore(|| two_tasks(3))
+        .strategy(Strategy::Dfs { max_preemptions: Some(1) })
+        .faults(Faults { force_yield: true, ..Faults::none() })
+        .schedules(1_000_000)
+        .environment(false)
+        .run();
+    report.assert_ok();
+    assert!(report.enumerated, "the tree was walked to its end");
+    assert!(!report.exhausted, "but the faults were sampled, not enumerated");
+    let covered = report.covered();
+    assert_eq!(
+        covered,
+        format!("{} DFS schedules with at most 1 preemption, faults sampled, not enumerated", report.schedules)
+    );
+    assert!(!report.to_string().contains("all "), "{report}");
+}
+
+#[test]
+fn a_dfs_run_cut_short_by_its_budget_says_so() {
+    let report = explore(|| two_tasks(4))
+        .strategy(Strategy::Dfs { max_preemptions: None })
+        .schedules(10)
+        .environment(false)
+        .run();
+    assert_eq!(report.covered(), "10 DFS schedules, not exhaustive: the schedule budget ran out first");
+}
+
+/// `n` tasks each sleep one virtual second, so that `n` timers are due at the same instant.
+///
+/// `main` spawns them and returns: `n!` orders in which they are first polled (each registers
+/// its timer and suspends). Then the clock jumps and the `n` timers are due together: a
+/// scheduling point with `n + 1` options, 0 firing all of them (their tasks then run in any of
+/// `n!` orders, each finishing in one step) and `i` firing the `i`-th alone (its task runs and
+/// finishes, then the remaining `n - 1` are due again). So the orders below the first point
+/// number F(n) = n! + n · F(n - 1), F(0) = F(1) = 1, and the program has n! · F(n) schedules.
+async fn simultaneous_timers(n: usize) {
+    for i in 0..n {
+        spawn(format!("t{i}"), sleep(Duration::from_secs(1)));
+    }
+}
+
+fn factorial(n: u64) -> u64 {
+    (1..=n).product()
+}
+
+fn timer_orders(n: u64) -> u64 {
+    match n {
+        0 | 1 => 1,
+        _ => factorial(n) + n * timer_orders(n - 1),
+    }
+}
+
+#[test]
+fn dfs_enumerates_the_orders_of_timers_due_at_one_instant() {
+    assert_eq!((timer_orders(2), timer_orders(3)), (4, 18));
+    for n in 1..=3 {
+        let report = explore(move || simultaneous_timers(n))
+            .strategy(Strategy::Dfs { max_preemptions: None })
+            .schedules(1_000_000)
+            .environment(false)
+            .run();
+        report.assert_ok();
+        let expected = factorial(n as u64) * timer_orders(n as u64);
+        assert_eq!(report.schedules, expected, "n = {n}");
+        assert_eq!(report.distinct, expected, "n = {n}: a schedule ran twice");
+        assert!(report.exhausted);
+    }
+}
+
+#[test]
+fn choosing_among_due_timers_is_not_a_preemption() {
+    // One task: a timeout and the sleep inside it are due at the same instant. No pick is ever
+    // offered, so the preemption bound 0 changes nothing: the three options of the one timer
+    // point (both, the sleep alone, the deadline alone) are all run, and between them the
+    // sleep completes first (Ok) or the deadline does (Elapsed).
+    let program =
+        || async { spawn("t", timeout(Duration::from_secs(1), sleep(Duration::from_secs(1)))).await.unwrap() };
+    let tree = DfsTree::new(Some(0));
+    let mut outcomes = BTreeSet::new();
+    let mut schedules = 0;
+    while !tree.is_exhausted() {
+        let run = Runtime::new().run_with(Box::new(tree.scheduler(0)), program());
+        tree.finish_run();
+        outcomes.insert(run.output.expect("the program returns").is_ok());
+        schedules += 1;
+    }
+    assert_eq!(schedules, 3);
+    assert_eq!(outcomes, BTreeSet::from([false, true]), "both orders of the deadline and the sleep ran");
 }

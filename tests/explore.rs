@@ -145,18 +145,26 @@ fn a_failure_replays_to_the_byte_identical_trace() {
     assert!(found.reproduced);
     assert!(!found.trace.events.is_empty(), "the failure's trace is kept");
     let json = found.trace.to_json();
+    let replay_of = |schedule: &Schedule| {
+        Runtime::new()
+            .name("replay_test")
+            .seed(found.seed)
+            .strategy(Strategy::Random)
+            .run_with(Box::new(Replay::new(schedule.clone())), lost_update())
+    };
 
-    // Replaying its schedule gives the same JSON, byte for byte.
-    let replay = Runtime::new()
-        .name("replay_test")
-        .seed(found.seed)
-        .strategy(Strategy::Random)
-        .run_with(Box::new(Replay::new(found.schedule.clone())), lost_update());
+    // The trace reported is the reported schedule's: replaying it gives the same JSON, byte for
+    // byte, and the same failure.
+    let replay = replay_of(&found.schedule);
     assert_eq!(replay.trace.to_json(), json);
-    // So does a plain run of the strategy with the failing run's seed.
+    assert_eq!(replay.failure.as_ref(), Some(&found.failure));
+    // The schedule as first found is what a plain run of the strategy with the failing run's
+    // seed makes, and its replay is byte-identical to that run.
     let rerun = Runtime::new().name("replay_test").seed(found.seed).strategy(Strategy::Random).run(lost_update());
-    assert_eq!(rerun.trace.to_json(), json);
-    // And the file the exploration wrote holds exactly that trace.
+    assert_eq!(rerun.schedule, found.first.schedule);
+    assert_eq!(rerun.failure.as_ref(), Some(&found.first.failure));
+    assert_eq!(replay_of(&found.first.schedule).trace.to_json(), rerun.trace.to_json());
+    // And the file the exploration wrote holds exactly the reported trace.
     let path = found.trace_file.as_ref().expect("the trace file is written");
     assert!(path.ends_with(format!("weft/failures/replay_test-{}.json", found.seed)));
     assert_eq!(std::fs::read_to_string(path).unwrap(), json);
@@ -283,4 +291,23 @@ fn a_schedule_that_no_longer_fits_stops_with_a_divergence() {
     });
     let message = run.failure.expect("diverged").to_string();
     assert!(message.contains("the schedule ended"), "{message}");
+}
+
+#[test]
+fn an_explorations_budget_grows_with_the_program_as_a_runs_does() {
+    // 60,000 tasks that each yield once take about 180,000 steps: past the base budget of
+    // 100,000, within the 1,000 steps each spawned task adds.
+    let program = || async {
+        let tasks: Vec<_> = (0..60_000).map(|i| spawn(format!("t{i}"), yield_now())).collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    };
+    let report = explore(program).strategy(Strategy::Fifo).schedules(1).environment(false).run();
+    report.assert_ok();
+    assert!(report.steps > weft::sim::DEFAULT_MAX_STEPS, "{report}");
+    // An explicit budget stays exact.
+    let report =
+        explore(program).strategy(Strategy::Fifo).max_steps(1_000).shrink(false).schedules(1).environment(false).run();
+    assert_eq!(report.failure.map(|f| f.failure.kind()), Some(Some(ViolationKind::Livelock)));
 }

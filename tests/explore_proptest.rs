@@ -1,12 +1,26 @@
 //! Schedules generated and shrunk by proptest together with the program's input
 //! (`weft::sim::proptest`).
+//!
+//! Every runner here draws from a fixed seed (`weft::sim::proptest::seeded`). proptest's default
+//! seeds from the operating system, and the shrunk input of the two shrinking tests below
+//! depends on the first failing case found: proptest shrinks the input before the schedule and
+//! does not come back to it, so from some first cases the input stays one above the minimum
+//! (seeded from the OS, one run in about fifteen). With the seed fixed, each runs the same cases
+//! and shrinks them the same way every time.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use std::cell::Cell;
 use std::rc::Rc;
-use weft::sim::proptest::{run, schedules};
-use weft::{spawn, yield_now, Choice, Lock};
+use std::sync::Mutex;
+use weft::sim::proptest::{run, schedules, seeded};
+use weft::{spawn, yield_now, Choice, Lock, Schedule};
+
+/// The configuration of the runners below: `cases` cases from seed 0, and no regressions file
+/// (they look for a failure on purpose).
+fn config(cases: u32) -> Config {
+    Config { failure_persistence: None, ..seeded(cases, 0) }
+}
 
 /// `n` tasks each add one to a counter, under a lock when `locked`; returns the counter.
 async fn increments(n: u64, locked: bool) -> u64 {
@@ -30,7 +44,8 @@ async fn increments(n: u64, locked: bool) -> u64 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    // Cases from seed 0; a failure would be saved to the regressions file beside this test.
+    #![proptest_config(seeded(64, 0))]
 
     /// With the lock, no schedule loses an increment, whatever the number of tasks.
     #[test]
@@ -46,7 +61,7 @@ fn proptest_shrinks_input_and_schedule_together() {
     // Without the lock an update is lost for n >= 2 in asyncio's own order already; proptest
     // must find it and shrink to the smallest input (2 tasks) and a schedule of asyncio's own
     // picks only.
-    let mut runner = TestRunner::new(Config { cases: 256, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(config(256));
     let result = runner.run(&(1u64..6, schedules()), |(n, schedule)| {
         let outcome = run(&schedule, increments(n, false));
         if outcome.output == Some(n) {
@@ -87,7 +102,7 @@ async fn delayed_increment(delay: u32) -> u64 {
 
 #[test]
 fn proptest_shrinks_to_the_deviations_the_bug_needs() {
-    let mut runner = TestRunner::new(Config { cases: 512, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(config(512));
     let result = runner.run(&(1u32..4, schedules()), |(delay, schedule)| {
         let outcome = run(&schedule, delayed_increment(delay));
         prop_assert_eq!(outcome.output, Some(2));
@@ -100,4 +115,24 @@ fn proptest_shrinks_to_the_deviations_the_bug_needs() {
     assert_eq!(delay, 1);
     let deviations = schedule.choices.iter().filter(|c| **c != Choice::Pick(0)).count();
     assert_eq!(deviations, 1, "{schedule}");
+}
+
+/// Every input a runner with `config` generates for the inputs of the tests above, in order.
+fn generated(config: Config) -> Vec<(u64, Schedule)> {
+    let seen = Mutex::new(Vec::new());
+    let mut runner = TestRunner::new(config);
+    runner
+        .run(&(1u64..6, schedules()), |input| {
+            seen.lock().unwrap().push(input);
+            Ok(())
+        })
+        .expect("every case passes");
+    seen.into_inner().unwrap()
+}
+
+#[test]
+fn the_runners_here_generate_the_same_inputs_on_every_run() {
+    let first = generated(config(64));
+    assert_eq!(first.len(), 64);
+    assert_eq!(first, generated(config(64)));
 }

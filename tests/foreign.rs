@@ -174,10 +174,24 @@ fn unfair_primitives_keep_capacity_and_wakeups_when_not_held_to_fifo() {
                     .faults(faults)
                     .environment(false)
                     .run();
-                assert!(report.is_ok(), "{which:?} under {strategy}: {report}");
+                assert!(
+                    report.is_ok() || wall_clock_divergence(which, &report),
+                    "{which:?} under {strategy}: {report}"
+                );
             }
         }
     }
+}
+
+/// Whether `report` stopped because `async_lock::Mutex` read the wall clock: it turns fair once
+/// a lock operation has waited 0.5 ms of *real* time, which a loaded machine can take between
+/// two steps. DFS then sees a run take another path than an earlier run of the same schedule
+/// and reports the program as not deterministic: a true verdict, and not a broken capacity or a
+/// lost wake-up (see the caveat in `docs/foreign-primitives.md`).
+fn wall_clock_divergence(which: Foreign, report: &Report) -> bool {
+    let Some(found) = &report.failure else { return false };
+    which == Foreign::AsyncLockMutex
+        && matches!(&found.failure, Failure::Diverged(d) if d.offered.contains("the program is not deterministic"))
 }
 
 /// The replay lines in `docs/foreign-primitives.md` reproduce the violations written there.
@@ -217,7 +231,7 @@ fn heavy_tokio_primitives_keep_their_promises_over_100k_schedules_per_strategy()
                 .environment(false)
                 .run();
             assert!(report.is_ok(), "{which:?} under {strategy}: {report}");
-            assert!(report.schedules == 100_000 || report.exhausted, "{report}");
+            assert!(report.schedules == 100_000 || report.enumerated, "{report}");
             eprintln!("{which:?}: {report}");
         }
     }

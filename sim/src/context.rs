@@ -6,8 +6,10 @@
 //! downcasting the same hook. Outside a run they panic with a message saying so.
 
 use crate::kernel::Kernel;
+use crate::watchdog::Watch;
 use std::any::Any;
 use std::cell::RefCell;
+use std::sync::Arc;
 use weft_traces::recorder::{self, Recorder};
 use weft_traces::{Event, Op, ResourceId, ResourceKind, TaskId};
 
@@ -20,6 +22,8 @@ pub(crate) struct Installed {
     pub(crate) in_task: std::cell::Cell<bool>,
     /// Where the last panic in task code was raised, set by the quiet panic hook.
     pub(crate) panic_location: RefCell<Option<String>>,
+    /// What the watchdog sees of the run (`None`: not watched).
+    pub(crate) watch: Option<Arc<Watch>>,
 }
 
 impl Recorder for Installed {

@@ -1,6 +1,7 @@
 //! Exploration: many runs of one program under a strategy, on worker threads, stopping at the
-//! first failure, which is replayed with its whole trace, shrunk, and written to
-//! `target/weft/failures/<name>-<seed>.json`.
+//! first failure, which is replayed with its whole trace and shrunk; the shrunk schedule is
+//! replayed with its own trace, and that failure is the one reported, beside its replay line,
+//! and written to [`failures_dir`]`/<name>-<seed>.json` (`target/weft/failures/` under cargo).
 //!
 //! ```
 //! use std::cell::Cell;
@@ -34,6 +35,21 @@
 //! assert!(found.failure.to_string().contains("an increment was lost"));
 //! ```
 //!
+//! # What a report claims
+//!
+//! Schedules are counted from 1 (see [`Report`]). A verdict claims no more than was checked:
+//! [`Report::exhausted`] (and "all N schedules" in [`Report::covered`]) only when the strategy
+//! ran every schedule within its bounds with no fault on: DFS walked its whole tree (timer orders
+//! included), or FIFO ran the one schedule of a program that draws no random value (FIFO then
+//! stops after one run instead of repeating it). DFS samples faults rather than enumerating them,
+//! so with faults on it says "N DFS schedules, faults sampled, not enumerated".
+//!
+//! # Progress
+//!
+//! [`Explore::progress`] receives a [`Progress`] about ten times a second; without one, an
+//! exploration that runs longer than [`STDERR_EVERY`] prints a progress line to stderr every
+//! [`STDERR_EVERY`]. Progress never changes what runs or the report.
+//!
 //! # Determinism across workers
 //!
 //! Schedule `i` (0-based, over the whole exploration) runs with seed [`run_seed`]`(seed, i)`,
@@ -44,21 +60,26 @@
 //! run the same schedules as the whole.
 //!
 //! DFS is sequential (each schedule follows from the previous one) and always runs on one
-//! worker; its shards split the schedule tree at its first pick (see
+//! worker; its shards split the schedule tree at its first scheduling point (see
 //! [`DfsTree`](crate::strategy::DfsTree)).
 
+mod failures;
+mod progress;
 mod report;
 mod runs;
 
-pub use report::{Found, Report};
+pub use failures::failures_dir;
+pub use progress::{Phase, Progress, STDERR_EVERY};
+pub use report::{Counterexample, Found, Report};
 
 use crate::env::Overrides;
 use crate::fault::Faults;
-use crate::runtime::DEFAULT_MAX_STEPS;
 use crate::schedule::Schedule;
 use crate::strategy::Strategy;
+use progress::{Callback, Tracker};
 use runs::Context;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Explores the schedules of the program `factory` builds (one fresh future per run, built on
@@ -87,11 +108,12 @@ where
         seed: 0,
         jobs: None,
         shard: (0, 1),
-        max_steps: DEFAULT_MAX_STEPS,
+        max_steps: None,
         shrink: true,
         environment: true,
         faults: Faults::none(),
         checks: true,
+        progress: None,
     }
 }
 
@@ -131,11 +153,12 @@ pub struct Explore<F> {
     seed: u64,
     jobs: Option<usize>,
     shard: (u32, u32),
-    max_steps: u64,
+    max_steps: Option<u64>,
     shrink: bool,
     environment: bool,
     faults: Faults,
     checks: bool,
+    progress: Option<Callback>,
 }
 
 impl<F, Fut> Explore<F>
@@ -189,7 +212,8 @@ where
         self
     }
 
-    /// Worker threads (default: all cores; `WEFT_JOBS`). The report does not depend on it.
+    /// Worker threads (default: all cores; `WEFT_JOBS`), at most [`MAX_JOBS`](crate::env::MAX_JOBS)
+    /// (more are taken as that many). The report does not depend on it.
     ///
     /// ```
     /// use weft_sim::{explore, spawn, yield_now};
@@ -199,7 +223,7 @@ where
     /// assert_eq!(one, two);
     /// ```
     pub fn jobs(mut self, jobs: usize) -> Self {
-        self.jobs = Some(jobs.max(1));
+        self.jobs = Some(jobs.clamp(1, crate::env::MAX_JOBS));
         self
     }
 
@@ -219,8 +243,10 @@ where
         self
     }
 
-    /// The step budget of each run (default [`DEFAULT_MAX_STEPS`]); a run past it fails as a
-    /// livelock.
+    /// The step budget of each run; a run past it fails as a livelock. By default the budget
+    /// grows with the program, as [`Runtime`](crate::Runtime)'s does: [`DEFAULT_MAX_STEPS`](crate::DEFAULT_MAX_STEPS) plus
+    /// [`DEFAULT_STEPS_PER_TASK`](crate::DEFAULT_STEPS_PER_TASK) per task spawned so far. An
+    /// explicit budget is exact.
     ///
     /// ```
     /// use weft_sim::{explore, yield_now};
@@ -228,7 +254,7 @@ where
     /// assert!(report.failure.unwrap().failure.to_string().starts_with("livelock"));
     /// ```
     pub fn max_steps(mut self, max_steps: u64) -> Self {
-        self.max_steps = max_steps;
+        self.max_steps = Some(max_steps);
         self
     }
 
@@ -259,7 +285,9 @@ where
         self
     }
 
-    /// Whether to shrink the first failure's schedule (default true).
+    /// Whether to shrink the first failure's schedule (default true). Shrinking keeps a
+    /// candidate only if it fails the same way ([`crate::shrink`] says what that means), and
+    /// the report then shows the shrunk schedule's own failure.
     ///
     /// ```
     /// let report = weft_sim::explore(|| async { panic!("boom") }).shrink(false).environment(false).run();
@@ -282,6 +310,28 @@ where
         self
     }
 
+    /// Calls `callback` with the exploration's [`Progress`] about ten times a second while it
+    /// runs (from whichever worker thread reports), and once at the end with the report's
+    /// counts ([`Phase::Done`]). It replaces the default, a line on stderr every
+    /// [`STDERR_EVERY`]. Progress only observes: the report is the same with any callback.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use weft_sim::explore::Phase;
+    /// let last = Arc::new(Mutex::new(None));
+    /// let seen = last.clone();
+    /// let report = weft_sim::explore(|| async {})
+    ///     .schedules(100)
+    ///     .environment(false)
+    ///     .progress(move |p| *seen.lock().unwrap() = Some((p.phase, p.schedules)))
+    ///     .run();
+    /// assert_eq!(*last.lock().unwrap(), Some((Phase::Done, report.schedules)));
+    /// ```
+    pub fn progress(mut self, callback: impl Fn(&Progress<'_>) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(callback));
+        self
+    }
+
     /// Runs the exploration.
     ///
     /// # Panics
@@ -298,6 +348,13 @@ where
             replay = Some(schedule.clone());
         }
         let name = self.name.clone().unwrap_or_else(default_name);
+        let callback = self.progress.clone().unwrap_or_else(progress::stderr);
+        let budget = match (&replay, &self.strategy) {
+            (Some(_), _) => 1,
+            (None, Strategy::Dfs { .. }) => self.schedules,
+            (None, _) => self.schedules.saturating_sub(u64::from(self.shard.0)).div_ceil(u64::from(self.shard.1)),
+        };
+        let tracker = Tracker::new(&name, budget, &callback, started);
         let cx = Context {
             factory: &self.factory,
             name: &name,
@@ -305,6 +362,7 @@ where
             max_steps: self.max_steps,
             faults: &self.faults,
             checks: self.checks,
+            tracker: &tracker,
         };
         let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let mut report = Report {
@@ -312,10 +370,13 @@ where
             strategy: self.strategy.clone(),
             seed: self.seed,
             shard: self.shard,
+            faults: self.faults,
             schedules: 0,
             distinct: 0,
             steps: 0,
+            enumerated: false,
             exhausted: false,
+            drew: false,
             failure: None,
             replayed: replay.is_some(),
             jobs,
@@ -332,9 +393,21 @@ where
         report.schedules = tally.schedules;
         report.distinct = tally.distinct;
         report.steps = tally.steps;
-        report.exhausted = tally.exhausted;
+        report.enumerated = tally.enumerated;
+        // DFS does not branch on fault choices: with faults on, its tree is not every schedule.
+        report.exhausted = tally.enumerated && !self.faults.any();
+        report.drew = tally.drew;
         report.failure = tally.failed.map(|f| Box::new(cx.investigate(f, replay.is_none() && self.shrink)));
         report.elapsed = started.elapsed();
+        callback(&Progress {
+            name: &name,
+            phase: Phase::Done,
+            schedules: report.schedules,
+            budget,
+            distinct: report.distinct,
+            steps: report.steps,
+            elapsed: report.elapsed,
+        });
         report
     }
 

@@ -13,7 +13,7 @@
 //! | `yield` | makes a primitive's fast path suspend once anyway | tokio's cooperative budget |
 
 use crate::schedule::Choice;
-use crate::strategy::{Divergence, PickContext, Scheduler};
+use crate::strategy::{Divergence, FireContext, PickContext, Scheduler};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt;
@@ -239,6 +239,10 @@ impl Scheduler for Injector {
 
     fn draw(&mut self, bound: u64) -> Result<u64, Divergence> {
         self.inner.draw(bound)
+    }
+
+    fn fire(&mut self, cx: &FireContext<'_>) -> Result<usize, Divergence> {
+        self.inner.fire(cx)
     }
 
     fn injects_faults(&self) -> bool {

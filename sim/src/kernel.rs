@@ -7,9 +7,11 @@ use crate::resources::Resources;
 use crate::schedule::Choice;
 use crate::strategy::{Divergence, FireContext, Footprints, PickContext, Scheduler};
 use crate::timers::Timers;
+use crate::watchdog::Watch;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::Waker;
 use weft_traces::{Checker, Event, Fault, Op, Record, ResourceId, TaskId, Time, Violation};
 
@@ -32,6 +34,10 @@ pub(crate) struct TaskMeta {
     /// Cancellation was requested: the next step drops the future instead of polling it.
     pub(crate) cancel: bool,
     pub(crate) waiting: Option<Waiting>,
+    /// The task whose join handle it left pending in its last step: what it awaits now.
+    pub(crate) joining: Option<TaskId>,
+    /// How many steps it has begun.
+    pub(crate) steps: u64,
 }
 
 /// Where events go: the trace (when tracing) and the online checkers.
@@ -40,10 +46,21 @@ pub(crate) struct Sink {
     pub(crate) checkers: Vec<Box<dyn Checker>>,
 }
 
-/// Asks the scheduler for each choice and keeps the list of choices made.
+/// Asks the scheduler for each choice and keeps the list of choices made (and shows each to the
+/// run's watchdog, which prints them if a poll hangs).
 pub(crate) struct Chooser {
     pub(crate) scheduler: Box<dyn Scheduler>,
     pub(crate) made: Vec<Choice>,
+    pub(crate) watch: Option<Arc<Watch>>,
+}
+
+impl Chooser {
+    fn record(&mut self, choice: Choice) {
+        self.made.push(choice);
+        if let Some(watch) = &self.watch {
+            watch.choice(choice);
+        }
+    }
 }
 
 pub(crate) struct Kernel {
@@ -123,7 +140,14 @@ impl Kernel {
     /// Registers a new task, ready to take its first step at the tail of the ready queue.
     pub(crate) fn spawn(&mut self, name: &str, future: TaskFuture) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
-        self.tasks.push(TaskMeta { name: name.into(), done: false, cancel: false, waiting: None });
+        self.tasks.push(TaskMeta {
+            name: name.into(),
+            done: false,
+            cancel: false,
+            waiting: None,
+            joining: None,
+            steps: 0,
+        });
         self.spawned.push((id, future));
         self.ready.push(id);
         let parent = self.current;
@@ -131,23 +155,35 @@ impl Kernel {
         id
     }
 
-    /// Requests cancellation of `task`: its future is dropped at its next step, which is
-    /// scheduled now if it is not already (asyncio's `Task.cancel()`). Says whether the task was
+    /// Requests cancellation of `task` (asyncio's `Task.cancel()`): its future is dropped at
+    /// its next step, which is scheduled now if it is not already. Says whether the task was
     /// still running.
+    ///
+    /// A suspended task that awaits another task's join handle is not scheduled: as asyncio
+    /// cancels the future a task waits on, the awaited task is cancelled instead (and so on down
+    /// a chain of awaits), and the task's own cancellation lands at its next step, when the
+    /// awaited task has finished and its join wakes it.
     pub(crate) fn cancel(&mut self, task: TaskId) -> bool {
-        let Some(meta) = self.tasks.get_mut(task.index()) else {
-            return false;
-        };
-        if meta.done {
+        if self.closed || self.tasks.get(task.index()).is_none_or(|t| t.done) {
             return false;
         }
-        let first = !meta.cancel;
-        meta.cancel = true;
-        if first {
-            let by = self.current;
-            self.record_for(Some(task), Event::Cancel { by });
-            if self.ready.push(task) {
-                self.record_for(Some(task), Event::Wake { by: None });
+        let by = self.current;
+        let mut next = Some(task);
+        while let Some(t) = next.take() {
+            let meta = &mut self.tasks[t.index()];
+            if meta.done || meta.cancel {
+                break;
+            }
+            meta.cancel = true;
+            let awaited = meta.joining.filter(|a| !self.tasks[a.index()].done && !self.tasks[a.index()].cancel);
+            self.record_for(Some(t), Event::Cancel { by });
+            match awaited.filter(|_| !self.ready.contains(t)) {
+                Some(awaited) => next = Some(awaited),
+                None => {
+                    if self.ready.push(t) {
+                        self.record_for(Some(t), Event::Wake { by: None });
+                    }
+                }
             }
         }
         true
@@ -163,7 +199,7 @@ impl Kernel {
                 let steps = self.footprints.as_slice();
                 let cx = PickContext { ready: self.ready.as_slice(), last, step, steps };
                 let index = self.chooser.scheduler.pick(&cx)?;
-                self.chooser.made.push(Choice::Pick(index as u32));
+                self.chooser.record(Choice::Pick(index as u32));
                 self.footprints.clear();
                 index
             }
@@ -182,7 +218,7 @@ impl Kernel {
         }
         let cx = FireContext { due, step: self.step };
         let chosen = self.chooser.scheduler.fire(&cx)?;
-        self.chooser.made.push(Choice::Pick(chosen as u32));
+        self.chooser.record(Choice::Pick(chosen as u32));
         Ok(chosen)
     }
 
@@ -190,7 +226,7 @@ impl Kernel {
     pub(crate) fn draw(&mut self, bound: u64) -> u64 {
         match self.chooser.scheduler.draw(bound) {
             Ok(v) => {
-                self.chooser.made.push(Choice::Draw(v));
+                self.chooser.record(Choice::Draw(v));
                 v
             }
             Err(mut d) => {
@@ -222,7 +258,7 @@ impl Kernel {
         let timeouts = self.timers.timeout_tasks();
         let cx = FaultContext { step, ready: &ready, suspended: &suspended, timeouts: &timeouts };
         let Some(fault) = self.chooser.scheduler.fault(&cx)? else { return Ok(None) };
-        self.chooser.made.push(Choice::Fault { step, fault });
+        self.chooser.record(Choice::Fault { step, fault });
         let target = match fault {
             Fault::Cancel { task } | Fault::SpuriousPoll { task } | Fault::FireTimeout { task } => Some(task),
             Fault::ForceYield => None,
@@ -256,7 +292,7 @@ impl Kernel {
             Ok(false) => false,
             Ok(true) => {
                 let fault = Fault::ForceYield;
-                self.chooser.made.push(Choice::Fault { step, fault });
+                self.chooser.record(Choice::Fault { step, fault });
                 self.record(Event::Fault { fault });
                 true
             }

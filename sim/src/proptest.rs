@@ -11,11 +11,12 @@
 //! use proptest::prelude::*;
 //! use std::cell::Cell;
 //! use std::rc::Rc;
-//! use weft_sim::proptest::{run, schedules};
+//! use weft_sim::proptest::{run, schedules, seeded};
 //! use weft_sim::{spawn, yield_now};
 //!
 //! proptest! {
-//!     #![proptest_config(ProptestConfig::with_cases(32))]
+//!     // 32 cases drawn from seed 0: the same cases on every run.
+//!     #![proptest_config(seeded(32, 0))]
 //!     fn increments_add_up(n in 1u64..4, schedule in schedules()) {
 //!         let outcome = run(&schedule, async move {
 //!             let x = Rc::new(Cell::new(0));
@@ -38,7 +39,27 @@ use crate::schedule::{Choice, Schedule};
 use crate::shrink::Lenient;
 use ::proptest::collection::vec;
 use ::proptest::prelude::*;
+use ::proptest::test_runner::{Config, RngAlgorithm, RngSeed};
 use std::future::Future;
+
+/// A proptest configuration with `cases` cases drawn from `seed` (ChaCha), so that a
+/// `proptest!` block or a `TestRunner` generates the same inputs, and shrinks them the same way,
+/// on every run and every machine, as weft's own explorations do. proptest's default draws its
+/// seed from the operating system. The other settings are proptest's defaults (including saving
+/// a failing case to its regressions file beside the test, which is worth checking in).
+///
+/// ```
+/// use proptest::strategy::{Strategy, ValueTree};
+/// use proptest::test_runner::TestRunner;
+/// let draw = || {
+///     let mut runner = TestRunner::new(weft_sim::proptest::seeded(8, 42));
+///     weft_sim::proptest::schedules().new_tree(&mut runner).unwrap().current()
+/// };
+/// assert_eq!(draw(), draw());
+/// ```
+pub fn seeded(cases: u32, seed: u64) -> Config {
+    Config { cases, rng_algorithm: RngAlgorithm::ChaCha, rng_seed: RngSeed::Fixed(seed), ..Config::default() }
+}
 
 /// Schedules of up to 64 picks with indices below 8, three in four of them 0.
 ///

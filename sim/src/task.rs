@@ -2,7 +2,7 @@
 
 use crate::context;
 use crate::kernel::Waiting;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -56,8 +56,6 @@ impl<T> Drop for OnDrop<T> {
 
 /// A handle to a spawned task: await it for the task's output; [`cancel`](JoinHandle::cancel) it.
 ///
-/// Dropping the handle detaches the task, which runs on (as an asyncio task does).
-///
 /// ```
 /// use weft_sim::{spawn, Runtime};
 /// let run = Runtime::new().run(async {
@@ -66,9 +64,48 @@ impl<T> Drop for OnDrop<T> {
 /// });
 /// assert_eq!(run.output, Some(42));
 /// ```
+///
+/// # Cancellation goes down the awaits, as in asyncio
+///
+/// - **A task cancelled while it awaits a handle cancels the awaited task too**, because asyncio
+///   cancels the future a task waits on. The awaiting task's own cancellation lands after the
+///   awaited task has finished (cancelled, when its join wakes the awaiting one), so their drop
+///   handlers run in asyncio's order: the awaited task's first (CPython 3.13 prints "child
+///   cancelled", then "parent cancelled"). A chain of awaits is cancelled down to its end.
+/// - **A handle dropped while it is awaited cancels its task**: dropping a pending `await` is
+///   cancelling it, so `timeout(d, handle)` cancels the task at its deadline (asyncio's
+///   `wait_for(task, d)` does the same; there the timeout returns once the task has finished
+///   cancelling, here at once, and the task's cancellation lands at its next step). The handle
+///   is awaited from a poll that leaves it pending until the end of its task's next step; await
+///   `&mut handle` to keep the handle.
+/// - **A handle dropped while nobody awaits it detaches the task**, which runs on (as an
+///   asyncio task nobody awaits does).
+///
+/// ```
+/// use weft_sim::{sleep, spawn, yield_now, Cancelled, Runtime};
+/// use std::time::Duration;
+/// let run = Runtime::new().run(async {
+///     let child = spawn("child", sleep(Duration::from_secs(10)));
+///     let child_id = child.id();
+///     let parent = spawn("parent", async move { child.await });
+///     yield_now().await; // the parent now awaits the child
+///     parent.cancel();
+///     let parent = parent.await;
+///     let detached = spawn("detached", async { sleep(Duration::from_secs(2)).await; 1 });
+///     drop(detached); // nobody awaits it: it runs on
+///     sleep(Duration::from_secs(3)).await;
+///     (parent, child_id)
+/// });
+/// let (parent, child) = run.output.unwrap();
+/// assert_eq!(parent, Err(Cancelled));
+/// assert!(run.trace.to_text().contains("detached"));
+/// # let _ = child;
+/// ```
 pub struct JoinHandle<T> {
     id: TaskId,
     slot: Rc<RefCell<JoinSlot<T>>>,
+    /// The task whose poll left this handle pending, and which of its steps that was.
+    awaited: Cell<Option<(TaskId, u64)>>,
 }
 
 impl<T> fmt::Debug for JoinHandle<T> {
@@ -101,7 +138,7 @@ pub fn spawn<T: 'static>(name: impl Into<String>, future: impl Future<Output = T
     };
     let name = name.into();
     let id = context::with("spawn", |k| k.spawn(&name, Box::pin(task)));
-    JoinHandle { id, slot }
+    JoinHandle { id, slot, awaited: Cell::new(None) }
 }
 
 impl<T> JoinHandle<T> {
@@ -147,6 +184,7 @@ impl<T> Future for JoinHandle<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut slot = self.slot.borrow_mut();
         if let Some(output) = slot.output.take() {
+            self.awaited.set(None);
             context::try_with(|k| {
                 if let Some(t) = k.current {
                     k.tasks[t.index()].waiting = None;
@@ -156,13 +194,35 @@ impl<T> Future for JoinHandle<T> {
         }
         slot.waiter = Some(cx.waker().clone());
         let target = self.id;
+        let awaited = context::try_with(|k| {
+            let t = k.current?;
+            let meta = &mut k.tasks[t.index()];
+            meta.waiting = Some(Waiting::Join(target));
+            meta.joining = Some(target);
+            let steps = meta.steps;
+            k.record(Event::Join { target });
+            Some((t, steps))
+        });
+        self.awaited.set(awaited.flatten());
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    /// Dropped while awaited (a pending poll in its task's current or previous step) and before
+    /// the task finished: the await is cancelled, and so is the task. Otherwise it detaches.
+    fn drop(&mut self) {
+        let Some((awaiting, step)) = self.awaited.get() else { return };
+        if self.slot.borrow().output.is_some() {
+            return;
+        }
+        let target = self.id;
         context::try_with(|k| {
-            if let Some(t) = k.current {
-                k.tasks[t.index()].waiting = Some(Waiting::Join(target));
-                k.record(Event::Join { target });
+            let now = k.current.filter(|t| *t == awaiting).map(|t| k.tasks[t.index()].steps);
+            if now.is_some_and(|now| now == step || now == step + 1) {
+                k.cancel(target);
             }
         });
-        Poll::Pending
     }
 }
 

@@ -23,7 +23,9 @@ impl Outcome {
 
     fn verdict(&self) -> String {
         match (&self.report.failure, self.scenario.expect) {
-            (None, Expect::Holds) if self.report.exhausted => "holds (all schedules)".to_string(),
+            // A strategy that ran out of schedules says what they covered: "all 12 schedules
+            // with at most 2 preemptions" only when that is exhaustive (no fault sampled).
+            (None, Expect::Holds) if self.report.enumerated => format!("holds ({})", self.report.covered()),
             (None, Expect::Holds) => "holds".to_string(),
             (None, Expect::Fails) => "NOT FOUND (expected a failure)".to_string(),
             (Some(f), Expect::Fails) => format!("found (as expected): {}", kind(&f.failure)),
@@ -75,24 +77,39 @@ struct Plan {
 }
 
 /// Explores each scenario in turn (each on `jobs` threads, all cores by default), with a
-/// progress bar on stderr when it is a terminal. Outcomes come back in the order of `scenarios`.
+/// progress bar on stderr when it is a terminal: the scenario, schedules done of the budget,
+/// the rate, interleavings so far and the time left. Outcomes come back in the order of
+/// `scenarios`.
 fn explore(scenarios: &[Scenario], plan: &Plan) -> Vec<Outcome> {
-    let bar = ProgressBar::new(scenarios.len() as u64);
+    let bar = ProgressBar::new(plan.schedules);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} scenarios, exploring {msg} ({elapsed})")
+        // Short enough for 80 columns; the message is cut at the terminal's width.
+        ProgressStyle::with_template("{spinner} {prefix} [{bar:10}] {wide_msg}")
             .expect("the progress template is valid"),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let mut outcomes = Vec::with_capacity(scenarios.len());
-    for scenario in scenarios {
-        bar.set_message(scenario.name);
+    for (i, scenario) in scenarios.iter().enumerate() {
+        bar.set_prefix(match scenarios.len() {
+            1 => scenario.name.to_string(),
+            n => format!("{}/{n} {}", i + 1, scenario.name),
+        });
+        bar.set_position(0);
+        bar.set_message("starting");
+        let shown = bar.clone();
         let mut exploration = weft::explore(scenario.program)
             .name(scenario.name)
             .strategy(plan.choose.strategy.clone().unwrap_or(Strategy::Random))
             .schedules(plan.schedules)
             .seed(plan.choose.seed)
             // The command line says what to run; `WEFT_*` variables are for `cargo test`.
-            .environment(false);
+            .environment(false)
+            // The bar, rather than the lines a `cargo test` exploration prints to stderr.
+            .progress(move |p| {
+                shown.set_length(p.budget);
+                shown.set_position(p.schedules);
+                shown.set_message(p.brief());
+            });
         if let Some(jobs) = plan.jobs {
             exploration = exploration.jobs(jobs as usize);
         }
@@ -102,7 +119,6 @@ fn explore(scenarios: &[Scenario], plan: &Plan) -> Vec<Outcome> {
             exploration = exploration.faults(faults);
         }
         outcomes.push(Outcome { scenario: *scenario, report: exploration.run() });
-        bar.inc(1);
     }
     bar.finish_and_clear();
     outcomes
@@ -157,17 +173,14 @@ fn print_table(outcomes: &[Outcome], faults: Option<&Faults>) {
         };
         let name = o.scenario.name;
         say!();
-        say!("{name}: schedule {} failed: {}", found.index, found.failure);
-        let minimal = found.minimal();
-        say!("  replay: weft replay {minimal} --scenario {name}");
+        // Counted from 1, as the table's schedules column: the failure ends the count.
+        say!("{name}: schedule {} failed: {}", found.number(), found.failure);
+        say!("  replay: weft replay {} --scenario {name}", found.schedule);
         if let Some(shrunk) = &found.shrunk {
-            say!(
-                "  shrunk from {} to {} deviations from asyncio's order ({} to {} choices)",
-                shrunk.original.deviations(),
-                minimal.deviations(),
-                shrunk.original.len(),
-                minimal.len()
-            );
+            say!("  {shrunk}");
+        }
+        if let Some(first) = found.found_first() {
+            say!("  {first}");
         }
         if !found.reproduced {
             say!("  warning: replaying it did not fail the same way; the program is not deterministic");

@@ -1,18 +1,19 @@
 //! How an exploration runs its schedules: sampled on workers, enumerated by DFS, or one
-//! replayed; and how it investigates the first failure (replay with the trace, shrink, write).
+//! replayed; and how it investigates the first failure: replays it with its trace, shrinks it,
+//! and replays the shrunk schedule with its own trace, which is the failure reported.
 
-use super::report::Found;
+use super::failures::write_trace;
+use super::progress::{Batch, Hashes, Tracker};
+use super::report::{Counterexample, Found};
 use super::{run_seed, SHRINK_BUDGET, SHRINK_STEPS};
 use crate::fault::{Faults, Injector};
 use crate::runtime::{Failure, Run, Runtime};
 use crate::schedule::{Choice, Schedule};
-use crate::shrink::{self, Lenient};
+use crate::shrink::{self, Lenient, Shrunk};
 use crate::strategy::{DfsTree, Fifo, Pct, PickCount, Pos, Random, Replay, Scheduler, Strategy};
-use std::collections::HashSet;
 use std::future::Future;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use weft_traces::Trace;
+use weft_traces::{Trace, Violation};
 
 /// A failing run as an exploration first sees it (tracing off).
 pub(super) struct Failed {
@@ -28,21 +29,50 @@ pub(super) struct Tally {
     pub(super) schedules: u64,
     pub(super) distinct: u64,
     pub(super) steps: u64,
-    pub(super) exhausted: bool,
+    /// The strategy had no other schedule to run (see `Report::enumerated`).
+    pub(super) enumerated: bool,
+    /// Some counted run drew a random value.
+    pub(super) drew: bool,
     pub(super) failed: Option<Failed>,
 }
 
 /// One ran schedule: its index, a hash of its picks and its steps.
 type Seen = (u64, u64, u64);
 
+/// The schedules a worker ran, and the lowest index among them of a run that drew a random
+/// value (kept apart: a flag per schedule would cost 8 bytes each, millions of them).
+#[derive(Default)]
+struct Ran {
+    seen: Vec<Seen>,
+    first_draw: Option<u64>,
+}
+
+impl Ran {
+    fn push(&mut self, index: u64, hash: u64, steps: u64, schedule: &Schedule) {
+        self.seen.push((index, hash, steps));
+        if drew(schedule) && self.first_draw.is_none_or(|i| i > index) {
+            self.first_draw = Some(index);
+        }
+    }
+
+    fn extend(&mut self, other: Ran) {
+        self.seen.extend(other.seen);
+        self.first_draw = match (self.first_draw, other.first_draw) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
 /// What every run of an exploration shares.
 pub(super) struct Context<'a, F> {
     pub(super) factory: &'a F,
     pub(super) name: &'a str,
     pub(super) strategy: &'a Strategy,
-    pub(super) max_steps: u64,
+    pub(super) max_steps: Option<u64>,
     pub(super) faults: &'a Faults,
     pub(super) checks: bool,
+    pub(super) tracker: &'a Tracker<'a>,
 }
 
 impl<F, Fut> Context<'_, F>
@@ -52,14 +82,12 @@ where
 {
     /// One run of a fresh program on a fresh `Runtime::new()` (so default checkers apply).
     fn run(&self, scheduler: Box<dyn Scheduler>, seed: u64, tracing: bool) -> Run<Fut::Output> {
-        Runtime::new()
-            .name(self.name)
-            .seed(seed)
-            .strategy(self.strategy.clone())
-            .max_steps(self.max_steps)
-            .tracing(tracing)
-            .checks(self.checks)
-            .build_and_run(scheduler, self.factory)
+        let runtime = Runtime::new().name(self.name).seed(seed).strategy(self.strategy.clone());
+        let runtime = match self.max_steps {
+            Some(n) => runtime.max_steps(n),
+            None => runtime,
+        };
+        runtime.tracing(tracing).checks(self.checks).build_and_run(scheduler, self.factory)
     }
 
     /// The exploring scheduler with the exploration's faults added. Replays (of a failure, or
@@ -71,40 +99,46 @@ where
         }
     }
 
-    /// Replays one schedule. A replay asked for with `WEFT_REPLAY` also prints its whole trace
-    /// to stderr (libtest shows it with the test's output), failing or not.
+    /// Replays one schedule. A replay asked for with `WEFT_REPLAY` (`print`) that passes prints
+    /// its whole trace to stderr (libtest shows it with `--nocapture`); one that fails has its
+    /// trace in the failure's report instead, so it is shown once.
     pub(super) fn replay(&self, schedule: &Schedule, seed: u64, print: bool) -> Tally {
         let run = self.run(Box::new(Replay::new(schedule.clone())), seed, print);
-        if print {
-            eprintln!("weft: WEFT_REPLAY of {}:\n{}", self.name, run.trace.to_text());
+        if print && run.failure.is_none() {
+            eprintln!("weft: WEFT_REPLAY of {} passed; its trace:\n{}", self.name, run.trace.to_text());
         }
         Tally {
             schedules: 1,
             distinct: 1,
             steps: run.steps,
-            exhausted: false,
+            enumerated: false,
+            drew: drew(&run.schedule),
             failed: run.failure.map(|failure| Failed { index: 0, seed, failure, schedule: run.schedule }),
         }
     }
 
     pub(super) fn dfs(&self, bound: Option<u32>, seed: u64, budget: u64, shard: (u32, u32)) -> Tally {
         let tree = DfsTree::new(bound).shard(shard.0, shard.1);
-        let mut seen = Vec::new();
+        let mut ran = Ran::default();
         let mut failed = None;
-        while !tree.is_exhausted() && (seen.len() as u64) < budget {
+        let mut batch = Batch::default();
+        while !tree.is_exhausted() && (ran.seen.len() as u64) < budget {
             let run = self.run(self.inject(Box::new(tree.scheduler(seed)), seed), seed, false);
             if !tree.finish_run() {
                 break;
             }
-            let index = seen.len() as u64;
-            seen.push((index, pick_hash(&run.schedule), run.steps));
+            let index = ran.seen.len() as u64;
+            let hash = pick_hash(&run.schedule);
+            self.tracker.ran(&mut batch, hash, run.steps);
+            ran.push(index, hash, run.steps, &run.schedule);
             if let Some(failure) = run.failure {
                 failed = Some(Failed { index, seed, failure, schedule: run.schedule });
                 break;
             }
         }
-        let mut tally = tally(seen, failed);
-        tally.exhausted = tally.failed.is_none() && tree.is_exhausted();
+        self.tracker.flush(&mut batch);
+        let mut tally = tally(ran, failed);
+        tally.enumerated = tally.failed.is_none() && tree.is_exhausted();
         tally
     }
 
@@ -117,8 +151,37 @@ where
         }
     }
 
+    /// FIFO without faults varies nothing but the program's random values: a program that
+    /// draws none has exactly one FIFO schedule. Runs the shard's first schedule and, if it drew
+    /// no value, returns it as all there is to run (`None`: sample as usual).
+    fn one_fifo_schedule(&self, seed: u64, budget: u64, shard: (u32, u32)) -> Option<Tally> {
+        let index = u64::from(shard.0);
+        if !matches!(self.strategy, Strategy::Fifo) || self.faults.any() || index >= budget {
+            return None;
+        }
+        let run_seed = run_seed(seed, index);
+        let run = self.run(Box::new(Fifo::new(run_seed)), run_seed, false);
+        if drew(&run.schedule) {
+            return None;
+        }
+        let mut batch = Batch::default();
+        self.tracker.ran(&mut batch, pick_hash(&run.schedule), run.steps);
+        self.tracker.flush(&mut batch);
+        Some(Tally {
+            schedules: 1,
+            distinct: 1,
+            steps: run.steps,
+            enumerated: true,
+            drew: false,
+            failed: run.failure.map(|failure| Failed { index, seed: run_seed, failure, schedule: run.schedule }),
+        })
+    }
+
     /// Runs schedules `0..budget` of the shard on `jobs` workers.
     pub(super) fn sample(&self, seed: u64, budget: u64, shard: (u32, u32), jobs: usize) -> Tally {
+        if let Some(tally) = self.one_fifo_schedule(seed, budget, shard) {
+            return tally;
+        }
         let (k, n) = (u64::from(shard.0), u64::from(shard.1));
         let local = budget.saturating_sub(k).div_ceil(n);
         // PCT spreads its change points over the expected run length: the picks with a choice
@@ -134,8 +197,9 @@ where
         let next = AtomicU64::new(0);
         let first_failure = AtomicU64::new(u64::MAX);
         let work = || {
-            let mut seen: Vec<Seen> = Vec::new();
+            let mut ran = Ran::default();
             let mut failed: Option<Failed> = None;
+            let mut batch = Batch::default();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= local || i > first_failure.load(Ordering::Relaxed) {
@@ -144,7 +208,9 @@ where
                 let index = i * n + k;
                 let run_seed = run_seed(seed, index);
                 let run = self.run(self.inject(self.scheduler(run_seed, expected_steps), run_seed), run_seed, false);
-                seen.push((index, pick_hash(&run.schedule), run.steps));
+                let hash = pick_hash(&run.schedule);
+                self.tracker.ran(&mut batch, hash, run.steps);
+                ran.push(index, hash, run.steps, &run.schedule);
                 if let Some(failure) = run.failure {
                     first_failure.fetch_min(i, Ordering::Relaxed);
                     if failed.as_ref().is_none_or(|f| f.index > index) {
@@ -152,10 +218,11 @@ where
                     }
                 }
             }
-            (seen, failed)
+            self.tracker.flush(&mut batch);
+            (ran, failed)
         };
         let jobs = jobs.clamp(1, local.max(1) as usize);
-        let results: Vec<(Vec<Seen>, Option<Failed>)> = if jobs == 1 {
+        let results: Vec<(Ran, Option<Failed>)> = if jobs == 1 {
             vec![work()]
         } else {
             std::thread::scope(|s| {
@@ -163,61 +230,93 @@ where
                 handles.into_iter().map(|h| h.join().expect("weft: an exploration worker panicked")).collect()
             })
         };
-        let mut seen = Vec::new();
+        let mut ran = Ran::default();
         let mut failed: Option<Failed> = None;
-        for (s, f) in results {
-            seen.extend(s);
+        for (r, f) in results {
+            ran.extend(r);
             if let Some(f) = f {
                 if failed.as_ref().is_none_or(|g| g.index > f.index) {
                     failed = Some(f);
                 }
             }
         }
-        tally(seen, failed)
+        tally(ran, failed)
     }
 
-    /// Replays a failure with tracing on, shrinks it, and writes its trace.
+    /// Replays a failure with tracing on, shrinks it, replays the shrunk schedule with tracing
+    /// on, and writes the trace of the schedule it reports.
     pub(super) fn investigate(&self, failed: Failed, shrink: bool) -> Found {
-        let replay = self.run(Box::new(Replay::new(failed.schedule.clone())), failed.seed, true);
-        let reproduced = replay.failure.as_ref() == Some(&failed.failure);
-        let shrunk = match failed.failure.kind() {
-            Some(kind) if shrink => {
-                let budget = SHRINK_BUDGET.min((SHRINK_STEPS / replay.steps.max(1)) as usize);
-                Some(shrink::shrink(&failed.schedule, budget, |c| {
-                    let run = self.run(Box::new(Lenient::new(c)), failed.seed, false);
-                    match run.failure {
-                        Some(f) if f.kind() == Some(kind) => Some(run.schedule),
-                        _ => None,
-                    }
-                }))
+        let first = Counterexample { schedule: failed.schedule, failure: failed.failure };
+        let replay = self.run(Box::new(Replay::new(first.schedule.clone())), failed.seed, true);
+        let mut reproduced = replay.failure.as_ref() == Some(&first.failure);
+        let mut shrunk = None;
+        let (mut failure, mut schedule, mut trace) = (first.failure.clone(), first.schedule.clone(), replay.trace);
+        if let (Failure::Violation(violation), true) = (&first.failure, shrink) {
+            let s = self.shrink(&first.schedule, violation, failed.seed, replay.steps);
+            match self.replay_shrunk(&s, violation, failed.seed) {
+                Ok(Some((f, t))) => (failure, schedule, trace) = (f, s.schedule.clone(), t),
+                Ok(None) => {}
+                Err(()) => reproduced = false,
             }
-            _ => None,
-        };
-        let trace = replay.trace;
+            // A shrunk schedule that does not replay to the same failure is not reported.
+            shrunk = reproduced.then_some(s);
+        }
         let trace_file = write_trace(&trace, self.name, failed.seed);
         Found {
             index: failed.index,
             seed: failed.seed,
-            failure: failed.failure,
-            schedule: failed.schedule,
-            shrunk,
+            failure,
+            schedule,
             trace,
-            reproduced,
             trace_file,
+            first,
+            shrunk,
+            reproduced,
+        }
+    }
+
+    /// Shrinks `schedule`, whose run failed with `violation`: candidates must fail the same way.
+    fn shrink(&self, schedule: &Schedule, violation: &Violation, seed: u64, steps: u64) -> Shrunk {
+        let budget = SHRINK_BUDGET.min((SHRINK_STEPS / steps.max(1)) as usize);
+        let mut runs = 0;
+        shrink::shrink(schedule, budget, |candidate| {
+            runs += 1;
+            self.tracker.shrinking(runs, budget);
+            let run = self.run(Box::new(Lenient::new(candidate)), seed, false);
+            shrink::fails_the_same_way(run.failure.as_ref(), violation).then_some(run.schedule)
+        })
+    }
+
+    /// The shrunk schedule's own failure and trace, replayed exactly (`Ok(None)`: nothing
+    /// shrank; `Err`: the replay did not fail the same way, the program is not deterministic).
+    fn replay_shrunk(&self, shrunk: &Shrunk, violation: &Violation, seed: u64) -> Result<Option<(Failure, Trace)>, ()> {
+        if !shrunk.shrank() {
+            return Ok(None);
+        }
+        let run = self.run(Box::new(Replay::new(shrunk.schedule.clone())), seed, true);
+        match run.failure {
+            Some(f) if shrink::fails_the_same_way(Some(&f), violation) => Ok(Some((f, run.trace))),
+            _ => Err(()),
         }
     }
 }
 
+/// Whether a run drew a random value.
+fn drew(schedule: &Schedule) -> bool {
+    schedule.choices.iter().any(|c| matches!(c, Choice::Draw(_)))
+}
+
 /// Counts the schedules up to and including the first failure.
-fn tally(seen: Vec<Seen>, failed: Option<Failed>) -> Tally {
+fn tally(ran: Ran, failed: Option<Failed>) -> Tally {
     let last = failed.as_ref().map_or(u64::MAX, |f| f.index);
-    let counted = seen.iter().filter(|(i, _, _)| *i <= last);
-    let distinct: HashSet<u64> = counted.clone().map(|(_, h, _)| *h).collect();
+    let counted = ran.seen.iter().filter(|(i, ..)| *i <= last);
+    let distinct: Hashes = counted.clone().map(|(_, h, ..)| *h).collect();
     Tally {
         schedules: counted.clone().count() as u64,
         distinct: distinct.len() as u64,
         steps: counted.map(|(_, _, s)| *s).sum(),
-        exhausted: false,
+        enumerated: false,
+        drew: ran.first_draw.is_some_and(|i| i <= last),
         failed,
     }
 }
@@ -233,38 +332,4 @@ fn pick_hash(schedule: &Schedule) -> u64 {
         }
     }
     h
-}
-
-/// Writes `trace` as JSON to `<target>/weft/failures/<name>-<seed>.json`.
-fn write_trace(trace: &Trace, name: &str, seed: u64) -> Result<PathBuf, String> {
-    let dir = target_dir().join("weft").join("failures");
-    let file: String = name
-        .chars()
-        .map(|c| match c {
-            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '_' => c,
-            _ => '_',
-        })
-        .collect();
-    let path = dir.join(format!("{file}-{seed}.json"));
-    std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&path, trace.to_json()))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(path)
-}
-
-/// Cargo's target directory: `CARGO_TARGET_DIR`, else the nearest `target` directory above
-/// `CARGO_MANIFEST_DIR` (or the working directory).
-fn target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(dir);
-    }
-    let start = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_else(|| PathBuf::from("."));
-    start
-        .ancestors()
-        .map(|dir| dir.join("target"))
-        .find(|t| t.is_dir())
-        .unwrap_or_else(|| Path::new(&start).join("target"))
 }

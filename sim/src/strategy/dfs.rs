@@ -1,12 +1,18 @@
 //! Exhaustive depth-first enumeration of schedules with a preemption bound.
 
-use super::{Divergence, Draws, PickContext, Scheduler};
+use super::{Divergence, Draws, FireContext, PickContext, Scheduler};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// The tree of pick choices a program offers, walked depth first one schedule per run, with at
-/// most `max_preemptions` preemptions per schedule (CHESS's iterative context bounding, Musuvathi
-/// and Qadeer, PLDI 2007; `None` enumerates every schedule).
+/// The tree of scheduling points a program offers, walked depth first one schedule per run,
+/// with at most `max_preemptions` preemptions per schedule (CHESS's iterative context bounding,
+/// Musuvathi and Qadeer, PLDI 2007; `None` enumerates every schedule).
+///
+/// The tree branches at both kinds of scheduling point: which ready task runs next
+/// ([`Scheduler::pick`]), and, when the clock advances to an instant at which more than one timer
+/// is due, which of them fire first ([`Scheduler::fire`]: option 0 all of them, in asyncio's
+/// order, or option `i` the `i`-th alone). So "every schedule" covers the orders in which
+/// simultaneous timers land. Choosing among due timers is never a preemption.
 ///
 /// A *preemption* is a pick of another task while the task polled in the previous step is still
 /// ready ([`PickContext::last`]): when the bound is used up, the only allowed pick is that task.
@@ -20,17 +26,19 @@ use std::rc::Rc;
 /// schedules of every length (spin once more, then switch), so the tree of such a program is
 /// never exhausted: the exploration's schedule budget ends it.
 ///
-/// Each run follows the path of the previous one up to its deepest pick that has an untried
-/// allowed alternative, takes that alternative, and below it picks the first allowed option
-/// (index 0, asyncio's own order, when it is allowed). Program draws ([`crate::random_range`])
-/// are **not** branched: every run draws from the same seed, so they take the same values in the
-/// same order, and the tree covers the schedules of that one input. Vary the input with the seed
-/// (or proptest) around the enumeration.
+/// Each run follows the path of the previous one up to its deepest scheduling point that has an
+/// untried allowed alternative, takes that alternative, and below it takes the first allowed
+/// option (index 0, asyncio's own order, when it is allowed). Program draws
+/// ([`crate::random_range`]) are **not** branched: every run draws from the same seed, so they
+/// take the same values in the same order, and the tree covers the schedules of that one input.
+/// Vary the input with the seed (or proptest) around the enumeration. Fault choices are not
+/// branched either: an exploration with faults on samples them, one pattern per schedule (and so
+/// does not call its verdict exhaustive).
 ///
 /// DFS is sequential by nature (each run's path depends on the previous one), so an exploration
 /// with DFS runs on one worker whatever `jobs` says. A shard `(i, n)` keeps the subtrees whose
-/// first pick is an index `o` with `o % n == i`: the shards partition the tree with no overlap
-/// (a shard whose first pick has no such option has nothing to explore).
+/// first scheduling point takes an option `o` with `o % n == i`: the shards partition the tree
+/// with no overlap (a shard whose first point has no such option has nothing to explore).
 ///
 /// ```
 /// use weft_sim::strategy::DfsTree;
@@ -56,9 +64,9 @@ pub struct DfsTree(Rc<RefCell<Tree>>);
 struct Tree {
     max_preemptions: Option<u32>,
     shard: (u32, u32),
-    /// The current schedule's picks, root first.
+    /// The current schedule's scheduling points, root first.
     path: Vec<Branch>,
-    /// Picks made by the run in progress.
+    /// Points passed by the run in progress.
     cursor: usize,
     exhausted: bool,
     /// The last run took a first pick outside this shard: its schedule is not ours.
@@ -69,9 +77,19 @@ struct Tree {
 /// no longer counts as a preemption (see [`DfsTree`]).
 pub const FAIR_STREAK: u32 = 16;
 
-/// One pick point on the current path.
+/// The kind of a scheduling point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Point {
+    /// Which ready task runs.
+    Pick,
+    /// Which due timers fire.
+    Fire,
+}
+
+/// One scheduling point on the current path.
 #[derive(Clone, Copy, Debug)]
 struct Branch {
+    point: Point,
     chosen: usize,
     options: usize,
     /// Where the previously polled task sits among the ready tasks, if it is still ready.
@@ -172,44 +190,54 @@ pub struct Dfs {
     streak: u32,
 }
 
-impl Scheduler for Dfs {
-    fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
+impl Dfs {
+    /// The option to take at the run's next scheduling point, of kind `point` with `options`
+    /// options (`last`: where the previously polled task sits among them, for a pick): the
+    /// path's choice where the run follows the path, else the first allowed one, extending it.
+    fn choose(&mut self, point: Point, options: usize, last: Option<usize>, step: u64) -> Result<usize, Divergence> {
         let mut guard = self.tree.0.borrow_mut();
         let tree = &mut *guard;
         let depth = tree.cursor;
         tree.cursor += 1;
-        let last = cx.last.and_then(|l| cx.ready.iter().position(|&t| t == l));
-        let chosen = match tree.path.get(depth) {
-            Some(b) if b.options == cx.ready.len() && b.last == last => b.chosen,
+        match tree.path.get(depth) {
+            Some(b) if b.point == point && b.options == options && b.last == last => Ok(b.chosen),
             Some(b) => {
-                return Err(Divergence {
+                let was = match b.point {
+                    Point::Pick => format!("a pick among {} ready tasks", b.options),
+                    Point::Fire => format!("a choice among {} timers due at one instant", b.options - 1),
+                };
+                let now = match point {
+                    Point::Pick => format!("a pick among {options} ready tasks"),
+                    Point::Fire => format!("a choice among {} timers due at one instant", options - 1),
+                };
+                Err(Divergence {
                     kind: super::DivergenceKind::Nondeterministic,
                     choice: depth,
-                    step: cx.step,
+                    step,
                     recorded: Some(crate::Choice::Pick(b.chosen as u32)),
                     offered: format!(
-                        "a pick among {} ready tasks where an earlier run of the same schedule offered {}: the program is not deterministic (does it use real time, OS randomness or HashMap order?)",
-                        cx.ready.len(),
-                        b.options
+                        "{now} where an earlier run of the same schedule offered {was}: the program is not deterministic (does it use real time, OS randomness or HashMap order?)"
                     ),
                 })
             }
             None => {
-                let mut b = Branch {
-                    chosen: 0,
-                    options: cx.ready.len(),
-                    last,
-                    preemptions: self.preemptions,
-                    free: self.streak >= FAIR_STREAK,
-                };
+                let free = self.streak >= FAIR_STREAK;
+                let mut b = Branch { point, chosen: 0, options, last, preemptions: self.preemptions, free };
                 match tree.first_allowed(depth, &b, 0) {
                     Some(o) => b.chosen = o,
                     None => tree.foreign = true,
                 }
                 tree.path.push(b);
-                b.chosen
+                Ok(b.chosen)
             }
-        };
+        }
+    }
+}
+
+impl Scheduler for Dfs {
+    fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
+        let last = cx.last.and_then(|l| cx.ready.iter().position(|&t| t == l));
+        let chosen = self.choose(Point::Pick, cx.ready.len(), last, cx.step)?;
         let free = self.streak >= FAIR_STREAK;
         match last {
             Some(l) if l == chosen => self.streak += 1,
@@ -220,6 +248,12 @@ impl Scheduler for Dfs {
             _ => self.streak = 0,
         }
         Ok(chosen)
+    }
+
+    /// A branch of `due.len() + 1` options (0: all, `i`: the `i`-th alone); not a preemption,
+    /// and it leaves the preemption count and the streak as they are.
+    fn fire(&mut self, cx: &FireContext<'_>) -> Result<usize, Divergence> {
+        self.choose(Point::Fire, cx.due.len() + 1, None, cx.step)
     }
 
     fn draw(&mut self, bound: u64) -> Result<u64, Divergence> {
