@@ -440,7 +440,7 @@ impl Executor<'_> {
             }
             let meta = &mut k.tasks[task.index()];
             meta.steps += 1;
-            meta.joining = None;
+            meta.joining.clear();
             let cancel = meta.cancel;
             if !cancel {
                 k.record(Event::Poll);
