@@ -35,6 +35,7 @@ mod schedule;
 pub mod shrink;
 pub mod strategy;
 mod task;
+pub mod tasks;
 mod time;
 mod timers;
 mod waker;

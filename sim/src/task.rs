@@ -79,7 +79,25 @@ enum Status {
 struct JoinSlot<T> {
     /// The output until the join handle's await takes it.
     output: Option<Result<T, Cancelled>>,
-    waiter: Option<Waker>,
+    /// The kernel step in which the task finished, for `as_completed`'s order.
+    finished_at: u64,
+    /// Who awaits it, and whether its wake-up goes through a done callback first.
+    waiter: Option<(Waker, Await)>,
+}
+
+/// How a join handle is awaited: what the awaiting task's cancellation does to the awaited task,
+/// and how many ready-queue entries the wake-up takes, as in asyncio.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Await {
+    /// `await task`: a cancellation of the awaiter goes down to the task; the task's end wakes
+    /// the awaiter directly (asyncio's `__wakeup` callback is the awaiter's step).
+    Direct,
+    /// `gather`, a task group: the cancellation goes down; the task's end first runs a done
+    /// callback (one ready-queue entry), which wakes the awaiter (another).
+    Callback,
+    /// `wait`, `as_completed`, `shield`: as `Callback`, but the awaiter's cancellation stays
+    /// with the awaiter.
+    Observe,
 }
 
 impl<T> JoinSlot<T> {
@@ -94,11 +112,33 @@ impl<T> JoinSlot<T> {
                 Err(_) => Status::Cancelled,
             });
             s.output = Some(output);
+            s.finished_at = context::try_with(|k| k.step).unwrap_or(0);
             s.waiter.take()
         };
-        if let Some(w) = waiter {
-            w.wake();
+        match waiter {
+            None => {}
+            Some((w, Await::Direct)) => w.wake(),
+            Some((w, Await::Callback | Await::Observe)) => wake_via_callback(w),
         }
+    }
+}
+
+/// Wakes `waker` through a done callback (asyncio's `add_done_callback`): a ready-queue entry of
+/// its own, at the tail, which then wakes it.
+pub(crate) fn wake_via_callback(waker: Waker) {
+    let mut waker = Some(waker);
+    context::try_with(|k| {
+        let w = waker.take();
+        let future: crate::kernel::TaskFuture = Box::pin(async move {
+            if let Some(w) = w {
+                w.wake();
+            }
+        });
+        k.spawn("callback", future);
+    });
+    // Outside a run there is no ready queue: wake it at once.
+    if let Some(w) = waker {
+        w.wake();
     }
 }
 
@@ -197,7 +237,7 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// ```
 #[track_caller]
 pub fn spawn<T: 'static>(name: impl Into<String>, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
-    let slot = Rc::new(RefCell::new(JoinSlot { output: None, waiter: None }));
+    let slot = Rc::new(RefCell::new(JoinSlot { output: None, finished_at: 0, waiter: None }));
     let status = Rc::new(RefCell::new(Status::Running));
     let id = Rc::new(Cell::new(TaskId(0)));
     let guard = OnDrop { slot: slot.clone(), status: status.clone(), id: id.clone() };
@@ -308,9 +348,33 @@ impl<T> JoinHandle<T> {
         self.status.borrow().clone()
     }
 
-    /// Polls the join; `passes_cancel`: the awaiting task's cancellation goes down to this task
-    /// (an await; not under `shield`).
-    pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>, passes_cancel: bool) -> Poll<Result<T, Cancelled>> {
+    /// Reads the outcome, if the task finished and nobody took it.
+    pub(crate) fn peek<R>(&self, f: impl FnOnce(Option<&Result<T, Cancelled>>) -> R) -> R {
+        f(self.slot.borrow().output.as_ref())
+    }
+
+    /// Forgets that it is awaited: dropping it now detaches the task.
+    pub(crate) fn detach(&self) {
+        self.awaited.set(None);
+    }
+
+    /// The step in which the task finished, once it has.
+    pub(crate) fn finished_at(&self) -> Option<u64> {
+        self.is_finished().then(|| self.slot.borrow().finished_at)
+    }
+
+    /// Ready once the task has finished, leaving its outcome in place; otherwise registers the
+    /// awaiting task as `mode` says.
+    pub(crate) fn poll_finished(&mut self, cx: &mut Context<'_>, mode: Await) -> Poll<()> {
+        if self.is_finished() {
+            return Poll::Ready(());
+        }
+        self.register(cx, mode);
+        Poll::Pending
+    }
+
+    /// Polls the join, awaited as `mode` says.
+    pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>, mode: Await) -> Poll<Result<T, Cancelled>> {
         assert!(!self.taken, "weft: a JoinHandle was awaited again after it returned the task's output");
         let mut slot = self.slot.borrow_mut();
         if let Some(output) = slot.output.take() {
@@ -323,7 +387,15 @@ impl<T> JoinHandle<T> {
             });
             return Poll::Ready(output);
         }
-        slot.waiter = Some(cx.waker().clone());
+        drop(slot);
+        self.register(cx, mode);
+        Poll::Pending
+    }
+
+    /// Registers the awaiting task's waker, and what it awaits, as `mode` says.
+    fn register(&mut self, cx: &mut Context<'_>, mode: Await) {
+        let passes_cancel = mode != Await::Observe;
+        self.slot.borrow_mut().waiter = Some((cx.waker().clone(), mode));
         let target = self.id;
         let awaited = context::try_with(|k| {
             let t = k.current?;
@@ -337,7 +409,6 @@ impl<T> JoinHandle<T> {
             Some((t, steps))
         });
         self.awaited.set(awaited.flatten().filter(|_| passes_cancel));
-        Poll::Pending
     }
 }
 
@@ -427,7 +498,7 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, Cancelled>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.poll_join(cx, true)
+        self.poll_join(cx, Await::Direct)
     }
 }
 
