@@ -42,8 +42,10 @@ pub(crate) struct TaskMeta {
     pub(crate) cancel_message: Option<Rc<str>>,
     pub(crate) waiting: Option<Waiting>,
     /// The tasks whose join handles it left pending in its last step: what it awaits now (more
-    /// than one under `gather`, `wait` or a task group).
-    pub(crate) joining: Vec<TaskId>,
+    /// than one under `gather` or a task group), each with whether a cancellation passed on to
+    /// it carries its message (asyncio's `fut_waiter.cancel(msg)` does; a task group's abort
+    /// cancels its children without one).
+    pub(crate) joining: Vec<(TaskId, bool)>,
     /// How many steps it has begun.
     pub(crate) steps: u64,
 }
@@ -180,15 +182,15 @@ impl Kernel {
             return false;
         }
         let by = self.current;
-        let mut next = vec![task];
-        while let Some(t) = next.pop() {
+        let mut next = vec![(task, message.cloned())];
+        while let Some((t, message)) = next.pop() {
             let meta = &mut self.tasks[t.index()];
             if meta.done {
                 continue;
             }
             meta.cancels += 1;
             if meta.cancel_message.is_none() {
-                meta.cancel_message = message.cloned();
+                meta.cancel_message = message.clone();
             }
             let again = meta.cancel;
             if again && !meta.cancel_passed_on {
@@ -197,11 +199,12 @@ impl Kernel {
             meta.cancel = true;
             let queued = self.ready.contains(t);
             let tasks = &self.tasks;
-            let awaited: Vec<TaskId> = if queued {
+            let awaited: Vec<(TaskId, Option<Rc<str>>)> = if queued {
                 Vec::new()
             } else {
-                let live = |a: &&TaskId| !tasks[a.index()].done;
-                tasks[t.index()].joining.iter().filter(live).copied().collect()
+                let live = |(a, _): &&(TaskId, bool)| !tasks[a.index()].done;
+                let passed = |&(a, with_message): &(TaskId, bool)| (a, message.clone().filter(|_| with_message));
+                tasks[t.index()].joining.iter().filter(live).map(passed).collect()
             };
             if again {
                 // Passed on again, as asyncio's `cancel()` calls `fut_waiter.cancel()` each time.

@@ -401,8 +401,8 @@ impl<T> JoinHandle<T> {
             let t = k.current?;
             let meta = &mut k.tasks[t.index()];
             meta.waiting = Some(Waiting::Join(target));
-            if passes_cancel && !meta.joining.contains(&target) {
-                meta.joining.push(target);
+            if passes_cancel && !meta.joining.iter().any(|(t, _)| *t == target) {
+                meta.joining.push((target, true));
             }
             let steps = meta.steps;
             k.record(Event::Join { target });
@@ -532,6 +532,43 @@ impl TaskInfo {
     /// The name given at spawn (asyncio's `get_name()`).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// asyncio's `current_task().cancelling()`: the cancellation requests of this task not
+    /// revoked. Read in a Drop handler, it says whether the drop is the task's cancellation.
+    #[track_caller]
+    pub fn cancelling(&self) -> u32 {
+        context::with("TaskInfo::cancelling", |k| k.tasks.get(self.id.index()).map_or(0, |t| t.cancels))
+    }
+
+    /// The message of this task's cancellation, if one was requested with a message: what
+    /// asyncio's `except CancelledError as e:` reads from `e.args`, for a Drop handler.
+    ///
+    /// ```
+    /// use weft_sim::{current_task, spawn, yield_now, Runtime};
+    /// use std::{cell::RefCell, rc::Rc};
+    /// struct Seen(Rc<RefCell<Option<String>>>);
+    /// impl Drop for Seen {
+    ///     fn drop(&mut self) {
+    ///         *self.0.borrow_mut() = current_task().cancel_message();
+    ///     }
+    /// }
+    /// let run = Runtime::new().run(async {
+    ///     let seen = Rc::new(RefCell::new(None));
+    ///     let s = Seen(seen.clone());
+    ///     let t = spawn("t", async move { let _s = s; std::future::pending::<()>().await });
+    ///     yield_now().await;
+    ///     t.cancel_with("stop");
+    ///     let _ = t.await;
+    ///     seen.take()
+    /// });
+    /// assert_eq!(run.output, Some(Some("stop".to_string())));
+    /// ```
+    #[track_caller]
+    pub fn cancel_message(&self) -> Option<String> {
+        context::with("TaskInfo::cancel_message", |k| {
+            k.tasks.get(self.id.index()).and_then(|t| t.cancel_message.as_deref().map(str::to_string))
+        })
     }
 }
 

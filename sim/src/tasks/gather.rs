@@ -3,23 +3,26 @@
 use super::TaskError;
 use crate::context;
 use crate::task::{Await, Cancelled, JoinHandle};
+use std::borrow::BorrowMut;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// The tasks a gather awaits and the outcomes it has taken from them.
-struct Children<T> {
-    tasks: Vec<JoinHandle<T>>,
+struct Children<H: BorrowMut<JoinHandle<T>>, T> {
+    tasks: Vec<H>,
     outcomes: Vec<Option<Result<T, Cancelled>>>,
     /// It returned: its children are no longer its own.
     over: bool,
+    of: PhantomData<T>,
 }
 
-impl<T> Children<T> {
-    fn new(tasks: impl IntoIterator<Item = JoinHandle<T>>) -> Children<T> {
+impl<H: BorrowMut<JoinHandle<T>>, T> Children<H, T> {
+    fn new(tasks: impl IntoIterator<Item = H>) -> Children<H, T> {
         let tasks: Vec<_> = tasks.into_iter().collect();
         let outcomes = tasks.iter().map(|_| None).collect();
-        Children { tasks, outcomes, over: false }
+        Children { tasks, outcomes, over: false, of: PhantomData }
     }
 
     /// Polls every child not finished yet; calls `done(i)` for each that finished now, in the
@@ -29,7 +32,7 @@ impl<T> Children<T> {
             if self.outcomes[i].is_some() {
                 continue;
             }
-            if let Poll::Ready(outcome) = self.tasks[i].poll_join(cx, Await::Callback) {
+            if let Poll::Ready(outcome) = self.tasks[i].borrow_mut().poll_join(cx, Await::Callback) {
                 let stops = stop(&outcome);
                 self.outcomes[i] = Some(outcome);
                 if stops {
@@ -48,11 +51,11 @@ impl<T> Children<T> {
     /// children when `gather` raises).
     fn finish(&mut self) {
         self.over = true;
-        self.tasks.iter().for_each(JoinHandle::detach);
+        self.tasks.iter_mut().for_each(|t| t.borrow_mut().detach());
     }
 }
 
-impl<T> Drop for Children<T> {
+impl<H: BorrowMut<JoinHandle<T>>, T> Drop for Children<H, T> {
     /// A gather dropped before it returned is cancelled: so are its children that still run
     /// (asyncio's `_GatheringFuture.cancel()`), in the order given, with the awaiter's
     /// cancellation message.
@@ -60,7 +63,8 @@ impl<T> Drop for Children<T> {
         if self.over {
             return;
         }
-        let ids: Vec<_> = self.tasks.iter().filter(|t| !t.is_finished()).map(JoinHandle::id).collect();
+        let ids: Vec<_> =
+            self.tasks.iter_mut().map(|t| t.borrow_mut()).filter(|t| !t.is_finished()).map(|t| t.id()).collect();
         context::try_with(|k| {
             let message = k.current.and_then(|t| k.tasks[t.index()].cancel_message.clone());
             for id in ids {
@@ -69,14 +73,15 @@ impl<T> Drop for Children<T> {
                 }
             }
         });
-        self.tasks.iter().for_each(JoinHandle::detach);
+        self.tasks.iter_mut().for_each(|t| t.borrow_mut().detach());
     }
 }
 
 /// Awaits every task and returns their `Ok` values in the order given (asyncio's
 /// `gather(*tasks)`); the first task to fail or be cancelled ends it with that error, and the
 /// others run on. Cancelling the task that awaits it (or dropping it) cancels every task that
-/// still runs.
+/// still runs. It takes the handles or `&mut` borrows of them (to await the others after a
+/// failure, as a program keeps asyncio's task objects).
 ///
 /// ```
 /// use weft_sim::tasks::{gather, TaskError};
@@ -91,19 +96,22 @@ impl<T> Drop for Children<T> {
 /// });
 /// assert_eq!(run.output, Some((Ok(vec![1, 2]), Err(TaskError::Failed("boom")))));
 /// ```
-pub fn gather<T, E>(tasks: impl IntoIterator<Item = JoinHandle<Result<T, E>>>) -> Gather<T, E> {
+pub fn gather<H, T, E>(tasks: impl IntoIterator<Item = H>) -> Gather<H, T, E>
+where
+    H: BorrowMut<JoinHandle<Result<T, E>>>,
+{
     Gather { children: Children::new(tasks) }
 }
 
 /// The future of [`gather`].
-pub struct Gather<T, E> {
-    children: Children<Result<T, E>>,
+pub struct Gather<H: BorrowMut<JoinHandle<Result<T, E>>>, T, E> {
+    children: Children<H, Result<T, E>>,
 }
 
-impl<T, E> Unpin for Gather<T, E> {}
-impl<T, E> Unpin for GatherSettled<T, E> {}
+impl<H: BorrowMut<JoinHandle<Result<T, E>>>, T, E> Unpin for Gather<H, T, E> {}
+impl<H: BorrowMut<JoinHandle<Result<T, E>>>, T, E> Unpin for GatherSettled<H, T, E> {}
 
-impl<T, E> Future for Gather<T, E> {
+impl<H: BorrowMut<JoinHandle<Result<T, E>>>, T, E> Future for Gather<H, T, E> {
     type Output = Result<Vec<T>, TaskError<E>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -142,16 +150,19 @@ impl<T, E> Future for Gather<T, E> {
 /// });
 /// assert_eq!(run.output, Some(vec![Ok(1), Err(TaskError::Failed("boom"))]));
 /// ```
-pub fn gather_settled<T, E>(tasks: impl IntoIterator<Item = JoinHandle<Result<T, E>>>) -> GatherSettled<T, E> {
+pub fn gather_settled<H, T, E>(tasks: impl IntoIterator<Item = H>) -> GatherSettled<H, T, E>
+where
+    H: BorrowMut<JoinHandle<Result<T, E>>>,
+{
     GatherSettled { children: Children::new(tasks) }
 }
 
 /// The future of [`gather_settled`].
-pub struct GatherSettled<T, E> {
-    children: Children<Result<T, E>>,
+pub struct GatherSettled<H: BorrowMut<JoinHandle<Result<T, E>>>, T, E> {
+    children: Children<H, Result<T, E>>,
 }
 
-impl<T, E> Future for GatherSettled<T, E> {
+impl<H: BorrowMut<JoinHandle<Result<T, E>>>, T, E> Future for GatherSettled<H, T, E> {
     type Output = Vec<Result<T, TaskError<E>>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {

@@ -244,8 +244,9 @@ impl<E, Fut: Future> Future for Group<E, Fut> {
                 let meta = &mut k.tasks[t.index()];
                 meta.waiting = running.first().map(|c| Waiting::Join(*c));
                 for c in running {
-                    if !meta.joining.contains(&c) {
-                        meta.joining.push(c);
+                    // asyncio's `_abort()` cancels the children without the message.
+                    if !meta.joining.iter().any(|(t, _)| *t == c) {
+                        meta.joining.push((c, false));
                     }
                 }
             });

@@ -6,7 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// Awaits `task`, but a cancellation of the awaiting task (or dropping this future) leaves
-/// `task` running (asyncio's `shield(task)`). Cancelling `task` itself still cancels it.
+/// `task` running (asyncio's `shield(task)`). Cancelling `task` itself still cancels it, and
+/// the shield returns a [`Cancelled`] without the message, as CPython's does.
 ///
 /// ```
 /// use weft_sim::tasks::shield;
@@ -37,6 +38,8 @@ impl<T> Future for Shield<T> {
     type Output = Result<T, Cancelled>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.task.poll_join(cx, Await::Observe)
+        // A cancelled task cancels the shield's own future without its message, as asyncio's
+        // `_inner_done_callback` calls `outer.cancel()`.
+        self.task.poll_join(cx, Await::Observe).map(|r| r.map_err(|_| Cancelled::new()))
     }
 }
