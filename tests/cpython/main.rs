@@ -23,6 +23,7 @@ use weft::prelude::*;
 mod callbacks;
 mod gather;
 mod handles;
+mod queues;
 mod shield;
 mod taskgroup;
 mod taskgroup_body;
@@ -55,6 +56,7 @@ fn programs() -> Vec<(&'static str, Port, Fidelity)> {
         ("timeouts", || Box::pin(timeouts::main()), Same),
         ("timeout_tie", || Box::pin(timeout_tie::main()), Differs("a-deadline-tied-with-the-awaited-tasks-timer")),
         ("callbacks", || Box::pin(callbacks::main()), Same),
+        ("queues", || Box::pin(queues::main()), Same),
     ]
 }
 
