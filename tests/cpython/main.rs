@@ -21,6 +21,8 @@ use std::process::Command;
 use weft::prelude::*;
 
 mod callbacks;
+mod cancel_awaits;
+mod cancel_condition;
 mod gather;
 mod handles;
 mod queues;
@@ -57,6 +59,8 @@ fn programs() -> Vec<(&'static str, Port, Fidelity)> {
         ("timeout_tie", || Box::pin(timeout_tie::main()), Differs("a-deadline-tied-with-the-awaited-tasks-timer")),
         ("callbacks", || Box::pin(callbacks::main()), Same),
         ("queues", || Box::pin(queues::main()), Same),
+        ("cancel_awaits", || Box::pin(cancel_awaits::main()), Same),
+        ("cancel_condition", || Box::pin(cancel_condition::main()), Differs("a-cancelled-condition-wait")),
     ]
 }
 
