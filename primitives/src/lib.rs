@@ -30,6 +30,7 @@ mod lock;
 pub mod mutants;
 mod queue;
 pub mod queue_order;
+mod repr;
 mod semaphore;
 mod waiters;
 

@@ -26,6 +26,7 @@ mod cancel_condition;
 mod gather;
 mod handles;
 mod queues;
+mod reprs;
 mod shield;
 mod taskgroup;
 mod taskgroup_body;
@@ -59,6 +60,7 @@ fn programs() -> Vec<(&'static str, Port, Fidelity)> {
         ("timeout_tie", || Box::pin(timeout_tie::main()), Differs("a-deadline-tied-with-the-awaited-tasks-timer")),
         ("callbacks", || Box::pin(callbacks::main()), Same),
         ("queues", || Box::pin(queues::main()), Same),
+        ("reprs", || Box::pin(reprs::main()), Same),
         ("cancel_awaits", || Box::pin(cancel_awaits::main()), Same),
         ("cancel_condition", || Box::pin(cancel_condition::main()), Differs("a-cancelled-condition-wait")),
     ]
