@@ -10,7 +10,7 @@
 //! | a task returns `v` | its future returns `Ok(v)` (these functions take tasks whose output is a `Result`) |
 //! | a task raises `e` | its future returns `Err(e)`: [`TaskError::Failed`] |
 //! | a task is cancelled (`CancelledError(msg)`) | [`TaskError::Cancelled`] with the [`Cancelled`] message |
-//! | `ExceptionGroup` of a task group | [`GroupError::Failed`] with every child's error, in the order they failed |
+//! | `ExceptionGroup` of a task group | [`GroupError`] with every child's error, in the order they failed |
 //! | an exception nobody catches, an `assert` | a panic: it fails the run (with its task, message and location), which no other task observes |
 //!
 //! # Cancellation is dropping
