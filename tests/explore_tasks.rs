@@ -85,3 +85,26 @@ fn a_lost_update_inside_a_task_group_is_found() {
     });
     assert_eq!(fifo.output, Some(1));
 }
+
+#[test]
+fn faults_never_cancel_the_loops_callbacks() {
+    // A task group's bookkeeping runs in done callbacks: were a fault to cancel one, the group
+    // would wait forever for a child that has ended (a deadlock weft would report).
+    explore(|| async {
+        let group = task_group(|tg| async move {
+            for i in 0..3 {
+                tg.spawn(format!("child{i}"), async move {
+                    sleep(Duration::from_millis(i)).await;
+                    Ok::<_, ()>(())
+                })
+                .unwrap();
+            }
+        })
+        .await;
+        assert!(group.is_ok());
+    })
+    .faults(Faults { cancel: true, ..Faults::none() })
+    .schedules(500)
+    .run()
+    .assert_ok();
+}

@@ -36,6 +36,9 @@ pub(crate) struct TaskMeta {
     /// The cancellation was passed down to the tasks it awaits (asyncio's `fut_waiter.cancel()`)
     /// rather than kept for its own next step (`_must_cancel`): `uncancel` cannot revoke it.
     pub(crate) cancel_passed_on: bool,
+    /// A loop callback's task (`call_soon`, a timer's callback, a done callback): asyncio's
+    /// `Handle`, which no fault cancels (a `Task.cancel()` never reaches a handle).
+    pub(crate) callback: bool,
     /// How many cancellations were requested and not revoked (asyncio's `cancelling()`).
     pub(crate) cancels: u32,
     /// The message of the first cancellation (asyncio's `cancel(msg)`), seen by the awaiter.
@@ -155,6 +158,7 @@ impl Kernel {
             done: false,
             cancel: false,
             cancel_passed_on: false,
+            callback: false,
             cancels: 0,
             cancel_message: None,
             waiting: None,
@@ -165,6 +169,14 @@ impl Kernel {
         self.ready.push(id);
         let parent = self.current;
         self.record_for(Some(id), Event::Spawn { name: name.to_string(), parent });
+        id
+    }
+
+    /// Registers a loop callback's task (see [`TaskMeta::callback`]), at the tail of the ready
+    /// queue.
+    pub(crate) fn spawn_callback(&mut self, future: TaskFuture) -> TaskId {
+        let id = self.spawn("callback", future);
+        self.tasks[id.index()].callback = true;
         id
     }
 
@@ -299,9 +311,10 @@ impl Kernel {
             return Ok(None);
         }
         let step = self.step + 1;
-        // Any task but main may be hit, unless it is already being cancelled.
+        // Any task but main and the loop's callbacks may be hit, unless it is already being
+        // cancelled.
         let tasks = &self.tasks;
-        let candidate = |t: &TaskId| *t != TaskId(0) && !tasks[t.index()].cancel;
+        let candidate = |t: &TaskId| *t != TaskId(0) && !tasks[t.index()].cancel && !tasks[t.index()].callback;
         let ready: Vec<TaskId> = self.ready.as_slice().iter().copied().filter(candidate).collect();
         let suspended: Vec<TaskId> = (0..tasks.len() as u32)
             .map(TaskId)

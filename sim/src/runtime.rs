@@ -542,7 +542,7 @@ impl Executor<'_> {
     fn call(&mut self, call: Box<dyn FnOnce()>) {
         let future: TaskFuture = Box::pin(async move { call() });
         let id = self.kernel(|k| {
-            let id = k.spawn("callback", future);
+            let id = k.spawn_callback(future);
             k.ready.remove(id);
             id
         });

@@ -134,7 +134,7 @@ pub(crate) fn wake_via_callback(waker: Waker) {
                 w.wake();
             }
         });
-        k.spawn("callback", future);
+        k.spawn_callback(future);
     });
     // Outside a run there is no ready queue: wake it at once.
     if let Some(w) = waker {

@@ -67,6 +67,7 @@ impl Callback {
 #[track_caller]
 pub fn call_soon(f: impl FnOnce() + 'static) -> Callback {
     let task = spawn("callback", async move { f() });
+    context::with("call_soon", |k| k.tasks[task.id().index()].callback = true);
     Callback { kind: Kind::Soon(task.canceller()) }
 }
 
