@@ -127,7 +127,7 @@ fn cancelling_a_sleeping_task_removes_its_timer() {
         sleeper.cancel();
         sleeper.await
     });
-    assert_eq!(run.output, Some(Err(weft::Cancelled)));
+    assert_eq!(run.output, Some(Err(weft::Cancelled::new())));
     assert_eq!(run.elapsed, Duration::ZERO, "a cancelled timer must not hold the clock");
 }
 
@@ -146,7 +146,7 @@ fn a_cancelled_task_is_dropped_at_its_next_step_not_at_once() {
     });
     let (log, result) = run.output.unwrap();
     assert_eq!(log, ["finished right after cancel: false"]);
-    assert_eq!(result, Err(weft::Cancelled));
+    assert_eq!(result, Err(weft::Cancelled::new()));
     let exits: Vec<_> =
         run.trace.events.iter().filter(|r| matches!(r.event, Event::Exit { exit: Exit::Cancelled })).collect();
     assert_eq!(exits.len(), 1);
@@ -399,7 +399,7 @@ fn cancelling_a_chain_of_awaits_cancels_it_from_its_end() {
         a.cancel();
         a.await
     });
-    assert_eq!(run.output, Some(Err(weft::Cancelled)));
+    assert_eq!(run.output, Some(Err(weft::Cancelled::new())));
     assert_eq!(cancelled_in_order(&run), ["c", "b", "a"]);
     assert_eq!(run.elapsed, Duration::from_secs(1), "c's timer went with it");
 }

@@ -195,7 +195,7 @@ async fn join_cancel() {
         "{}s child cancelled: {}, parent cancelled: {}",
         secs(),
         py(child_cancelled.get()),
-        py(parent_result == Err(weft::Cancelled))
+        py(parent_result == Err(weft::Cancelled::new()))
     );
     let detached = spawn("detached", async {
         sleep(Duration::from_secs(2)).await;

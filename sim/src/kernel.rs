@@ -33,9 +33,22 @@ pub(crate) struct TaskMeta {
     pub(crate) done: bool,
     /// Cancellation was requested: the next step drops the future instead of polling it.
     pub(crate) cancel: bool,
+    /// The cancellation was passed down to the tasks it awaits (asyncio's `fut_waiter.cancel()`)
+    /// rather than kept for its own next step (`_must_cancel`): `uncancel` cannot revoke it.
+    pub(crate) cancel_passed_on: bool,
+    /// A loop callback's task (`call_soon`, a timer's callback, a done callback): asyncio's
+    /// `Handle`, which no fault cancels (a `Task.cancel()` never reaches a handle).
+    pub(crate) callback: bool,
+    /// How many cancellations were requested and not revoked (asyncio's `cancelling()`).
+    pub(crate) cancels: u32,
+    /// The message of the first cancellation (asyncio's `cancel(msg)`), seen by the awaiter.
+    pub(crate) cancel_message: Option<Rc<str>>,
     pub(crate) waiting: Option<Waiting>,
-    /// The task whose join handle it left pending in its last step: what it awaits now.
-    pub(crate) joining: Option<TaskId>,
+    /// The tasks whose join handles it left pending in its last step: what it awaits now (more
+    /// than one under `gather` or a task group), each with whether a cancellation passed on to
+    /// it carries its message (asyncio's `fut_waiter.cancel(msg)` does; a task group's abort
+    /// cancels its children without one).
+    pub(crate) joining: Vec<(TaskId, bool)>,
     /// How many steps it has begun.
     pub(crate) steps: u64,
 }
@@ -144,8 +157,12 @@ impl Kernel {
             name: name.into(),
             done: false,
             cancel: false,
+            cancel_passed_on: false,
+            callback: false,
+            cancels: 0,
+            cancel_message: None,
             waiting: None,
-            joining: None,
+            joining: Vec::new(),
             steps: 0,
         });
         self.spawned.push((id, future));
@@ -155,38 +172,85 @@ impl Kernel {
         id
     }
 
+    /// Registers a loop callback's task (see [`TaskMeta::callback`]), at the tail of the ready
+    /// queue.
+    pub(crate) fn spawn_callback(&mut self, future: TaskFuture) -> TaskId {
+        let id = self.spawn("callback", future);
+        self.tasks[id.index()].callback = true;
+        id
+    }
+
     /// Requests cancellation of `task` (asyncio's `Task.cancel()`): its future is dropped at
     /// its next step, which is scheduled now if it is not already. Says whether the task was
-    /// still running.
+    /// still running. Every request counts (`cancelling()`); the first message is kept.
     ///
-    /// A suspended task that awaits another task's join handle is not scheduled: as asyncio
-    /// cancels the future a task waits on, the awaited task is cancelled instead (and so on down
-    /// a chain of awaits), and the task's own cancellation lands at its next step, when the
-    /// awaited task has finished and its join wakes it.
-    pub(crate) fn cancel(&mut self, task: TaskId) -> bool {
+    /// A suspended task that awaits other tasks' join handles is not scheduled: as asyncio
+    /// cancels the future a task waits on, the awaited tasks are cancelled instead (in the order
+    /// it awaits them, and so on down a chain of awaits, with the same message), and the task's
+    /// own cancellation lands at its next step, when an awaited task has finished and its join
+    /// wakes it.
+    pub(crate) fn cancel(&mut self, task: TaskId, message: Option<&Rc<str>>) -> bool {
         if self.closed || self.tasks.get(task.index()).is_none_or(|t| t.done) {
             return false;
         }
         let by = self.current;
-        let mut next = Some(task);
-        while let Some(t) = next.take() {
+        let mut next = vec![(task, message.cloned())];
+        while let Some((t, message)) = next.pop() {
             let meta = &mut self.tasks[t.index()];
-            if meta.done || meta.cancel {
-                break;
+            if meta.done {
+                continue;
+            }
+            meta.cancels += 1;
+            if meta.cancel_message.is_none() {
+                meta.cancel_message = message.clone();
+            }
+            let again = meta.cancel;
+            if again && !meta.cancel_passed_on {
+                continue;
             }
             meta.cancel = true;
-            let awaited = meta.joining.filter(|a| !self.tasks[a.index()].done && !self.tasks[a.index()].cancel);
+            let queued = self.ready.contains(t);
+            let tasks = &self.tasks;
+            let awaited: Vec<(TaskId, Option<Rc<str>>)> = if queued {
+                Vec::new()
+            } else {
+                let live = |(a, _): &&(TaskId, bool)| !tasks[a.index()].done;
+                let passed = |&(a, with_message): &(TaskId, bool)| (a, message.clone().filter(|_| with_message));
+                tasks[t.index()].joining.iter().filter(live).map(passed).collect()
+            };
+            if again {
+                // Passed on again, as asyncio's `cancel()` calls `fut_waiter.cancel()` each time.
+                next.extend(awaited.into_iter().rev());
+                continue;
+            }
             self.record_for(Some(t), Event::Cancel { by });
-            match awaited.filter(|_| !self.ready.contains(t)) {
-                Some(awaited) => next = Some(awaited),
-                None => {
-                    if self.ready.push(t) {
-                        self.record_for(Some(t), Event::Wake { by: None });
-                    }
+            if awaited.is_empty() {
+                if self.ready.push(t) {
+                    self.record_for(Some(t), Event::Wake { by: None });
                 }
+            } else {
+                self.tasks[t.index()].cancel_passed_on = true;
+                next.extend(awaited.into_iter().rev());
             }
         }
         true
+    }
+
+    /// Revokes one cancellation request of `task` (asyncio's `Task.uncancel()`): when none is
+    /// left and the cancellation has not landed nor been passed on to an awaited task, the task
+    /// runs on. Returns the requests left.
+    pub(crate) fn uncancel(&mut self, task: TaskId) -> u32 {
+        let Some(meta) = self.tasks.get_mut(task.index()) else { return 0 };
+        if meta.cancels > 0 {
+            meta.cancels -= 1;
+            if meta.cancels == 0 && meta.cancel && !meta.done && !meta.cancel_passed_on {
+                // It stays queued: its next step polls it (a poll nobody woke, which every
+                // future tolerates) instead of dropping it.
+                meta.cancel = false;
+                meta.cancel_message = None;
+            }
+        }
+        meta.cancels
     }
 
     /// Which ready task runs next: the scheduler decides when more than one is ready, seeing
@@ -247,9 +311,10 @@ impl Kernel {
             return Ok(None);
         }
         let step = self.step + 1;
-        // Any task but main may be hit, unless it is already being cancelled.
+        // Any task but main and the loop's callbacks may be hit, unless it is already being
+        // cancelled.
         let tasks = &self.tasks;
-        let candidate = |t: &TaskId| *t != TaskId(0) && !tasks[t.index()].cancel;
+        let candidate = |t: &TaskId| *t != TaskId(0) && !tasks[t.index()].cancel && !tasks[t.index()].callback;
         let ready: Vec<TaskId> = self.ready.as_slice().iter().copied().filter(candidate).collect();
         let suspended: Vec<TaskId> = (0..tasks.len() as u32)
             .map(TaskId)
@@ -266,7 +331,7 @@ impl Kernel {
         self.record_for(target, Event::Fault { fault });
         Ok(match fault {
             Fault::Cancel { task } => {
-                self.cancel(task);
+                self.cancel(task, None);
                 None
             }
             Fault::SpuriousPoll { task } => {

@@ -35,6 +35,7 @@ mod schedule;
 pub mod shrink;
 pub mod strategy;
 mod task;
+pub mod tasks;
 mod time;
 mod timers;
 #[cfg(feature = "tracing")]
@@ -48,7 +49,7 @@ pub use program::{print, random_range};
 pub use runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS, DEFAULT_STEPS_PER_TASK};
 pub use schedule::{check_header, Choice, Schedule, ScheduleError};
 pub use strategy::{Divergence, DivergenceKind, FireContext, Scheduler, Strategy, StrategyError};
-pub use task::{current_task, spawn, Cancelled, JoinHandle, TaskInfo};
+pub use task::{current_task, spawn, CancelHandle, Cancelled, JoinHandle, TaskInfo};
 pub use time::{now, sleep, timeout, yield_now, Elapsed, Sleep, Timeout};
 pub use watchdog::{DEFAULT_HANG_TIMEOUT, HANG_TIMEOUT_VAR};
 pub use weft_traces::{TaskId, Time};

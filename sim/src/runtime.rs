@@ -10,7 +10,7 @@ use crate::resources::Resources;
 use crate::schedule::Schedule;
 use crate::strategy::{Divergence, Scheduler, Strategy};
 use crate::task::{spawn, JoinHandle};
-use crate::timers::Timers;
+use crate::timers::{Fire, Timers};
 use crate::waker::waker;
 use crate::watchdog::{self, Watch, DEFAULT_HANG_TIMEOUT};
 use std::cell::RefCell;
@@ -440,7 +440,7 @@ impl Executor<'_> {
             }
             let meta = &mut k.tasks[task.index()];
             meta.steps += 1;
-            meta.joining = None;
+            meta.joining.clear();
             let cancel = meta.cancel;
             if !cancel {
                 k.record(Event::Poll);
@@ -526,10 +526,28 @@ impl Executor<'_> {
             Ok(Some(due))
         })?;
         let Some(due) = due else { return Ok(false) };
-        for (_, waker) in due {
-            waker.wake();
+        for (_, fire) in due {
+            match fire {
+                Fire::Wake(waker) => waker.wake(),
+                Fire::Call(call) => self.call(call),
+            }
         }
         Ok(true)
+    }
+
+    /// Runs a loop callback whose timer fired (asyncio's `call_later`/`call_at` handle) at once,
+    /// among the timers due with it, as asyncio runs every due timer handle before the tasks they
+    /// wake: as a step of its own task (named `callback`), so what it does is recorded about a
+    /// task, like any other step. Not a choice: asyncio runs due handles in order.
+    fn call(&mut self, call: Box<dyn FnOnce()>) {
+        let future: TaskFuture = Box::pin(async move { call() });
+        let id = self.kernel(|k| {
+            let id = k.spawn_callback(future);
+            k.ready.remove(id);
+            id
+        });
+        self.adopt_spawned();
+        self.step(id);
     }
 
     /// Ends the run: drops every remaining future (their Drop handlers may wake or record, which
