@@ -1,6 +1,7 @@
 //! The bug zoo's detection table: for each mutant (all faults on) and for a two-task lost
 //! wake-up (no faults), the schedules each strategy needs to find it: median and maximum over
-//! 20 seeds, a budget of 10,000 schedules, and the median length of the shrunk schedule.
+//! 20 seeds, a budget of 10,000 schedules, the rules the first failures broke, and the median
+//! length of the shrunk schedule.
 //!
 //! `cargo run --release --features mutants --example zoo_table`
 
@@ -8,8 +9,9 @@
 mod lost_wakeup;
 
 use std::future::Future;
+use weft::check::Rule;
 use weft::scenarios::{self, Expect};
-use weft::{Faults, Report, Strategy};
+use weft::{Failure, Faults, Report, Strategy};
 
 const SEEDS: u64 = 20;
 const BUDGET: u64 = 10_000;
@@ -29,7 +31,7 @@ fn strategies() -> Vec<(Strategy, &'static str)> {
 fn main() {
     let strategies = strategies();
     let names: Vec<&str> = strategies.iter().map(|(_, name)| *name).collect();
-    println!("| program | invariant broken | {} | shrunk schedule |", names.join(" | "));
+    println!("| program | rule broken | {} | shrunk schedule |", names.join(" | "));
     println!("|---|---|{}---|", "---|".repeat(names.len()));
     for scenario in scenarios::all().into_iter().filter(|s| s.expect == Expect::Fails && s.name.starts_with("mutant-"))
     {
@@ -44,7 +46,7 @@ where
     F: Fn() -> Fut + Send + Sync + Copy,
     Fut: Future + 'static,
 {
-    let mut kinds = Vec::new();
+    let mut rules = Vec::new();
     let mut shrunk = Vec::new();
     let cells: Vec<String> = strategies
         .iter()
@@ -63,17 +65,30 @@ where
                 if let Some(f) = &report.failure {
                     found.push(f.index + 1);
                     shrunk.push(f.minimal().len());
-                    kinds.push(f.failure.kind().map_or("divergence", |k| k.name()));
+                    rules.push(broken(&f.failure));
                 }
             }
             cell(&mut found)
         })
         .collect();
-    kinds.sort_unstable();
-    kinds.dedup();
+    rules.sort_unstable();
+    rules.dedup();
     shrunk.sort_unstable();
     let shrunk = shrunk.get(shrunk.len() / 2).map_or("-".to_string(), |n| format!("{n} choices"));
-    println!("| {name} | {} | {} | {shrunk} |", kinds.join(", "), cells.join(" | "));
+    println!("| {name} | {} | {} | {shrunk} |", rules.join(", "), cells.join(" | "));
+}
+
+/// The rule a failure broke; for a panic, whether the workload's own assertion failed or the
+/// primitive itself panicked.
+fn broken(failure: &Failure) -> &'static str {
+    let Failure::Violation(v) = failure else {
+        return "divergence";
+    };
+    match (v.rule, v.location.as_deref()) {
+        (Rule::Panic, Some(at)) if at.starts_with("src/workloads/") => "panic (workload assertion)",
+        (Rule::Panic, Some(_)) => "panic (in the primitive)",
+        (rule, _) => rule.name(),
+    }
 }
 
 /// "median / max" schedules to the first failure over the seeds (the upper median: the 11th of

@@ -18,6 +18,7 @@ macro_rules! say {
 
 mod check;
 mod explore;
+mod merge;
 mod replay;
 mod run;
 mod trace;
@@ -64,7 +65,8 @@ enum Command {
     ///
     /// The options here decide what runs: the `WEFT_*` variables that steer `cargo test`
     /// explorations are not read. The first failure's trace is written under
-    /// `target/weft/failures/` (the nearest `target` directory, or `$CARGO_TARGET_DIR`).
+    /// `weft/failures/` in `$CARGO_TARGET_DIR`, else in the cargo target directory `weft` was built
+    /// in, else in the system's temporary directory: never in the current directory.
     Explore {
         /// The scenarios' names (see `weft list`).
         #[arg(required = true)]
@@ -84,6 +86,38 @@ enum Command {
         /// `--faults=yield,spurious`; `--faults none` turns off a scenario's own faults.
         #[arg(long, value_name = "KINDS", value_parser = parse_faults)]
         faults: Option<Faults>,
+        /// Run only shard INDEX of COUNT: the schedules whose index is INDEX modulo COUNT (one
+        /// job of a CI matrix; `weft merge` combines the shards' JSON reports).
+        #[arg(long, value_name = "INDEX/COUNT", value_parser = parse_shard)]
+        shard: Option<(u32, u32)>,
+        /// A time budget per scenario, e.g. `90s` or `5m` (units ms, s, m, h): runs as many
+        /// schedules as fit, up to --schedules; the report says how many, the first ones of the
+        /// schedule order.
+        #[arg(long, value_name = "DURATION", value_parser = parse_time)]
+        time: Option<std::time::Duration>,
+        /// `table` (for reading) or `json` (weft's report JSON, for `weft merge` and tools: one
+        /// object per scenario, in an array when there are several).
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Write the output to this file instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Merge the JSON reports of the shards of one exploration into the unsharded report.
+    ///
+    /// Takes the reports `weft explore --shard i/n --format json` (or `WEFT_SHARD` with
+    /// `WEFT_REPORT` in a test) wrote, of every shard once, and prints the report the unsharded
+    /// exploration gives: its schedules, distinct interleavings and steps, and its first failure
+    /// in schedule order. A file may hold one report or an array (one per scenario); reports are
+    /// merged per name. Exits 1 if the merged report has a failure, 2 if the reports cannot be
+    /// merged (the message says why).
+    Merge {
+        /// The shards' report files.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Write the merged report to this file instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Replay one schedule exactly: a `weft2:` string, or a failure/trace JSON file.
     ///
@@ -146,6 +180,15 @@ struct Choose {
     seed: u64,
 }
 
+/// How `weft explore` writes its results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// A table of verdicts, then each failure with its replay line.
+    Table,
+    /// weft's report JSON.
+    Json,
+}
+
 /// A trace format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Format {
@@ -168,6 +211,18 @@ impl Choose {
 
 fn parse_faults(text: &str) -> Result<Faults, String> {
     text.parse::<Faults>().map_err(|e| e.to_string())
+}
+
+fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let (i, n) = text.split_once('/').ok_or("expected INDEX/COUNT, e.g. 0/4")?;
+    match (i.parse::<u32>(), n.parse::<u32>()) {
+        (Ok(i), Ok(n)) if i < n => Ok((i, n)),
+        _ => Err("expected INDEX/COUNT with 0 <= INDEX < COUNT, e.g. 0/4".to_string()),
+    }
+}
+
+fn parse_time(text: &str) -> Result<std::time::Duration, String> {
+    weft::sim::env::parse_duration(text)
 }
 
 fn parse_strategy(text: &str) -> Result<Strategy, String> {
@@ -268,9 +323,11 @@ pub fn main() -> i32 {
         None => Ok(explore::all()),
         Some(Command::List) => Ok(run::list()),
         Some(Command::Run { scenario, choose }) => run::one(&scenario, &choose),
-        Some(Command::Explore { scenarios, choose, schedules, jobs, faults }) => {
-            explore::many(&scenarios, &choose, schedules, jobs, faults)
+        Some(Command::Explore { scenarios, choose, schedules, jobs, faults, shard, time, format, output }) => {
+            let plan = explore::Plan { choose, schedules, jobs, faults, shard, time };
+            explore::many(&scenarios, plan, format, output.as_deref())
         }
+        Some(Command::Merge { reports, output }) => merge::run(&reports, output.as_deref()),
         Some(Command::Replay { schedule, scenario }) => replay::one(&schedule, scenario.as_deref()),
         Some(Command::Trace { scenario, choose, schedule, format, output }) => {
             trace::one(&scenario, &choose, schedule.as_deref(), format, output.as_deref())

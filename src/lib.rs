@@ -42,9 +42,12 @@ pub use weft_traces as traces;
 pub use weft_primitives::cell;
 pub use weft_primitives::*;
 // Exploration: `weft::explore(|| async { ... }).run().assert_ok()`.
+/// asyncio's task functions: `gather`, `task_group`, `wait`, `as_completed`, `shield`,
+/// `wait_for`, `timeout_at`, `call_soon`, `call_later`, `call_at`.
+pub use weft_sim::tasks;
 pub use weft_sim::{
-    current_task, now, print, println, random_range, sleep, spawn, timeout, yield_now, Cancelled, Choice, Elapsed,
-    Failure, JoinHandle, Run, Runtime, Schedule, ScheduleError, Strategy, TaskId, TaskInfo,
+    current_task, now, print, println, random_range, sleep, spawn, timeout, yield_now, CancelHandle, Cancelled, Choice,
+    Elapsed, Failure, JoinHandle, Run, Runtime, Schedule, ScheduleError, Strategy, TaskId, TaskInfo,
 };
 pub use weft_sim::{explore, Explore, Faults, Found, Report};
 pub use weft_traces::{Trace, Violation, ViolationKind};

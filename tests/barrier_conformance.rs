@@ -249,7 +249,7 @@ fn cancelled_while_filling_leaves_the_barrier_filling_with_one_fewer_waiter() {
         yield_now().await;
         assert_eq!(barrier.n_waiting(), 2);
         a.cancel();
-        assert_eq!(a.await, Err(weft::Cancelled));
+        assert_eq!(a.await, Err(weft::Cancelled::new()));
         assert_eq!(barrier.n_waiting(), 1);
         assert_eq!(barrier.state(), BarrierState::Filling);
         barrier.abort(); // let B go, or the run ends in a deadlock
@@ -290,7 +290,7 @@ fn cancelled_after_the_trip_before_running_leaves_the_others_released() {
         yield_now().await;
         assert_eq!(barrier.wait().await, Ok(2)); // A and B woken, not run yet
         a.cancel();
-        assert_eq!(a.await, Err(weft::Cancelled));
+        assert_eq!(a.await, Err(weft::Cancelled::new()));
         b.await.unwrap();
         assert_eq!(barrier.state(), BarrierState::Filling);
         assert_eq!(barrier.n_waiting(), 0);
@@ -318,7 +318,7 @@ fn an_arrival_while_a_cancellation_is_pending_trips_with_the_cancelled_task() {
         a.cancel();
         assert_eq!(barrier.wait().await, Ok(1));
         assert_eq!(barrier.state(), BarrierState::Draining);
-        assert_eq!(a.await, Err(weft::Cancelled));
+        assert_eq!(a.await, Err(weft::Cancelled::new()));
         assert_eq!(barrier.state(), BarrierState::Filling);
         assert_eq!(barrier.n_waiting(), 0);
         assert!(log.borrow().is_empty());
@@ -350,7 +350,7 @@ fn cancelled_while_blocked_at_the_entrance_just_leaves() {
                 assert_eq!(barrier.state(), BarrierState::Filling);
             }
             t.cancel();
-            assert_eq!(t.await, Err(weft::Cancelled));
+            assert_eq!(t.await, Err(weft::Cancelled::new()));
             a.await.unwrap();
             assert_eq!(barrier.n_waiting(), 0);
             let y = waiter("Y", &barrier, &log);

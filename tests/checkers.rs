@@ -11,11 +11,12 @@ use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 use weft::sim::Failure;
 use weft::traces::foreign::Resource;
 use weft::traces::{check, recorder, Op, ResourceId, ResourceKind, TaskId};
 use weft::{
-    explore, spawn, yield_now, Barrier, Condition, Event, Faults, Lock, Queue, Runtime, Semaphore, Strategy,
+    explore, sleep, spawn, yield_now, Barrier, Condition, Event, Faults, Lock, Queue, Runtime, Semaphore, Strategy,
     ViolationKind,
 };
 
@@ -439,11 +440,202 @@ fn a_lock_order_inversion_is_a_deadlock_with_its_wait_for_cycle() {
         "'t1' (#1) waits on Lock 'b' (r1), held by 't2' (#2)",
         "'t2' (#2) waits on Lock 'a' (r0), held by 't1' (#1)",
         "'main' (#0) waits for task 't1' (#1) to finish",
-        "wait-for cycle: 't1' (#1) -> 't2' (#2) -> 't1' (#1)",
+        "wait-for cycle: 't1' (#1) holds Lock 'a' (r0) and waits for Lock 'b' (r1), held by 't2' (#2), which waits for Lock 'a' (r0), held by 't1' (#1)",
     ] {
         assert!(v.message.contains(needle), "{needle:?} missing from:\n{v}");
     }
     assert_holds(|| two_locks(false), 300, Faults::none());
+}
+
+/// Beats every second until `done` (forever, if the program deadlocks before it sets it).
+fn heartbeat(done: Rc<Cell<bool>>) {
+    spawn("heartbeat", async move {
+        while !done.get() {
+            sleep(Duration::from_secs(1)).await;
+        }
+    });
+}
+
+/// `a` and `b` take two locks in opposite orders while a heartbeat runs.
+async fn cycle_with_heartbeat(inverted: bool) {
+    let done = Rc::new(Cell::new(false));
+    heartbeat(done.clone());
+    let (l1, l2) = (Rc::new(Lock::named("l1")), Rc::new(Lock::named("l2")));
+    let (a1, a2) = (l1.clone(), l2.clone());
+    let a = spawn("a", async move {
+        let _x = a1.lock().await;
+        yield_now().await;
+        let _y = a2.lock().await;
+    });
+    let b = spawn("b", async move {
+        let (first, second) = if inverted { (l2, l1) } else { (l1, l2) };
+        let _x = first.lock().await;
+        yield_now().await;
+        let _y = second.lock().await;
+    });
+    a.await.unwrap();
+    b.await.unwrap();
+    done.set(true);
+}
+
+#[test]
+fn a_lock_order_cycle_is_a_deadlock_at_the_step_it_closes_while_a_heartbeat_runs() {
+    let run = Runtime::new().run(cycle_with_heartbeat(true));
+    let v = run.violation().expect("the cycle is found");
+    assert_eq!(v.kind, ViolationKind::Deadlock, "{v}");
+    // Steps: main, heartbeat (sleeps), a (takes l1), b (takes l2), a (waits for l2), b (waits
+    // for l1): the cycle closes at step 6, at 0 s, with the heartbeat's timer pending.
+    assert_eq!((v.step, v.time), (6, weft::traces::Time::ZERO), "{v}");
+    assert_eq!(v.task, Some(TaskId(3)), "'b' closed it");
+    for needle in [
+        // main waits for 'a' to finish: it can never be woken either.
+        "3 task(s) can never be woken, while the run goes on without them",
+        "wait-for cycle: 'a' (#2) holds Lock 'l1' (r0) and waits for Lock 'l2' (r1), held by 'b' (#3), which waits for Lock 'l1' (r0), held by 'a' (#2)",
+        "'main' (#0) waits for task 'a' (#2) to finish",
+        "'a' (#2) waits on Lock 'l2' (r1), held by 'b' (#3) (since step 5)",
+        "'b' (#3) waits on Lock 'l1' (r0), held by 'a' (#2) (since step 6)",
+    ] {
+        assert!(v.message.contains(needle), "{needle:?} missing from:\n{v}");
+    }
+    assert!(!v.message.contains("heartbeat"), "the heartbeat is not part of it:\n{v}");
+    same_verdict_offline(Runtime::new().run(cycle_with_heartbeat(true)));
+    assert_caught(|| cycle_with_heartbeat(true), ViolationKind::Deadlock, &["wait-for cycle: ", "Lock 'l1' (r0)"]);
+    assert_holds(|| cycle_with_heartbeat(false), 300, Faults::none());
+}
+
+/// `w` takes the lock, `h1` and `h2` a permit each of a Semaphore of 2; then `w` waits for a
+/// permit and `h1` for the lock. `h2` either also waits for the lock (a knot: every holder of
+/// the semaphore is stuck) or sleeps and gives its permit back (no deadlock: `w` waits for any
+/// holder, and one of them still runs).
+async fn semaphore_knot(every_holder_stuck: bool) {
+    let done = Rc::new(Cell::new(false));
+    heartbeat(done.clone());
+    let sem = Rc::new(Semaphore::named("s", 2));
+    let lock = Rc::new(Lock::named("l"));
+    let (s, l) = (sem.clone(), lock.clone());
+    let w = spawn("w", async move {
+        let _held = l.lock().await;
+        yield_now().await;
+        let _permit = s.permit().await;
+    });
+    let (s, l) = (sem.clone(), lock.clone());
+    let h1 = spawn("h1", async move {
+        let _permit = s.permit().await;
+        yield_now().await;
+        let _held = l.lock().await;
+    });
+    let h2 = spawn("h2", async move {
+        let _permit = sem.permit().await;
+        match every_holder_stuck {
+            true => {
+                yield_now().await;
+                let _held = lock.lock().await;
+            }
+            false => sleep(Duration::from_secs(3)).await,
+        }
+    });
+    for t in [w, h1, h2] {
+        t.await.unwrap();
+    }
+    done.set(true);
+}
+
+#[test]
+fn a_semaphore_waiter_is_deadlocked_only_when_every_holder_is() {
+    let run = Runtime::new().run(semaphore_knot(true));
+    let v = run.violation().expect("the knot is found");
+    assert_eq!(v.kind, ViolationKind::Deadlock, "{v}");
+    for needle in [
+        "4 task(s) can never be woken",
+        "wait-for cycle: 'w' (#2) holds Lock 'l' (r1) and waits for Semaphore 's' (r0), held by 'h1' (#3), which waits for Lock 'l' (r1), held by 'w' (#2)",
+        "'w' (#2) waits on Semaphore 's' (r0), held by 'h1' (#3), 'h2' (#4)",
+        "'h2' (#4) waits on Lock 'l' (r1), held by 'w' (#2)",
+    ] {
+        assert!(v.message.contains(needle), "{needle:?} missing from:\n{v}");
+    }
+    same_verdict_offline(Runtime::new().run(semaphore_knot(true)));
+    // One holder still runs: nobody is deadlocked, in any order.
+    let run = Runtime::new().run(semaphore_knot(false));
+    assert!(run.is_ok(), "{:?}", run.failure);
+    assert_holds(|| semaphore_knot(false), 300, Faults::none());
+}
+
+/// `a` holds `l1` and waits for `l2` under a `timeout` of 5 s; `b` holds `l2` and waits for `l1`.
+/// With `give_up`, `a`'s deadline breaks the cycle; without, `a`'s acquire of a third lock,
+/// under a 10 s timeout that completes at once, leaves a deadline the events do not show (and
+/// no deadline on the cycle).
+async fn cycle_with_timeout(give_up: bool) -> Option<bool> {
+    let done = Rc::new(Cell::new(false));
+    heartbeat(done.clone());
+    let (l1, l2, l3) = (Rc::new(Lock::named("l1")), Rc::new(Lock::named("l2")), Rc::new(Lock::named("l3")));
+    let (a1, a2) = (l1.clone(), l2.clone());
+    let a = spawn("a", async move {
+        let _x = a1.lock().await;
+        // Completes in its second step: its 10 s deadline is dropped, which no event records.
+        let _z = weft::timeout(Duration::from_secs(10), async {
+            yield_now().await;
+            l3.lock().await
+        })
+        .await;
+        match give_up {
+            true => weft::timeout(Duration::from_secs(5), a2.lock()).await.is_ok(),
+            false => {
+                let _y = a2.lock().await;
+                true
+            }
+        }
+    });
+    let b = spawn("b", async move {
+        let _x = l2.lock().await;
+        yield_now().await;
+        let _y = l1.lock().await;
+    });
+    let acquired = a.await.ok();
+    b.await.unwrap();
+    done.set(true);
+    acquired
+}
+
+#[test]
+fn a_wait_with_a_deadline_is_not_a_deadlock() {
+    let run = Runtime::new().run(cycle_with_timeout(true));
+    assert!(run.is_ok(), "{:?}", run.failure);
+    assert_eq!(run.output, Some(Some(false)), "'a' gave up at its deadline, and 'b' got 'l1'");
+    assert_holds(|| cycle_with_timeout(true), 200, Faults::none());
+}
+
+#[test]
+fn a_cycle_behind_a_dropped_deadline_is_found_once_the_clock_passes_it() {
+    let run = Runtime::new().run(cycle_with_timeout(false));
+    let v = run.violation().expect("the cycle is found");
+    assert_eq!(v.kind, ViolationKind::Deadlock, "{v}");
+    // 'a' counts as able to wake until its dropped 10 s deadline has passed: the heartbeat's
+    // step at 11 s is the first step end after that.
+    assert_eq!(v.time, weft::traces::Time::from(Duration::from_secs(11)), "{v}");
+    assert!(v.message.contains("wait-for cycle: 'a' (#2) holds Lock 'l1' (r0) and waits for Lock 'l2' (r1)"), "{v}");
+    same_verdict_offline(Runtime::new().run(cycle_with_timeout(false)));
+}
+
+/// `main` waits on a Semaphore of 0 that a signaller releases after 2 s, while a heartbeat runs.
+async fn semaphore_signal() {
+    let done = Rc::new(Cell::new(false));
+    heartbeat(done.clone());
+    let signal = Rc::new(Semaphore::named("signal", 0));
+    let s = signal.clone();
+    spawn("signaller", async move {
+        sleep(Duration::from_secs(2)).await;
+        s.release();
+    });
+    signal.acquire().await;
+    done.set(true);
+}
+
+#[test]
+fn a_semaphore_used_as_a_signal_is_not_a_deadlock() {
+    // Nobody holds a unit of it: any task may release one, so the wait is judged at quiescence.
+    let run = Runtime::new().run(semaphore_signal());
+    assert!(run.is_ok(), "{:?}", run.failure);
+    assert_holds(semaphore_signal, 200, Faults::none());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -750,6 +942,33 @@ fn a_condition_waiter_that_drops_its_notification_is_caught() {
     assert_eq!(v.kind, ViolationKind::Accounting, "{v}");
     assert!(v.message.contains("'a' (#1) was notified on Condition 'c' (r0) and withdrew"), "{v}");
     assert!(v.message.contains("'b' (#2) still waits"), "{v}");
+}
+
+/// CPython 3.13's `wait()` passes a notification it cannot use on with `_notify(1)`, which
+/// reaches the waiters listed at that moment. A notified waiter whose timeout cuts it short,
+/// and which at once waits again in the same step (its predicate is still false: another task
+/// took the item), is not one of them: its new wait is not owed the notification it dropped.
+#[test]
+fn a_notified_waiter_that_withdraws_and_waits_again_at_once_is_not_owed_its_own_notification() {
+    let run = Runtime::new().run(async {
+        let id = recorder::register(ResourceKind::Condition, "c", None, false);
+        let a = spawn("a", async move {
+            recorder::record(id, || Op::Wait);
+            yield_now().await; // main notifies it meanwhile
+            recorder::record(id, || Op::Abandon); // its timeout fired first
+            recorder::record(id, || Op::Wait); // and it waits again, in the same step
+            yield_now().await;
+            recorder::record(id, || Op::Resume);
+        });
+        yield_now().await;
+        recorder::record(id, || Op::Notify { requested: 1, woken: 1 });
+        recorder::record(id, || Op::Wake { waiter: a.id() });
+        yield_now().await;
+        recorder::record(id, || Op::Notify { requested: 1, woken: 1 });
+        recorder::record(id, || Op::Wake { waiter: a.id() });
+        let _ = a.await;
+    });
+    assert!(run.is_ok(), "{:?}", run.failure);
 }
 
 // ---------------------------------------------------------------------------------------------

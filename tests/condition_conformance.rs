@@ -307,7 +307,7 @@ fn notified_then_cancelled_waiter_passes_the_notification_on() {
         }
         settle().await;
         let a = tasks.remove(0);
-        let a_cancelled = a.await == Err(weft::Cancelled);
+        let a_cancelled = a.await == Err(weft::Cancelled::new());
         finish(tasks).await;
         (log.take(), a_cancelled)
     });
@@ -330,7 +330,7 @@ fn cancelled_while_reacquiring_passes_the_notification_on() {
         cond.release().unwrap();
         settle().await;
         let a = tasks.remove(0);
-        let a_cancelled = a.await == Err(weft::Cancelled);
+        let a_cancelled = a.await == Err(weft::Cancelled::new());
         finish(tasks).await;
         (log.take(), a_cancelled, cond.locked())
     });
@@ -365,7 +365,7 @@ fn bz_c1() {
         cond.notify(1).unwrap();
         yield_now().await; // w queues on the lock main holds
         w.cancel();
-        assert_eq!(w.await, Err(weft::Cancelled));
+        assert_eq!(w.await, Err(weft::Cancelled::new()));
         assert!(cond.locked(), "the cancelled waiter released main's lock");
         assert_eq!(cond.release(), Ok(()), "main's own release must succeed");
         assert!(log.borrow().is_empty());
@@ -386,7 +386,7 @@ fn bz_c2() {
         yield_now().await;
         cond.release().unwrap();
         yield_now().await;
-        assert_eq!(w.await, Err(weft::Cancelled), "the cancellation was swallowed");
+        assert_eq!(w.await, Err(weft::Cancelled::new()), "the cancellation was swallowed");
         assert!(log.borrow().is_empty(), "the waiter finished normally");
         assert!(!cond.locked());
     });

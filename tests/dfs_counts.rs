@@ -263,3 +263,25 @@ fn choosing_among_due_timers_is_not_a_preemption() {
     assert_eq!(schedules, 3);
     assert_eq!(outcomes, BTreeSet::from([false, true]), "both orders of the deadline and the sleep ran");
 }
+
+#[test]
+fn a_time_budget_cuts_a_parallel_dfs_at_a_prefix_of_the_dfs_order() {
+    // Two tasks of 9 steps: C(18, 9) = 48,620 schedules, more than a 100 ms budget holds. With
+    // 2 workers (the tree cut into units), the schedules run must still be the first N of the
+    // order, which the same DFS run with a count of N gives.
+    let program = || async {
+        for name in ["a", "b"] {
+            spawn(name, async {
+                for _ in 0..8 {
+                    yield_now().await;
+                }
+            });
+        }
+    };
+    let dfs = || explore(program).strategy(Strategy::Dfs { max_preemptions: None }).environment(false).jobs(2);
+    let timed = dfs().schedules(u64::MAX).time_budget(Duration::from_millis(100)).run();
+    assert!(timed.out_of_time && timed.schedules > 0 && timed.schedules < 48_620, "{timed}");
+    assert!(timed.covered().ends_with("not exhaustive: the time budget ran out first"), "{}", timed.covered());
+    let counted = dfs().schedules(timed.schedules).run();
+    assert_eq!(timed.runs, counted.runs);
+}

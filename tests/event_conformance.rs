@@ -120,7 +120,7 @@ fn cancel_before_wakeup_needs_no_hand_off() {
         yield_now().await;
         a.cancel();
         event.set();
-        assert_eq!(a.await, Err(weft::Cancelled));
+        assert_eq!(a.await, Err(weft::Cancelled::new()));
         b.await.unwrap();
         log.take()
     });
@@ -137,7 +137,7 @@ fn cancel_after_wakeup_needs_no_hand_off() {
         yield_now().await;
         event.set();
         a.cancel();
-        assert_eq!(a.await, Err(weft::Cancelled));
+        assert_eq!(a.await, Err(weft::Cancelled::new()));
         b.await.unwrap();
         (log.take(), format!("{event:?}"))
     });

@@ -292,3 +292,22 @@ fn a_schedule_that_no_longer_fits_stops_with_a_divergence() {
     let message = run.failure.expect("diverged").to_string();
     assert!(message.contains("the schedule ended"), "{message}");
 }
+
+#[test]
+fn an_explorations_budget_grows_with_the_program_as_a_runs_does() {
+    // 60,000 tasks that each yield once take about 180,000 steps: past the base budget of
+    // 100,000, within the 1,000 steps each spawned task adds.
+    let program = || async {
+        let tasks: Vec<_> = (0..60_000).map(|i| spawn(format!("t{i}"), yield_now())).collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    };
+    let report = explore(program).strategy(Strategy::Fifo).schedules(1).environment(false).run();
+    report.assert_ok();
+    assert!(report.steps > weft::sim::DEFAULT_MAX_STEPS, "{report}");
+    // An explicit budget stays exact.
+    let report =
+        explore(program).strategy(Strategy::Fifo).max_steps(1_000).shrink(false).schedules(1).environment(false).run();
+    assert_eq!(report.failure.map(|f| f.failure.kind()), Some(Some(ViolationKind::Livelock)));
+}

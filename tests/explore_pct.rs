@@ -11,7 +11,8 @@ mod lost_wakeup;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
-use weft::sim::strategy::Pct;
+use weft::sim::strategy::{Pct, PickContext};
+use weft::sim::{Divergence, Scheduler};
 use weft::traces::Event;
 use weft::{explore, sleep, spawn, yield_now, Runtime, Strategy, TaskId, ViolationKind};
 
@@ -78,6 +79,20 @@ async fn sequential_then_timers(alone: u32) {
     }
 }
 
+/// PCT's picks, with asyncio's option at every timer point (all due timers fire at once), so
+/// that who runs first at each instant is decided by the picks alone.
+struct PicksOnly(Pct);
+
+impl Scheduler for PicksOnly {
+    fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
+        self.0.pick(cx)
+    }
+
+    fn draw(&mut self, bound: u64) -> Result<u64, Divergence> {
+        self.0.draw(bound)
+    }
+}
+
 #[test]
 fn change_points_land_only_on_picks_with_a_choice() {
     // 8 instants, 8 picks between `a` and `b` (plus one with main at the end). With depth 2 and
@@ -86,7 +101,7 @@ fn change_points_land_only_on_picks_with_a_choice() {
     // all steps, the change point would fall in the prefix and change nothing.)
     for alone in [0, 50] {
         for seed in 0..100 {
-            let pct = Pct::new(2, seed, 8);
+            let pct = PicksOnly(Pct::new(2, seed, 8));
             let run = Runtime::new().run_with(Box::new(pct), sequential_then_timers(alone));
             assert!(run.is_ok());
             let order = polls(&run);

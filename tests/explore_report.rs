@@ -44,7 +44,7 @@ fn the_failure_printed_is_the_failure_of_the_schedule_printed() {
     };
     assert!(now.same_way(first), "{now} / {first}");
     let text = report.failure_report().unwrap();
-    assert!(text.contains(&format!("\n  {}\n", found.failure)), "{text}");
+    assert!(text.contains(&format!("\n  failure: {}\n", found.failure)), "{text}");
     assert!(text.contains(&format!("found first as {}: {}", found.first.schedule, found.first.failure)), "{text}");
     assert!(text.contains(&format!("WEFT_REPLAY={} cargo test condition-wait-for", found.schedule)), "{text}");
 }

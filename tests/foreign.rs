@@ -73,7 +73,7 @@ async fn contend(which: Foreign, workers: usize, rounds: usize) {
         })
         .collect();
     for t in tasks {
-        // A worker cancelled by a fault ends with `Err(Cancelled)`; the others carry on.
+        // A worker cancelled by a fault ends with `Err(Cancelled::new())`; the others carry on.
         let _ = t.await;
     }
 }

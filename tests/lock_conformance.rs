@@ -103,7 +103,7 @@ fn cancel_before_wakeup_passes_the_lock_to_the_next_waiter() {
         yield_now().await;
         a.cancel();
         lock.release().unwrap();
-        assert_eq!(a.await, Err(weft::Cancelled));
+        assert_eq!(a.await, Err(weft::Cancelled::new()));
         b.await.unwrap();
         (log.take(), lock.locked())
     });
@@ -132,7 +132,7 @@ fn cancel_after_wakeup_passes_the_lock_to_the_next_waiter() {
         (b.await, c.await, lock.locked())
     });
     assert!(run.is_ok(), "{:?}", run.failure);
-    assert_eq!(run.output, Some((Err(weft::Cancelled), Ok(true), true)));
+    assert_eq!(run.output, Some((Err(weft::Cancelled::new()), Ok(true), true)));
 }
 
 #[test]
@@ -153,7 +153,7 @@ fn a_newcomer_jumps_a_queue_of_cancelled_waiters_without_yielding() {
         (a_done_when_main_got_it, a.await)
     });
     assert!(run.is_ok(), "{:?}", run.failure);
-    assert_eq!(run.output, Some((false, Err(weft::Cancelled))));
+    assert_eq!(run.output, Some((false, Err(weft::Cancelled::new()))));
 }
 
 #[test]
@@ -184,7 +184,7 @@ fn the_guard_releases_on_drop_even_when_its_task_is_cancelled() {
         yield_now().await;
         assert!(lock.locked());
         holder.cancel();
-        assert_eq!(holder.await, Err(weft::Cancelled));
+        assert_eq!(holder.await, Err(weft::Cancelled::new()));
         assert!(!lock.locked(), "`async with` releases when CancelledError propagates");
     });
 }

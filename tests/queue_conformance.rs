@@ -306,7 +306,7 @@ fn a_getter_cancelled_before_its_wake_up_leaves_the_next_getter_first_in_line() 
         let g2 = getter("G2", &q, &log);
         yield_now().await;
         g1.cancel();
-        assert_eq!(g1.await, Err(Cancelled));
+        assert_eq!(g1.await, Err(Cancelled::new()));
         assert_eq!(format!("{q:?}"), "<Queue maxsize=0 _getters[1]>");
         q.put_nowait(s("x")).unwrap();
         g2.await.unwrap();
@@ -326,7 +326,7 @@ fn a_put_skips_a_getter_whose_cancellation_is_pending() {
         yield_now().await;
         g1.cancel();
         q.put_nowait(s("x")).unwrap();
-        assert_eq!(g1.await, Err(Cancelled));
+        assert_eq!(g1.await, Err(Cancelled::new()));
         g2.await.unwrap();
         assert_eq!(q.qsize(), 0);
         log.take()
@@ -344,7 +344,7 @@ fn bz_q1_a_getter_cancelled_after_its_wake_up_leaves_the_item_in_the_queue() {
         yield_now().await;
         q.put_nowait(s("x")).unwrap();
         g.cancel();
-        assert_eq!(g.await, Err(Cancelled));
+        assert_eq!(g.await, Err(Cancelled::new()));
         assert_eq!(q.qsize(), 1, "the item was lost to the cancellation");
         assert_eq!(format!("{q:?}"), r#"<Queue maxsize=0 _queue=["x"] tasks=1>"#);
         log.take()
@@ -362,7 +362,7 @@ fn a_getter_cancelled_after_its_wake_up_passes_it_on() {
         yield_now().await;
         q.put_nowait(s("x")).unwrap();
         g1.cancel();
-        assert_eq!(g1.await, Err(Cancelled));
+        assert_eq!(g1.await, Err(Cancelled::new()));
         g2.await.unwrap();
         assert_eq!(q.qsize(), 0);
         log.take()
@@ -391,7 +391,7 @@ fn a_putter_cancelled_before_or_after_its_wake_up_leaves_the_slot_to_the_next() 
                 assert_eq!(format!("{q:?}"), r#"<Queue maxsize=1 _queue=["full"] _putters[1] tasks=1>"#);
                 push(&log, q.get_nowait().unwrap());
             }
-            assert_eq!(p1.await, Err(Cancelled));
+            assert_eq!(p1.await, Err(Cancelled::new()));
             p2.await.unwrap();
             assert_eq!(q.get_nowait(), Ok(s("P2")));
             log.take()
@@ -419,7 +419,7 @@ fn a_joiner_cancelled_before_or_after_its_wake_up_leaves_the_others_released() {
                 yield_now().await;
                 q.task_done().unwrap();
             }
-            assert_eq!(j1.await, Err(Cancelled));
+            assert_eq!(j1.await, Err(Cancelled::new()));
             j2.await.unwrap();
             log.take()
         });

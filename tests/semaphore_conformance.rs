@@ -104,7 +104,7 @@ fn locked_ignores_waiters_whose_cancellation_is_pending() {
         assert_eq!(sem.value(), 1);
         sem.acquire().await; // fast path past the cancelled A
         push(&log, "main");
-        assert_eq!(a.await, Err(weft::Cancelled));
+        assert_eq!(a.await, Err(weft::Cancelled::new()));
         assert_eq!(sem.value(), 0);
         assert!(sem.locked());
         log.take()
@@ -234,7 +234,7 @@ fn cancel_before_wakeup_takes_no_permit_and_release_skips_it() {
         yield_now().await;
         a.cancel();
         sem.release();
-        assert_eq!(a.await, Err(weft::Cancelled));
+        assert_eq!(a.await, Err(weft::Cancelled::new()));
         b.await.unwrap();
         (log.take(), sem.value())
     });
@@ -271,7 +271,7 @@ fn bz_s1() {
         yield_now().await;
         sem.release();
         t1.cancel();
-        assert_eq!(t1.await, Err(weft::Cancelled));
+        assert_eq!(t1.await, Err(weft::Cancelled::new()));
         t2.await.unwrap();
         (log.take(), sem.value(), sem.locked())
     });
@@ -302,7 +302,7 @@ fn bz_s3() {
         }));
         c1.await.unwrap();
         let c2 = t2.borrow_mut().take().unwrap();
-        assert_eq!(c2.await, Err(weft::Cancelled));
+        assert_eq!(c2.await, Err(weft::Cancelled::new()));
         timeout(Duration::from_secs(1), sem.acquire()).await
     });
     assert_eq!(acquired, Ok(true), "the acquire hung after a cancelled hand-off");

@@ -296,6 +296,25 @@ impl Barrier {
         }
     }
 
+    /// How many tasks are on the barrier's waiter list, in any state: arrived and waiting for
+    /// the trip, or blocked at the entrance while a cycle drains or resets, including woken
+    /// ones not yet run (CPython: `len(barrier._cond._waiters)`). Unlike
+    /// [`n_waiting`](Barrier::n_waiting) it counts every state; 0 once nobody waits.
+    ///
+    /// ```
+    /// use futures::FutureExt;
+    /// let barrier = weft_primitives::Barrier::new(2).unwrap();
+    /// let mut first = Box::pin(barrier.wait());
+    /// assert!((&mut first).now_or_never().is_none());
+    /// assert_eq!(barrier.waiters(), 1);
+    /// drop(first);
+    /// assert_eq!(barrier.waiters(), 0);
+    /// ```
+    pub fn waiters(&self) -> usize {
+        self.resource.observe();
+        self.state.borrow().waiters.len()
+    }
+
     /// Whether the barrier is broken (aborted and not reset since).
     ///
     /// ```

@@ -218,6 +218,25 @@ impl Condition {
         self.lock.locked()
     }
 
+    /// How many tasks are listed waiting in [`wait`](Condition::wait): still waiting, or
+    /// notified and not yet run (the `waiters:` of its repr; asyncio's `len(cond._waiters)`).
+    /// A notified waiter re-taking the lock is no longer listed here; it waits on the lock.
+    ///
+    /// ```
+    /// use futures::FutureExt;
+    /// let cond = weft_primitives::Condition::new();
+    /// assert!(cond.acquire().now_or_never().is_some());
+    /// let mut wait = Box::pin(cond.wait());
+    /// assert!((&mut wait).now_or_never().is_none()); // released the lock, waits
+    /// assert_eq!(cond.waiters(), 1);
+    /// drop(wait); // cancelled: leaves the list
+    /// assert_eq!(cond.waiters(), 0);
+    /// ```
+    pub fn waiters(&self) -> usize {
+        self.resource.observe();
+        self.waiters.borrow().len()
+    }
+
     /// Acquires the underlying lock and returns a guard that releases it when dropped
     /// (`async with cond:`). The guard's [`wait`](ConditionGuard::wait) is the misuse-proof
     /// form of [`Condition::wait`].

@@ -110,6 +110,24 @@ impl Event {
         self.state.borrow().value
     }
 
+    /// How many tasks are listed waiting for the flag: still waiting, or woken by `set()` and
+    /// not yet run (the `waiters:` of its repr; asyncio's `len(event._waiters)`).
+    ///
+    /// ```
+    /// use futures::FutureExt;
+    /// let event = weft_primitives::Event::new();
+    /// let mut wait = Box::pin(event.wait());
+    /// assert!((&mut wait).now_or_never().is_none());
+    /// assert_eq!(event.waiters(), 1);
+    /// event.set(); // woken, listed until it runs
+    /// assert_eq!(wait.now_or_never(), Some(true));
+    /// assert_eq!(event.waiters(), 0);
+    /// ```
+    pub fn waiters(&self) -> usize {
+        self.resource.observe();
+        self.state.borrow().waiters.len()
+    }
+
     /// Sets the flag and wakes every waiting task, in FIFO order. Does nothing if already set.
     ///
     /// ```

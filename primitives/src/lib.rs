@@ -30,6 +30,8 @@ mod lock;
 #[cfg(feature = "mutants")]
 pub mod mutants;
 mod queue;
+pub mod queue_order;
+mod repr;
 mod semaphore;
 mod waiters;
 
@@ -38,5 +40,7 @@ pub use condition::{Condition, ConditionGuard, ConditionWait, GuardedWait, Truth
 pub use error::{ConditionError, LockError, SemaphoreError};
 pub use event::{Event, EventWait};
 pub use lock::{Acquire, Lock, LockGuard};
-pub use queue::{GetError, PutError, Queue, QueueGet, QueueJoin, QueuePut, TaskDoneError};
+pub use queue::{
+    GetError, LifoQueue, PriorityQueue, PutError, Queue, QueueGet, QueueJoin, QueueOf, QueuePut, TaskDoneError,
+};
 pub use semaphore::{BoundedSemaphore, Semaphore, SemaphoreAcquire, SemaphorePermit};

@@ -114,6 +114,25 @@ impl Lock {
         self.state.borrow().locked
     }
 
+    /// How many tasks are listed waiting for the lock: still waiting, or woken by a hand-off
+    /// and not yet run (the `waiters:` of its repr; asyncio's `len(lock._waiters)`). A dropped
+    /// `acquire()` leaves the list at once.
+    ///
+    /// ```
+    /// use futures::FutureExt;
+    /// let lock = weft_primitives::Lock::new();
+    /// assert!(lock.acquire().now_or_never().is_some());
+    /// let mut second = Box::pin(lock.acquire());
+    /// assert!((&mut second).now_or_never().is_none()); // held: waits
+    /// assert_eq!(lock.waiters(), 1);
+    /// drop(second); // cancelled: leaves the list
+    /// assert_eq!(lock.waiters(), 0);
+    /// ```
+    pub fn waiters(&self) -> usize {
+        self.resource.observe();
+        self.state.borrow().waiters.len()
+    }
+
     /// Acquires the lock, waiting in FIFO order if it is held or others wait; resolves to `true`.
     /// A free lock with no waiters is taken without suspending. Dropping the future while it
     /// waits withdraws the request and passes any received hand-off on.

@@ -1,10 +1,13 @@
-//! The bug zoo: historical bugs of CPython's asyncio primitives, rebuilt in Rust (feature
-//! `mutants`; never in the default build).
+//! The bug zoo: historical bugs of asyncio's primitives, and of their counterparts in tokio,
+//! kotlinx.coroutines and futures, rebuilt in Rust (feature `mutants`; never in the default
+//! build).
 //!
-//! Each mutant is a faithful port of the shipped buggy algorithm onto weft's own waiting
-//! mechanism (the shared waiter list), recording the same trace ops as the correct primitive,
-//! so weft's checkers and workloads judge it exactly as they judge the real thing. weft's kill
-//! test must find every one from a seed, with no hint of the schedule that exposes it.
+//! Each mutant is a faithful port of the shipped buggy algorithm, recording the same trace ops
+//! as the correct primitive, so weft's checkers and workloads judge it exactly as they judge
+//! the real thing. The asyncio ones run on weft's own waiting mechanism (the shared waiter
+//! list), as asyncio's own code maps onto it; a foreign one keeps its own algorithm where the
+//! bug lives in it (kotlinx's slot array). weft's kill test must find every one from a seed,
+//! with no hint of the schedule that exposes it, for the rule its bug breaks.
 //!
 //! | mutant | id | historical issue | what the bug does |
 //! |---|---|---|---|
@@ -16,6 +19,11 @@
 //! | [`MutantCondition`] | BZ-C5 | gh-112202 | a waiter notified then cancelled drops the notification |
 //! | [`MutantQueue`] `Bpo23812` | BZ-Q1 | bpo-23812 | `put_nowait` hands the item to a waiting getter; cancelled, the getter loses it |
 //! | [`MutantQueue`] `Bpo31620` | BZ-Q3 | bpo-31620, bpo-32574 | cancelled getters stay in `_getters` forever |
+//! | [`MutantBarrier`] | BZ-B1 | gh-155233 (open, 3.11–3.13) | `index = _count`: after a cancellation while filling, the next arrival reuses a live arrival's index |
+//! | [`MutantLock`] `Tokio1898` | TK-1 | tokio-rs/tokio#1898 (0.2.0–0.2.3) | a dropped waiting `lock()` leaves its node queued; unlock assigns the lock to it, and it stays locked |
+//! | [`KotlinSemaphore`] `Pr1323` | KT-1 | Kotlin/kotlinx.coroutines#1323 (1.3.0-M1, -M2) | a cancelled waiter's handler calls `release()`, resuming the next waiter with a permit that does not exist |
+//! | [`KotlinSemaphore`] `Issue1422` | KT-2 | Kotlin/kotlinx.coroutines#1422 (to 1.3.0-RC) | `Semaphore(permits, acquiredPermits)` starts with all `permits` free |
+//! | [`MutantQueue`] `Futures861` | FU-1 | rust-lang/futures-rs#861 (0.2.0-alpha) | `get_nowait` (`try_next`) neither wakes a putter nor brings down the count `full()` reads |
 //!
 //! Two zoo entries have no Rust counterpart, because a Rust cancellation is a *drop*, after
 //! which none of the dropped code runs: BZ-C1 (bpo-22970: `wait()` raising `CancelledError`
@@ -24,12 +32,16 @@
 //! Its consequence, a guard releasing a lock after its `wait()` was dropped, is ruled out by the
 //! guards' hold tickets; see `Condition`'s docs and `tests/guards.rs`.
 
+mod barrier;
 mod condition;
+mod kotlin_semaphore;
 mod lock;
 mod queue;
 mod semaphore;
 
+pub use barrier::MutantBarrier;
 pub use condition::MutantCondition;
+pub use kotlin_semaphore::{KotlinBug, KotlinSemaphore};
 pub use lock::{LockBug, MutantLock};
 pub use queue::{MutantQueue, QueueBug};
 pub use semaphore::{MutantSemaphore, SemaphoreBug};

@@ -1,4 +1,7 @@
-//! asyncio's `Queue` (CPython 3.13, `asyncio-semantics.md` A.6), FIFO order of items.
+//! asyncio's `Queue`, `LifoQueue` and `PriorityQueue` (CPython 3.13, `asyncio-semantics.md`
+//! A.6): one algorithm, [`QueueOf`], over the container that orders the items
+//! ([`Order`](crate::queue_order::Order): FIFO, LIFO or smallest first). What follows holds for
+//! all three; "head" is the item the container gives next.
 //!
 //! # What it guarantees
 //!
@@ -63,9 +66,9 @@
 //!
 //! `QueueFull`, `QueueEmpty` and `QueueShutDown` results are not misuse and record nothing.
 
+use crate::queue_order::{Fifo, Lifo, Order, Priority};
 use crate::waiters::{forced_yield, WaitList, WaiterKey};
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -197,14 +200,15 @@ impl std::error::Error for TaskDoneError {}
 /// queue.join().await; // every item is done
 /// # });
 /// ```
-pub struct Queue<T> {
-    state: RefCell<State<T>>,
+pub struct QueueOf<T, C: Order<T>> {
+    state: RefCell<State<T, C>>,
     maxsize: usize,
     resource: Registration,
 }
 
-struct State<T> {
-    items: VecDeque<T>,
+struct State<T, C> {
+    items: C,
+    of: std::marker::PhantomData<T>,
     getters: WaitList,
     putters: WaitList,
     joiners: WaitList,
@@ -212,22 +216,22 @@ struct State<T> {
     shutdown: bool,
 }
 
-impl<T> State<T> {
+impl<T, C: Order<T>> State<T, C> {
     fn full(&self, maxsize: usize) -> bool {
         maxsize > 0 && self.items.len() >= maxsize
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Queue<T> {
+impl<T: fmt::Debug, C: Order<T>> fmt::Debug for QueueOf<T, C> {
     /// CPython's `str()`: `<Queue maxsize=2 _queue=[1, 2] _getters[1] _putters[1] tasks=2
     /// shutdown>`, parts shown only when non-empty. `_getters`/`_putters` count listed waiters,
     /// including woken ones whose task has not run yet (CPython has already popped those).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.resource.observe();
         let s = self.state.borrow();
-        write!(f, "<Queue maxsize={}", self.maxsize)?;
+        write!(f, "<{} maxsize={}", C::NAME, self.maxsize)?;
         if !s.items.is_empty() {
-            write!(f, " _queue={:?}", s.items.iter().collect::<Vec<_>>())?;
+            write!(f, " _queue={:?}", s.items.listed())?;
         }
         if !s.getters.is_empty() {
             write!(f, " _getters[{}]", s.getters.len())?;
@@ -245,7 +249,7 @@ impl<T: fmt::Debug> fmt::Debug for Queue<T> {
     }
 }
 
-impl<T> Queue<T> {
+impl<T, C: Order<T>> QueueOf<T, C> {
     /// A queue of at most `maxsize` items (0: unbounded), named "queue" in traces.
     ///
     /// ```
@@ -253,8 +257,8 @@ impl<T> Queue<T> {
     /// assert_eq!(queue.maxsize(), 0);
     /// assert!(!queue.full()); // an unbounded queue is never full
     /// ```
-    pub fn new(maxsize: usize) -> Queue<T> {
-        Queue::named("queue", maxsize)
+    pub fn new(maxsize: usize) -> QueueOf<T, C> {
+        QueueOf::named("queue", maxsize)
     }
 
     /// A queue of at most `maxsize` items (0: unbounded) with a name for traces and reports.
@@ -263,12 +267,13 @@ impl<T> Queue<T> {
     /// let queue = weft_primitives::Queue::<i32>::named("jobs", 3);
     /// assert_eq!(format!("{queue:?}"), "<Queue maxsize=3>");
     /// ```
-    pub fn named(name: &str, maxsize: usize) -> Queue<T> {
+    pub fn named(name: &str, maxsize: usize) -> QueueOf<T, C> {
         let capacity = (maxsize > 0).then_some(maxsize as u64);
         let resource = Registration::new(ResourceKind::Queue, name, capacity, false);
-        Queue {
+        QueueOf {
             state: RefCell::new(State {
-                items: VecDeque::new(),
+                items: C::default(),
+                of: std::marker::PhantomData,
                 getters: WaitList::default(),
                 putters: WaitList::default(),
                 joiners: WaitList::default(),
@@ -349,6 +354,42 @@ impl<T> Queue<T> {
         self.state.borrow().unfinished
     }
 
+    /// How many `get()`s are listed waiting for an item: still waiting, or woken and not yet
+    /// run (CPython's `len(queue._getters)`, the `_getters[n]` of its `str()`). A dropped
+    /// `get()` leaves the list at once (BZ-Q3 was the bug of not doing so).
+    ///
+    /// ```
+    /// use futures::FutureExt;
+    /// let queue = weft_primitives::Queue::<u8>::new(0);
+    /// let mut get = Box::pin(queue.get());
+    /// assert!((&mut get).now_or_never().is_none());
+    /// assert_eq!(queue.getters(), 1);
+    /// drop(get);
+    /// assert_eq!(queue.getters(), 0);
+    /// ```
+    pub fn getters(&self) -> usize {
+        self.resource.observe();
+        self.state.borrow().getters.len()
+    }
+
+    /// How many `put()`s are listed waiting for a free slot: still waiting, or woken and not
+    /// yet run (CPython's `len(queue._putters)`).
+    ///
+    /// ```
+    /// use futures::FutureExt;
+    /// let queue = weft_primitives::Queue::new(1);
+    /// queue.put_nowait(1).unwrap();
+    /// let mut put = Box::pin(queue.put(2));
+    /// assert!((&mut put).now_or_never().is_none()); // full: waits
+    /// assert_eq!(queue.putters(), 1);
+    /// drop(put);
+    /// assert_eq!(queue.putters(), 0);
+    /// ```
+    pub fn putters(&self) -> usize {
+        self.resource.observe();
+        self.state.borrow().putters.len()
+    }
+
     /// Puts `item` at the tail without waiting; wakes the first waiting getter. Fails with
     /// [`PutError::QueueFull`] when full and [`PutError::QueueShutDown`] after a shutdown,
     /// handing the item back.
@@ -363,14 +404,14 @@ impl<T> Queue<T> {
         self.put_now(&mut self.state.borrow_mut(), item)
     }
 
-    fn put_now(&self, s: &mut State<T>, item: T) -> Result<(), PutError<T>> {
+    fn put_now(&self, s: &mut State<T, C>, item: T) -> Result<(), PutError<T>> {
         if s.shutdown {
             return Err(PutError::QueueShutDown(item));
         }
         if s.full(self.maxsize) {
             return Err(PutError::QueueFull(item));
         }
-        s.items.push_back(item);
+        s.items.push(item);
         s.unfinished += 1;
         let size = s.items.len() as u64;
         self.resource.record(|| Op::Put { size });
@@ -393,8 +434,8 @@ impl<T> Queue<T> {
         self.get_now(&mut self.state.borrow_mut())
     }
 
-    fn get_now(&self, s: &mut State<T>) -> Result<T, GetError> {
-        let Some(item) = s.items.pop_front() else {
+    fn get_now(&self, s: &mut State<T, C>) -> Result<T, GetError> {
+        let Some(item) = s.items.pop() else {
             return Err(match s.shutdown {
                 true => GetError::QueueShutDown,
                 false => GetError::QueueEmpty,
@@ -418,7 +459,7 @@ impl<T> Queue<T> {
     /// assert_eq!(queue.qsize(), 1);
     /// # });
     /// ```
-    pub fn put(&self, item: T) -> QueuePut<'_, T> {
+    pub fn put(&self, item: T) -> QueuePut<'_, T, C> {
         QueuePut { queue: self, item: Some(item), waiter: None }
     }
 
@@ -434,7 +475,7 @@ impl<T> Queue<T> {
     /// assert_eq!(queue.get().await, Ok(5));
     /// # });
     /// ```
-    pub fn get(&self) -> QueueGet<'_, T> {
+    pub fn get(&self) -> QueueGet<'_, T, C> {
         QueueGet { queue: self, waiter: None }
     }
 
@@ -471,7 +512,7 @@ impl<T> Queue<T> {
     /// queue.join().await; // nothing was put
     /// # });
     /// ```
-    pub fn join(&self) -> QueueJoin<'_, T> {
+    pub fn join(&self) -> QueueJoin<'_, T, C> {
         QueueJoin { queue: self, waiter: None }
     }
 
@@ -494,7 +535,7 @@ impl<T> Queue<T> {
         s.shutdown = true;
         recorder::record(id, || Op::Shutdown { immediate });
         if immediate {
-            while s.items.pop_front().is_some() {
+            while s.items.pop().is_some() {
                 let size = s.items.len() as u64;
                 recorder::record(id, || Op::Get { size });
                 if s.unfinished > 0 {
@@ -521,6 +562,41 @@ impl<T> Queue<T> {
         self.resource.id()
     }
 }
+
+/// asyncio's `Queue`: items in FIFO order.
+pub type Queue<T> = QueueOf<T, Fifo<T>>;
+
+/// asyncio's `LifoQueue`: the item put last is got first; otherwise a [`Queue`] (waiters,
+/// capacity, `task_done`/`join`, `shutdown`).
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// use weft_primitives::{GetError, LifoQueue};
+/// let queue = LifoQueue::new(0);
+/// for i in 1..=3 {
+///     queue.put_nowait(i).unwrap();
+/// }
+/// assert_eq!(format!("{queue:?}"), "<LifoQueue maxsize=0 _queue=[1, 2, 3] tasks=3>");
+/// assert_eq!(queue.get().await, Ok(3));
+/// queue.shutdown(true);
+/// assert_eq!(queue.get_nowait(), Err(GetError::QueueShutDown));
+/// # });
+/// ```
+pub type LifoQueue<T> = QueueOf<T, Lifo<T>>;
+
+/// asyncio's `PriorityQueue`: the smallest item is got first (put `(priority, item)` tuples);
+/// otherwise a [`Queue`].
+///
+/// ```
+/// use weft_primitives::PriorityQueue;
+/// let queue = PriorityQueue::new(0);
+/// for job in [(2, "b"), (1, "a"), (3, "c")] {
+///     queue.put_nowait(job).unwrap();
+/// }
+/// assert_eq!(queue.get_nowait(), Ok((1, "a")));
+/// assert_eq!(queue.get_nowait(), Ok((2, "b")));
+/// ```
+pub type PriorityQueue<T> = QueueOf<T, Priority<T>>;
 
 /// A woken waiter that runs leaves its list (`Resume`); one still waiting stays `Pending`.
 fn woken(list: &mut WaitList, key: WaiterKey, cx: &Context<'_>, id: Option<ResourceId>) -> bool {
@@ -552,15 +628,15 @@ fn abandon(list: &mut WaitList, key: WaiterKey, id: Option<ResourceId>) -> bool 
 /// assert_eq!(queue.get_nowait(), Ok("second"));
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct QueuePut<'a, T> {
-    queue: &'a Queue<T>,
+pub struct QueuePut<'a, T, C: Order<T> = Fifo<T>> {
+    queue: &'a QueueOf<T, C>,
     item: Option<T>,
     waiter: Option<WaiterKey>,
 }
 
-impl<T> Unpin for QueuePut<'_, T> {}
+impl<T, C: Order<T>> Unpin for QueuePut<'_, T, C> {}
 
-impl<T> Future for QueuePut<'_, T> {
+impl<T, C: Order<T>> Future for QueuePut<'_, T, C> {
     type Output = Result<(), PutError<T>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -590,7 +666,7 @@ impl<T> Future for QueuePut<'_, T> {
     }
 }
 
-impl<T> Drop for QueuePut<'_, T> {
+impl<T, C: Order<T>> Drop for QueuePut<'_, T, C> {
     /// Cancellation while waiting (states a and b): withdraw, and if this putter had been woken
     /// and a slot is free, wake the next putter (CPython's `except` branch in `put`).
     fn drop(&mut self) {
@@ -618,12 +694,12 @@ impl<T> Drop for QueuePut<'_, T> {
 /// assert_eq!(queue.qsize(), 1);
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct QueueGet<'a, T> {
-    queue: &'a Queue<T>,
+pub struct QueueGet<'a, T, C: Order<T> = Fifo<T>> {
+    queue: &'a QueueOf<T, C>,
     waiter: Option<WaiterKey>,
 }
 
-impl<T> Future for QueueGet<'_, T> {
+impl<T, C: Order<T>> Future for QueueGet<'_, T, C> {
     type Output = Result<T, GetError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -651,7 +727,7 @@ impl<T> Future for QueueGet<'_, T> {
     }
 }
 
-impl<T> Drop for QueueGet<'_, T> {
+impl<T, C: Order<T>> Drop for QueueGet<'_, T, C> {
     /// Cancellation while waiting (states a and b): withdraw, and if this getter had been woken
     /// and an item is there, wake the next getter; the item stays in the queue (BZ-Q1).
     fn drop(&mut self) {
@@ -679,12 +755,12 @@ impl<T> Drop for QueueGet<'_, T> {
 /// assert_eq!(join.now_or_never(), Some(()));
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct QueueJoin<'a, T> {
-    queue: &'a Queue<T>,
+pub struct QueueJoin<'a, T, C: Order<T> = Fifo<T>> {
+    queue: &'a QueueOf<T, C>,
     waiter: Option<WaiterKey>,
 }
 
-impl<T> Future for QueueJoin<'_, T> {
+impl<T, C: Order<T>> Future for QueueJoin<'_, T, C> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -708,7 +784,7 @@ impl<T> Future for QueueJoin<'_, T> {
     }
 }
 
-impl<T> Drop for QueueJoin<'_, T> {
+impl<T, C: Order<T>> Drop for QueueJoin<'_, T, C> {
     /// Cancellation while waiting: withdraw. Every joiner is woken at once, so there is no
     /// wake-up to pass on.
     fn drop(&mut self) {

@@ -191,6 +191,26 @@ impl Semaphore {
         self.state.borrow().value
     }
 
+    /// How many tasks are listed waiting for a permit: still waiting, or woken (a permit
+    /// reserved for them) and not yet run (the `waiters:` of its repr; asyncio's
+    /// `len(sem._waiters)`). A dropped `acquire()` leaves the list at once.
+    ///
+    /// ```
+    /// use futures::FutureExt;
+    /// let sem = weft_primitives::Semaphore::new(0);
+    /// let mut waiting = Box::pin(sem.acquire());
+    /// assert!((&mut waiting).now_or_never().is_none());
+    /// assert_eq!(sem.waiters(), 1);
+    /// sem.release(); // reserves the permit for the waiter, which stays listed until it runs
+    /// assert_eq!((sem.value(), sem.waiters()), (0, 1));
+    /// assert_eq!(waiting.now_or_never(), Some(true));
+    /// assert_eq!(sem.waiters(), 0);
+    /// ```
+    pub fn waiters(&self) -> usize {
+        self.resource.observe();
+        self.state.borrow().waiters.len()
+    }
+
     /// Takes a permit, waiting in FIFO order if none is free or others wait; resolves to `true`.
     /// Takes it without suspending when [`locked`](Semaphore::locked) is false. Dropping the
     /// future while it waits withdraws the request and passes a reserved permit on.
@@ -325,6 +345,15 @@ impl BoundedSemaphore {
     /// ```
     pub fn value(&self) -> usize {
         self.sem.value()
+    }
+
+    /// As [`Semaphore::waiters`].
+    ///
+    /// ```
+    /// assert_eq!(weft_primitives::BoundedSemaphore::new(1).waiters(), 0);
+    /// ```
+    pub fn waiters(&self) -> usize {
+        self.sem.waiters()
     }
 
     /// As [`Semaphore::acquire`].

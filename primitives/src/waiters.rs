@@ -147,6 +147,16 @@ impl WaitList {
         }
     }
 
+    /// Takes the head off the list whatever its state and wakes it; returns its key (TK-1:
+    /// tokio 0.2's semaphore assigns a released permit to the node at the head, which cannot
+    /// know that its future is gone or being cancelled).
+    #[cfg(feature = "mutants")]
+    pub(crate) fn assign_head(&mut self, id: Option<ResourceId>) -> Option<WaiterKey> {
+        let mut entry = self.entries.pop_front()?;
+        wake(&mut entry, id);
+        Some(WaiterKey(entry.key))
+    }
+
     /// How many waiters are listed (waiting or woken).
     pub(crate) fn len(&self) -> usize {
         self.entries.len()

@@ -7,8 +7,10 @@
 
 use crate::kernel::Kernel;
 use crate::strategy::{Mode, Object};
+use crate::watchdog::Watch;
 use std::any::Any;
 use std::cell::RefCell;
+use std::sync::Arc;
 use weft_traces::recorder::{self, Recorder};
 use weft_traces::{Event, Op, ResourceId, ResourceKind, TaskId};
 
@@ -21,6 +23,8 @@ pub(crate) struct Installed {
     pub(crate) in_task: std::cell::Cell<bool>,
     /// Where the last panic in task code was raised, set by the quiet panic hook.
     pub(crate) panic_location: RefCell<Option<String>>,
+    /// What the watchdog sees of the run (`None`: not watched).
+    pub(crate) watch: Option<Arc<Watch>>,
 }
 
 impl Recorder for Installed {

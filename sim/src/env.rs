@@ -9,6 +9,8 @@
 //! | `WEFT_JOBS` | integer from 1 to [`MAX_JOBS`] (1024) | worker threads |
 //! | `WEFT_SHARD` | `i/n`, `0 <= i < n` | run only shard `i` of `n` |
 //! | `WEFT_FAULTS` | `none`, `all`, `cancel,timeout,spurious,yield`, each kind with an optional budget (`cancel<=1`), `total<=N` | the faults each run may inject, and how many |
+//! | `WEFT_TIME` | `<whole number><unit>`, unit `ms`, `s`, `m` or `h` (`90s`, `5m`), at most 7 days | a time budget: run as many schedules as fit (with the count, whichever ends first) |
+//! | `WEFT_REPORT` | a file path | also write the report as JSON there ([`crate::explore::Report::to_json`]) |
 //!
 //! An empty value counts as unset. A value that cannot be read (not a number, out of range, not
 //! UTF-8, a damaged schedule) is an [`EnvError`]: one line naming the variable, the value
@@ -19,6 +21,8 @@ use crate::fault::Faults;
 use crate::schedule::Schedule;
 use crate::strategy::{quote, Strategy};
 use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// Settings read from `WEFT_*` variables; `None` where the variable is unset.
 ///
@@ -46,6 +50,10 @@ pub struct Overrides {
     pub jobs: Option<usize>,
     pub shard: Option<(u32, u32)>,
     pub faults: Option<Faults>,
+    /// `WEFT_TIME`: the exploration's time budget.
+    pub time: Option<Duration>,
+    /// `WEFT_REPORT`: where to write the report as JSON.
+    pub report: Option<PathBuf>,
 }
 
 /// A `WEFT_*` variable whose value cannot be used.
@@ -78,8 +86,20 @@ impl std::error::Error for EnvError {}
 pub const MAX_JOBS: usize = 1024;
 
 /// Every variable this module reads.
-pub const VARIABLES: [&str; 7] =
-    ["WEFT_SEED", "WEFT_SCHEDULES", "WEFT_STRATEGY", "WEFT_REPLAY", "WEFT_JOBS", "WEFT_SHARD", "WEFT_FAULTS"];
+pub const VARIABLES: [&str; 9] = [
+    "WEFT_SEED",
+    "WEFT_SCHEDULES",
+    "WEFT_STRATEGY",
+    "WEFT_REPLAY",
+    "WEFT_JOBS",
+    "WEFT_SHARD",
+    "WEFT_FAULTS",
+    "WEFT_TIME",
+    "WEFT_REPORT",
+];
+
+/// The longest time budget `WEFT_TIME` accepts: 7 days (longer is a typo, not a CI job).
+pub const MAX_TIME: Duration = Duration::from_secs(7 * 24 * 3600);
 
 impl Overrides {
     /// Reads the process environment. A variable that is set but not valid UTF-8 is an error
@@ -157,8 +177,30 @@ impl Overrides {
                 })
             })
             .transpose()?;
+        let time = get("WEFT_TIME")
+            .map(|v| {
+                parse_duration(&v).map_err(|why| {
+                    fail("WEFT_TIME", &v, format!("a whole number and a unit, `ms`, `s`, `m` or `h`, from 1ms to 7 days, e.g. `90s` or `5m` ({why})"))
+                })
+            })
+            .transpose()?;
+        let report = get("WEFT_REPORT")
+            .map(|v| {
+                match v.ends_with('/') || v.trim() != v {
+                true => Err(fail(
+                    "WEFT_REPORT",
+                    &v,
+                    "the path of a file to write, without surrounding spaces or a trailing `/`, e.g. `weft-report.json`"
+                        .to_string(),
+                )),
+                false => Ok(PathBuf::from(v)),
+            }
+            })
+            .transpose()?;
         Ok(Overrides {
             faults,
+            time,
+            report,
             seed,
             schedules: count("WEFT_SCHEDULES", u64::MAX)?,
             strategy,
@@ -166,6 +208,40 @@ impl Overrides {
             jobs: count("WEFT_JOBS", MAX_JOBS as u64)?.map(|n| n as usize),
             shard,
         })
+    }
+}
+
+/// Reads a time budget: a whole number and one unit (`ms`, `s`, `m`, `h`), at least 1 ms and
+/// at most [`MAX_TIME`]; spaces around it are allowed, inside it not.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft_sim::env::parse_duration;
+/// assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+/// assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+/// assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+/// assert!(parse_duration("60").unwrap_err().contains("no unit"));
+/// ```
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = text.split_at(digits);
+    if number.is_empty() {
+        return Err("it does not start with a whole number".to_string());
+    }
+    let scale_ms: u64 = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "" => return Err("no unit: add one, e.g. `60s`".to_string()),
+        other => return Err(format!("`{}` is not a unit", quote(other))),
+    };
+    let ms = number.parse::<u64>().ok().and_then(|n| n.checked_mul(scale_ms));
+    match ms.map(Duration::from_millis) {
+        Some(d) if d.is_zero() => Err("a budget of zero runs nothing".to_string()),
+        Some(d) if d <= MAX_TIME => Ok(d),
+        _ => Err("longer than 7 days".to_string()),
     }
 }
 
@@ -191,6 +267,8 @@ mod tests {
         assert_eq!(one("WEFT_REPLAY", "weft2:").unwrap().replay, Some(Schedule::default()));
         assert_eq!(one("WEFT_JOBS", "2").unwrap().jobs, Some(2));
         assert_eq!(one("WEFT_SEED", "").unwrap(), Overrides::default());
+        assert_eq!(one("WEFT_TIME", "2h").unwrap().time, Some(Duration::from_secs(7200)));
+        assert_eq!(one("WEFT_REPORT", "out/r.json").unwrap().report, Some(PathBuf::from("out/r.json")));
     }
 
     #[test]
@@ -212,6 +290,16 @@ mod tests {
             ("WEFT_FAULTS", "cancel,,yield", "an empty fault kind"),
             ("WEFT_FAULTS", "all,cancel", "stands alone"),
             ("WEFT_REPLAY", "weft2:vEsvG1uUAGTZ4dp5ocLq-s6JMEScdMkGahu6SYTJ", "more than the 1048576"),
+            ("WEFT_TIME", "60", "no unit"),
+            ("WEFT_TIME", "0s", "zero runs nothing"),
+            ("WEFT_TIME", "1.5s", "`.5s` is not a unit"),
+            ("WEFT_TIME", "1 m", "is not a unit"),
+            ("WEFT_TIME", "-5s", "does not start with a whole number"),
+            ("WEFT_TIME", "8d", "`d` is not a unit"),
+            ("WEFT_TIME", "169h", "longer than 7 days"),
+            ("WEFT_TIME", "99999999999999999999ms", "longer than 7 days"),
+            ("WEFT_REPORT", "reports/", "trailing `/`"),
+            ("WEFT_REPORT", " r.json", "surrounding spaces"),
         ];
         for (name, value, expected) in cases {
             let message = one(name, value).unwrap_err().to_string();
@@ -238,5 +326,76 @@ mod tests {
         let message = e.to_string();
         assert!(message.len() < 600, "{} bytes", message.len());
         assert!(message.starts_with("WEFT_REPLAY=`weft2:****") && message.contains("…`"), "{message}");
+    }
+
+    #[test]
+    fn the_longest_time_budget_is_accepted_and_units_scale() {
+        assert_eq!(one("WEFT_TIME", "168h").unwrap().time, Some(MAX_TIME));
+        assert_eq!(one("WEFT_TIME", "10080m").unwrap().time, Some(MAX_TIME));
+        assert_eq!(one("WEFT_TIME", " 1ms ").unwrap().time, Some(Duration::from_millis(1)));
+        assert_eq!(parse_duration("604800001ms"), Err("longer than 7 days".to_string()));
+    }
+
+    /// Seeded random text, built from the pieces a budget is made of and bytes around them:
+    /// `parse_duration` never panics, accepts exactly `<digits><unit>` within its bounds, and
+    /// what it accepts has the value the digits and the unit say.
+    #[test]
+    fn fuzzed_time_budgets_parse_exactly_or_say_why_not() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(16);
+        let pieces = [
+            "0",
+            "1",
+            "7",
+            "99",
+            "604800",
+            "18446744073709551615",
+            "ms",
+            "s",
+            "m",
+            "h",
+            "d",
+            " ",
+            ".",
+            "-",
+            "+",
+            "é",
+            "us",
+            "",
+        ];
+        for _ in 0..20_000 {
+            let n = rng.gen_range(0..5);
+            let text: String = (0..n).map(|_| pieces[rng.gen_range(0..pieces.len())]).collect();
+            let parsed = parse_duration(&text);
+            let trimmed = text.trim();
+            let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
+            let (number, unit) = trimmed.split_at(digits);
+            let scale = match unit {
+                "ms" => Some(1u128),
+                "s" => Some(1000),
+                "m" => Some(60_000),
+                "h" => Some(3_600_000),
+                _ => None,
+            };
+            let expected = match (number.parse::<u128>(), scale) {
+                (Ok(v), Some(s)) if v * s >= 1 && v * s <= MAX_TIME.as_millis() => Some(v * s),
+                _ => None,
+            };
+            match (parsed, expected) {
+                (Ok(d), Some(ms)) => assert_eq!(d.as_millis(), ms, "{text:?}"),
+                (Err(why), None) => assert!(!why.is_empty() && !why.contains('\n'), "{text:?}"),
+                (got, want) => panic!("{text:?}: parsed {got:?}, expected {want:?} ms"),
+            }
+            // Through the variable, an unusable value is one line naming it.
+            if let Err(e) = one_owned("WEFT_TIME", &text) {
+                let message = e.to_string();
+                assert!(message.starts_with("WEFT_TIME=`") && message.lines().count() == 1, "{message}");
+            }
+        }
+    }
+
+    fn one_owned(name: &'static str, value: &str) -> Result<Overrides, EnvError> {
+        let value = value.to_string();
+        Overrides::from_lookup(move |n| (n == name).then(|| value.clone()))
     }
 }

@@ -62,26 +62,41 @@
 //! DFS is sequential (each schedule follows from the previous one) and always runs on one
 //! worker; its shards split the schedule tree at its first scheduling point (see
 //! [`DfsTree`](crate::strategy::DfsTree)).
+//!
+//! # In CI
+//!
+//! A time budget ([`Explore::time_budget`], `WEFT_TIME`) runs the first schedules of the order
+//! that fit, exactly, with any number of workers ([`budget`]). A failure the test asserts
+//! against is saved in its regression file and replayed first by every later run
+//! ([`regressions`]). The report is also JSON ([`Report::to_json`], `WEFT_REPORT`), and the
+//! reports of a shard matrix [`merge`] into the unsharded one ([`json`]). `docs/ci.md` puts it
+//! together.
 
+pub mod budget;
 mod failures;
+pub mod json;
 mod progress;
+pub mod regressions;
 mod report;
 mod runs;
 mod search;
 
 pub use failures::failures_dir;
+pub use json::{merge, MergeError};
 pub use progress::{Phase, Progress, STDERR_EVERY};
-pub use report::{Counterexample, Found, Report};
+pub use regressions::{Regressions, Stale};
+pub use report::{Counterexample, Found, Report, ScheduleRun};
 
 use crate::env::Overrides;
 use crate::fault::Faults;
-use crate::runtime::DEFAULT_MAX_STEPS;
 use crate::schedule::Schedule;
 use crate::strategy::{Reduction, Strategy};
+use budget::Deadline;
 use progress::{Callback, Tracker};
 use runs::Context;
 use search::Search;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -111,13 +126,16 @@ where
         seed: 0,
         jobs: None,
         shard: (0, 1),
-        max_steps: DEFAULT_MAX_STEPS,
+        max_steps: None,
         shrink: true,
         environment: true,
         faults: Faults::none(),
         reduction: Reduction::Off,
         checks: true,
         progress: None,
+        time_budget: None,
+        report_file: None,
+        regressions: regressions::Setting::Default,
     }
 }
 
@@ -157,13 +175,16 @@ pub struct Explore<F> {
     seed: u64,
     jobs: Option<usize>,
     shard: (u32, u32),
-    max_steps: u64,
+    max_steps: Option<u64>,
     shrink: bool,
     environment: bool,
     faults: Faults,
     reduction: Reduction,
     checks: bool,
     progress: Option<Callback>,
+    time_budget: Option<Duration>,
+    report_file: Option<PathBuf>,
+    regressions: regressions::Setting,
 }
 
 impl<F, Fut> Explore<F>
@@ -217,7 +238,8 @@ where
         self
     }
 
-    /// Worker threads (default: all cores; `WEFT_JOBS`). The report does not depend on it.
+    /// Worker threads (default: all cores; `WEFT_JOBS`), at most [`MAX_JOBS`](crate::env::MAX_JOBS)
+    /// (more are taken as that many). The report does not depend on it.
     ///
     /// ```
     /// use weft_sim::{explore, spawn, yield_now};
@@ -227,7 +249,7 @@ where
     /// assert_eq!(one, two);
     /// ```
     pub fn jobs(mut self, jobs: usize) -> Self {
-        self.jobs = Some(jobs.max(1));
+        self.jobs = Some(jobs.clamp(1, crate::env::MAX_JOBS));
         self
     }
 
@@ -247,8 +269,10 @@ where
         self
     }
 
-    /// The step budget of each run (default [`DEFAULT_MAX_STEPS`]); a run past it fails as a
-    /// livelock.
+    /// The step budget of each run; a run past it fails as a livelock. By default the budget
+    /// grows with the program, as [`Runtime`](crate::Runtime)'s does: [`DEFAULT_MAX_STEPS`](crate::DEFAULT_MAX_STEPS) plus
+    /// [`DEFAULT_STEPS_PER_TASK`](crate::DEFAULT_STEPS_PER_TASK) per task spawned so far. An
+    /// explicit budget is exact.
     ///
     /// ```
     /// use weft_sim::{explore, yield_now};
@@ -256,7 +280,7 @@ where
     /// assert!(report.failure.unwrap().failure.to_string().starts_with("livelock"));
     /// ```
     pub fn max_steps(mut self, max_steps: u64) -> Self {
-        self.max_steps = max_steps;
+        self.max_steps = Some(max_steps);
         self
     }
 
@@ -391,6 +415,7 @@ where
             reduction: self.reduction,
             checks: self.checks,
             tracker: &tracker,
+            deadline: Deadline::new(started, self.time_budget),
         };
         let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let mut report = Report {
@@ -411,12 +436,27 @@ where
             drew: false,
             failure: None,
             replayed: replay.is_some(),
+            budget: self.schedules,
+            time_budget: self.time_budget,
+            out_of_time: false,
+            runs: Vec::new(),
+            first_draw: None,
+            regressions: None,
             jobs,
             elapsed: Duration::ZERO,
         };
-        let tally = match (&replay, &self.strategy) {
-            (Some(schedule), _) => cx.replay(schedule, self.seed, from_env),
-            (None, Strategy::Dfs { max_preemptions }) => {
+        // The saved schedules of the regression file first (not for a replay: that is one run).
+        let mut saved = None;
+        if let (None, Some(file)) = (&replay, self.regressions.file(&name, self.environment)) {
+            let (record, failed) = regressions::replay_saved(&cx, &file, self.seed);
+            report.regressions = Some(record);
+            saved = failed;
+        }
+        report.replayed |= saved.is_some();
+        let tally = match (saved, &replay, &self.strategy) {
+            (Some(failed), ..) => failed,
+            (None, Some(schedule), _) => cx.replay(schedule, self.seed, from_env),
+            (None, None, Strategy::Dfs { max_preemptions }) => {
                 let search = Search {
                     bound: *max_preemptions,
                     seed: self.seed,
@@ -427,8 +467,10 @@ where
                 report.jobs = search.workers(self.reduction);
                 cx.dfs(&search)
             }
-            (None, _) => cx.sample(self.seed, self.schedules, self.shard, jobs),
+            (None, None, _) => cx.sample(self.seed, self.schedules, self.shard, jobs),
         };
+        report.out_of_time =
+            !report.replayed && tally.failed.is_none() && !tally.enumerated && tally.schedules < budget;
         report.schedules = tally.schedules;
         report.distinct = tally.distinct;
         report.steps = tally.steps;
@@ -436,6 +478,9 @@ where
         // DFS branches on every fault within the budgets: its tree is every schedule.
         report.exhausted = tally.enumerated;
         report.drew = tally.drew;
+        report.runs =
+            tally.runs.iter().map(|&(index, interleaving, steps)| ScheduleRun { index, interleaving, steps }).collect();
+        report.first_draw = tally.first_draw;
         report.failure = tally.failed.map(|f| Box::new(cx.investigate(f, replay.is_none() && self.shrink)));
         report.elapsed = started.elapsed();
         callback(&Progress {
@@ -447,6 +492,11 @@ where
             steps: report.steps,
             elapsed: report.elapsed,
         });
+        if let Some(path) = &self.report_file {
+            if let Err(e) = report.write_json(path) {
+                panic!("weft: {}: the report was not written: {e}", report.name);
+            }
+        }
         report
     }
 
@@ -468,6 +518,12 @@ where
         }
         if let Some(f) = o.faults {
             self.faults = f;
+        }
+        if let Some(t) = o.time {
+            self.time_budget = Some(t);
+        }
+        if let Some(r) = o.report {
+            self.report_file = Some(r);
         }
         *replay = o.replay;
     }

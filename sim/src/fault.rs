@@ -13,7 +13,7 @@
 //! | `yield` | makes a primitive's fast path suspend once anyway | tokio's cooperative budget |
 
 use crate::schedule::Choice;
-use crate::strategy::{Divergence, PickContext, Scheduler};
+use crate::strategy::{Divergence, FireContext, PickContext, Scheduler};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt;
@@ -467,7 +467,7 @@ impl Scheduler for Injector {
         self.inner.draw(bound)
     }
 
-    fn fire(&mut self, cx: &crate::strategy::FireContext<'_>) -> Result<usize, Divergence> {
+    fn fire(&mut self, cx: &FireContext<'_>) -> Result<usize, Divergence> {
         self.inner.fire(cx)
     }
 

@@ -7,9 +7,11 @@ use crate::resources::Resources;
 use crate::schedule::Choice;
 use crate::strategy::{Divergence, FireContext, Footprints, Mode, Object, PickContext, Scheduler};
 use crate::timers::Timers;
+use crate::watchdog::Watch;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::Waker;
 use weft_traces::{Checker, Event, Fault, Op, Record, ResourceId, TaskId, Time, Violation};
 
@@ -31,7 +33,24 @@ pub(crate) struct TaskMeta {
     pub(crate) done: bool,
     /// Cancellation was requested: the next step drops the future instead of polling it.
     pub(crate) cancel: bool,
+    /// The cancellation was passed down to the tasks it awaits (asyncio's `fut_waiter.cancel()`)
+    /// rather than kept for its own next step (`_must_cancel`): `uncancel` cannot revoke it.
+    pub(crate) cancel_passed_on: bool,
+    /// A loop callback's task (`call_soon`, a timer's callback, a done callback): asyncio's
+    /// `Handle`, which no fault cancels (a `Task.cancel()` never reaches a handle).
+    pub(crate) callback: bool,
+    /// How many cancellations were requested and not revoked (asyncio's `cancelling()`).
+    pub(crate) cancels: u32,
+    /// The message of the first cancellation (asyncio's `cancel(msg)`), seen by the awaiter.
+    pub(crate) cancel_message: Option<Rc<str>>,
     pub(crate) waiting: Option<Waiting>,
+    /// The tasks whose join handles it left pending in its last step: what it awaits now (more
+    /// than one under `gather` or a task group), each with whether a cancellation passed on to
+    /// it carries its message (asyncio's `fut_waiter.cancel(msg)` does; a task group's abort
+    /// cancels its children without one).
+    pub(crate) joining: Vec<(TaskId, bool)>,
+    /// How many steps it has begun.
+    pub(crate) steps: u64,
 }
 
 /// Where events go: the trace (when tracing) and the online checkers.
@@ -40,10 +59,21 @@ pub(crate) struct Sink {
     pub(crate) checkers: Vec<Box<dyn Checker>>,
 }
 
-/// Asks the scheduler for each choice and keeps the list of choices made.
+/// Asks the scheduler for each choice and keeps the list of choices made (and shows each to the
+/// run's watchdog, which prints them if a poll hangs).
 pub(crate) struct Chooser {
     pub(crate) scheduler: Box<dyn Scheduler>,
     pub(crate) made: Vec<Choice>,
+    pub(crate) watch: Option<Arc<Watch>>,
+}
+
+impl Chooser {
+    fn record(&mut self, choice: Choice) {
+        self.made.push(choice);
+        if let Some(watch) = &self.watch {
+            watch.choice(choice);
+        }
+    }
 }
 
 pub(crate) struct Kernel {
@@ -141,7 +171,18 @@ impl Kernel {
     /// Registers a new task, ready to take its first step at the tail of the ready queue.
     pub(crate) fn spawn(&mut self, name: &str, future: TaskFuture) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
-        self.tasks.push(TaskMeta { name: name.into(), done: false, cancel: false, waiting: None });
+        self.tasks.push(TaskMeta {
+            name: name.into(),
+            done: false,
+            cancel: false,
+            cancel_passed_on: false,
+            callback: false,
+            cancels: 0,
+            cancel_message: None,
+            waiting: None,
+            joining: Vec::new(),
+            steps: 0,
+        });
         self.spawned.push((id, future));
         self.ready.push(id);
         self.access(Object::Spawn, Mode::Write);
@@ -151,26 +192,81 @@ impl Kernel {
         id
     }
 
-    /// Requests cancellation of `task`: its future is dropped at its next step, which is
-    /// scheduled now if it is not already (asyncio's `Task.cancel()`). Says whether the task was
-    /// still running.
-    pub(crate) fn cancel(&mut self, task: TaskId) -> bool {
+    /// Registers a loop callback's task (see [`TaskMeta::callback`]), at the tail of the ready
+    /// queue.
+    pub(crate) fn spawn_callback(&mut self, future: TaskFuture) -> TaskId {
+        let id = self.spawn("callback", future);
+        self.tasks[id.index()].callback = true;
+        id
+    }
+
+    /// Requests cancellation of `task` (asyncio's `Task.cancel()`): its future is dropped at
+    /// its next step, which is scheduled now if it is not already. Says whether the task was
+    /// still running. Every request counts (`cancelling()`); the first message is kept.
+    ///
+    /// A suspended task that awaits other tasks' join handles is not scheduled: as asyncio
+    /// cancels the future a task waits on, the awaited tasks are cancelled instead (in the order
+    /// it awaits them, and so on down a chain of awaits, with the same message), and the task's
+    /// own cancellation lands at its next step, when an awaited task has finished and its join
+    /// wakes it.
+    ///
+    /// Footprint: each task reached reads its end and writes its cancellation (every request
+    /// counts, `cancelling()` sees it); it reads its place in the ready queue, or wakes it; an
+    /// awaited task's end is read to pass the cancellation on.
+    pub(crate) fn cancel(&mut self, task: TaskId, message: Option<&Rc<str>>) -> bool {
         self.access(Object::Exit(task), Mode::Read);
-        let Some(meta) = self.tasks.get_mut(task.index()) else {
-            return false;
-        };
-        if meta.done {
+        if self.closed || self.tasks.get(task.index()).is_none_or(|t| t.done) {
             return false;
         }
-        let first = !meta.cancel;
-        meta.cancel = true;
-        self.access(Object::Cancel(task), if first { Mode::Write } else { Mode::Read });
-        if first {
-            let by = self.current;
-            self.record_for(Some(task), Event::Cancel { by });
-            if self.ready.push(task) {
-                self.access(Object::Ready(task), Mode::Wake);
-                self.record_for(Some(task), Event::Wake { by: None });
+        let by = self.current;
+        let mut next = vec![(task, message.cloned())];
+        while let Some((t, message)) = next.pop() {
+            self.access(Object::Exit(t), Mode::Read);
+            let meta = &mut self.tasks[t.index()];
+            if meta.done {
+                continue;
+            }
+            self.access(Object::Cancel(t), Mode::Write);
+            let meta = &mut self.tasks[t.index()];
+            meta.cancels += 1;
+            if meta.cancel_message.is_none() {
+                meta.cancel_message = message.clone();
+            }
+            let again = meta.cancel;
+            if again && !meta.cancel_passed_on {
+                continue;
+            }
+            meta.cancel = true;
+            let queued = self.ready.contains(t);
+            self.access(Object::Ready(t), Mode::Read);
+            if !queued {
+                let joined: Vec<TaskId> = self.tasks[t.index()].joining.iter().map(|(a, _)| *a).collect();
+                for a in joined {
+                    self.access(Object::Exit(a), Mode::Read);
+                }
+            }
+            let tasks = &self.tasks;
+            let awaited: Vec<(TaskId, Option<Rc<str>>)> = if queued {
+                Vec::new()
+            } else {
+                let live = |(a, _): &&(TaskId, bool)| !tasks[a.index()].done;
+                let passed = |&(a, with_message): &(TaskId, bool)| (a, message.clone().filter(|_| with_message));
+                tasks[t.index()].joining.iter().filter(live).map(passed).collect()
+            };
+            if again {
+                // Passed on again, as asyncio's `cancel()` calls `fut_waiter.cancel()` each time.
+                next.extend(awaited.into_iter().rev());
+                continue;
+            }
+            self.record_for(Some(t), Event::Cancel { by });
+            if awaited.is_empty() {
+                if self.ready.push(t) {
+                    self.access(Object::Ready(t), Mode::Wake);
+                    self.record_for(Some(t), Event::Wake { by: None });
+                }
+            } else {
+                self.tasks[t.index()].cancel_passed_on = true;
+                next.extend(awaited.into_iter().rev());
             }
         }
         true
@@ -184,6 +280,25 @@ impl Kernel {
         self.tasks.get(task.index()).is_some_and(|t| t.cancel && !t.done)
     }
 
+    /// Revokes one cancellation request of `task` (asyncio's `Task.uncancel()`): when none is
+    /// left and the cancellation has not landed nor been passed on to an awaited task, the task
+    /// runs on. Returns the requests left.
+    pub(crate) fn uncancel(&mut self, task: TaskId) -> u32 {
+        self.access(Object::Exit(task), Mode::Read);
+        self.access(Object::Cancel(task), Mode::Write);
+        let Some(meta) = self.tasks.get_mut(task.index()) else { return 0 };
+        if meta.cancels > 0 {
+            meta.cancels -= 1;
+            if meta.cancels == 0 && meta.cancel && !meta.done && !meta.cancel_passed_on {
+                // It stays queued: its next step polls it (a poll nobody woke, which every
+                // future tolerates) instead of dropping it.
+                meta.cancel = false;
+                meta.cancel_message = None;
+            }
+        }
+        meta.cancels
+    }
+
     /// Which ready task runs next: the scheduler decides when more than one is ready, seeing
     /// what the steps since its previous pick did. Either way the step about to run is noted.
     pub(crate) fn pick(&mut self) -> Result<usize, Divergence> {
@@ -194,7 +309,7 @@ impl Kernel {
                 let steps = self.footprints.as_slice();
                 let cx = PickContext { ready: self.ready.as_slice(), last, step, steps };
                 let index = self.chooser.scheduler.pick(&cx)?;
-                self.chooser.made.push(Choice::Pick(index as u32));
+                self.chooser.record(Choice::Pick(index as u32));
                 self.footprints.clear();
                 index
             }
@@ -213,7 +328,7 @@ impl Kernel {
         }
         let cx = FireContext { due, step: self.step, steps: self.footprints.as_slice() };
         let chosen = self.chooser.scheduler.fire(&cx)?;
-        self.chooser.made.push(Choice::Pick(chosen as u32));
+        self.chooser.record(Choice::Pick(chosen as u32));
         Ok(chosen)
     }
 
@@ -222,7 +337,7 @@ impl Kernel {
         self.access(Object::Draws, Mode::Write);
         match self.chooser.scheduler.draw(bound) {
             Ok(v) => {
-                self.chooser.made.push(Choice::Draw(v));
+                self.chooser.record(Choice::Draw(v));
                 v
             }
             Err(mut d) => {
@@ -243,9 +358,10 @@ impl Kernel {
             return Ok(None);
         }
         let step = self.step + 1;
-        // Any task but main may be hit, unless it is already being cancelled.
+        // Any task but main and the loop's callbacks may be hit, unless it is already being
+        // cancelled.
         let tasks = &self.tasks;
-        let candidate = |t: &TaskId| *t != TaskId(0) && !tasks[t.index()].cancel;
+        let candidate = |t: &TaskId| *t != TaskId(0) && !tasks[t.index()].cancel && !tasks[t.index()].callback;
         let ready: Vec<TaskId> = self.ready.as_slice().iter().copied().filter(candidate).collect();
         let suspended: Vec<TaskId> = (0..tasks.len() as u32)
             .map(TaskId)
@@ -263,7 +379,7 @@ impl Kernel {
             steps: self.footprints.as_slice(),
         };
         let Some(fault) = self.chooser.scheduler.fault(&cx)? else { return Ok(None) };
-        self.chooser.made.push(Choice::Fault { step, fault });
+        self.chooser.record(Choice::Fault { step, fault });
         let target = match fault {
             Fault::Cancel { task } | Fault::SpuriousPoll { task } | Fault::FireTimeout { task } => Some(task),
             Fault::ForceYield => None,
@@ -271,7 +387,7 @@ impl Kernel {
         self.record_for(target, Event::Fault { fault });
         Ok(match fault {
             Fault::Cancel { task } => {
-                self.cancel(task);
+                self.cancel(task, None);
                 None
             }
             Fault::SpuriousPoll { task } => {
@@ -297,7 +413,7 @@ impl Kernel {
             Ok(false) => false,
             Ok(true) => {
                 let fault = Fault::ForceYield;
-                self.chooser.made.push(Choice::Fault { step, fault });
+                self.chooser.record(Choice::Fault { step, fault });
                 self.record(Event::Fault { fault });
                 true
             }

@@ -35,16 +35,21 @@ mod schedule;
 pub mod shrink;
 pub mod strategy;
 mod task;
+pub mod tasks;
 mod time;
 mod timers;
+#[cfg(feature = "tracing")]
+pub mod tracing_layer;
 mod waker;
+mod watchdog;
 
 pub use explore::{explore, Explore, Found, Report};
 pub use fault::{FaultKind, Faults, FaultsError};
 pub use program::{print, random_range};
-pub use runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS};
+pub use runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS, DEFAULT_STEPS_PER_TASK};
 pub use schedule::{check_header, Choice, Schedule, ScheduleError};
 pub use strategy::{Divergence, DivergenceKind, FireContext, Reduction, Scheduler, Strategy, StrategyError};
-pub use task::{current_task, spawn, Cancelled, JoinHandle, TaskInfo};
+pub use task::{current_task, spawn, CancelHandle, Cancelled, JoinHandle, TaskInfo};
 pub use time::{now, sleep, timeout, yield_now, Elapsed, Sleep, Timeout};
+pub use watchdog::{DEFAULT_HANG_TIMEOUT, HANG_TIMEOUT_VAR};
 pub use weft_traces::{TaskId, Time};

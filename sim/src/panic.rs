@@ -37,7 +37,10 @@ pub(crate) struct Caught {
 /// Runs task code (a poll, or a future's drop), catching a panic with its message and location.
 pub(crate) fn catch_task<R>(installed: &Installed, f: impl FnOnce() -> R) -> Result<R, Caught> {
     let outer = installed.in_task.replace(true);
+    let watch = installed.watch.as_deref().filter(|_| !outer);
+    watch.inspect(|w| w.in_task()); // odd: task code runs
     let result = catch_unwind(AssertUnwindSafe(f));
+    watch.inspect(|w| w.in_task());
     installed.in_task.set(outer);
     result.map_err(|payload| Caught { message: message(&*payload), location: installed.panic_location.take() })
 }

@@ -18,6 +18,9 @@ pub(crate) fn probe(installed: &Installed, slot: &mut Option<TaskFuture>, task: 
     let epoch = {
         let mut k = installed.kernel.borrow_mut();
         k.current = Some(task);
+        if let Some(watch) = &k.chooser.watch {
+            watch.step(k.step, task, &k.tasks[task.index()].name);
+        }
         k.record(Event::Poll);
         k.epoch
     };

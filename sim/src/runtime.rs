@@ -10,14 +10,16 @@ use crate::resources::Resources;
 use crate::schedule::Schedule;
 use crate::strategy::{Divergence, Footprints, Mode, Object, Scheduler, Strategy};
 use crate::task::{spawn, JoinHandle};
-use crate::timers::Timers;
+use crate::timers::{Fire, Timers};
 use crate::waker::waker;
+use crate::watchdog::{self, Watch, DEFAULT_HANG_TIMEOUT};
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
+use weft_traces::check::SCREENFUL;
 use weft_traces::{
     recorder, Checker, Event, Exit, Header, Invariants, Rule, TaskId, Time, Trace, Violation, ViolationKind,
 };
@@ -38,11 +40,14 @@ pub struct Runtime {
     name: String,
     seed: u64,
     strategy: Strategy,
-    max_steps: u64,
+    /// An explicit step budget; `None`: the default one, which grows with the program.
+    max_steps: Option<u64>,
     tracing: bool,
     faults: Faults,
     checks: bool,
     checkers: Vec<Box<dyn Fn() -> Box<dyn Checker>>>,
+    /// How long one poll may run before it is reported as hung (`None`: no limit).
+    hang_timeout: Option<Duration>,
 }
 
 impl Default for Runtime {
@@ -51,21 +56,37 @@ impl Default for Runtime {
     }
 }
 
-/// The default step budget: past it a run fails as a livelock.
+/// The base of the default step budget, which grows with the program: a run may take
+/// `DEFAULT_MAX_STEPS + DEFAULT_STEPS_PER_TASK × n` steps while it has spawned `n` tasks (main
+/// included), checked before every step. Past it the run fails as a livelock: a task spins
+/// (`yield_now` or `sleep` in a loop that never ends) or the program never finishes. A correct
+/// program of 100,000 short tasks has a budget of about 100 million steps; a spinner among three
+/// tasks is stopped after 103,000. An explicit [`Runtime::max_steps`] is exact instead.
+///
+/// ```
+/// use weft_sim::{spawn, yield_now, Runtime, DEFAULT_MAX_STEPS, DEFAULT_STEPS_PER_TASK};
+/// let spinner = Runtime::new().run(async { loop { yield_now().await } });
+/// assert_eq!(spinner.steps, DEFAULT_MAX_STEPS + DEFAULT_STEPS_PER_TASK); // main alone
+/// ```
 pub const DEFAULT_MAX_STEPS: u64 = 100_000;
 
+/// The default step budget's allowance per spawned task (see [`DEFAULT_MAX_STEPS`]).
+pub const DEFAULT_STEPS_PER_TASK: u64 = 1_000;
+
 impl Runtime {
-    /// FIFO order, seed 0, tracing on, a budget of [`DEFAULT_MAX_STEPS`] steps.
+    /// FIFO order, seed 0, tracing on, the default step budget (which grows with the program:
+    /// see [`DEFAULT_MAX_STEPS`]).
     pub fn new() -> Runtime {
         Runtime {
             name: "run".to_string(),
             seed: 0,
             strategy: Strategy::Fifo,
-            max_steps: DEFAULT_MAX_STEPS,
+            max_steps: None,
             tracing: true,
             faults: Faults::none(),
             checks: true,
             checkers: Vec::new(),
+            hang_timeout: Some(DEFAULT_HANG_TIMEOUT),
         }
     }
 
@@ -87,9 +108,17 @@ impl Runtime {
         self
     }
 
-    /// The step budget; a run that needs more fails as a livelock.
+    /// An exact step budget, in place of the default one that grows with the program
+    /// ([`DEFAULT_MAX_STEPS`]): a run that needs more steps fails as a livelock.
+    ///
+    /// ```
+    /// use weft_sim::{yield_now, Runtime};
+    /// let run = Runtime::new().max_steps(500).run(async { loop { yield_now().await } });
+    /// assert_eq!(run.steps, 500);
+    /// assert!(run.failure.unwrap().to_string().starts_with("livelock at step 500"));
+    /// ```
     pub fn max_steps(mut self, max_steps: u64) -> Runtime {
-        self.max_steps = max_steps;
+        self.max_steps = Some(max_steps);
         self
     }
 
@@ -132,10 +161,35 @@ impl Runtime {
         self
     }
 
+    /// How long one poll of a task may run, in wall-clock time, before weft reports it as hung
+    /// (default [`DEFAULT_HANG_TIMEOUT`], 10 s; `Duration::ZERO`: no limit). A task that loops
+    /// without reaching an `.await` never returns from its poll, and nothing can interrupt it:
+    /// a watchdog thread then prints the task, the step and the replay line of the run so far on
+    /// stderr, and ends the process with exit status 1. `WEFT_HANG_TIMEOUT` (seconds, `0` for
+    /// none) overrides this. It is a diagnostic: a run does exactly the same with or without it.
+    ///
+    /// ```
+    /// use weft_sim::Runtime;
+    /// use std::time::Duration;
+    /// let run = Runtime::new().hang_timeout(Duration::from_secs(60)).run(async { 1 });
+    /// assert_eq!(run.output, Some(1));
+    /// ```
+    pub fn hang_timeout(mut self, limit: Duration) -> Runtime {
+        self.hang_timeout = (!limit.is_zero()).then_some(limit);
+        self
+    }
+
     /// Adds an online checker, built afresh for each run.
     pub fn checker(mut self, make: impl Fn() -> Box<dyn Checker> + 'static) -> Runtime {
         self.checkers.push(Box::new(make));
         self
+    }
+
+    fn budget(&self) -> Budget {
+        match self.max_steps {
+            Some(steps) => Budget { base: steps, per_task: 0 },
+            None => Budget { base: DEFAULT_MAX_STEPS, per_task: DEFAULT_STEPS_PER_TASK },
+        }
     }
 
     /// Runs `main` as task 0, named "main", under the configured strategy and seed.
@@ -182,9 +236,11 @@ impl Runtime {
         let mut footprints = Footprints::default();
         footprints.accesses = scheduler.wants_accesses();
         static EPOCH: AtomicU32 = AtomicU32::new(0);
+        let watch = Watch::start(&self.name, self.seed, watchdog::timeout(self.hang_timeout));
         let installed = Installed {
             in_task: std::cell::Cell::new(false),
             panic_location: RefCell::new(None),
+            watch: watch.clone(),
             kernel: RefCell::new(Kernel {
                 epoch: EPOCH.fetch_add(1, Ordering::Relaxed),
                 now: Time::ZERO,
@@ -196,7 +252,7 @@ impl Runtime {
                 tasks: Vec::new(),
                 spawned: Vec::new(),
                 resources: Resources::default(),
-                chooser: Chooser { scheduler, made: Vec::new() },
+                chooser: Chooser { scheduler, made: Vec::new(), watch: watch.clone() },
                 footprints,
                 sink: Sink {
                     trace: self.tracing.then(Vec::new),
@@ -213,13 +269,16 @@ impl Runtime {
             }),
         };
         let mut executor =
-            Executor { installed: &installed, futures: Vec::new(), max_steps: self.max_steps, probe: self.checks };
+            Executor { installed: &installed, futures: Vec::new(), budget: self.budget(), probe: self.checks };
         let (main, end) = recorder::install(&installed, || {
             let main: JoinHandle<T> = spawn("main", build());
             let end = executor.run();
             executor.close();
             (main, end)
         });
+        if let Some(watch) = watch {
+            Watch::end(watch); // before the task names it points to are freed
+        }
         let mut kernel = installed.kernel.into_inner();
         if end.is_some() || kernel.violation.is_some() {
             kernel.footprints.halted();
@@ -318,11 +377,24 @@ impl fmt::Display for Failure {
     }
 }
 
+/// A run's step budget: `base` steps plus `per_task` for each task spawned so far.
+#[derive(Clone, Copy, Debug)]
+struct Budget {
+    base: u64,
+    per_task: u64,
+}
+
+impl Budget {
+    fn steps(self, spawned: usize) -> u64 {
+        self.base.saturating_add(self.per_task.saturating_mul(spawned as u64))
+    }
+}
+
 /// The step loop and the slab of task futures.
 struct Executor<'a> {
     installed: &'a Installed,
     futures: Vec<Option<TaskFuture>>,
-    max_steps: u64,
+    budget: Budget,
     /// Probe blocked tasks at quiescence (checks on).
     probe: bool,
 }
@@ -348,7 +420,7 @@ impl Executor<'_> {
                     Err(d) => return Some(Failure::Diverged(d)),
                 }
             }
-            if self.kernel(|k| k.step) >= self.max_steps {
+            if self.kernel(|k| k.step >= self.budget.steps(k.tasks.len())) {
                 return Some(self.kernel(livelock));
             }
             match self.kernel(Kernel::inject_fault) {
@@ -372,7 +444,13 @@ impl Executor<'_> {
             // The step takes the task off the ready queue and looks at its cancellation.
             k.access(Object::Ready(task), Mode::Write);
             k.access(Object::Cancel(task), Mode::Read);
-            let cancel = k.tasks[task.index()].cancel;
+            if let Some(watch) = &k.chooser.watch {
+                watch.step(k.step, task, &k.tasks[task.index()].name);
+            }
+            let meta = &mut k.tasks[task.index()];
+            meta.steps += 1;
+            meta.joining.clear();
+            let cancel = meta.cancel;
             if !cancel {
                 k.record(Event::Poll);
             }
@@ -460,10 +538,28 @@ impl Executor<'_> {
             Ok(Some(due))
         })?;
         let Some(due) = due else { return Ok(false) };
-        for (_, waker) in due {
-            waker.wake();
+        for (_, fire) in due {
+            match fire {
+                Fire::Wake(waker) => waker.wake(),
+                Fire::Call(call) => self.call(call),
+            }
         }
         Ok(true)
+    }
+
+    /// Runs a loop callback whose timer fired (asyncio's `call_later`/`call_at` handle) at once,
+    /// among the timers due with it, as asyncio runs every due timer handle before the tasks they
+    /// wake: as a step of its own task (named `callback`), so what it does is recorded about a
+    /// task, like any other step. Not a choice: asyncio runs due handles in order.
+    fn call(&mut self, call: Box<dyn FnOnce()>) {
+        let future: TaskFuture = Box::pin(async move { call() });
+        let id = self.kernel(|k| {
+            let id = k.spawn_callback(future);
+            k.ready.remove(id);
+            id
+        });
+        self.adopt_spawned();
+        self.step(id);
     }
 
     /// Ends the run: drops every remaining future (their Drop handlers may wake or record, which
@@ -530,11 +626,13 @@ fn quiescence(k: &mut Kernel) -> Option<Failure> {
     if let Some(invariants) = invariants {
         return invariants.deadlock().map(Failure::Violation);
     }
+    let unfinished = k.tasks.iter().filter(|t| !t.done).count();
     let blocked: Vec<String> = k
         .tasks
         .iter()
         .enumerate()
         .filter(|(_, t)| !t.done)
+        .take(SCREENFUL)
         .map(|(i, t)| {
             let waits = match t.waiting {
                 Some(Waiting::Resource(id, op)) => {
@@ -551,6 +649,10 @@ fn quiescence(k: &mut Kernel) -> Option<Failure> {
     if blocked.is_empty() {
         return None;
     }
+    let more = match unfinished.saturating_sub(SCREENFUL) {
+        0 => String::new(),
+        n => format!("\n  ... and {n} more"),
+    };
     Some(Failure::Violation(Violation {
         kind: ViolationKind::Deadlock,
         rule: Rule::Deadlock,
@@ -560,8 +662,7 @@ fn quiescence(k: &mut Kernel) -> Option<Failure> {
         resource: None,
         location: None,
         message: format!(
-            "{} task(s) blocked with nothing ready and no timer pending:\n{}",
-            blocked.len(),
+            "{unfinished} task(s) blocked with nothing ready and no timer pending:\n{}{more}",
             blocked.join("\n")
         ),
     }))

@@ -3,7 +3,7 @@
 use crate::context;
 use crate::kernel::Waiting;
 use crate::strategy::{Mode, Object};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -12,52 +12,154 @@ use std::task::{Context, Poll, Waker};
 use weft_traces::{Event, TaskId};
 
 /// The task was cancelled (its future dropped) before it finished: asyncio's `CancelledError`
-/// seen by whoever awaits the task.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cancelled;
+/// seen by whoever awaits the task, with the message given to
+/// [`cancel_with`](JoinHandle::cancel_with) (asyncio's `cancel(msg)`), if any.
+///
+/// How asyncio's outcomes map onto weft's: a task that returns gives `Ok(output)`; a task
+/// cancelled gives `Err(Cancelled)`; an exception a program raises is an `Err` the task's future
+/// returns (`gather`, `TaskGroup` and `wait` read it as such: see [`crate::tasks`]); a panic is
+/// not an outcome another task sees: it fails the run (with the task, its message and where it
+/// was raised), as an assertion fails a test.
+///
+/// ```
+/// use weft_sim::{spawn, yield_now, Cancelled, Runtime};
+/// let run = Runtime::new().run(async {
+///     let t = spawn("t", std::future::pending::<()>());
+///     yield_now().await;
+///     t.cancel_with("shutting down");
+///     t.await
+/// });
+/// let err = run.output.unwrap().unwrap_err();
+/// assert_eq!(err.message(), Some("shutting down"));
+/// assert_eq!(err, Cancelled::with_message("shutting down"));
+/// assert_eq!(err.to_string(), "task was cancelled: shutting down");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cancelled {
+    message: Option<Rc<str>>,
+}
+
+impl Cancelled {
+    /// Cancelled with no message (asyncio's `cancel()`).
+    pub fn new() -> Cancelled {
+        Cancelled { message: None }
+    }
+
+    /// Cancelled with `message` (asyncio's `cancel(msg)`).
+    pub fn with_message(message: impl AsRef<str>) -> Cancelled {
+        Cancelled { message: Some(message.as_ref().into()) }
+    }
+
+    /// The message the cancellation was requested with.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
 
 impl fmt::Display for Cancelled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "task was cancelled")
+        match &self.message {
+            None => write!(f, "task was cancelled"),
+            Some(m) => write!(f, "task was cancelled: {m}"),
+        }
     }
 }
 
 impl std::error::Error for Cancelled {}
 
+/// Where a task stands, shared by its join handle and its cancel handles.
+#[derive(Clone, Debug, Default)]
+enum Status {
+    #[default]
+    Running,
+    Returned,
+    Cancelled,
+}
+
 /// Where a task's output goes, and who waits for it.
 struct JoinSlot<T> {
+    /// The output until the join handle's await takes it.
     output: Option<Result<T, Cancelled>>,
-    waiter: Option<Waker>,
+    /// The kernel step in which the task finished, for `as_completed`'s order.
+    finished_at: u64,
+    /// Who awaits it, and whether its wake-up goes through a done callback first.
+    waiter: Option<(Waker, Await)>,
+}
+
+/// How a join handle is awaited: what the awaiting task's cancellation does to the awaited task,
+/// and how many ready-queue entries the wake-up takes, as in asyncio.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Await {
+    /// `await task`: a cancellation of the awaiter goes down to the task; the task's end wakes
+    /// the awaiter directly (asyncio's `__wakeup` callback is the awaiter's step).
+    Direct,
+    /// `gather`, a task group: the cancellation goes down; the task's end first runs a done
+    /// callback (one ready-queue entry), which wakes the awaiter (another).
+    Callback,
+    /// `wait`, `as_completed`, `shield`: as `Callback`, but the awaiter's cancellation stays
+    /// with the awaiter.
+    Observe,
 }
 
 impl<T> JoinSlot<T> {
-    fn finish(slot: &RefCell<JoinSlot<T>>, output: Result<T, Cancelled>) {
+    fn finish(slot: &RefCell<JoinSlot<T>>, status: &RefCell<Status>, output: Result<T, Cancelled>) {
         let waiter = {
             let mut s = slot.borrow_mut();
-            if s.output.is_some() {
+            if !matches!(*status.borrow(), Status::Running) {
                 return;
             }
+            status.replace(match &output {
+                Ok(_) => Status::Returned,
+                Err(_) => Status::Cancelled,
+            });
             s.output = Some(output);
+            s.finished_at = context::try_with(|k| k.step).unwrap_or(0);
             s.waiter.take()
         };
-        if let Some(w) = waiter {
-            w.wake();
+        match waiter {
+            None => {}
+            Some((w, Await::Direct)) => w.wake(),
+            Some((w, Await::Callback | Await::Observe)) => wake_via_callback(w),
         }
     }
 }
 
-/// Sets the slot to `Cancelled` if the task's future is dropped before it finished.
-struct OnDrop<T>(Rc<RefCell<JoinSlot<T>>>);
+/// Wakes `waker` through a done callback (asyncio's `add_done_callback`): a ready-queue entry of
+/// its own, at the tail, which then wakes it.
+pub(crate) fn wake_via_callback(waker: Waker) {
+    let mut waker = Some(waker);
+    context::try_with(|k| {
+        let w = waker.take();
+        let future: crate::kernel::TaskFuture = Box::pin(async move {
+            if let Some(w) = w {
+                w.wake();
+            }
+        });
+        k.spawn_callback(future);
+    });
+    // Outside a run there is no ready queue: wake it at once.
+    if let Some(w) = waker {
+        w.wake();
+    }
+}
+
+/// Sets the slot to `Cancelled` (with the message of the cancellation) if the task's future is
+/// dropped before it finished.
+struct OnDrop<T> {
+    slot: Rc<RefCell<JoinSlot<T>>>,
+    status: Rc<RefCell<Status>>,
+    id: Rc<Cell<TaskId>>,
+}
 
 impl<T> Drop for OnDrop<T> {
     fn drop(&mut self) {
-        JoinSlot::finish(&self.0, Err(Cancelled));
+        let id = self.id.get();
+        let message = context::try_with(|k| k.tasks.get(id.index()).and_then(|t| t.cancel_message.clone())).flatten();
+        JoinSlot::finish(&self.slot, &self.status, Err(Cancelled { message }));
     }
 }
 
 /// A handle to a spawned task: await it for the task's output; [`cancel`](JoinHandle::cancel) it.
-///
-/// Dropping the handle detaches the task, which runs on (as an asyncio task does).
 ///
 /// ```
 /// use weft_sim::{spawn, Runtime};
@@ -67,9 +169,51 @@ impl<T> Drop for OnDrop<T> {
 /// });
 /// assert_eq!(run.output, Some(42));
 /// ```
+///
+/// # Cancellation goes down the awaits, as in asyncio
+///
+/// - **A task cancelled while it awaits a handle cancels the awaited task too**, because asyncio
+///   cancels the future a task waits on. The awaiting task's own cancellation lands after the
+///   awaited task has finished (cancelled, when its join wakes the awaiting one), so their drop
+///   handlers run in asyncio's order: the awaited task's first (CPython 3.13 prints "child
+///   cancelled", then "parent cancelled"). A chain of awaits is cancelled down to its end.
+/// - **A handle dropped while it is awaited cancels its task**: dropping a pending `await` is
+///   cancelling it, so `timeout(d, handle)` cancels the task at its deadline (asyncio's
+///   `wait_for(task, d)` does the same; there the timeout returns once the task has finished
+///   cancelling, here at once, and the task's cancellation lands at its next step). The handle
+///   is awaited from a poll that leaves it pending until the end of its task's next step; await
+///   `&mut handle` to keep the handle.
+/// - **A handle dropped while nobody awaits it detaches the task**, which runs on (as an
+///   asyncio task nobody awaits does).
+///
+/// ```
+/// use weft_sim::{sleep, spawn, yield_now, Cancelled, Runtime};
+/// use std::time::Duration;
+/// let run = Runtime::new().run(async {
+///     let child = spawn("child", sleep(Duration::from_secs(10)));
+///     let child_id = child.id();
+///     let parent = spawn("parent", async move { child.await });
+///     yield_now().await; // the parent now awaits the child
+///     parent.cancel();
+///     let parent = parent.await;
+///     let detached = spawn("detached", async { sleep(Duration::from_secs(2)).await; 1 });
+///     drop(detached); // nobody awaits it: it runs on
+///     sleep(Duration::from_secs(3)).await;
+///     (parent, child_id)
+/// });
+/// let (parent, child) = run.output.unwrap();
+/// assert_eq!(parent, Err(Cancelled::new()));
+/// assert!(run.trace.to_text().contains("detached"));
+/// # let _ = child;
+/// ```
 pub struct JoinHandle<T> {
     id: TaskId,
     slot: Rc<RefCell<JoinSlot<T>>>,
+    status: Rc<RefCell<Status>>,
+    /// The await took the output.
+    taken: bool,
+    /// The task whose poll left this handle pending, and which of its steps that was.
+    awaited: Cell<Option<(TaskId, u64)>>,
 }
 
 impl<T> fmt::Debug for JoinHandle<T> {
@@ -94,15 +238,18 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// ```
 #[track_caller]
 pub fn spawn<T: 'static>(name: impl Into<String>, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
-    let slot = Rc::new(RefCell::new(JoinSlot { output: None, waiter: None }));
-    let guard = OnDrop(slot.clone());
+    let slot = Rc::new(RefCell::new(JoinSlot { output: None, finished_at: 0, waiter: None }));
+    let status = Rc::new(RefCell::new(Status::Running));
+    let id = Rc::new(Cell::new(TaskId(0)));
+    let guard = OnDrop { slot: slot.clone(), status: status.clone(), id: id.clone() };
     let task = async move {
         let output = future.await;
-        JoinSlot::finish(&guard.0, Ok(output));
+        JoinSlot::finish(&guard.slot, &guard.status, Ok(output));
     };
     let name = name.into();
-    let id = context::with("spawn", |k| k.spawn(&name, Box::pin(task)));
-    JoinHandle { id, slot }
+    let task_id = context::with("spawn", |k| k.spawn(&name, Box::pin(task)));
+    id.set(task_id);
+    JoinHandle { id: task_id, slot, status, taken: false, awaited: Cell::new(None) }
 }
 
 impl<T> JoinHandle<T> {
@@ -116,11 +263,50 @@ impl<T> JoinHandle<T> {
         self.slot.borrow_mut().output.take().and_then(Result::ok)
     }
 
-    /// Whether the task has finished (returned or been cancelled).
+    /// Whether the task has finished (returned or been cancelled); it stays true once the
+    /// handle was awaited through `&mut`.
     pub fn is_finished(&self) -> bool {
+        !matches!(self.status_now(), Status::Running)
+    }
+
+    /// asyncio's `done()`: the same as [`is_finished`](JoinHandle::is_finished).
+    pub fn done(&self) -> bool {
+        self.is_finished()
+    }
+
+    /// asyncio's `cancelled()`: whether the task finished cancelled.
+    pub fn cancelled(&self) -> bool {
+        matches!(self.status_now(), Status::Cancelled)
+    }
+
+    /// The task's outcome without taking it (asyncio's `result()` / `exception()` on a done
+    /// task): `None` while it runs, or once an await has taken the output.
+    ///
+    /// ```
+    /// use weft_sim::{spawn, yield_now, Runtime};
+    /// let run = Runtime::new().run(async {
+    ///     let mut t = spawn("t", async { 7 });
+    ///     let before = t.result();
+    ///     yield_now().await;
+    ///     let peeked = t.result();
+    ///     let awaited = (&mut t).await;
+    ///     (before, peeked, awaited, t.is_finished())
+    /// });
+    /// assert_eq!(run.output, Some((None, Some(Ok(7)), Ok(7), true)));
+    /// ```
+    pub fn result(&self) -> Option<Result<T, Cancelled>>
+    where
+        T: Clone,
+    {
         let target = self.id;
         context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
-        self.slot.borrow().output.is_some()
+        self.slot.borrow().output.clone()
+    }
+
+    /// A handle that cancels this task and reads its state, which can be cloned and kept by
+    /// other tasks while this one awaits it (asyncio passes the task object around).
+    pub fn canceller(&self) -> CancelHandle {
+        CancelHandle { id: self.id, status: self.status.clone() }
     }
 
     /// Requests cancellation (asyncio's `Task.cancel()`): the task's future is dropped at its next
@@ -136,23 +322,74 @@ impl<T> JoinHandle<T> {
     ///     assert!(sleeper.cancel());
     ///     sleeper.await
     /// });
-    /// assert_eq!(run.output, Some(Err(Cancelled)));
+    /// assert_eq!(run.output, Some(Err(Cancelled::new())));
     /// ```
     #[track_caller]
     pub fn cancel(&self) -> bool {
-        context::with("JoinHandle::cancel", |k| k.cancel(self.id))
+        self.canceller().cancel()
     }
-}
 
-impl<T> Future for JoinHandle<T> {
-    type Output = Result<T, Cancelled>;
+    /// Requests cancellation with a message (asyncio's `cancel(msg)`), which the awaiter reads
+    /// from the [`Cancelled`] it gets. The first message requested is kept.
+    #[track_caller]
+    pub fn cancel_with(&self, message: impl AsRef<str>) -> bool {
+        self.canceller().cancel_with(message)
+    }
 
-    /// Finding the task still running is not a dependency on its end (`docs/search.md`): it
-    /// only waits for the wake the end sends. Finding it ended is: the rest of the step goes on
-    /// because of the end ([`Mode::Await`]).
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    /// asyncio's `cancelling()`: the cancellation requests not revoked by `uncancel`.
+    pub fn cancelling(&self) -> u32 {
+        self.canceller().cancelling()
+    }
+
+    /// asyncio's `uncancel()`: see [`CancelHandle::uncancel`].
+    #[track_caller]
+    pub fn uncancel(&self) -> u32 {
+        self.canceller().uncancel()
+    }
+
+    /// The task's state (a read of its end, `docs/search.md`).
+    fn status_now(&self) -> Status {
+        let target = self.id;
+        context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
+        self.status.borrow().clone()
+    }
+
+    /// Reads the outcome, if the task finished and nobody took it.
+    pub(crate) fn peek<R>(&self, f: impl FnOnce(Option<&Result<T, Cancelled>>) -> R) -> R {
+        let target = self.id;
+        context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
+        f(self.slot.borrow().output.as_ref())
+    }
+
+    /// Forgets that it is awaited: dropping it now detaches the task.
+    pub(crate) fn detach(&self) {
+        self.awaited.set(None);
+    }
+
+    /// The step in which the task finished, once it has.
+    pub(crate) fn finished_at(&self) -> Option<u64> {
+        self.is_finished().then(|| self.slot.borrow().finished_at)
+    }
+
+    /// Ready once the task has finished, leaving its outcome in place; otherwise registers the
+    /// awaiting task as `mode` says.
+    pub(crate) fn poll_finished(&mut self, cx: &mut Context<'_>, mode: Await) -> Poll<()> {
+        if self.is_finished() {
+            let target = self.id;
+            context::try_with(|k| k.awaited(Object::Exit(target)));
+            return Poll::Ready(());
+        }
+        self.register(cx, mode);
+        Poll::Pending
+    }
+
+    /// Polls the join, awaited as `mode` says.
+    pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>, mode: Await) -> Poll<Result<T, Cancelled>> {
+        assert!(!self.taken, "weft: a JoinHandle was awaited again after it returned the task's output");
         let mut slot = self.slot.borrow_mut();
         if let Some(output) = slot.output.take() {
+            self.taken = true;
+            self.awaited.set(None);
             let target = self.id;
             context::try_with(|k| {
                 k.awaited(Object::Exit(target));
@@ -162,15 +399,143 @@ impl<T> Future for JoinHandle<T> {
             });
             return Poll::Ready(output);
         }
-        slot.waiter = Some(cx.waker().clone());
+        drop(slot);
+        self.register(cx, mode);
+        Poll::Pending
+    }
+
+    /// Registers the awaiting task's waker, and what it awaits, as `mode` says.
+    fn register(&mut self, cx: &mut Context<'_>, mode: Await) {
+        let passes_cancel = mode != Await::Observe;
+        self.slot.borrow_mut().waiter = Some((cx.waker().clone(), mode));
+        let target = self.id;
+        let awaited = context::try_with(|k| {
+            let t = k.current?;
+            let meta = &mut k.tasks[t.index()];
+            meta.waiting = Some(Waiting::Join(target));
+            if passes_cancel && !meta.joining.iter().any(|(t, _)| *t == target) {
+                meta.joining.push((target, true));
+            }
+            let steps = meta.steps;
+            k.record(Event::Join { target });
+            Some((t, steps))
+        });
+        self.awaited.set(awaited.flatten().filter(|_| passes_cancel));
+    }
+}
+
+/// A handle that cancels a task and reads whether it finished, kept apart from the task's
+/// [`JoinHandle`] (which one task awaits): clone it freely.
+///
+/// ```
+/// use weft_sim::{sleep, spawn, yield_now, Runtime};
+/// use std::time::Duration;
+/// let run = Runtime::new().run(async {
+///     let worker = spawn("worker", sleep(Duration::from_secs(60)));
+///     let stop = worker.canceller();
+///     let waiter = spawn("waiter", async move { worker.await.unwrap_err() });
+///     spawn("stopper", async move { stop.cancel_with("enough") });
+///     waiter.await.unwrap()
+/// });
+/// assert_eq!(run.output.unwrap().message(), Some("enough"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct CancelHandle {
+    id: TaskId,
+    status: Rc<RefCell<Status>>,
+}
+
+impl CancelHandle {
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// Whether the task finished (asyncio's `done()`).
+    pub fn done(&self) -> bool {
+        !matches!(self.status_now(), Status::Running)
+    }
+
+    /// Whether the task finished cancelled (asyncio's `cancelled()`).
+    pub fn cancelled(&self) -> bool {
+        matches!(self.status_now(), Status::Cancelled)
+    }
+
+    /// The task's state (a read of its end, `docs/search.md`).
+    fn status_now(&self) -> Status {
+        let target = self.id;
+        context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
+        self.status.borrow().clone()
+    }
+
+    /// Requests cancellation (asyncio's `Task.cancel()`; see [`JoinHandle::cancel`]).
+    #[track_caller]
+    pub fn cancel(&self) -> bool {
+        context::with("cancel", |k| k.cancel(self.id, None))
+    }
+
+    /// Requests cancellation with a message (asyncio's `cancel(msg)`).
+    #[track_caller]
+    pub fn cancel_with(&self, message: impl AsRef<str>) -> bool {
+        let message: Rc<str> = message.as_ref().into();
+        context::with("cancel_with", |k| k.cancel(self.id, Some(&message)))
+    }
+
+    /// asyncio's `cancelling()`: how many cancellations were requested and not revoked.
+    #[track_caller]
+    pub fn cancelling(&self) -> u32 {
+        context::with("cancelling", |k| {
+            k.access(Object::Cancel(self.id), Mode::Read);
+            k.tasks.get(self.id.index()).map_or(0, |t| t.cancels)
+        })
+    }
+
+    /// asyncio's `uncancel()` (3.13): revokes one cancellation request and returns how many are
+    /// left. When none is left and the cancellation has not landed yet (the task has not taken
+    /// its next step, and the cancellation was not passed on to a task it awaits), the task
+    /// runs on, as 3.13 clears `_must_cancel`.
+    ///
+    /// ```
+    /// use weft_sim::{sleep, spawn, yield_now, Runtime};
+    /// use std::time::Duration;
+    /// let run = Runtime::new().run(async {
+    ///     let t = spawn("t", async { sleep(Duration::from_secs(1)).await; "finished" });
+    ///     t.cancel();
+    ///     let left = t.uncancel();
+    ///     (left, t.await)
+    /// });
+    /// assert_eq!(run.output, Some((0, Ok("finished"))));
+    /// ```
+    #[track_caller]
+    pub fn uncancel(&self) -> u32 {
+        context::with("uncancel", |k| k.uncancel(self.id))
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, Cancelled>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.poll_join(cx, Await::Direct)
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    /// Dropped while awaited (a pending poll in its task's current or previous step) and before
+    /// the task finished: the await is cancelled, and so is the task. Otherwise it detaches.
+    fn drop(&mut self) {
+        let Some((awaiting, step)) = self.awaited.get() else { return };
+        if self.is_finished() {
+            return;
+        }
         let target = self.id;
         context::try_with(|k| {
-            if let Some(t) = k.current {
-                k.tasks[t.index()].waiting = Some(Waiting::Join(target));
-                k.record(Event::Join { target });
+            let now = k.current.filter(|t| *t == awaiting).map(|t| k.tasks[t.index()].steps);
+            if now.is_some_and(|now| now == step || now == step + 1) {
+                let message = k.tasks[awaiting.index()].cancel_message.clone();
+                k.cancel(target, message.as_ref());
             }
         });
-        Poll::Pending
     }
 }
 
@@ -185,6 +550,46 @@ impl TaskInfo {
     /// The name given at spawn (asyncio's `get_name()`).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// asyncio's `current_task().cancelling()`: the cancellation requests of this task not
+    /// revoked. Read in a Drop handler, it says whether the drop is the task's cancellation.
+    #[track_caller]
+    pub fn cancelling(&self) -> u32 {
+        context::with("TaskInfo::cancelling", |k| {
+            k.access(Object::Cancel(self.id), Mode::Read);
+            k.tasks.get(self.id.index()).map_or(0, |t| t.cancels)
+        })
+    }
+
+    /// The message of this task's cancellation, if one was requested with a message: what
+    /// asyncio's `except CancelledError as e:` reads from `e.args`, for a Drop handler.
+    ///
+    /// ```
+    /// use weft_sim::{current_task, spawn, yield_now, Runtime};
+    /// use std::{cell::RefCell, rc::Rc};
+    /// struct Seen(Rc<RefCell<Option<String>>>);
+    /// impl Drop for Seen {
+    ///     fn drop(&mut self) {
+    ///         *self.0.borrow_mut() = current_task().cancel_message();
+    ///     }
+    /// }
+    /// let run = Runtime::new().run(async {
+    ///     let seen = Rc::new(RefCell::new(None));
+    ///     let s = Seen(seen.clone());
+    ///     let t = spawn("t", async move { let _s = s; std::future::pending::<()>().await });
+    ///     yield_now().await;
+    ///     t.cancel_with("stop");
+    ///     let _ = t.await;
+    ///     seen.take()
+    /// });
+    /// assert_eq!(run.output, Some(Some("stop".to_string())));
+    /// ```
+    #[track_caller]
+    pub fn cancel_message(&self) -> Option<String> {
+        context::with("TaskInfo::cancel_message", |k| {
+            k.tasks.get(self.id.index()).and_then(|t| t.cancel_message.as_deref().map(str::to_string))
+        })
     }
 }
 

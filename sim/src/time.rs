@@ -149,6 +149,20 @@ impl std::error::Error for Elapsed {}
 /// Runs `future` for at most `duration` of virtual time (asyncio's `wait_for` / `timeout`).
 /// When the deadline passes first, `future` is dropped, which cancels it at its suspension point.
 ///
+/// **The deadline wins a tie, as in asyncio.** The deadline is a timer registered when the
+/// timeout is first polled, before `future` starts (asyncio's `timeout()` schedules its callback
+/// on entering the block). Once it has fired, the next poll returns `Err(Elapsed)` without
+/// polling `future` again, even if what `future` waited for arrived meanwhile: in asyncio the
+/// deadline's callback cancels the task when it fires, so the task resumes with
+/// `CancelledError` (then `TimeoutError`) whatever else happened before it ran. So when the
+/// deadline and the event that would complete `future` (a lock hand-off, another timer) are due
+/// at the same virtual instant, asyncio's order (which runs every due timer callback before any
+/// task) times out, as CPython 3.13 does: a lock handed to the waiter is passed on by its
+/// dropped acquire, and the lock is left free. The other order, where the hand-off's task runs
+/// and `future` completes before the deadline fires, is a choice of the schedule at that instant
+/// ([`Choice::Pick`](crate::Choice::Pick) at a timer scheduling point), which exploring
+/// strategies reach.
+///
 /// ```
 /// use weft_sim::{sleep, timeout, Elapsed, Runtime};
 /// use std::time::Duration;
@@ -174,16 +188,21 @@ impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.future.is_none() {
+            return Poll::Ready(Err(Elapsed));
+        }
+        // The deadline first: registered before the future starts, and once fired it wins,
+        // whatever the future would return now (see `timeout`).
+        if Pin::new(&mut self.deadline).poll(cx).is_ready() {
+            self.future = None;
+            return Poll::Ready(Err(Elapsed));
+        }
         let Some(future) = self.future.as_mut() else {
             return Poll::Ready(Err(Elapsed));
         };
         if let Poll::Ready(output) = future.as_mut().poll(cx) {
             self.future = None;
             return Poll::Ready(Ok(output));
-        }
-        if Pin::new(&mut self.deadline).poll(cx).is_ready() {
-            self.future = None;
-            return Poll::Ready(Err(Elapsed));
         }
         Poll::Pending
     }

@@ -1,4 +1,5 @@
-//! Timers: wakers due at virtual instants, fired in (deadline, registration) order.
+//! Timers: wakers (a sleeping task's) and loop callbacks (`call_later`, `call_at`) due at
+//! virtual instants, fired in (deadline, registration) order.
 
 use std::collections::BTreeMap;
 use std::task::Waker;
@@ -7,12 +8,30 @@ use weft_traces::{TaskId, Time};
 /// A registered timer's key: its deadline, then its registration number.
 pub(crate) type TimerKey = (Time, u64);
 
-#[derive(Debug)]
 struct Timer {
+    /// The task that registered it.
     task: TaskId,
-    waker: Waker,
+    fire: Fire,
     /// The deadline of a `timeout`, which a fault may fire early.
     timeout: bool,
+}
+
+/// What a timer does when it fires.
+pub(crate) enum Fire {
+    /// Wakes a task (its sleep or deadline is over).
+    Wake(Waker),
+    /// Runs a loop callback (asyncio's `call_later` handle), as a step of its own at once.
+    Call(Box<dyn FnOnce()>),
+}
+
+impl std::fmt::Debug for Timer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fire = match self.fire {
+            Fire::Wake(_) => "wake",
+            Fire::Call(_) => "call",
+        };
+        f.debug_struct("Timer").field("task", &self.task).field("fire", &fire).field("timeout", &self.timeout).finish()
+    }
 }
 
 /// Pending timers, ordered by (deadline, registration).
@@ -27,15 +46,23 @@ impl Timers {
     pub(crate) fn insert(&mut self, deadline: Time, task: TaskId, waker: Waker, timeout: bool) -> TimerKey {
         let key = (deadline, self.registered);
         self.registered += 1;
-        self.pending.insert(key, Timer { task, waker, timeout });
+        self.pending.insert(key, Timer { task, fire: Fire::Wake(waker), timeout });
+        key
+    }
+
+    /// Registers the loop callback `call`, registered by `task`, to run at `deadline`.
+    pub(crate) fn insert_call(&mut self, deadline: Time, task: TaskId, call: Box<dyn FnOnce()>) -> TimerKey {
+        let key = (deadline, self.registered);
+        self.registered += 1;
+        self.pending.insert(key, Timer { task, fire: Fire::Call(call), timeout: false });
         key
     }
 
     /// Replaces the waker of a pending timer (a re-poll with another waker).
     pub(crate) fn update(&mut self, key: TimerKey, waker: &Waker) {
-        if let Some(timer) = self.pending.get_mut(&key) {
-            if !timer.waker.will_wake(waker) {
-                timer.waker = waker.clone();
+        if let Some(Timer { fire: Fire::Wake(w), .. }) = self.pending.get_mut(&key) {
+            if !w.will_wake(waker) {
+                *w = waker.clone();
             }
         }
     }
@@ -66,15 +93,15 @@ impl Timers {
     }
 
     /// Removes the `i`-th (0-based) timer due at or before `now` and returns it.
-    pub(crate) fn take_due(&mut self, now: Time, i: usize) -> Option<(TaskId, Waker)> {
+    pub(crate) fn take_due(&mut self, now: Time, i: usize) -> Option<(TaskId, Fire)> {
         let key = *self.pending.range(..(Time(now.0.saturating_add(1)), 0)).nth(i)?.0;
-        self.pending.remove(&key).map(|t| (t.task, t.waker))
+        self.pending.remove(&key).map(|t| (t.task, t.fire))
     }
 
     /// Removes every timer due at or before `now`, in firing order.
-    pub(crate) fn due(&mut self, now: Time) -> Vec<(TaskId, Waker)> {
+    pub(crate) fn due(&mut self, now: Time) -> Vec<(TaskId, Fire)> {
         let later = self.pending.split_off(&(Time(now.0.saturating_add(1)), 0));
-        std::mem::replace(&mut self.pending, later).into_values().map(|t| (t.task, t.waker)).collect()
+        std::mem::replace(&mut self.pending, later).into_values().map(|t| (t.task, t.fire)).collect()
     }
 
     /// Tasks with a pending `timeout` deadline, by id, each once.
@@ -89,6 +116,9 @@ impl Timers {
     /// it now.
     pub(crate) fn take_timeout_of(&mut self, task: TaskId) -> Option<Waker> {
         let key = *self.pending.iter().find(|(_, t)| t.timeout && t.task == task)?.0;
-        self.pending.remove(&key).map(|t| t.waker)
+        match self.pending.remove(&key)?.fire {
+            Fire::Wake(waker) => Some(waker),
+            Fire::Call(_) => None,
+        }
     }
 }

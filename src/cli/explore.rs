@@ -1,8 +1,10 @@
 //! `weft` (every scenario) and `weft explore`: many schedules, a table of verdicts.
 
-use super::{lookup, Choose, Status, Usage};
+use super::{lookup, Choose, ReportFormat, Status, Usage};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::path::Path;
 use weft::scenarios::{self, Expect, Scenario};
+use weft::sim::explore::json::ReportFile;
 use weft::sim::explore::DEFAULT_SCHEDULES;
 use weft::{Failure, Faults, Report, Strategy};
 
@@ -26,6 +28,10 @@ impl Outcome {
             // A strategy that ran out of schedules says what they covered: "all 12 schedules
             // with at most 2 preemptions" only when that is exhaustive (no fault sampled).
             (None, Expect::Holds) if self.report.enumerated => format!("holds ({})", self.report.covered()),
+            // A time budget says which schedules ran: the first N of the order.
+            (None, Expect::Holds) if self.report.out_of_time => {
+                format!("holds (the first {} schedules: the time budget ran out)", self.report.schedules)
+            }
             (None, Expect::Holds) => "holds".to_string(),
             (None, Expect::Fails) => "NOT FOUND (expected a failure)".to_string(),
             (Some(f), Expect::Fails) => format!("found (as expected): {}", kind(&f.failure)),
@@ -41,7 +47,7 @@ fn kind(failure: &Failure) -> &'static str {
 /// `weft` with no command: every scenario, the default strategy and budget, all cores.
 pub fn all() -> Status {
     let choose = Choose { strategy: None, seed: 0 };
-    let plan = Plan { choose, schedules: DEFAULT_SCHEDULES, jobs: None, faults: None };
+    let plan = Plan { choose, schedules: DEFAULT_SCHEDULES, jobs: None, faults: None, shard: None, time: None };
     let outcomes = explore(&scenarios::all(), &plan);
     print_table(&outcomes, None);
     // Here a failure in a scenario broken on purpose is the expected result.
@@ -53,27 +59,28 @@ pub fn all() -> Status {
 }
 
 /// `weft explore <scenario>...`.
-pub fn many(
-    names: &[String],
-    choose: &Choose,
-    schedules: u64,
-    jobs: Option<u64>,
-    faults: Option<Faults>,
-) -> Result<Status, Usage> {
+pub(super) fn many(names: &[String], plan: Plan, format: ReportFormat, output: Option<&Path>) -> Result<Status, Usage> {
     let scenarios = names.iter().map(|n| lookup(n)).collect::<Result<Vec<_>, _>>()?;
-    let plan = Plan { choose: choose.clone(), schedules, jobs, faults };
     let outcomes = explore(&scenarios, &plan);
-    print_table(&outcomes, plan.faults.as_ref());
+    match format {
+        ReportFormat::Table => print_table(&outcomes, plan.faults.as_ref()),
+        ReportFormat::Json => {
+            let files: Vec<ReportFile> = outcomes.iter().map(|o| ReportFile::from(&o.report)).collect();
+            super::merge::write_reports(&files, output)?;
+        }
+    }
     let found = outcomes.iter().any(|o| !o.report.is_ok());
     Ok(if found { Status::Violated } else { Status::Held })
 }
 
 /// How to explore each scenario.
-struct Plan {
-    choose: Choose,
-    schedules: u64,
-    jobs: Option<u64>,
-    faults: Option<Faults>,
+pub(super) struct Plan {
+    pub(super) choose: Choose,
+    pub(super) schedules: u64,
+    pub(super) jobs: Option<u64>,
+    pub(super) faults: Option<Faults>,
+    pub(super) shard: Option<(u32, u32)>,
+    pub(super) time: Option<std::time::Duration>,
 }
 
 /// Explores each scenario in turn (each on `jobs` threads, all cores by default), with a
@@ -112,6 +119,12 @@ fn explore(scenarios: &[Scenario], plan: &Plan) -> Vec<Outcome> {
             });
         if let Some(jobs) = plan.jobs {
             exploration = exploration.jobs(jobs as usize);
+        }
+        if let Some((k, n)) = plan.shard {
+            exploration = exploration.shard(k, n);
+        }
+        if let Some(time) = plan.time {
+            exploration = exploration.time_budget(time);
         }
         // `--faults` wins; otherwise the scenario's own (the workloads and mutants need them).
         let faults = plan.faults.unwrap_or(scenario.faults);

@@ -12,7 +12,7 @@
 //! | grants in waiting order, no barging (resources that promise FIFO) | [`ViolationKind::Fifo`] | `fifo.rs` |
 //! | free units reach waiters by each step's end; nothing available to a blocked task at quiescence; no probe progresses | [`ViolationKind::LostWakeup`] | `wakeup.rs` |
 //! | hand-offs and notifications passed on; units conserved; Event, Barrier, Queue bookkeeping | [`ViolationKind::Accounting`] | `accounting.rs` |
-//! | blocked tasks with their wait-for graph | [`ViolationKind::Deadlock`] | `deadlock.rs` |
+//! | no tasks that can never be woken (a wait-for knot, found at the step it forms), and none blocked at quiescence | [`ViolationKind::Deadlock`] | `deadlock.rs` |
 //!
 //! [`Invariants`] applies them all; [`check`] runs it over a trace weft recorded. A stored trace,
 //! which may have been edited, cut or written by another tool, is first checked for
@@ -46,7 +46,9 @@ pub enum ViolationKind {
     Panic,
     /// The run exceeded its step budget.
     Livelock,
-    /// Nothing ready, no timer pending, and tasks still blocked.
+    /// Tasks that can never be woken: a wait-for cycle among holders, waiters and joins
+    /// (reported at the step it closes, while the rest of the run goes on), or tasks still
+    /// blocked with nothing ready and no timer pending.
     Deadlock,
     /// A blocked task could have progressed: its wake-up was lost.
     LostWakeup,
@@ -84,7 +86,7 @@ pub enum Rule {
     Panic,
     /// The run exceeded its step budget.
     StepBudget,
-    /// Tasks blocked forever (at quiescence, or a wait-for cycle).
+    /// Tasks blocked forever (a wait-for knot when it forms, or at quiescence).
     Deadlock,
     /// More holders than the resource admits.
     Capacity,
@@ -220,15 +222,24 @@ impl Violation {
     }
 
     /// The run took `step` steps without finishing; `ready` names the tasks still ready
-    /// (quoted), in ready-queue order.
+    /// (quoted), in ready-queue order. At most [`SCREENFUL`] of them are listed, then how many
+    /// more there are.
     ///
     /// ```
     /// use weft_traces::{Time, Violation, ViolationKind};
     /// let v = Violation::livelock(100, Time::ZERO, &["'spinner'".to_string()]);
     /// assert_eq!(v.kind, ViolationKind::Livelock);
     /// assert!(v.message.contains("'spinner'"));
+    /// let many: Vec<String> = (0..12).map(|i| format!("'t{i}'")).collect();
+    /// let v = Violation::livelock(100, Time::ZERO, &many);
+    /// assert!(v.message.contains("'t9', and 2 more)"), "{}", v.message);
     /// ```
     pub fn livelock(step: u64, time: Time, ready: &[String]) -> Violation {
+        let listed: Vec<&str> = ready.iter().take(SCREENFUL).map(String::as_str).collect();
+        let more = match ready.len().saturating_sub(SCREENFUL) {
+            0 => String::new(),
+            n => format!(", and {} more", thousands(n)),
+        };
         Violation {
             kind: ViolationKind::Livelock,
             rule: Rule::StepBudget,
@@ -238,8 +249,8 @@ impl Violation {
             resource: None,
             location: None,
             message: format!(
-                "the run took {step} steps without finishing (still ready: {}); a task may spin on `yield_now`/`sleep` forever. Raise the budget with `max_steps` if the program really needs more",
-                ready.join(", ")
+                "the run took {step} steps without finishing (still ready: {}{more}); a task may spin on `yield_now`/`sleep` forever. Raise the budget with `max_steps` if the program really needs more",
+                listed.join(", ")
             ),
         }
     }
@@ -275,6 +286,23 @@ impl fmt::Display for Violation {
     }
 }
 
+/// How many tasks a livelock or deadlock message lists before it says how many more there are
+/// ("and 99,990 more"): a screenful, whatever the size of the program.
+pub const SCREENFUL: usize = 10;
+
+/// `n` with thousands separators: `99,990`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// An invariant checker: sees every record of a run, in order.
 pub trait Checker {
     /// Looks at the next record; returns a violation to stop the run.
@@ -284,5 +312,18 @@ pub trait Checker {
     /// [`Invariants`] for its deadlock report). `None` by default.
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        let cases = [(0, "0"), (999, "999"), (1_000, "1,000"), (99_990, "99,990"), (1_234_567, "1,234,567")];
+        for (n, text) in cases {
+            assert_eq!(thousands(n), text);
+        }
     }
 }

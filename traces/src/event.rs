@@ -49,6 +49,11 @@ pub enum Event {
     Exit { exit: Exit },
     /// A line the program printed with `weft::println!`.
     Print { text: String },
+    /// A `tracing` event the program logged, recorded by weft's `tracing` layer (the `tracing`
+    /// feature of `weft`): its level (`INFO`, ...), its target (the module, unless set), the
+    /// spans it was logged in (outermost first) and its message with its other fields
+    /// (`message key=value ...`).
+    Log { level: String, target: String, spans: Vec<String>, message: String },
     /// A resource (a primitive, or a foreign resource a user described) came into being.
     NewResource {
         id: ResourceId,

@@ -388,8 +388,12 @@ impl<'a> Canvas<'a> {
     fn legend(&mut self) {
         let notes = self.notes_height();
         let y = self.lane_y(self.timeline.lanes.len().max(1)) + 24.0 + notes;
+        // `log` is in the legend only where the trace has a `tracing` line, so traces without
+        // one draw as they always have.
+        let logs = self.timeline.marks.iter().any(|m| m.kind == MarkKind::Log);
         let marks = [
             MarkKind::Print,
+            MarkKind::Log,
             MarkKind::Woken,
             MarkKind::Wake,
             MarkKind::Signal,
@@ -397,6 +401,7 @@ impl<'a> Canvas<'a> {
             MarkKind::Fault,
             MarkKind::Error,
         ];
+        let marks = marks.into_iter().filter(|k| *k != MarkKind::Log || logs);
         self.out.push_str("<g class=\"legend\" font-size=\"11\" fill=\"#333333\">");
         let mut x = 12.0;
         let _ = write!(
@@ -470,6 +475,13 @@ fn mark_shape(kind: MarkKind, x: f64, y: f64) -> String {
             x + 4.0,
             y + 5.0,
             x - 4.0
+        ),
+        MarkKind::Log => format!(
+            "<path d=\"M{x:.1} {:.1} L{:.1} {y:.1} L{x:.1} {:.1} L{:.1} {y:.1} Z\" fill=\"#7b3fa0\"/>",
+            y - 4.0,
+            x + 3.0,
+            y + 4.0,
+            x - 3.0
         ),
         MarkKind::Woken => format!(
             "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"none\" stroke=\"#2e7d32\" stroke-width=\"1.5\"/>"

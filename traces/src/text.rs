@@ -98,6 +98,10 @@ pub(crate) fn describe(event: &Event, names: &Names) -> String {
         Event::Exit { exit: Exit::Cancelled } => "cancelled".to_string(),
         Event::Exit { exit: Exit::Panicked { message, .. } } => format!("panicked: {message}"),
         Event::Print { text } => format!("| {text}"),
+        Event::Log { level, target, spans, message } => match spans.is_empty() {
+            true => format!("~ {level} {target}: {message}"),
+            false => format!("~ {level} {target} [{}]: {message}", spans.join(" > ")),
+        },
         Event::NewResource { id, kind, name, capacity, fifo } => {
             let cap = capacity.map(|c| format!(", capacity {c}")).unwrap_or_default();
             let fifo = if *fifo { ", fifo" } else { "" };

@@ -68,6 +68,8 @@ pub(crate) struct Span {
 pub(crate) enum MarkKind {
     /// A line the program printed.
     Print,
+    /// A line the program logged through `tracing`.
+    Log,
     /// The task was made ready.
     Woken,
     /// The task, through a resource, woke another task.
@@ -87,6 +89,7 @@ impl MarkKind {
     pub(crate) fn name(self) -> &'static str {
         match self {
             MarkKind::Print => "print",
+            MarkKind::Log => "log",
             MarkKind::Woken => "woken",
             MarkKind::Wake => "wake",
             MarkKind::Signal => "signal",
@@ -237,6 +240,10 @@ impl Reader {
             }
             Event::Exit { exit } => self.exit(task, step, time, exit),
             Event::Print { text } => self.timeline.marks.push(mark(MarkKind::Print, text.clone())),
+            Event::Log { .. } => {
+                let label = describe(event, &self.names);
+                self.timeline.marks.push(mark(MarkKind::Log, label.trim_start_matches("~ ").to_string()));
+            }
             Event::Wake { .. } => {
                 let label = describe(event, &self.names);
                 self.timeline.marks.push(mark(MarkKind::Woken, label));

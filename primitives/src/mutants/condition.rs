@@ -67,6 +67,25 @@ impl MutantCondition {
         MutantWait { cond: self, stage: Stage::Start }
     }
 
+    /// `while !predicate() { wait() }`, as [`crate::Condition::wait_for`].
+    pub async fn wait_for(&self, mut predicate: impl FnMut() -> bool) -> Result<bool, ConditionError> {
+        while !predicate() {
+            self.wait().await?;
+        }
+        Ok(true)
+    }
+
+    /// Wakes every waiter still waiting; returns how many it woke.
+    pub fn notify_all(&self) -> Result<usize, ConditionError> {
+        let listed = self.waiters();
+        self.notify(listed)
+    }
+
+    /// How many waits are listed (still waiting, or notified and not yet run).
+    pub fn waiters(&self) -> usize {
+        self.waiters.borrow().len()
+    }
+
     /// Wakes the first `n` waiters still waiting; returns how many it woke.
     pub fn notify(&self, n: usize) -> Result<usize, ConditionError> {
         if !self.locked() {

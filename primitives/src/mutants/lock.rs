@@ -1,4 +1,5 @@
-//! BZ-L0 and BZ-L2: the Lock of tulip (2013) and of CPython 3.6.0–3.6.1.
+//! BZ-L0, BZ-L2 and TK-1: the Lock of tulip (2013), of CPython 3.6.0–3.6.1, and tokio
+//! 0.2.0–0.2.3's `sync::Mutex`.
 
 use crate::error::LockError;
 use crate::waiters::{WaitList, WaiterKey};
@@ -22,6 +23,18 @@ pub enum LockBug {
     /// CancelledError`: a waiter woken by `release()` and cancelled before it runs takes the
     /// wake-up with it, and the lock stays free with waiters queued.
     Bpo27585,
+    /// TK-1 (tokio 0.2.0–0.2.3 `sync::Mutex`, tokio-rs/tokio#1898, fixed by PR #1902, commit
+    /// `c632337e6`, released in 0.2.4: "`sync::Mutex` deadlock when `lock()` future is dropped
+    /// early"). The mutex is a one-permit semaphore that hands off directly: `unlock` assigns
+    /// the permit to the waiter node at the head of the queue and wakes it, so the lock stays
+    /// taken through the hand-off. `lock()` kept its `semaphore::Permit` in a local, and
+    /// `Permit` has no `Drop`: a `lock()` future dropped while it waits never withdraws its
+    /// node (`cancel_interest`), and one dropped after the assignment never gives the permit
+    /// back. The next unlock assigns the permit to that orphan (or it already holds it), and
+    /// the mutex stays locked forever, every later `lock()` queuing behind nobody. The fix
+    /// built the guard before awaiting, so that its `Drop` releases the permit whatever its
+    /// state.
+    Tokio1898,
 }
 
 /// A Lock with one of the historical bugs of [`LockBug`], otherwise as [`crate::Lock`].
@@ -45,6 +58,9 @@ pub struct MutantLock {
 struct State {
     locked: bool,
     waiters: WaitList,
+    /// TK-1: waiters the lock was assigned to, taken off the queue, that have not run yet (an
+    /// orphan's stays here forever).
+    assigned: Vec<WaiterKey>,
 }
 
 impl MutantLock {
@@ -54,9 +70,16 @@ impl MutantLock {
         MutantLock { bug, state: RefCell::default(), resource }
     }
 
-    /// Whether the lock is held.
+    /// Whether the lock is held (for `Tokio1898`, also while it is assigned to a waiter that
+    /// has not run yet, as tokio's `try_lock` fails then).
     pub fn locked(&self) -> bool {
         self.state.borrow().locked
+    }
+
+    /// How many acquires are listed waiting, or were handed the lock and have not run yet.
+    pub fn waiters(&self) -> usize {
+        let s = self.state.borrow();
+        s.waiters.len() + s.assigned.len()
     }
 
     /// Acquires the lock.
@@ -75,8 +98,17 @@ impl MutantLock {
             self.resource.record(|| Op::Misuse { message: LockError::NotAcquired.to_string() });
             return Err(LockError::NotAcquired);
         }
-        s.locked = false;
         self.resource.record(|| Op::Release);
+        if self.bug == LockBug::Tokio1898 {
+            // `add_permits(1)`: assign the permit to the head node (the lock stays taken), or
+            // keep it if nobody is queued.
+            match s.waiters.assign_head(self.resource.id()) {
+                Some(head) => s.assigned.push(head),
+                None => s.locked = false,
+            }
+            return Ok(());
+        }
+        s.locked = false;
         match self.bug {
             LockBug::Tulip2013 => {
                 if s.waiters.head_is_done() {
@@ -88,6 +120,7 @@ impl MutantLock {
             LockBug::Bpo27585 => {
                 s.waiters.wake_next(1, self.resource.id());
             }
+            LockBug::Tokio1898 => unreachable!("handled above"),
         }
         Ok(())
     }
@@ -112,11 +145,22 @@ impl Future for MutantAcquire<'_> {
                 let free = match lock.bug {
                     LockBug::Tulip2013 => s.waiters.is_empty() && !s.locked,
                     LockBug::Bpo27585 => !s.locked && s.waiters.all_cancelled(),
+                    // A permit is free only when nobody is queued.
+                    LockBug::Tokio1898 => !s.locked,
                 };
                 if !free {
                     self.waiter = Some(s.waiters.push(cx.waker()));
                     return Poll::Pending;
                 }
+            }
+            Some(key) if lock.bug == LockBug::Tokio1898 => {
+                // The permit was assigned to this node by `unlock`: the lock is already taken.
+                let Some(i) = s.assigned.iter().position(|k| *k == key) else {
+                    s.waiters.is_woken(key, cx.waker()); // still queued: keep the newest waker
+                    return Poll::Pending;
+                };
+                s.assigned.remove(i);
+                self.waiter = None;
             }
             Some(key) if s.waiters.is_woken(key, cx.waker()) => {
                 s.waiters.remove(key);
@@ -131,10 +175,13 @@ impl Future for MutantAcquire<'_> {
 }
 
 impl Drop for MutantAcquire<'_> {
-    /// The bug: the waiter leaves, taking any wake-up it received with it.
+    /// The bugs: the waiter leaves, taking any wake-up it received with it (BZ-L0, BZ-L2);
+    /// or its node stays queued, and a permit assigned to it stays with it (TK-1).
     fn drop(&mut self) {
         if let Some(key) = self.waiter.take() {
-            self.lock.state.borrow_mut().waiters.remove(key);
+            if self.lock.bug != LockBug::Tokio1898 {
+                self.lock.state.borrow_mut().waiters.remove(key);
+            }
             self.lock.resource.record(|| Op::Abandon);
         }
     }

@@ -64,6 +64,11 @@ impl MutantSemaphore {
         self.state.borrow().value
     }
 
+    /// How many acquires are listed waiting (still waiting, or woken and not yet run).
+    pub fn waiters(&self) -> usize {
+        self.state.borrow().waiters.len()
+    }
+
     /// Acquires a permit.
     pub fn acquire(&self) -> MutantSemaphoreAcquire<'_> {
         MutantSemaphoreAcquire { sem: self, waiter: None, requested: false }

@@ -6,6 +6,7 @@
 //! ([`Found::index`] is the 0-based position that seeds the run, see
 //! [`run_seed`](super::run_seed).)
 
+use super::regressions::Regressions;
 use crate::fault::FaultKind;
 use crate::fault::Faults;
 use crate::runtime::Failure;
@@ -55,8 +56,23 @@ pub struct Report {
     pub drew: bool,
     /// The first failure, replayed, shrunk and replayed again.
     pub failure: Option<Box<Found>>,
-    /// Whether this was the replay of one schedule (`WEFT_REPLAY`) rather than an exploration.
+    /// Whether this was the replay of one schedule (`WEFT_REPLAY`, or a saved schedule of the
+    /// regression file that still fails) rather than an exploration.
     pub replayed: bool,
+    /// How many schedules were asked for (the count; for a shard, of the whole exploration).
+    pub budget: u64,
+    /// The time budget, if one was set ([`Explore::time_budget`](super::Explore::time_budget), `WEFT_TIME`).
+    pub time_budget: Option<Duration>,
+    /// Whether the time budget ended the exploration before the count did: the schedules run
+    /// are then the first [`Report::schedules`] of the shard's schedule order.
+    pub out_of_time: bool,
+    /// Every counted schedule, in schedule order: its index, a hash of its interleaving, its
+    /// steps (what [`merge`](super::merge) needs to give the unsharded report).
+    pub runs: Vec<ScheduleRun>,
+    /// The lowest index among them of a run that drew a random value.
+    pub first_draw: Option<u64>,
+    /// The regression file, and what replaying it gave (`None`: no file for this exploration).
+    pub regressions: Option<Regressions>,
     /// Worker threads used.
     pub jobs: usize,
     /// Real time the exploration took.
@@ -77,10 +93,23 @@ impl PartialEq for Report {
                 (r.enumerated, r.exhausted, r.drew),
                 r.failure.clone(),
                 r.replayed,
+                (r.budget, r.time_budget, r.out_of_time, r.first_draw),
+                (r.runs.clone(), r.regressions.clone()),
             )
         };
         key(self) == key(other)
     }
+}
+
+/// One schedule an exploration ran and counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScheduleRun {
+    /// Its 0-based index in the exploration's schedule order.
+    pub index: u64,
+    /// A hash of its interleaving (its picks): equal hashes, one distinct interleaving.
+    pub interleaving: u64,
+    /// Its steps.
+    pub steps: u64,
 }
 
 /// A failing schedule and how it failed.
@@ -215,6 +244,9 @@ impl Report {
         let Strategy::Dfs { max_preemptions } = &self.strategy else {
             return match (&self.strategy, self.exhausted) {
                 (Strategy::Fifo, true) => "the one FIFO schedule: the program draws no random value".to_string(),
+                (strategy, _) if self.out_of_time => {
+                    format!("{n} {strategy} {noun}, the first {n} of the schedule order: the time budget ran out")
+                }
                 (strategy, _) => format!("{n} {strategy} {noun}"),
             };
         };
@@ -232,43 +264,59 @@ impl Report {
         }
         let why = match self.is_ok() {
             false => "up to the first failure",
+            true if self.out_of_time => "not exhaustive: the time budget ran out first",
             true => "not exhaustive: the schedule budget ran out first",
         };
         format!("{n} DFS {noun}{bound}{reduced}, {why}")
     }
 
-    /// The full report of the failure, if a schedule failed: what failed (the shrunk schedule's
-    /// own failure), its schedule, how shrinking went and how the exploration first saw it,
-    /// the trace file, and the one line that reproduces it. [`Report::assert_ok`] panics with
-    /// this text.
+    /// The full report of the failure, if a schedule failed. Its first lines are what a CI
+    /// dashboard's one-line summary needs, in this order: the test's name and the seeds (with
+    /// the failure's kind), the line that reproduces it, the trace file, the regression file;
+    /// then the failure itself, its schedule, how shrinking went and how the exploration first
+    /// saw it. [`Report::assert_ok`] panics with this text.
     ///
     /// ```
     /// let report = weft_sim::explore(|| async { assert_eq!(1 + 1, 3) }).name("sums").environment(false).run();
     /// let text = report.failure_report().expect("it failed");
-    /// assert!(text.contains("schedule 1 failed"), "{text}");
-    /// assert!(text.contains("reproduce with:\n  WEFT_REPLAY=weft2:"), "{text}");
-    /// assert!(text.ends_with(" cargo test sums\n"), "{text}");
+    /// let lines: Vec<&str> = text.lines().collect();
+    /// assert!(lines[0].starts_with("weft: sums: schedule 1 failed: panic (strategy random, seed 0, run seed "), "{text}");
+    /// assert!(lines[1].starts_with("  replay: WEFT_REPLAY=weft2:") && lines[1].ends_with(" cargo test sums"), "{text}");
+    /// assert!(lines[2].starts_with("  trace: "), "{text}");
+    /// assert!(lines[3].starts_with("  regression file: none"), "{text}");
     /// ```
     pub fn failure_report(&self) -> Option<String> {
         let found = self.failure.as_deref()?;
         let mut m = String::new();
-        let what = match self.replayed {
-            true => "the replayed schedule failed".to_string(),
-            false => {
-                let shard = match self.shard {
-                    (_, 1) => String::new(),
-                    (k, n) => format!(", shard {k}/{n}"),
-                };
-                format!(
-                    "schedule {} failed (strategy {}, seed {}{shard}, run seed {})",
-                    found.number(),
-                    self.strategy,
-                    self.seed,
-                    found.seed
-                )
+        let kind = found.failure.kind().map_or("divergence", |k| k.name());
+        let shard = match self.shard {
+            (_, 1) => String::new(),
+            (k, n) => format!(", shard {k}/{n}"),
+        };
+        let saved_line = self.regressions.as_ref().and_then(|r| r.failed_line.map(|l| (r.file.clone(), l)));
+        let what = match (&saved_line, self.replayed) {
+            (Some((file, line)), _) => format!("the saved schedule {}:{line} still fails", file.display()),
+            (None, true) => "the replayed schedule failed".to_string(),
+            (None, false) => format!("schedule {} failed", found.number()),
+        };
+        m += &format!(
+            "weft: {}: {what}: {kind} (strategy {}, seed {}{shard}, run seed {})\n",
+            self.name, self.strategy, self.seed, found.seed
+        );
+        m += &format!("  replay: WEFT_REPLAY={} cargo test {}\n", found.schedule, &self.name);
+        match &found.trace_file {
+            Ok(path) => m += &format!("  trace: {}\n", path.display()),
+            Err(e) => m += &format!("  trace: not written ({e})\n"),
+        }
+        m += &match (&self.regressions, &saved_line, self.replayed) {
+            (None, ..) => "  regression file: none (regressions are off for this exploration)\n".to_string(),
+            (Some(r), Some(_), _) => format!("  regression file: {} (the failing line is there)\n", r.file.display()),
+            (Some(r), None, true) => format!("  regression file: {} (a replay is not saved)\n", r.file.display()),
+            (Some(r), None, false) => {
+                format!("  regression file: {} (assert_ok saves the line; commit the file)\n", r.file.display())
             }
         };
-        m += &format!("weft: {}: {what}:\n  {}\n", self.name, found.failure);
+        m += &format!("  failure: {}\n", found.failure);
         m += &format!("  schedule: {}: {}\n", found.schedule, Size::of(&found.schedule));
         if let Some(s) = &found.shrunk {
             m += &format!("  {s}\n");
@@ -279,27 +327,28 @@ impl Report {
         if !found.reproduced {
             m += "  warning: replaying a schedule did not fail the same way; the program is not deterministic (real time, OS randomness, HashMap order or state shared between runs?)\n";
         }
-        match &found.trace_file {
-            Ok(path) => m += &format!("  trace: {}\n", path.display()),
-            Err(e) => m += &format!("  trace: not written ({e})\n"),
-        }
         if self.replayed {
             m += &format!("{}\n", found.trace.to_text());
         }
-        m += &format!("reproduce with:\n  WEFT_REPLAY={} cargo test {}\n", found.schedule, &self.name);
         Some(m)
     }
 
-    /// Panics with [`Report::failure_report`] if a schedule failed.
+    /// Panics with [`Report::failure_report`] if a schedule failed, after saving the failure's
+    /// line in the regression file ([`Report::save_regression`]; a file that cannot be written
+    /// is said in the message, after the report).
     ///
     /// ```should_panic
-    /// // panics with "... reproduce with:\n  WEFT_REPLAY=weft2:... cargo test <name>"
-    /// weft_sim::explore(|| async { assert_eq!(1 + 1, 3) }).run().assert_ok();
+    /// // panics with "weft: <name>: schedule 1 failed: panic ...\n  replay: WEFT_REPLAY=weft2:... cargo test <name>\n..."
+    /// weft_sim::explore(|| async { assert_eq!(1 + 1, 3) }).no_regressions().run().assert_ok();
     /// ```
     #[track_caller]
     pub fn assert_ok(&self) {
-        if let Some(report) = self.failure_report() {
-            panic!("{report}");
+        let Some(report) = self.failure_report() else {
+            return;
+        };
+        match self.save_regression() {
+            Ok(_) => panic!("{report}"),
+            Err(e) => panic!("{report}  warning: the regression file was not written: {e}\n"),
         }
     }
 }
@@ -342,7 +391,7 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let outcome = match &self.failure {
             Some(found) => format!("FAILED at schedule {}: {}", found.number(), found.failure),
-            None if self.enumerated => format!("ok ({})", self.covered()),
+            None if self.enumerated || self.out_of_time => format!("ok ({})", self.covered()),
             None => "ok".to_string(),
         };
         let shard = match self.shard {

@@ -2,6 +2,7 @@
 //! replayed; and how it investigates the first failure: replays it with its trace, shrinks it,
 //! and replays the shrunk schedule with its own trace, which is the failure reported.
 
+use super::budget::Deadline;
 use super::failures::write_trace;
 use super::progress::{Batch, Hashes, Tracker};
 use super::report::{Counterexample, Found};
@@ -23,6 +24,13 @@ pub(super) struct Failed {
     pub(super) schedule: Schedule,
 }
 
+impl Failed {
+    /// How the run failed.
+    pub(super) fn failure(&self) -> &Failure {
+        &self.failure
+    }
+}
+
 /// Counts over the schedules an exploration ran.
 #[derive(Default)]
 pub(super) struct Tally {
@@ -34,6 +42,10 @@ pub(super) struct Tally {
     /// Some counted run drew a random value.
     pub(super) drew: bool,
     pub(super) failed: Option<Failed>,
+    /// The counted schedules, in schedule order (what `weft merge` needs).
+    pub(super) runs: Vec<Seen>,
+    /// The lowest index among them of a run that drew a random value.
+    pub(super) first_draw: Option<u64>,
 }
 
 /// One ran schedule: its index, a hash of its picks and its steps.
@@ -75,11 +87,13 @@ pub(super) struct Context<'a, F> {
     pub(super) factory: &'a F,
     pub(super) name: &'a str,
     pub(super) strategy: &'a Strategy,
-    pub(super) max_steps: u64,
+    pub(super) max_steps: Option<u64>,
     pub(super) faults: &'a Faults,
     pub(super) reduction: Reduction,
     pub(super) checks: bool,
     pub(super) tracker: &'a Tracker<'a>,
+    /// When to stop starting schedules (a time budget; see `budget.rs`).
+    pub(super) deadline: Deadline,
 }
 
 impl<F, Fut> Context<'_, F>
@@ -89,14 +103,12 @@ where
 {
     /// One run of a fresh program on a fresh `Runtime::new()` (so default checkers apply).
     pub(super) fn run(&self, scheduler: Box<dyn Scheduler>, seed: u64, tracing: bool) -> Run<Fut::Output> {
-        Runtime::new()
-            .name(self.name)
-            .seed(seed)
-            .strategy(self.strategy.clone())
-            .max_steps(self.max_steps)
-            .tracing(tracing)
-            .checks(self.checks)
-            .build_and_run(scheduler, self.factory)
+        let runtime = Runtime::new().name(self.name).seed(seed).strategy(self.strategy.clone());
+        let runtime = match self.max_steps {
+            Some(n) => runtime.max_steps(n),
+            None => runtime,
+        };
+        runtime.tracing(tracing).checks(self.checks).build_and_run(scheduler, self.factory)
     }
 
     /// The exploring scheduler with the exploration's faults added. Replays (of a failure, or
@@ -122,6 +134,8 @@ where
             steps: run.steps,
             enumerated: false,
             drew: drew(&run.schedule),
+            runs: vec![(0, pick_hash(&run.schedule), run.steps)],
+            first_draw: drew(&run.schedule).then_some(0),
             failed: run.failure.map(|failure| Failed { index: 0, seed, failure, schedule: run.schedule }),
         }
     }
@@ -157,6 +171,8 @@ where
             steps: run.steps,
             enumerated: true,
             drew: false,
+            runs: vec![(index, pick_hash(&run.schedule), run.steps)],
+            first_draw: None,
             failed: run.failure.map(|failure| Failed { index, seed: run_seed, failure, schedule: run.schedule }),
         })
     }
@@ -185,6 +201,11 @@ where
             let mut failed: Option<Failed> = None;
             let mut batch = Batch::default();
             loop {
+                // The deadline is read before an index is taken, never after: the schedules
+                // that run are a contiguous prefix of the order (see `budget.rs`).
+                if self.deadline.passed() {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= local || i > first_failure.load(Ordering::Relaxed) {
                     break;
@@ -293,15 +314,19 @@ pub(super) fn drew(schedule: &Schedule) -> bool {
 /// Counts the schedules up to and including the first failure.
 pub(super) fn tally(ran: Ran, failed: Option<Failed>) -> Tally {
     let last = failed.as_ref().map_or(u64::MAX, |f| f.index);
-    let counted = ran.seen.iter().filter(|(i, ..)| *i <= last);
-    let distinct: Hashes = counted.clone().map(|(_, h, ..)| *h).collect();
+    let mut runs: Vec<Seen> = ran.seen.into_iter().filter(|(i, ..)| *i <= last).collect();
+    runs.sort_unstable();
+    let distinct: Hashes = runs.iter().map(|(_, h, ..)| *h).collect();
+    let first_draw = ran.first_draw.filter(|i| *i <= last);
     Tally {
-        schedules: counted.clone().count() as u64,
+        schedules: runs.len() as u64,
         distinct: distinct.len() as u64,
-        steps: counted.map(|(_, _, s)| *s).sum(),
+        steps: runs.iter().map(|(_, _, s)| *s).sum(),
         enumerated: false,
-        drew: ran.first_draw.is_some_and(|i| i <= last),
+        drew: first_draw.is_some(),
         failed,
+        runs,
+        first_draw,
     }
 }
 

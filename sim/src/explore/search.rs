@@ -27,6 +27,10 @@ struct Claims {
     total: AtomicU64,
     /// The lowest unit with a failure (`u64::MAX`: none).
     failed: AtomicU64,
+    /// The lowest unit a worker left unfinished when the time budget ran out (`u64::MAX`:
+    /// none): the report ends with what it ran, so that its schedules are a prefix of the DFS
+    /// order (see `budget.rs`).
+    cut: AtomicU64,
 }
 
 /// What one unit ran: its schedules in DFS order (their pick hashes, steps and whether they drew)
@@ -75,8 +79,12 @@ where
     Fut: Future + 'static,
 {
     pub(super) fn dfs(&self, search: &Search) -> Tally {
-        let claims =
-            Arc::new(Claims { next: AtomicU64::new(0), total: AtomicU64::new(0), failed: AtomicU64::new(u64::MAX) });
+        let claims = Arc::new(Claims {
+            next: AtomicU64::new(0),
+            total: AtomicU64::new(0),
+            failed: AtomicU64::new(u64::MAX),
+            cut: AtomicU64::new(u64::MAX),
+        });
         let workers = search.workers(self.reduction);
         let work = || self.dfs_worker(search, &claims);
         let results: Vec<(BTreeMap<u64, Unit>, bool)> = if workers == 1 {
@@ -94,7 +102,8 @@ where
         }
         let mut ran = Ran::default();
         let mut failed = None;
-        'units: for unit in units.into_values() {
+        let cut = claims.cut.load(Ordering::Relaxed);
+        'units: for (u, unit) in units.into_iter().take_while(|(u, _)| *u <= cut) {
             for (i, &(hash, steps, drew)) in unit.runs.iter().enumerate() {
                 let index = ran.seen.len() as u64;
                 if index >= search.budget {
@@ -108,6 +117,9 @@ where
                         break 'units;
                     }
                 }
+            }
+            if u == cut {
+                break;
             }
         }
         // Every unit explored to its end: the tree had no schedule beyond those counted.
@@ -141,12 +153,22 @@ where
         }
         let mut units: BTreeMap<u64, Unit> = BTreeMap::new();
         let mut batch = Batch::default();
+        let mut current: Option<u64> = None;
         while !tree.is_exhausted() && !halted.get() {
+            // The deadline is read before a run starts, never during one (see `budget.rs`).
+            if self.deadline.passed() {
+                if let Some(u) = current {
+                    claims.cut.fetch_min(u, Ordering::Relaxed);
+                }
+                halted.set(true);
+                break;
+            }
             let run = self.run(Box::new(tree.scheduler(search.seed)), search.seed, false);
             if !tree.finish_run() {
                 continue;
             }
             let u = tree.last_unit().unwrap_or(0);
+            current = Some(u);
             if claims.failed.load(Ordering::Relaxed) < u {
                 units.remove(&u);
                 halted.set(true);

@@ -2,8 +2,8 @@
 //! with shuttle's two refinements: change points only where there is a choice, and a yielding
 //! task lowered.
 
-use super::random::pick_stream;
-use super::{Divergence, Draws, Fifo, PickContext, Scheduler};
+use super::random::{fire_choice, pick_stream};
+use super::{Divergence, Draws, Fifo, FireContext, PickContext, Scheduler};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::cell::Cell;
@@ -65,6 +65,10 @@ const LOWEST_INITIAL: u64 = 1 << 63;
 /// spinning and picks the ready queue's head, asyncio's round-robin order, so it finishes unless
 /// it livelocks under every schedule.
 ///
+/// - **Timers due at one instant** fire as under [`Random`](super::Random): all of them
+///   (asyncio's order) with probability 1/2, otherwise one of the `n` alone, each with
+///   probability 1/(2n), drawn from the same stream as the priorities.
+///
 /// Program draws come from the seed's stream 0, as under every other strategy.
 ///
 /// ```
@@ -97,15 +101,18 @@ pub struct Pct {
 }
 
 impl Pct {
-    /// PCT of `depth` (at least 1) over runs of about `expected_picks` picks with a choice,
-    /// seeded by `seed`.
+    /// PCT of `depth` (from 1 to [`Strategy::MAX_PCT_DEPTH`](super::Strategy::MAX_PCT_DEPTH);
+    /// a depth outside is taken as the nearest of the two) over runs of about `expected_picks`
+    /// picks with a choice, seeded by `seed`.
     pub fn new(depth: u32, seed: u64, expected_picks: u64) -> Pct {
         let picks = expected_picks.max(1);
         let mut rng = pick_stream(seed);
-        let count = u64::from(depth.max(1) - 1).min(picks - 1);
-        let mut change_points: Vec<u64> = Vec::new();
+        let depth = depth.clamp(1, super::Strategy::MAX_PCT_DEPTH);
+        let count = u64::from(depth - 1).min(picks - 1);
+        let mut change_points: Vec<u64> = Vec::with_capacity(count as usize);
         while (change_points.len() as u64) < count {
-            // A choice: where the priorities change (distinct picks, the first excluded).
+            // A choice: where the priorities change (distinct picks, the first excluded; at most
+            // `MAX_PCT_DEPTH - 1` of them, so this stays quick even when they are most picks).
             let at = rng.gen_range(1..picks);
             if !change_points.contains(&at) {
                 change_points.push(at);
@@ -178,6 +185,11 @@ impl Scheduler for Pct {
     fn draw(&mut self, bound: u64) -> Result<u64, Divergence> {
         Ok(self.draws.below(bound))
     }
+
+    fn fire(&mut self, cx: &FireContext<'_>) -> Result<usize, Divergence> {
+        // A choice: all due timers (asyncio's order) half the time, else one of them alone.
+        Ok(fire_choice(&mut self.rng, cx.due.len()))
+    }
 }
 
 /// Asyncio's order, counting the picks with a choice: how `weft::explore` measures
@@ -208,6 +220,15 @@ impl Scheduler for PickCount {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_depth_beyond_the_maximum_is_the_maximum() {
+        // Asked through the library (the string forms refuse it), u32::MAX would mean billions of
+        // change points; it is taken as the documented maximum, over a long run, at once.
+        let pct = Pct::new(u32::MAX, 7, 1 << 40);
+        assert_eq!(pct.change_points.len() as u32, crate::Strategy::MAX_PCT_DEPTH - 1);
+        assert!(pct.change_points.windows(2).all(|w| w[0] < w[1]));
+    }
+
     use super::*;
     use crate::strategy::Footprint;
 

@@ -1,14 +1,18 @@
 //! Uniformly random scheduling.
 
-use super::{Divergence, Draws, PickContext, Scheduler};
+use super::{Divergence, Draws, FireContext, PickContext, Scheduler};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// Picks uniformly among the ready tasks at every choice point.
 ///
-/// Picks come from their own ChaCha8 stream (stream 1 of the run's seed), program draws from the
-/// seed's stream 0, exactly as under [`Fifo`](super::Fifo): the same seed gives the program the
-/// same random inputs whichever strategy schedules it.
+/// At a timer scheduling point (several timers due at one instant) it keeps asyncio's order,
+/// firing them all, with probability 1/2; otherwise it fires one of the `n`
+/// due timers alone, each with probability 1/(2n), so that its task runs before the others fire.
+///
+/// Picks come from their own ChaCha8 stream (stream 1 of the run's seed), fire choices from
+/// stream 2, program draws from the seed's stream 0, exactly as under [`Fifo`](super::Fifo):
+/// the same seed gives the program the same random inputs whichever strategy schedules it.
 ///
 /// ```
 /// use weft_sim::strategy::{PickContext, Random, Scheduler};
@@ -25,13 +29,33 @@ use rand_chacha::ChaCha8Rng;
 #[derive(Clone, Debug)]
 pub struct Random {
     picks: ChaCha8Rng,
+    /// Made at the first fire choice (most runs have none).
+    fires: Option<ChaCha8Rng>,
+    seed: u64,
     draws: Draws,
 }
 
 impl Random {
-    /// Uniform picks and program randomness, both from `seed`.
+    /// Uniform picks, fire choices and program randomness, all from `seed`.
     pub fn new(seed: u64) -> Random {
-        Random { picks: pick_stream(seed), draws: Draws::new(seed) }
+        Random { picks: pick_stream(seed), fires: None, seed, draws: Draws::new(seed) }
+    }
+}
+
+/// The stream of a strategy's fire choices: stream 2 of the seed's ChaCha8, apart from its
+/// picks (stream 1) and the program's draws (stream 0).
+pub(crate) fn fire_stream(seed: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(2);
+    rng
+}
+
+/// A choice at a timer scheduling point with `due` timers: `0` (fire them all, asyncio's
+/// order) with probability 1/2, otherwise `i` in `1..=due` (fire the `i`-th alone), uniformly.
+pub(crate) fn fire_choice(rng: &mut ChaCha8Rng, due: usize) -> usize {
+    match rng.gen_bool(0.5) {
+        true => 0,
+        false => rng.gen_range(1..=due.max(1)),
     }
 }
 
@@ -52,6 +76,12 @@ impl Scheduler for Random {
     fn draw(&mut self, bound: u64) -> Result<u64, Divergence> {
         Ok(self.draws.below(bound))
     }
+
+    fn fire(&mut self, cx: &FireContext<'_>) -> Result<usize, Divergence> {
+        // A choice: all due timers (asyncio's order) half the time, else one of them alone.
+        let fires = self.fires.get_or_insert_with(|| fire_stream(self.seed));
+        Ok(fire_choice(fires, cx.due.len()))
+    }
 }
 
 #[cfg(test)]
@@ -70,6 +100,32 @@ mod tests {
         }
         // 10,000 expected each; the standard deviation is about 82, so 500 is > 6 sigma.
         assert!(counts.iter().all(|&c| c.abs_diff(10_000) < 500), "{counts:?}");
+    }
+
+    #[test]
+    fn fire_choices_keep_asyncio_order_half_the_time_and_fire_each_timer_alone_otherwise() {
+        let due = [TaskId(1), TaskId(2), TaskId(3)];
+        let cx = FireContext { due: &due, step: 4, steps: &[] };
+        let mut counts = [0u32; 4];
+        let mut random = Random::new(5);
+        for _ in 0..60_000 {
+            counts[random.fire(&cx).unwrap()] += 1;
+        }
+        // 30,000 expected for 0 (sd ~122) and 10,000 for each timer alone (sd ~91).
+        assert!(counts[0].abs_diff(30_000) < 800, "{counts:?}");
+        assert!(counts[1..].iter().all(|&c| c.abs_diff(10_000) < 600), "{counts:?}");
+    }
+
+    #[test]
+    fn fire_choices_do_not_consume_the_picks() {
+        let ready = [TaskId(1), TaskId(2), TaskId(3)];
+        let cx = PickContext { ready: &ready, last: None, step: 1, steps: &[] };
+        let due = [TaskId(1), TaskId(2)];
+        let (mut plain, mut firing) = (Random::new(3), Random::new(3));
+        for _ in 0..20 {
+            firing.fire(&FireContext { due: &due, step: 1, steps: &[] }).unwrap();
+            assert_eq!(plain.pick(&cx), firing.pick(&cx));
+        }
     }
 
     #[test]

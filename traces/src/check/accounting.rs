@@ -4,7 +4,8 @@
 //!   returns (`Resume`) in its own next step, even if `clear()` ran in between: it never waits
 //!   again on that set.
 //! - **Condition**: a notified waiter either returns (`Resume`) or, when it is cancelled,
-//!   passes its notification on: by the end of that step another waiter still waiting is woken.
+//!   passes its notification on: by the end of that step another waiter, of those waiting when
+//!   it withdrew, is woken.
 //! - **Barrier**: indices handed out in one cycle are unique among the tasks still inside it,
 //!   and below `parties` (CPython reuses them, gh-155233; weft does not).
 //! - **Queue**: items are conserved (each `put` adds one, each `get` takes one) and the size
@@ -15,7 +16,7 @@
 //!   alone, to the capacity rule (`exclusion`) and the hand-off rule (`wakeup`), which read the
 //!   same counts.
 
-use super::resources::Model;
+use super::resources::{Model, Pending};
 use super::{Rule, Violation, ViolationKind};
 use crate::event::{Op, Record, ResourceKind};
 use crate::ids::{ResourceId, TaskId};
@@ -146,7 +147,11 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
                 };
                 // A waiter whose task is being cancelled is not live: asyncio's `_notify` skips
                 // its cancelled future, so the forwarded notification rightly reaches nobody.
-                if let Some(left) = r.waits.iter().find(|p| !p.woken && model.is_live(p.task)) {
+                // The notification is owed to the waiters listed when it was dropped: a wait of
+                // the dropping task itself began after (its abandoned one was its only one here),
+                // as when a timed-out waiter waits again at once.
+                let owed = |p: &&Pending| p.task != dropped && !p.woken && model.is_live(p.task);
+                if let Some(left) = r.waits.iter().find(owed) {
                     return Some(violation(record, Rule::Notification, r.id, Some(left.task), format!(
                         "{} was notified on {} and withdrew without passing the notification on; {} still waits (since step {})",
                         model.task(dropped),

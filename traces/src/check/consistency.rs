@@ -333,7 +333,7 @@ impl Consistency {
                 self.resources += 1;
                 Ok(())
             }
-            Event::Print { .. } | Event::Resource { .. } => self.own_or_executor(r),
+            Event::Print { .. } | Event::Log { .. } | Event::Resource { .. } => self.own_or_executor(r),
             Event::Fault { fault: Fault::ForceYield } => self.own_or_executor(r),
             Event::Fault { fault } => self.injected(r, *fault),
             Event::Spawn { parent, .. } => {
@@ -537,6 +537,7 @@ fn name(event: &Event) -> &'static str {
         Event::Cancel { .. } => "cancel",
         Event::Exit { .. } => "exit",
         Event::Print { .. } => "print",
+        Event::Log { .. } => "log",
         Event::NewResource { .. } => "new_resource",
         Event::Resource { .. } => "resource operation",
         Event::Fault { .. } => "fault",

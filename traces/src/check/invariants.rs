@@ -8,7 +8,8 @@ use std::any::Any;
 
 /// All of weft's invariants over the event stream: mutual exclusion and capacity, FIFO
 /// fairness, lost wake-ups (at every step's end and at quiescence, with the executor's probes),
-/// deadlock with its wait-for graph, accounting (Event, Condition, Barrier, Queue), and panics.
+/// deadlock with its wait-for cycle (at the step it forms, and at quiescence), accounting
+/// (Event, Condition, Barrier, Queue), and panics.
 ///
 /// [`Runtime::new()`](../../weft_sim/struct.Runtime.html) installs one per run; the offline
 /// [`check`](super::check) runs one over a stored trace, so both give the same verdict.
@@ -41,6 +42,7 @@ use std::any::Any;
 pub struct Invariants {
     model: Model,
     probe: Option<Probe>,
+    search: deadlock::Search,
 }
 
 /// A violation found inside the checker.
@@ -80,9 +82,9 @@ impl Invariants {
     }
 
     /// The deadlock report at quiescence, once the executor's probes found no lost wake-up:
-    /// every blocked task with what it waits on (a resource, and who holds it; or another task's
-    /// end) and the first wait-for cycle, all read from the events, so a stored trace gives the
-    /// same report. `None` if no task is blocked.
+    /// the wait-for cycle in words and every blocked task with what it waits on (a resource, and
+    /// who holds it; or another task's end), a screenful of them, all read from the events, so a
+    /// stored trace gives the same report. `None` if no task is blocked.
     ///
     /// ```
     /// let checker = weft_traces::check::Invariants::new();
@@ -164,12 +166,26 @@ impl Invariants {
                         let waits = self.model.has_wait_rules;
                         waits.then(|| accounting::at_step_end(&self.model, record, t)).flatten()
                     })
+                    .or_else(|| self.deadlock_at_step_end(record, t))
                     .map(Box::new);
                 self.model.clear_step();
                 found
             }
             _ => None,
         }
+    }
+}
+
+impl Invariants {
+    /// The deadlock rule, where the wait-for graph may have closed: the task whose step ended
+    /// blocked, and blocked tasks whose last timer the clock passed (not during the probes).
+    fn deadlock_at_step_end(&mut self, record: &Record, task: TaskId) -> Option<Violation> {
+        if self.probe.is_some() {
+            return None;
+        }
+        let expired = std::mem::take(&mut self.model.timer_expired);
+        let candidates = std::iter::once(task).chain(expired);
+        candidates.into_iter().find_map(|t| deadlock::at_step_end(&self.model, &mut self.search, record, t))
     }
 }
 

@@ -10,10 +10,17 @@
 //!   the releaser holds none (asyncio's locks have no owner).
 //! - A **request** (`Request`) is pending until its task's `Grant` or `Abandon`; it becomes a
 //!   *waiter* when its task's step ends without the grant. A **wait** (`Wait`) is pending until
-//!   `Resume` or `Abandon`. Both are kept in the order they began.
+//!   `Resume` or `Abandon`. Both are kept in the order they began, and each task lists the
+//!   resources it has one pending on.
+//! - A task's **timers** are the deadlines of its `Sleep`s that have not fired (`TimerFired`)
+//!   and whose instant has not passed. A timer dropped before it fires (a `timeout` whose
+//!   future completed) is not in the events, so it counts until the clock passes its instant:
+//!   the model's timers are a superset of the executor's.
 
 use crate::event::{Event, Op, Record, ResourceKind};
 use crate::ids::{ResourceId, TaskId, Time};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// A task's name, kept inline when short (most are), so that following a run allocates little.
 #[derive(Clone, Debug)]
@@ -67,6 +74,76 @@ pub(crate) struct TaskState {
     pub(crate) cancel_requested: bool,
     /// The task it suspended awaiting the end of (`Join`), until it is polled again.
     pub(crate) joining: Option<TaskId>,
+}
+
+/// What the deadlock rule needs of a task, apart from [`TaskState`] (which stays small: a
+/// run's tasks fit in one small allocation).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TaskWaits {
+    /// Its pending requests and waits, one per resource and kind.
+    pub(crate) pending: Pendings,
+    /// How many of its timers count (see the module docs).
+    pub(crate) timers: u32,
+    /// How many of its timers fired and are still among the model's timer instants.
+    fired: u32,
+}
+
+/// A task's pending request or wait, as its task lists it (the same as the resource's
+/// [`Pending`], found without a search of the resource's list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Waiting {
+    pub(crate) id: ResourceId,
+    /// A request (of a unit) rather than a wait.
+    pub(crate) request: bool,
+    /// Its task's ended steps when it began (see [`Pending::serial`]).
+    pub(crate) serial: u32,
+    /// A wake-up is in flight to it.
+    pub(crate) woken: bool,
+}
+
+/// A task's [`Waiting`]s: the first inline (a task rarely waits on more than one thing at once,
+/// so following a run allocates nothing for them), the others in a list.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Pendings {
+    first: Option<Waiting>,
+    more: Vec<Waiting>,
+}
+
+impl Pendings {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Waiting> {
+        self.first.iter().chain(&self.more)
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut Waiting> {
+        self.first.iter_mut().chain(&mut self.more)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    fn push(&mut self, w: Waiting) {
+        match self.first {
+            None => self.first = Some(w),
+            Some(_) => self.more.push(w),
+        }
+    }
+
+    fn retain(&mut self, keep: impl Fn(&Waiting) -> bool) {
+        self.more.retain(&keep);
+        if self.first.as_ref().is_some_and(|w| !keep(w)) {
+            self.first = (!self.more.is_empty()).then(|| self.more.remove(0));
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Pendings {
+    type Item = &'a Waiting;
+    type IntoIter = std::iter::Chain<std::option::Iter<'a, Waiting>, std::slice::Iter<'a, Waiting>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.first.iter().chain(&self.more)
+    }
 }
 
 /// A request or wait that has not completed yet.
@@ -147,6 +224,15 @@ pub(crate) struct Model {
     /// Some resource is an Event or a Condition, whose step-end accounting rules then apply.
     pub(crate) has_wait_rules: bool,
     next_seq: u64,
+    /// Per task, what it waits on and its timers (grown on a task's first wait or timer).
+    waits: Vec<TaskWaits>,
+    /// Every task's timer instants, earliest first, to drop those the clock has passed.
+    timer_instants: BinaryHeap<Reverse<(Time, TaskId)>>,
+    /// How many timers the tasks have in all.
+    pub(crate) timer_count: usize,
+    /// Blocked tasks whose last timer the clock passed without firing it: what they wait on
+    /// may have become a deadlock (the deadlock rule looks again at the next step's end).
+    pub(crate) timer_expired: Vec<TaskId>,
 }
 
 impl Default for Model {
@@ -163,6 +249,10 @@ impl Default for Model {
             last_time: Time::ZERO,
             has_wait_rules: false,
             next_seq: 0,
+            waits: Vec::new(),
+            timer_instants: BinaryHeap::new(),
+            timer_count: 0,
+            timer_expired: Vec::new(),
         }
     }
 }
@@ -228,8 +318,38 @@ impl Model {
         }
     }
 
-    /// Updates the model with `record`.
+    /// What `task` waits on and its timers.
+    pub(crate) fn waits_of(&self, task: TaskId) -> &TaskWaits {
+        static NONE: TaskWaits = TaskWaits { pending: Pendings { first: None, more: Vec::new() }, timers: 0, fired: 0 };
+        self.waits.get(task.index()).unwrap_or(&NONE)
+    }
+
+    fn waits_mut(&mut self, task: TaskId) -> &mut TaskWaits {
+        if self.waits.len() <= task.index() {
+            self.waits.resize_with(task.index() + 1, TaskWaits::default);
+        }
+        &mut self.waits[task.index()]
+    }
+
+    /// Whether `task` waits on something: a pending request or wait, or another task's end.
+    pub(crate) fn is_blocked(&self, task: TaskId) -> bool {
+        self.tasks
+            .get(task.index())
+            .is_some_and(|t| !t.exited && (t.joining.is_some() || !self.waits_of(task).pending.is_empty()))
+    }
+
+    /// Whether any task is ready or has a timer: the run goes on, or the clock can advance.
+    pub(crate) fn is_running(&self) -> bool {
+        self.ready_count > 0 || self.timer_count > 0
+    }
+
+    /// Updates the model with `record`. (Inlined into the checker's `observe`, its one caller,
+    /// where it runs for every event.)
+    #[inline(always)]
     pub(crate) fn apply(&mut self, record: &Record) {
+        if record.time > self.last_time {
+            self.clock_passed(record.time);
+        }
         self.last_step = record.step;
         self.last_time = record.time;
         let task = record.task;
@@ -250,17 +370,66 @@ impl Model {
             (Event::Exit { .. }, Some(t)) => {
                 self.unready(t);
                 self.task_mut(t).exited = true;
-                for r in &mut self.resources {
+                let waits = self.waits.get_mut(t.index()).map(std::mem::take).unwrap_or_default();
+                self.timer_count -= waits.timers as usize;
+                if let Some(left) = self.waits.get_mut(t.index()) {
+                    left.fired = waits.fired; // its instants are still to be passed
+                }
+                for w in &waits.pending {
+                    let r = &mut self.resources[w.id.index()];
                     r.requests.retain(|p| p.task != t);
                     r.waits.retain(|p| p.task != t);
                 }
                 self.end_step(t);
+            }
+            (Event::Sleep { until }, Some(t)) => {
+                self.waits_mut(t).timers += 1;
+                self.timer_instants.push(Reverse((*until, t)));
+                self.timer_count += 1;
+            }
+            (Event::TimerFired, Some(t)) => {
+                // One of its timers fired; its instant leaves the heap when the clock passes it.
+                let waits = self.waits_mut(t);
+                if waits.timers > 0 {
+                    waits.timers -= 1;
+                    waits.fired += 1;
+                    self.timer_count -= 1;
+                }
             }
             (Event::NewResource { id, kind, name, capacity, fifo }, _) => {
                 self.new_resource(*id, *kind, name, *capacity, *fifo)
             }
             (Event::Resource { id, op }, _) => self.op(*id, op, task, record.step),
             _ => {}
+        }
+    }
+
+    /// The clock moved to `now`: the timers of earlier instants have fired or were dropped.
+    ///
+    /// The clock never passes a pending timer, and timers fire in deadline order, so by the time
+    /// an instant is passed every timer of it fired (already counted down, at its `TimerFired`)
+    /// or was dropped (counted down here): each instant passed counts down a fired timer of its
+    /// task if there is one, else a dropped one.
+    fn clock_passed(&mut self, now: Time) {
+        while let Some(&Reverse((at, task))) = self.timer_instants.peek() {
+            if at >= now {
+                break;
+            }
+            self.timer_instants.pop();
+            let waits = self.waits_mut(task);
+            if waits.fired > 0 {
+                waits.fired -= 1;
+                continue;
+            }
+            if waits.timers == 0 {
+                continue;
+            }
+            waits.timers -= 1;
+            let last = waits.timers == 0;
+            self.timer_count -= 1;
+            if last && self.is_blocked(task) {
+                self.timer_expired.push(task);
+            }
         }
     }
 
@@ -274,6 +443,11 @@ impl Model {
     /// Whether `p`'s task has suspended since it began: it is a waiter.
     pub(crate) fn suspended(&self, p: &Pending) -> bool {
         self.tasks.get(p.task.index()).is_some_and(|t| t.steps > p.serial)
+    }
+
+    /// The same for `task`'s listed `w`.
+    pub(crate) fn waiting_since_a_step(&self, task: TaskId, w: &Waiting) -> bool {
+        self.tasks.get(task.index()).is_some_and(|t| t.steps > w.serial)
     }
 
     /// Called by the checker once its step-end rules have run: the next step begins.
@@ -321,6 +495,17 @@ impl Model {
         }
         let seq = self.next_seq;
         let serial = task.and_then(|t| self.tasks.get(t.index())).map_or(0, |t| t.steps);
+        // Whether the task already has a request (a wait) listed here, which a new one replaces:
+        // known from its own list, so a new waiter costs no search of a long queue.
+        let listed = |request| {
+            let waits = task.map(|t| self.waits_of(t));
+            waits.is_some_and(|w| w.pending.iter().any(|w| (w.id, w.request) == (id, request)))
+        };
+        let had = match op {
+            Op::Request => listed(true),
+            Op::Wait => listed(false),
+            _ => false,
+        };
         let r = &mut self.resources[id.index()];
         if r.touched != self.step_serial {
             r.touched = self.step_serial;
@@ -329,19 +514,31 @@ impl Model {
         let pending = |task| Pending { task, seq, step, serial, woken: false, set_at: None };
         match (op, task) {
             (Op::Request, Some(t)) => {
-                r.requests.retain(|p| p.task != t);
+                if had {
+                    r.requests.retain(|p| p.task != t);
+                }
                 r.requests.push(pending(t));
                 self.next_seq += 1;
             }
             (Op::Wait, Some(t)) => {
-                r.waits.retain(|p| p.task != t);
+                if had {
+                    r.waits.retain(|p| p.task != t);
+                }
                 r.waits.push(pending(t));
                 self.next_seq += 1;
             }
             (Op::Grant, _) => {
                 r.grants += 1;
                 if let Some(t) = task {
-                    r.requests.retain(|p| p.task != t);
+                    // A fast path's request is the last one; a waiter's is usually the first.
+                    let mine = |p: &Pending| p.task == t;
+                    let at = match r.requests.last().is_some_and(mine) {
+                        true => Some(r.requests.len() - 1),
+                        false => r.requests.iter().position(mine),
+                    };
+                    if let Some(i) = at {
+                        r.requests.remove(i);
+                    }
                     r.holders.push(t);
                 }
             }
@@ -385,6 +582,34 @@ impl Model {
             (Op::Arrive { index }, Some(t)) => r.cycle.push((*index, t)),
             (Op::Trip | Op::Reset | Op::Abort, _) => r.cycle.clear(),
             _ => {}
+        }
+        self.list_pending(id, op, task, serial);
+    }
+
+    /// Keeps the task's list of its pending requests and waits in step with the resource's.
+    fn list_pending(&mut self, id: ResourceId, op: &Op, task: Option<TaskId>, serial: u32) {
+        if let Op::Wake { waiter } = op {
+            if let Some(t) = self.waits.get_mut(waiter.index()) {
+                t.pending.iter_mut().filter(|w| w.id == id).for_each(|w| w.woken = true);
+            }
+            return;
+        }
+        let Some(task) = task else { return };
+        let (request, open) = match op {
+            Op::Request => (true, true),
+            Op::Wait => (false, true),
+            Op::Grant => (true, false),
+            Op::Resume => (false, false),
+            Op::Abandon => {
+                self.waits_mut(task).pending.retain(|w| w.id != id);
+                return;
+            }
+            _ => return,
+        };
+        let listed = &mut self.waits_mut(task).pending;
+        listed.retain(|w| (w.id, w.request) != (id, request));
+        if open {
+            listed.push(Waiting { id, request, serial, woken: false });
         }
     }
 }

@@ -68,11 +68,11 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
 /// At quiescence: a blocked task whose resource is available lost its wake-up.
 pub(crate) fn at_quiescence(model: &Model, record: &Record) -> Option<Violation> {
     for task in model.unfinished() {
-        for r in &model.resources {
-            let Some(p) = r.pending_of(task) else {
+        for w in &model.waits_of(task).pending {
+            let Some(r) = model.resource(w.id) else {
                 continue;
             };
-            let available = if r.requests.iter().any(|q| q.task == task) {
+            let available = if w.request {
                 r.free().filter(|f| *f > 0).map(|f| format!("has {f} free unit(s)"))
             } else if r.kind == ResourceKind::Event && r.set {
                 Some("is set".to_string())
@@ -80,6 +80,10 @@ pub(crate) fn at_quiescence(model: &Model, record: &Record) -> Option<Violation>
                 None
             };
             if let Some(available) = available {
+                let list = if w.request { &r.requests } else { &r.waits };
+                let Some(p) = list.iter().find(|p| p.task == task) else {
+                    continue;
+                };
                 let message = format!(
                     "nothing is ready and no timer is pending, but {} waits (since step {}) on {}, which {available}: its wake-up was lost",
                     model.task(task),

@@ -1,0 +1,43 @@
+//! The programs weft is measured on, written once for weft and once for shuttle (through
+//! shuttle-tokio's `Mutex`, `Semaphore` and `Notify`), and a minimal hand-written executor that
+//! polls weft's primitives with no recording: the floor a step can cost.
+//!
+//! Each program asserts its own invariant, so a bench run also checks that both tools run the
+//! program correctly. `cargo bench -p weft-peer-bench` prints the comparison;
+//! `cargo test -p weft-peer-bench` runs each program once under each tool.
+
+pub mod floor;
+pub mod shuttle_side;
+pub mod weft_side;
+
+/// A program of the comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Program {
+    /// `tasks` tasks each lock a mutex, read a shared counter, yield, write it plus one, unlock.
+    Counter { tasks: usize },
+    /// `tasks` tasks on a semaphore of `permits`: acquire, count themselves in (asserting at
+    /// most `permits` inside), yield, count out, release.
+    Semaphore { tasks: usize, permits: usize },
+    /// One producer puts `items` items into a queue guarded by a lock and notifies; one consumer
+    /// waits for each (weft: a `Condition`; shuttle: a `Mutex` and a `Notify`).
+    ProducerConsumer { items: usize },
+}
+
+impl Program {
+    /// Every program of the comparison.
+    pub const ALL: [Program; 4] = [
+        Program::Counter { tasks: 3 },
+        Program::Counter { tasks: 8 },
+        Program::Semaphore { tasks: 10, permits: 3 },
+        Program::ProducerConsumer { items: 3 },
+    ];
+
+    /// A short name for tables.
+    pub fn name(self) -> String {
+        match self {
+            Program::Counter { tasks } => format!("counter-{tasks}"),
+            Program::Semaphore { tasks, permits } => format!("semaphore-{tasks}x{permits}"),
+            Program::ProducerConsumer { items } => format!("prod-cons-{items}"),
+        }
+    }
+}
