@@ -11,7 +11,7 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::sync::Arc;
 use weft_traces::recorder::{self, Recorder};
-use weft_traces::{Event, Op, ResourceId, ResourceKind, TaskId};
+use weft_traces::{Event, Op, Resource, ResourceId, TaskId};
 
 /// The kernel as installed: its state behind a `RefCell`, borrowed only for short, non-reentrant
 /// updates (never while a task is polled or a future dropped).
@@ -35,10 +35,18 @@ impl Recorder for Installed {
         u64::from(self.kernel.borrow().epoch)
     }
 
-    fn register(&self, kind: ResourceKind, name: &str, capacity: Option<u64>, fifo: bool) -> ResourceId {
+    fn register(&self, resource: &Resource) -> ResourceId {
         let mut k = self.kernel.borrow_mut();
+        let (kind, name) = (resource.kind(), resource.name());
         let id = k.resources.register(kind, name);
-        k.record(Event::NewResource { id, kind, name: name.to_string(), capacity, fifo });
+        k.record(Event::NewResource {
+            id,
+            kind,
+            name: name.to_string(),
+            capacity: resource.capacity(),
+            initial: resource.initial(),
+            fifo: resource.fifo(),
+        });
         id
     }
 

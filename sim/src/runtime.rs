@@ -215,10 +215,10 @@ impl Runtime {
     ///
     /// ```
     /// use weft_sim::{strategy::Fifo, Runtime};
-    /// use weft_traces::{recorder, ResourceKind};
+    /// use weft_traces::Resource;
     /// let run = Runtime::new().build_and_run(Box::new(Fifo::new(0)), || {
     ///     // Created outside the future, but inside the run: registered.
-    ///     let id = recorder::register(ResourceKind::Lock, "lock", Some(1), true);
+    ///     let id = Resource::lock("lock").id();
     ///     async move { id.is_some() }
     /// });
     /// assert_eq!(run.output, Some(true));

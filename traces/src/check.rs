@@ -4,7 +4,8 @@
 //! The checkers work on *resources* (see `resources.rs`): anything that speaks the resource
 //! protocol of [`Op`](crate::Op) (`Request`, `Grant`, `Release`, `Abandon`, `Wake`) or the
 //! wait protocol (`Wait`, `Resume`). weft's primitives describe themselves; a foreign primitive
-//! is described with [`foreign::Resource`](crate::foreign::Resource). The rules, one file each:
+//! is described with [`resource::Resource`](crate::resource::Resource), the same API. The rules,
+//! one file each:
 //!
 //! | rule | kind | file |
 //! |---|---|---|

@@ -6,8 +6,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::recorder::Registration;
-use weft_traces::{Op, ResourceKind};
+use weft_traces::Resource;
 
 /// Which historical Lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +37,7 @@ pub enum LockBug {
 pub struct MutantLock {
     bug: LockBug,
     state: RefCell<State>,
-    resource: Registration,
+    resource: Resource,
 }
 
 #[derive(Debug, Default)]
@@ -50,7 +49,7 @@ struct State {
 impl MutantLock {
     /// An unlocked lock with `bug`, registered as a Lock named "lock".
     pub fn new(bug: LockBug) -> MutantLock {
-        let resource = Registration::new(ResourceKind::Lock, "lock", Some(1), true);
+        let resource = Resource::lock("lock");
         MutantLock { bug, state: RefCell::default(), resource }
     }
 
@@ -72,21 +71,21 @@ impl MutantLock {
     pub fn release(&self) -> Result<(), LockError> {
         let mut s = self.state.borrow_mut();
         if !s.locked {
-            self.resource.record(|| Op::Misuse { message: LockError::NotAcquired.to_string() });
+            self.resource.misuse(LockError::NotAcquired);
             return Err(LockError::NotAcquired);
         }
         s.locked = false;
-        self.resource.record(|| Op::Release);
+        self.resource.release();
         match self.bug {
             LockBug::Tulip2013 => {
                 if s.waiters.head_is_done() {
                     panic!("InvalidStateError: invalid state (BZ-L0: release() set the result of a cancelled waiter's future)");
                 }
-                s.waiters.wake_head(self.resource.id());
+                s.waiters.wake_head(&self.resource);
             }
             // 3.6.0: `for fut in self._waiters: if not fut.done(): fut.set_result(True); break`
             LockBug::Bpo27585 => {
-                s.waiters.wake_next(1, self.resource.id());
+                s.waiters.wake_next(1, &self.resource);
             }
         }
         Ok(())
@@ -108,7 +107,7 @@ impl Future for MutantAcquire<'_> {
         let mut s = lock.state.borrow_mut();
         match self.waiter {
             None => {
-                lock.resource.record(|| Op::Request);
+                lock.resource.request();
                 let free = match lock.bug {
                     LockBug::Tulip2013 => s.waiters.is_empty() && !s.locked,
                     LockBug::Bpo27585 => !s.locked && s.waiters.all_cancelled(),
@@ -125,7 +124,7 @@ impl Future for MutantAcquire<'_> {
             Some(_) => return Poll::Pending,
         }
         s.locked = true;
-        lock.resource.record(|| Op::Grant);
+        lock.resource.grant();
         Poll::Ready(true)
     }
 }
@@ -135,7 +134,7 @@ impl Drop for MutantAcquire<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.waiter.take() {
             self.lock.state.borrow_mut().waiters.remove(key);
-            self.lock.resource.record(|| Op::Abandon);
+            self.lock.resource.abandon();
         }
     }
 }

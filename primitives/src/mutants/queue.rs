@@ -7,8 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::recorder::Registration;
-use weft_traces::{Op, ResourceKind};
+use weft_traces::Resource;
 
 /// Which historical Queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +36,7 @@ pub enum QueueBug {
 pub struct MutantQueue<T> {
     bug: QueueBug,
     state: RefCell<State<T>>,
-    resource: Registration,
+    resource: Resource,
 }
 
 struct State<T> {
@@ -62,7 +61,7 @@ impl<T> fmt::Debug for MutantQueue<T> {
 impl<T> MutantQueue<T> {
     /// An empty unbounded queue with `bug`, registered as a Queue named "queue".
     pub fn new(bug: QueueBug) -> MutantQueue<T> {
-        let resource = Registration::new(ResourceKind::Queue, "queue", None, false);
+        let resource = Resource::queue("queue", 0);
         let state = State { items: VecDeque::new(), getters: WaitList::default(), handed: Vec::new() };
         MutantQueue { bug, state: RefCell::new(state), resource }
     }
@@ -76,16 +75,16 @@ impl<T> MutantQueue<T> {
     pub fn put_nowait(&self, item: T) {
         let mut s = self.state.borrow_mut();
         let size = s.items.len() as u64;
-        self.resource.record(|| Op::Put { size: size + 1 });
+        self.resource.put(size + 1);
         match self.bug {
-            QueueBug::Bpo23812 => match s.getters.wake_next_key(self.resource.id()) {
+            QueueBug::Bpo23812 => match s.getters.wake_next_key(&self.resource) {
                 Some(getter) => s.handed.push((getter, item)), // the item leaves the queue
                 None => s.items.push_back(item),
             },
             QueueBug::Bpo31620 => {
                 s.items.push_back(item);
                 s.getters.pop_abandoned_front();
-                s.getters.wake_next(1, self.resource.id());
+                s.getters.wake_next(1, &self.resource);
             }
         }
     }
@@ -95,7 +94,7 @@ impl<T> MutantQueue<T> {
         let mut s = self.state.borrow_mut();
         let item = s.items.pop_front()?;
         let size = s.items.len() as u64;
-        self.resource.record(|| Op::Get { size });
+        self.resource.get(size);
         Some(item)
     }
 
@@ -123,21 +122,21 @@ impl<T> Future for MutantGet<'_, T> {
             }
             s.getters.remove(key);
             self.waiter = None;
-            queue.resource.record(|| Op::Resume);
+            queue.resource.resume();
             if let Some(i) = s.handed.iter().position(|(k, _)| *k == key) {
                 let (_, item) = s.handed.remove(i);
                 let size = s.items.len() as u64;
-                queue.resource.record(|| Op::Get { size });
+                queue.resource.get(size);
                 return Poll::Ready(item);
             }
         }
         if let Some(item) = s.items.pop_front() {
             let size = s.items.len() as u64;
-            queue.resource.record(|| Op::Get { size });
+            queue.resource.get(size);
             return Poll::Ready(item);
         }
         self.waiter = Some(s.getters.push(cx.waker()));
-        queue.resource.record(|| Op::Wait);
+        queue.resource.wait();
         Poll::Pending
     }
 }
@@ -147,7 +146,7 @@ impl<T> Drop for MutantGet<'_, T> {
         let Some(key) = self.waiter.take() else { return };
         let queue = self.queue;
         let mut s = queue.state.borrow_mut();
-        queue.resource.record(|| Op::Abandon);
+        queue.resource.abandon();
         match queue.bug {
             // The item handed to this getter, if any, is dropped with it.
             QueueBug::Bpo23812 => {
@@ -159,7 +158,7 @@ impl<T> Drop for MutantGet<'_, T> {
             QueueBug::Bpo31620 => {
                 let woken = s.getters.abandon_in_place(key);
                 if woken && !s.items.is_empty() {
-                    s.getters.wake_next(1, queue.resource.id());
+                    s.getters.wake_next(1, &queue.resource);
                 }
             }
         }
