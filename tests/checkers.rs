@@ -14,7 +14,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use weft::sim::Failure;
 use weft::traces::resource::{self, Held, Resource};
-use weft::traces::{check, TaskId};
+use weft::traces::{check, ResourceKind, Rule, TaskId};
 use weft::{
     explore, sleep, spawn, yield_now, Barrier, Condition, Event, Faults, Lock, Queue, Runtime, Semaphore, Strategy,
     ViolationKind,
@@ -942,6 +942,144 @@ fn a_condition_waiter_that_drops_its_notification_is_caught() {
     assert_eq!(v.kind, ViolationKind::Accounting, "{v}");
     assert!(v.message.contains("'a' (#1) was notified on Condition 'c' (r0) and withdrew"), "{v}");
     assert!(v.message.contains("'b' (#2) still waits"), "{v}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Work conservation and counted units: a user's counting primitive, described through the
+// resource API, whose `release(n)` wakes one waiter (`lazy`) or as many as it freed.
+
+/// A waiter of `Counting`: its task, its waker, and whether it was woken.
+type CountingWaiter = (Option<TaskId>, Waker, Rc<Cell<bool>>);
+
+struct Counting {
+    value: Cell<u64>,
+    /// Waiters in arrival order.
+    waiters: RefCell<Vec<CountingWaiter>>,
+    res: Resource,
+    lazy: bool,
+}
+
+impl Counting {
+    fn new(initial: u64, lazy: bool) -> Counting {
+        let res = Resource::counting(ResourceKind::Foreign, "counting", initial, None, true);
+        Counting { value: Cell::new(initial), waiters: RefCell::new(Vec::new()), res, lazy }
+    }
+
+    async fn acquire(&self) {
+        self.res.request();
+        let woken = Rc::new(Cell::new(false));
+        let mut queued = false;
+        poll_fn(|cx| {
+            let first = !queued && self.waiters.borrow().is_empty();
+            if self.value.get() > 0 && (first || woken.get()) {
+                self.value.set(self.value.get() - 1);
+                self.res.grant();
+                return Poll::Ready(());
+            }
+            if !queued {
+                queued = true;
+                self.waiters.borrow_mut().push((resource::current_task(), cx.waker().clone(), woken.clone()));
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    fn release(&self, n: u64) {
+        self.value.set(self.value.get() + n);
+        self.res.release_units(n);
+        let wake = if self.lazy { 1 } else { n };
+        for _ in 0..wake {
+            let mut waiters = self.waiters.borrow_mut();
+            if waiters.is_empty() {
+                break;
+            }
+            let (task, waker, woken) = waiters.remove(0);
+            woken.set(true);
+            if let Some(task) = task {
+                self.res.wake(task);
+            }
+            waker.wake();
+        }
+    }
+}
+
+/// Two tasks wait on a `Counting` that starts at 0; main releases two units at once.
+async fn release_two(lazy: bool) {
+    let sem = Rc::new(Counting::new(0, lazy));
+    let takers: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|name| {
+            let s = sem.clone();
+            spawn(name, async move { s.acquire().await })
+        })
+        .collect();
+    yield_now().await;
+    sem.release(2);
+    for t in takers {
+        let _ = t.await;
+    }
+}
+
+#[test]
+fn a_release_of_two_units_that_wakes_one_of_two_waiters_is_a_lost_wakeup() {
+    let run = Runtime::new().run(release_two(true));
+    let v = run.violation().expect("caught");
+    assert_eq!((v.kind, &v.rule), (ViolationKind::LostWakeup, &Rule::Handoff), "{v}");
+    assert!(v.message.contains("Resource 'counting' (r0) has 2 free unit(s) at the end of 'main' (#0)'s step"), "{v}");
+    assert!(v.message.contains("only 1 of its 2 waiter(s) have a wake-up in flight"), "{v}");
+    // Waking as many waiters as units were freed is right, in every schedule.
+    assert_holds(|| release_two(false), 200, Faults::none());
+}
+
+#[test]
+fn a_counting_resource_is_judged_from_its_initial_value() {
+    // A `Semaphore(0)` released three times has three units to grant, and no more.
+    let run = Runtime::new().run(async {
+        let jobs = Resource::counting(ResourceKind::Foreign, "jobs", 0, Some(3), true);
+        jobs.release_units(3);
+        for _ in 0..3 {
+            jobs.request();
+            jobs.grant();
+        }
+        jobs.release_units(3);
+    });
+    assert!(run.is_ok(), "{:?}", run.failure);
+    let run = Runtime::new().run(async {
+        let jobs = Resource::counting(ResourceKind::Foreign, "jobs", 0, Some(3), true);
+        jobs.release_units(3);
+        jobs.release(); // a fourth unit, beyond the capacity
+    });
+    let v = run.violation().expect("caught");
+    assert_eq!((v.kind, &v.rule), (ViolationKind::Accounting, &Rule::Conservation), "{v}");
+    assert!(v.message.contains("whose 3 unit(s) were all free already (0 at the start, 0 grants, 3 releases"), "{v}");
+    let run = Runtime::new().run(async {
+        let jobs = Resource::counting(ResourceKind::Foreign, "jobs", 0, None, true);
+        jobs.release();
+        jobs.grant();
+        jobs.grant(); // the one unit released is granted twice
+    });
+    let v = run.violation().expect("caught");
+    assert_eq!((v.kind, &v.rule), (ViolationKind::MutualExclusion, &Rule::Capacity), "{v}");
+    assert!(v.message.contains("has no free unit (0 at the start, 1 releases, 1 grants so far)"), "{v}");
+    // weft's own `Semaphore(0)`, released three times, grants three waiters.
+    let run = Runtime::new().run(async {
+        let sem = Rc::new(Semaphore::named("signal", 0));
+        let takers: Vec<_> = (0..3)
+            .map(|i| {
+                let s = sem.clone();
+                spawn(format!("t{i}"), async move { s.acquire().await })
+            })
+            .collect();
+        yield_now().await;
+        for _ in 0..3 {
+            sem.release();
+        }
+        for t in takers {
+            assert!(t.await.unwrap());
+        }
+    });
+    assert!(run.is_ok(), "{:?}", run.failure);
 }
 
 // ---------------------------------------------------------------------------------------------
