@@ -43,6 +43,7 @@ pub use weft_sim::{
     current_task, now, print, println, random_range, sleep, spawn, timeout, yield_now, Cancelled, Choice, Elapsed,
     Failure, JoinHandle, Run, Runtime, Schedule, ScheduleError, Strategy, TaskId, TaskInfo,
 };
+pub use weft_sim::{eventually, eventually_within, invariant};
 pub use weft_sim::{explore, Explore, Faults, Found, Report};
 pub use weft_traces::{Trace, Violation, ViolationKind};
 

@@ -6,6 +6,7 @@
 //! downcasting the same hook. Outside a run they panic with a message saying so.
 
 use crate::kernel::Kernel;
+use crate::monitor::Monitors;
 use crate::watchdog::Watch;
 use std::any::Any;
 use std::cell::RefCell;
@@ -24,6 +25,8 @@ pub(crate) struct Installed {
     pub(crate) panic_location: RefCell<Option<String>>,
     /// What the watchdog sees of the run (`None`: not watched).
     pub(crate) watch: Option<Arc<Watch>>,
+    /// The user's invariants and liveness monitors registered in the run.
+    pub(crate) monitors: Monitors,
 }
 
 impl Recorder for Installed {
@@ -81,8 +84,14 @@ pub(crate) fn try_with<R>(f: impl FnOnce(&mut Kernel) -> R) -> Option<R> {
 pub(crate) fn with<R>(what: &str, f: impl FnOnce(&mut Kernel) -> R) -> R {
     match try_with(f) {
         Some(r) => r,
-        None => panic!(
-            "weft: `{what}` was called outside a weft simulation; run this code under `weft::Runtime::run` or `weft::explore` (weft's primitives work anywhere, but weft's clock, tasks and randomness only exist inside a run)"
-        ),
+        None => outside(what),
     }
+}
+
+/// Panics saying that `what` needs a weft simulation.
+#[track_caller]
+pub(crate) fn outside(what: &str) -> ! {
+    panic!(
+        "weft: `{what}` was called outside a weft simulation; run this code under `weft::Runtime::run` or `weft::explore` (weft's primitives work anywhere, but weft's clock, tasks and randomness only exist inside a run)"
+    )
 }
