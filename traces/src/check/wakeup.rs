@@ -63,6 +63,11 @@ fn shortfall<'a>(model: &Model, r: &'a ResourceState, free: i128) -> Option<Shor
             true => in_flight += 1,
             false => starved = starved.or(Some(p)),
         }
+        // Covered already: more waiters can only add wake-ups in flight (a long queue behind
+        // its woken head costs one look).
+        if in_flight > 0 && in_flight as i128 + i128::from(r.spare) >= free {
+            return None;
+        }
     }
     let starved = starved?;
     // Spare units may wait behind a wake-up in flight, whose exit hands them out.
