@@ -5,5 +5,6 @@
 //! primitive passes and its mutant fails, for the rule its bug breaks (`docs/bug-zoo-user.md`).
 
 pub mod limiter;
+pub mod listener;
 pub mod weighted;
 pub mod workloads;

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use weft::prelude::*;
 use weft::sim::Failure;
 use weft::traces::Rule;
-use weft::zoo_user::{limiter::Limiter, weighted::Weighted, workloads};
+use weft::zoo_user::{limiter::Limiter, listener::Event, weighted::Weighted, workloads};
 use weft::{Report, ViolationKind};
 
 /// The correct primitive's budget: this many schedules, all faults, no failure.
@@ -56,6 +56,13 @@ fn tr_1_capacity_limiter_passes_and_its_mutant_is_found() {
     assert_found("TR-1", &report, "no pending borrower without a waiter");
 }
 
+#[test]
+fn el_1_event_listener_passes_and_its_mutant_is_found() {
+    explore_with(|| workloads::listener(Rc::new(Event::new())), Strategy::Random, PASS, 1).assert_ok();
+    let report = explore_with(|| workloads::listener(Rc::new(Event::mutant())), Strategy::Random, HUNT, 1);
+    assert_found("EL-1", &report, "no entry without a listener");
+}
+
 /// Schedules to first failure over 20 seeds, Random and PCT (the figures of
 /// `docs/bug-zoo-user.md`): `cargo test --release --features mutants --test zoo_user -- --ignored --nocapture`.
 #[test]
@@ -65,6 +72,7 @@ fn figures() {
     let entries: Vec<(&str, Program)> = vec![
         ("GO-1", Box::new(|| Box::pin(workloads::weighted(Rc::new(Weighted::mutant(3)))))),
         ("TR-1", Box::new(|| Box::pin(workloads::limiter(Rc::new(Limiter::mutant(2)))))),
+        ("EL-1", Box::new(|| Box::pin(workloads::listener(Rc::new(Event::mutant()))))),
     ];
     for (id, program) in &entries {
         for (name, strategy) in [("Random", Strategy::Random), ("PCT", Strategy::Pct { depth: 3 })] {

@@ -2,9 +2,11 @@
 //! asserting its primitive's own rule with [`weft::invariant`](crate::invariant).
 
 mod limiter;
+mod listener;
 mod weighted;
 
 pub use limiter::limiter;
+pub use listener::listener;
 pub use weighted::weighted;
 
 use std::time::Duration;
