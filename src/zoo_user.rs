@@ -6,5 +6,6 @@
 
 pub mod limiter;
 pub mod listener;
+pub mod notify;
 pub mod weighted;
 pub mod workloads;

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use weft::prelude::*;
 use weft::sim::Failure;
 use weft::traces::Rule;
-use weft::zoo_user::{limiter::Limiter, listener::Event, weighted::Weighted, workloads};
+use weft::zoo_user::{limiter::Limiter, listener::Event, notify::Notify, weighted::Weighted, workloads};
 use weft::{Report, ViolationKind};
 
 /// The correct primitive's budget: this many schedules, all faults, no failure.
@@ -63,6 +63,19 @@ fn el_1_event_listener_passes_and_its_mutant_is_found() {
     assert_found("EL-1", &report, "no entry without a listener");
 }
 
+#[test]
+fn tk_2_notify_passes_and_its_mutant_is_found() {
+    explore_with(|| workloads::notify(Rc::new(Notify::new())), Strategy::Random, PASS, 1).assert_ok();
+    let report = explore_with(|| workloads::notify(Rc::new(Notify::mutant())), Strategy::Random, HUNT, 1);
+    let found = report.failure.as_ref().unwrap_or_else(|| panic!("TK-2 survived:\n{report}"));
+    assert!(found.reproduced, "TK-2: the failure did not replay");
+    match &found.failure {
+        Failure::Violation(v) => assert_eq!(v.kind, ViolationKind::LostWakeup, "TK-2: {v}"),
+        other => panic!("TK-2 was found for another reason: {other}"),
+    }
+    println!("TK-2: found at schedule {} ({})", found.index + 1, found.failure);
+}
+
 /// Schedules to first failure over 20 seeds, Random and PCT (the figures of
 /// `docs/bug-zoo-user.md`): `cargo test --release --features mutants --test zoo_user -- --ignored --nocapture`.
 #[test]
@@ -73,6 +86,7 @@ fn figures() {
         ("GO-1", Box::new(|| Box::pin(workloads::weighted(Rc::new(Weighted::mutant(3)))))),
         ("TR-1", Box::new(|| Box::pin(workloads::limiter(Rc::new(Limiter::mutant(2)))))),
         ("EL-1", Box::new(|| Box::pin(workloads::listener(Rc::new(Event::mutant()))))),
+        ("TK-2", Box::new(|| Box::pin(workloads::notify(Rc::new(Notify::mutant()))))),
     ];
     for (id, program) in &entries {
         for (name, strategy) in [("Random", Strategy::Random), ("PCT", Strategy::Pct { depth: 3 })] {

@@ -3,10 +3,12 @@
 
 mod limiter;
 mod listener;
+mod notify;
 mod weighted;
 
 pub use limiter::limiter;
 pub use listener::listener;
+pub use notify::notify;
 pub use weighted::weighted;
 
 use std::time::Duration;
