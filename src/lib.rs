@@ -32,6 +32,7 @@
 
 pub mod scenarios;
 pub mod workloads;
+pub mod zoo_user;
 
 pub use weft_primitives as primitives;
 pub use weft_sim as sim;
