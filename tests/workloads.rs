@@ -200,3 +200,22 @@ fn the_queue_workload_fails_a_queue_that_says_empty_once_shut_down() {
         workloads::queue(Rc::new(PermissiveQueue { queue: Queue::new(1), shut_down_is_empty: true }))
     });
 }
+
+/// The heavy run's schedule 24,979 (seed 7, Random): a release finds only a woken waiter, so
+/// asyncio 3.13 leaves its unit free and the releaser's own new request queues behind the woken
+/// waiter; a spurious poll then makes that requester look woken when a fourth task asks, and
+/// the unit left spare must stay spare (the checker took it for a lost wake-up).
+#[test]
+fn a_spurious_poll_does_not_turn_a_spare_unit_into_a_lost_wakeup() {
+    let schedule: Schedule = "weft2:BAIAAgACAwgCAAIAAgAFAgAFAgACAAgCAAQCAAIAIxEIBQIAAgAE".parse().unwrap();
+    let run = Runtime::new()
+        .strategy(Strategy::Replay(schedule))
+        .faults(Faults::all())
+        .run(workloads::semaphore(Rc::new(Semaphore::new(2)), Permits { capacity: 2, held: 0 }));
+    // The shrunk schedule stops where the violation was: replayed, it must now run out of
+    // choices with no violation on the way.
+    match &run.failure {
+        Some(weft::Failure::Diverged(d)) if d.kind == weft::sim::DivergenceKind::Ended && d.choice == 24 => {}
+        other => panic!("expected the schedule to end with no violation, got {other:?}\n{}", run.trace.to_text()),
+    }
+}

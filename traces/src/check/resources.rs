@@ -14,9 +14,9 @@
 //!   is *idle* when it is free and not in flight to a waiter (`free - in flight`). The idle
 //!   units a request finds when no waiter is left unwoken are *spare* (asyncio 3.13: a release
 //!   with nobody to wake leaves `_value > 0`, and a newcomer then queues behind a woken waiter
-//!   "due to FIFO"); they stay spare until a waiter's acquire ends (granted or withdrawn), whose
-//!   exit hands out every free unit (3.13's `finally`), and a fast-path grant takes a spare unit
-//!   first.
+//!   "due to FIFO"); they stay spare, whatever later requests find, until a waiter's acquire
+//!   ends (granted or withdrawn), whose exit hands out every free unit (3.13's `finally`), and a
+//!   fast-path grant takes a spare unit first.
 //! - A **request** (`Request`) is pending until its task's `Grant` or `Abandon`; it becomes a
 //!   *waiter* when its task's step ends without the grant. A **wait** (`Wait`) is pending until
 //!   `Resume` or `Abandon`. Both are kept in the order they began, and each task lists the
@@ -577,8 +577,10 @@ impl Model {
                 }
                 r.requests.push(pending(t));
                 self.next_seq += 1;
+                // Spare units stay spare until a waiter's acquire ends: a later request never
+                // lowers them (a spuriously polled waiter looks woken to it, and is not).
                 if let Some(idle) = spare_at_request {
-                    r.spare = idle;
+                    r.spare = r.spare.max(idle);
                 }
             }
             (Op::Wait, Some(t)) => {
