@@ -9,7 +9,7 @@ use crate::probe;
 use crate::ready::ReadyQueue;
 use crate::resources::Resources;
 use crate::schedule::Schedule;
-use crate::strategy::{Divergence, Scheduler, Strategy};
+use crate::strategy::{Divergence, Footprints, Scheduler, Strategy};
 use crate::task::{spawn, JoinHandle};
 use crate::timers::{Fire, Timers};
 use crate::waker::waker;
@@ -234,6 +234,7 @@ impl Runtime {
             true => Box::new(Injector::new(scheduler, self.faults, self.seed)),
             false => scheduler,
         };
+        let reads_steps = scheduler.reads_steps();
         static EPOCH: AtomicU32 = AtomicU32::new(0);
         let watch = Watch::start(&self.name, self.seed, watchdog::timeout(self.hang_timeout));
         let installed = Installed {
@@ -253,7 +254,7 @@ impl Runtime {
                 spawned: Vec::new(),
                 resources: Resources::default(),
                 chooser: Chooser { scheduler, made: Vec::new(), watch: watch.clone() },
-                footprints: Default::default(),
+                footprints: Footprints::new(reads_steps),
                 sink: Sink {
                     trace: self.tracing.then(Vec::new),
                     checkers: self

@@ -235,6 +235,10 @@ impl Dfs {
 }
 
 impl Scheduler for Dfs {
+    fn reads_steps(&self) -> bool {
+        false
+    }
+
     fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
         let last = cx.last.and_then(|l| cx.ready.iter().position(|&t| t == l));
         let chosen = self.choose(Point::Pick, cx.ready.len(), last, cx.step)?;

@@ -39,15 +39,26 @@ impl Footprint {
 /// when it is picked (with a choice or not), filled in while it runs, and the list is handed to
 /// the scheduler, then cleared, at the next pick with a choice. The entries' storage is reused,
 /// so a run allocates only while the list grows past its longest so far.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Footprints {
     steps: Vec<Footprint>,
     len: usize,
+    /// The scheduler reads them ([`Scheduler::reads_steps`](super::Scheduler::reads_steps)):
+    /// otherwise nothing is collected.
+    on: bool,
 }
 
 impl Footprints {
+    /// Footprints that are collected only if `on`.
+    pub(crate) fn new(on: bool) -> Footprints {
+        Footprints { steps: Vec::new(), len: 0, on }
+    }
+
     /// Step `step`, by `task`, is about to run.
     pub(crate) fn open(&mut self, task: TaskId, step: u64) {
+        if !self.on {
+            return;
+        }
         match self.steps.get_mut(self.len) {
             Some(f) => {
                 (f.task, f.step, f.woke_itself) = (task, step, false);
@@ -96,7 +107,7 @@ mod tests {
 
     #[test]
     fn a_step_records_what_its_own_task_did_and_storage_is_reused() {
-        let mut log = Footprints::default();
+        let mut log = Footprints::new(true);
         log.open(TaskId(1), 1);
         log.touch(TaskId(1), ResourceId(3));
         log.touch(TaskId(1), ResourceId(3));
