@@ -65,7 +65,7 @@ where
                 if let Some(f) = &report.failure {
                     found.push(f.index + 1);
                     shrunk.push(f.minimal().len());
-                    rules.push(broken(&f.failure));
+                    rules.push(broken(&f.failure).to_string());
                 }
             }
             cell(&mut found)
@@ -80,11 +80,11 @@ where
 
 /// The rule a failure broke; for a panic, whether the workload's own assertion failed or the
 /// primitive itself panicked.
-fn broken(failure: &Failure) -> &'static str {
+fn broken(failure: &Failure) -> &str {
     let Failure::Violation(v) = failure else {
         return "divergence";
     };
-    match (v.rule, v.location.as_deref()) {
+    match (&v.rule, v.location.as_deref()) {
         (Rule::Panic, Some(at)) if at.starts_with("src/workloads/") => "panic (workload assertion)",
         (Rule::Panic, Some(_)) => "panic (in the primitive)",
         (rule, _) => rule.name(),

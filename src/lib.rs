@@ -32,6 +32,7 @@
 
 pub mod scenarios;
 pub mod workloads;
+pub mod zoo_user;
 
 pub use weft_primitives as primitives;
 pub use weft_sim as sim;
@@ -49,6 +50,7 @@ pub use weft_sim::{
     current_task, now, print, println, random_range, sleep, spawn, timeout, yield_now, CancelHandle, Cancelled, Choice,
     Elapsed, Failure, JoinHandle, Run, Runtime, Schedule, ScheduleError, Strategy, TaskId, TaskInfo,
 };
+pub use weft_sim::{eventually, eventually_within, invariant};
 pub use weft_sim::{explore, Explore, Faults, Found, Report};
 pub use weft_traces::{Trace, Violation, ViolationKind};
 
@@ -64,8 +66,18 @@ pub use weft_traces::{Trace, Violation, ViolationKind};
 /// assert_eq!(weft::check(&run.trace), None);
 /// ```
 pub use weft_traces::check;
-/// Describe a primitive weft did not write so that every checker applies to it.
-pub use weft_traces::foreign;
+/// How a primitive tells weft's checkers what it does: weft's own primitives use it, and so
+/// does one you write (or wrap), which then gets every checker they get.
+///
+/// ```
+/// use weft::resource::Resource;
+/// let lock = Resource::lock("mine"); // registers with the run it is used in
+/// lock.request();
+/// lock.grant();
+/// lock.release();
+/// ```
+pub use weft_traces::resource;
+pub use weft_traces::Resource;
 
 /// Everything a test under weft usually needs.
 pub mod prelude {

@@ -13,8 +13,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use weft::sim::Failure;
-use weft::traces::foreign::Resource;
-use weft::traces::{check, recorder, Op, ResourceId, ResourceKind, TaskId};
+use weft::traces::resource::{self, Held, Resource};
+use weft::traces::{check, ResourceKind, Rule, TaskId};
 use weft::{
     explore, sleep, spawn, yield_now, Barrier, Condition, Event, Faults, Lock, Queue, Runtime, Semaphore, Strategy,
     ViolationKind,
@@ -57,11 +57,11 @@ impl HandoffLock {
             waiters: RefCell::new(Vec::new()),
             handed: RefCell::new(Vec::new()),
             next: Cell::new(0),
-            res: Resource::new("handoff", 1, true),
+            res: Resource::foreign("handoff", 1, true),
         }
     }
 
-    async fn lock(&self) -> weft::traces::foreign::Held<()> {
+    async fn lock(&self) -> Held<'_, ()> {
         if self.mode == Mode::CheckThenAct {
             return self
                 .res
@@ -122,7 +122,7 @@ impl Future for Acquire<'_> {
             None => {
                 let ticket = lock.next.get();
                 lock.next.set(ticket + 1);
-                lock.waiters.borrow_mut().push((ticket, recorder::current_task(), cx.waker().clone()));
+                lock.waiters.borrow_mut().push((ticket, resource::current_task(), cx.waker().clone()));
                 self.ticket = Some(ticket);
                 Poll::Pending
             }
@@ -793,14 +793,14 @@ fn weft_queue_conserves_items() {
 struct RecheckingEvent {
     value: Cell<bool>,
     waiters: RefCell<Vec<Waker>>,
-    id: Option<ResourceId>,
+    res: Resource,
 }
 
 async fn rechecking_event_program() {
     let event = Rc::new(RecheckingEvent {
         value: Cell::new(false),
         waiters: RefCell::new(Vec::new()),
-        id: recorder::register(ResourceKind::Event, "recheck", None, false),
+        res: Resource::event("recheck"),
     });
     let e = event.clone();
     let waiter = spawn("waiter", async move {
@@ -808,12 +808,12 @@ async fn rechecking_event_program() {
         poll_fn(|cx| {
             if e.value.get() {
                 if waiting {
-                    recorder::record(e.id, || Op::Resume);
+                    e.res.resume();
                 }
                 return Poll::Ready(());
             }
             e.waiters.borrow_mut().push(cx.waker().clone());
-            recorder::record(e.id, || Op::Wait);
+            e.res.wait();
             waiting = true;
             Poll::Pending
         })
@@ -821,12 +821,12 @@ async fn rechecking_event_program() {
     });
     yield_now().await;
     event.value.set(true);
-    recorder::record(event.id, || Op::Set);
+    event.res.set();
     for w in event.waiters.borrow_mut().drain(..) {
         w.wake();
     }
     event.value.set(false);
-    recorder::record(event.id, || Op::Clear);
+    event.res.clear();
     let _ = waiter.await;
 }
 
@@ -841,32 +841,32 @@ fn an_event_whose_waiters_recheck_the_flag_loses_a_set() {
 /// A Barrier that hands out `count` as the index (CPython's gh-155233): after a cancellation an
 /// index is handed out twice.
 async fn reusing_barrier_program() {
-    let id = recorder::register(ResourceKind::Barrier, "reuse", Some(3), false);
+    let barrier = Rc::new(Resource::barrier("reuse", 3));
     let count = Rc::new(Cell::new(0u64));
-    let arrive = move |count: Rc<Cell<u64>>| {
-        recorder::record(id, || Op::Arrive { index: count.get() });
+    let arrive = |barrier: &Resource, count: &Cell<u64>| {
+        barrier.arrive(count.get());
         count.set(count.get() + 1);
-        recorder::record(id, || Op::Wait);
+        barrier.wait();
     };
-    let c = count.clone();
+    let (c, r) = (count.clone(), barrier.clone());
     let a = spawn("a", async move {
-        arrive(c.clone());
+        arrive(&r, &c);
         let _cancel_guard = Defer(move || {
             c.set(c.get() - 1);
-            recorder::record(id, || Op::Abandon);
+            r.abandon();
         });
         std::future::pending::<()>().await;
     });
-    let c = count.clone();
+    let (c, r) = (count.clone(), barrier.clone());
     let b = spawn("b", async move {
-        arrive(c);
+        arrive(&r, &c);
         std::future::pending::<()>().await;
     });
     yield_now().await;
     a.cancel();
     yield_now().await;
-    let c = count.clone();
-    let _c = spawn("c", async move { arrive(c) });
+    let (c, r) = (count.clone(), barrier.clone());
+    let _c = spawn("c", async move { arrive(&r, &c) });
     yield_now().await;
     b.cancel();
 }
@@ -890,11 +890,11 @@ fn a_barrier_that_reuses_an_index_within_a_cycle_is_caught() {
 #[test]
 fn a_release_without_a_grant_makes_a_unit_out_of_nothing() {
     let run = Runtime::new().run(async {
-        let id = recorder::register(ResourceKind::BoundedSemaphore, "bounded", Some(1), true);
-        recorder::record(id, || Op::Request);
-        recorder::record(id, || Op::Grant);
-        recorder::record(id, || Op::Release);
-        recorder::record(id, || Op::Release); // over-release accepted: a second permit appears
+        let sem = Resource::bounded_semaphore("bounded", 1);
+        sem.request();
+        sem.grant();
+        sem.release();
+        sem.release(); // over-release accepted: a second permit appears
     });
     let v = run.violation().expect("caught");
     assert_eq!(v.kind, ViolationKind::Accounting, "{v}");
@@ -912,10 +912,10 @@ fn a_release_without_a_grant_makes_a_unit_out_of_nothing() {
 #[test]
 fn a_queue_that_loses_an_item_is_caught() {
     let run = Runtime::new().run(async {
-        let id = recorder::register(ResourceKind::Queue, "lossy", Some(0), false);
-        recorder::record(id, || Op::Put { size: 1 });
-        recorder::record(id, || Op::Put { size: 2 });
-        recorder::record(id, || Op::Get { size: 0 }); // two items gone for one get
+        let queue = Resource::queue("lossy", 0);
+        queue.put(1);
+        queue.put(2);
+        queue.get(0); // two items gone for one get
     });
     let v = run.violation().expect("caught");
     assert_eq!(v.kind, ViolationKind::Accounting, "{v}");
@@ -925,17 +925,17 @@ fn a_queue_that_loses_an_item_is_caught() {
 #[test]
 fn a_condition_waiter_that_drops_its_notification_is_caught() {
     let run = Runtime::new().run(async {
-        let id = recorder::register(ResourceKind::Condition, "c", None, false);
-        let wait = || async move {
-            recorder::record(id, || Op::Wait);
-            let _abandon = Defer(move || recorder::record(id, || Op::Abandon));
+        let cond = Rc::new(Resource::condition("c"));
+        let wait = |cond: Rc<Resource>| async move {
+            cond.wait();
+            let _abandon = Defer(move || cond.abandon());
             std::future::pending::<()>().await;
         };
-        let a = spawn("a", wait());
-        let _b = spawn("b", wait());
+        let a = spawn("a", wait(cond.clone()));
+        let _b = spawn("b", wait(cond.clone()));
         yield_now().await;
-        recorder::record(id, || Op::Notify { requested: 1, woken: 1 });
-        recorder::record(id, || Op::Wake { waiter: a.id() });
+        cond.notify(1, 1);
+        cond.wake(a.id());
         a.cancel(); // a's notification is dropped with it; b is never told
     });
     let v = run.violation().expect("caught");
@@ -951,22 +951,161 @@ fn a_condition_waiter_that_drops_its_notification_is_caught() {
 #[test]
 fn a_notified_waiter_that_withdraws_and_waits_again_at_once_is_not_owed_its_own_notification() {
     let run = Runtime::new().run(async {
-        let id = recorder::register(ResourceKind::Condition, "c", None, false);
+        let c = Rc::new(Resource::condition("c"));
+        let id = c.clone();
         let a = spawn("a", async move {
-            recorder::record(id, || Op::Wait);
+            id.wait();
             yield_now().await; // main notifies it meanwhile
-            recorder::record(id, || Op::Abandon); // its timeout fired first
-            recorder::record(id, || Op::Wait); // and it waits again, in the same step
+            id.abandon(); // its timeout fired first
+            id.wait(); // and it waits again, in the same step
             yield_now().await;
-            recorder::record(id, || Op::Resume);
+            id.resume();
         });
         yield_now().await;
-        recorder::record(id, || Op::Notify { requested: 1, woken: 1 });
-        recorder::record(id, || Op::Wake { waiter: a.id() });
+        c.notify(1, 1);
+        c.wake(a.id());
         yield_now().await;
-        recorder::record(id, || Op::Notify { requested: 1, woken: 1 });
-        recorder::record(id, || Op::Wake { waiter: a.id() });
+        c.notify(1, 1);
+        c.wake(a.id());
         let _ = a.await;
+    });
+    assert!(run.is_ok(), "{:?}", run.failure);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Work conservation and counted units: a user's counting primitive, described through the
+// resource API, whose `release(n)` wakes one waiter (`lazy`) or as many as it freed.
+
+/// A waiter of `Counting`: its task, its waker, and whether it was woken.
+type CountingWaiter = (Option<TaskId>, Waker, Rc<Cell<bool>>);
+
+struct Counting {
+    value: Cell<u64>,
+    /// Waiters in arrival order.
+    waiters: RefCell<Vec<CountingWaiter>>,
+    res: Resource,
+    lazy: bool,
+}
+
+impl Counting {
+    fn new(initial: u64, lazy: bool) -> Counting {
+        let res = Resource::counting(ResourceKind::Foreign, "counting", initial, None, true);
+        Counting { value: Cell::new(initial), waiters: RefCell::new(Vec::new()), res, lazy }
+    }
+
+    async fn acquire(&self) {
+        self.res.request();
+        let woken = Rc::new(Cell::new(false));
+        let mut queued = false;
+        poll_fn(|cx| {
+            let first = !queued && self.waiters.borrow().is_empty();
+            if self.value.get() > 0 && (first || woken.get()) {
+                self.value.set(self.value.get() - 1);
+                self.res.grant();
+                return Poll::Ready(());
+            }
+            if !queued {
+                queued = true;
+                self.waiters.borrow_mut().push((resource::current_task(), cx.waker().clone(), woken.clone()));
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    fn release(&self, n: u64) {
+        self.value.set(self.value.get() + n);
+        self.res.release_units(n);
+        let wake = if self.lazy { 1 } else { n };
+        for _ in 0..wake {
+            let mut waiters = self.waiters.borrow_mut();
+            if waiters.is_empty() {
+                break;
+            }
+            let (task, waker, woken) = waiters.remove(0);
+            woken.set(true);
+            if let Some(task) = task {
+                self.res.wake(task);
+            }
+            waker.wake();
+        }
+    }
+}
+
+/// Two tasks wait on a `Counting` that starts at 0; main releases two units at once.
+async fn release_two(lazy: bool) {
+    let sem = Rc::new(Counting::new(0, lazy));
+    let takers: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|name| {
+            let s = sem.clone();
+            spawn(name, async move { s.acquire().await })
+        })
+        .collect();
+    yield_now().await;
+    sem.release(2);
+    for t in takers {
+        let _ = t.await;
+    }
+}
+
+#[test]
+fn a_release_of_two_units_that_wakes_one_of_two_waiters_is_a_lost_wakeup() {
+    let run = Runtime::new().run(release_two(true));
+    let v = run.violation().expect("caught");
+    assert_eq!((v.kind, &v.rule), (ViolationKind::LostWakeup, &Rule::Handoff), "{v}");
+    assert!(v.message.contains("Resource 'counting' (r0) has 2 free unit(s) at the end of 'main' (#0)'s step"), "{v}");
+    assert!(v.message.contains("only 1 of its 2 waiter(s) have a wake-up in flight"), "{v}");
+    // Waking as many waiters as units were freed is right, in every schedule.
+    assert_holds(|| release_two(false), 200, Faults::none());
+}
+
+#[test]
+fn a_counting_resource_is_judged_from_its_initial_value() {
+    // A `Semaphore(0)` released three times has three units to grant, and no more.
+    let run = Runtime::new().run(async {
+        let jobs = Resource::counting(ResourceKind::Foreign, "jobs", 0, Some(3), true);
+        jobs.release_units(3);
+        for _ in 0..3 {
+            jobs.request();
+            jobs.grant();
+        }
+        jobs.release_units(3);
+    });
+    assert!(run.is_ok(), "{:?}", run.failure);
+    let run = Runtime::new().run(async {
+        let jobs = Resource::counting(ResourceKind::Foreign, "jobs", 0, Some(3), true);
+        jobs.release_units(3);
+        jobs.release(); // a fourth unit, beyond the capacity
+    });
+    let v = run.violation().expect("caught");
+    assert_eq!((v.kind, &v.rule), (ViolationKind::Accounting, &Rule::Conservation), "{v}");
+    assert!(v.message.contains("whose 3 unit(s) were all free already (0 at the start, 0 grants, 3 releases"), "{v}");
+    let run = Runtime::new().run(async {
+        let jobs = Resource::counting(ResourceKind::Foreign, "jobs", 0, None, true);
+        jobs.release();
+        jobs.grant();
+        jobs.grant(); // the one unit released is granted twice
+    });
+    let v = run.violation().expect("caught");
+    assert_eq!((v.kind, &v.rule), (ViolationKind::MutualExclusion, &Rule::Capacity), "{v}");
+    assert!(v.message.contains("has no free unit (0 at the start, 1 releases, 1 grants so far)"), "{v}");
+    // weft's own `Semaphore(0)`, released three times, grants three waiters.
+    let run = Runtime::new().run(async {
+        let sem = Rc::new(Semaphore::named("signal", 0));
+        let takers: Vec<_> = (0..3)
+            .map(|i| {
+                let s = sem.clone();
+                spawn(format!("t{i}"), async move { s.acquire().await })
+            })
+            .collect();
+        yield_now().await;
+        for _ in 0..3 {
+            sem.release();
+        }
+        for t in takers {
+            assert!(t.await.unwrap());
+        }
     });
     assert!(run.is_ok(), "{:?}", run.failure);
 }

@@ -137,6 +137,7 @@ fn out_of_order_release() -> Trace {
                 kind: ResourceKind::Lock,
                 name: name.into(),
                 capacity: Some(1),
+                initial: None,
                 fifo: true,
             },
         );
@@ -304,6 +305,7 @@ fn svg_lays_out_a_run_without_virtual_time_by_step() {
                 kind: ResourceKind::Lock,
                 name: "lock".into(),
                 capacity: Some(1),
+                initial: None,
                 fifo: true,
             },
         ),

@@ -1,5 +1,5 @@
 //! Foreign primitives under weft: tokio's `Mutex` and `Semaphore`, `futures::lock::Mutex`, and
-//! async-lock's `Mutex` and `Semaphore`, each described with `weft::traces::foreign::Resource`
+//! async-lock's `Mutex` and `Semaphore`, each described with `weft::resource::Resource`
 //! as promising FIFO order, then explored with every strategy, with and without cancellations.
 //!
 //! The verdicts, with their replay lines and what each crate's documentation promises, are in
@@ -7,8 +7,8 @@
 //! replays exactly the lines written there.
 
 use std::rc::Rc;
+use weft::resource::Resource;
 use weft::sim::{Failure, Report};
-use weft::traces::foreign::Resource;
 use weft::{explore, spawn, yield_now, Faults, Runtime, Schedule, Strategy, ViolationKind};
 
 /// The primitives under test: one constructor per program, so that every run builds its own.
@@ -33,7 +33,7 @@ fn capacity(which: Foreign) -> usize {
 /// acquisition goes through `Resource::acquire`, declared FIFO, so the checkers hold the
 /// primitive to that promise and to its capacity.
 async fn contend(which: Foreign, workers: usize, rounds: usize) {
-    let res = Resource::new(&format!("{which:?}"), capacity(which) as u64, true);
+    let res = Rc::new(Resource::foreign(&format!("{which:?}"), capacity(which) as u64, true));
     let tokio_mutex = Rc::new(tokio::sync::Mutex::new(()));
     let tokio_sem = Rc::new(tokio::sync::Semaphore::new(2));
     let futures_mutex = Rc::new(futures::lock::Mutex::new(()));
@@ -133,7 +133,7 @@ fn futures_and_async_lock_primitives_let_newcomers_barge() {
 #[test]
 fn unfair_primitives_keep_capacity_and_wakeups_when_not_held_to_fifo() {
     async fn unfair(which: Foreign) {
-        let res = Resource::new(&format!("{which:?}"), capacity(which) as u64, false);
+        let res = Rc::new(Resource::foreign(&format!("{which:?}"), capacity(which) as u64, false));
         let fm = Rc::new(futures::lock::Mutex::new(()));
         let am = Rc::new(async_lock::Mutex::new(()));
         let asem = Rc::new(async_lock::Semaphore::new(2));
@@ -239,7 +239,7 @@ fn heavy_tokio_primitives_keep_their_promises_over_100k_schedules_per_strategy()
 
 #[test]
 fn a_foreign_resource_created_outside_the_run_is_traced_in_it() {
-    let res = Resource::new("made-outside", 1, true);
+    let res = Rc::new(Resource::foreign("made-outside", 1, true));
     let mutex = Rc::new(futures::lock::Mutex::new(()));
     let (r, m) = (res.clone(), mutex.clone());
     let run = Runtime::new().run(async move {

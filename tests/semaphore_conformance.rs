@@ -361,7 +361,7 @@ fn permit_guard_gives_the_permit_back_on_drop() {
 }
 
 #[test]
-fn semaphore_speaks_the_resource_protocol_with_its_capacity() {
+fn semaphore_speaks_the_resource_protocol_with_its_initial_value() {
     let run = Runtime::new().run(async {
         let (sem, log) = (Rc::new(Semaphore::named("pool", 1)), log());
         sem.acquire().await;
@@ -375,10 +375,14 @@ fn semaphore_speaks_the_resource_protocol_with_its_capacity() {
     });
     assert!(run.is_ok(), "{:?}", run.failure);
     let registered = run.trace.events.iter().find_map(|r| match &r.event {
-        TraceEvent::NewResource { name, capacity, fifo, .. } if name == "pool" => Some((*capacity, *fifo)),
+        TraceEvent::NewResource { name, capacity, initial, fifo, .. } if name == "pool" => {
+            Some((*capacity, *initial, *fifo))
+        }
         _ => None,
     });
-    assert_eq!(registered, Some((Some(1), true)));
+    // A plain Semaphore has no bound (an extra release adds a permit): its value is its initial
+    // units, declared apart from a capacity.
+    assert_eq!(registered, Some((None, Some(1), true)));
     let ops: Vec<&str> = run
         .trace
         .events

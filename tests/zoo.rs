@@ -25,7 +25,7 @@ const BUDGET: u64 = 10_000;
 const TWO: Permits = Permits { capacity: 2, held: 0 };
 
 /// What a mutant's bug breaks.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 enum Broken {
     /// A checker's rule.
     Rule(Rule),
@@ -35,12 +35,12 @@ enum Broken {
 }
 
 impl Broken {
-    fn matches(self, failure: &Failure) -> bool {
+    fn matches(&self, failure: &Failure) -> bool {
         let Failure::Violation(v) = failure else {
             return false;
         };
         match self {
-            Broken::Rule(rule) => v.rule == rule,
+            Broken::Rule(rule) => v.rule == *rule,
             Broken::Panic(says) => v.rule == Rule::Panic && v.message.contains(says),
         }
     }

@@ -87,8 +87,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::recorder::Registration;
-use weft_traces::{recorder, Op, ResourceId, ResourceKind};
+use weft_traces::{Resource, ResourceId};
 
 /// Where a barrier is in its cycle (CPython's `_BarrierState`).
 ///
@@ -180,7 +179,7 @@ impl std::error::Error for BrokenBarrierError {}
 pub struct Barrier {
     state: RefCell<State>,
     parties: usize,
-    resource: Registration,
+    resource: Resource,
 }
 
 #[derive(Debug)]
@@ -208,7 +207,7 @@ impl State {
     }
 
     /// A task inside `wait()` leaves (CPython's `finally: _count -= 1; _exit()`).
-    fn leave(&mut self, id: Option<ResourceId>) {
+    fn leave(&mut self, id: &Resource) {
         self.count -= 1;
         if self.count > 0 {
             return;
@@ -255,7 +254,7 @@ impl Barrier {
         if parties == 0 {
             return Err(InvalidParties);
         }
-        let resource = Registration::new(ResourceKind::Barrier, name, Some(parties as u64), false);
+        let resource = Resource::barrier(name, parties as u64);
         Ok(Barrier {
             state: RefCell::new(State {
                 phase: BarrierState::Filling,
@@ -377,8 +376,8 @@ impl Barrier {
         let mut s = self.state.borrow_mut();
         s.phase = BarrierState::Broken;
         s.end_cycle();
-        self.resource.record(|| Op::Abort);
-        s.waiters.wake_next(usize::MAX, self.resource.id());
+        self.resource.abort();
+        s.waiters.wake_next(usize::MAX, &self.resource);
     }
 
     /// Returns the barrier to filling: tasks inside `wait()` (waiting, or released but not yet
@@ -405,8 +404,8 @@ impl Barrier {
             s.phase = BarrierState::Filling;
         }
         s.end_cycle();
-        self.resource.record(|| Op::Reset);
-        s.waiters.wake_next(usize::MAX, self.resource.id());
+        self.resource.reset();
+        s.waiters.wake_next(usize::MAX, &self.resource);
     }
 
     /// The barrier's resource id in the running simulation (it registers there on first use,
@@ -463,7 +462,7 @@ impl Future for BarrierWait<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let barrier = self.barrier;
-        let id = barrier.resource.id();
+        let id = &barrier.resource;
         let mut s = barrier.state.borrow_mut();
         match self.stage {
             Stage::Start => {
@@ -483,7 +482,7 @@ impl Future for BarrierWait<'_> {
                     return Poll::Pending;
                 }
                 s.waiters.remove(key);
-                recorder::record(id, || Op::Resume);
+                id.resume();
                 self.enter(&mut s, cx)
             }
             Stage::Inside { index, key } => {
@@ -491,12 +490,12 @@ impl Future for BarrierWait<'_> {
                     return Poll::Pending;
                 }
                 s.waiters.remove(key);
-                recorder::record(id, || Op::Resume);
+                id.resume();
                 let result = match s.phase {
                     BarrierState::Filling => {
                         // Woken with nothing changed: wait again, at the tail.
                         let key = s.waiters.push(cx.waker());
-                        recorder::record(id, || Op::Wait);
+                        id.wait();
                         self.stage = Stage::Inside { index, key };
                         return Poll::Pending;
                     }
@@ -516,11 +515,11 @@ impl BarrierWait<'_> {
     /// CPython's `_block()` and arrival: wait at the entrance while draining or resetting, fail
     /// if broken, else take an index and trip or wait for the trip.
     fn enter(&mut self, s: &mut State, cx: &mut Context<'_>) -> Poll<<Self as Future>::Output> {
-        let id = self.barrier.resource.id();
+        let id = &self.barrier.resource;
         match s.phase {
             BarrierState::Draining | BarrierState::Resetting => {
                 self.stage = Stage::Blocked(s.waiters.push(cx.waker()));
-                recorder::record(id, || Op::Wait);
+                id.wait();
                 return Poll::Pending;
             }
             BarrierState::Broken => {
@@ -531,15 +530,15 @@ impl BarrierWait<'_> {
         }
         let index = s.take_index();
         s.count += 1;
-        recorder::record(id, || Op::Arrive { index: index as u64 });
+        id.arrive(index as u64);
         if s.count < self.barrier.parties {
             self.stage = Stage::Inside { index, key: s.waiters.push(cx.waker()) };
-            recorder::record(id, || Op::Wait);
+            id.wait();
             return Poll::Pending;
         }
         s.phase = BarrierState::Draining;
         s.end_cycle();
-        recorder::record(id, || Op::Trip);
+        id.trip();
         s.waiters.wake_next(usize::MAX, id);
         self.stage = Stage::Done;
         s.leave(id);
@@ -556,10 +555,10 @@ impl Drop for BarrierWait<'_> {
             Stage::Blocked(key) => (key, None),
             Stage::Inside { index, key } => (key, Some(index)),
         };
-        let id = self.barrier.resource.id();
+        let id = &self.barrier.resource;
         let mut s = self.barrier.state.borrow_mut();
         s.waiters.remove(key);
-        recorder::record(id, || Op::Abandon);
+        id.abandon();
         let Some(index) = index else { return };
         if s.phase == BarrierState::Filling {
             s.vacated.insert(index);

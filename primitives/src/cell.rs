@@ -40,8 +40,8 @@
 
 use std::fmt;
 use std::panic::Location;
-use weft_traces::recorder::{self, Recorder};
-use weft_traces::{Op, ResourceId, ResourceKind};
+use weft_traces::resource::Resource;
+use weft_traces::Op;
 
 /// What a tracked cell is called in traces and reports.
 enum Name {
@@ -51,55 +51,37 @@ enum Name {
     Caller(&'static Location<'static>),
 }
 
-/// A cell's identity in the running simulation: its name, and its id in the run it last
-/// registered with (a cell used in several runs gets a fresh id in each).
+/// A cell's identity in the running simulation: a [`Resource`] of kind `Cell` (registered with
+/// the run it is used in, as every primitive's is), and where the cell was made if it has no
+/// name of its own, for a clone.
 struct Tag {
-    name: Name,
-    registered: std::cell::Cell<Option<(u64, ResourceId)>>,
+    resource: Resource,
+    at: Option<&'static Location<'static>>,
 }
 
 impl Tag {
     fn new(name: Name) -> Tag {
-        let tag = Tag { name, registered: std::cell::Cell::new(None) };
-        // Made inside a run: registered now, so the trace shows it where it was made.
-        recorder::with(|r| tag.id_in(r));
-        tag
-    }
-
-    fn name(&self) -> String {
-        match &self.name {
-            Name::Given(name) => name.to_string(),
-            Name::Caller(at) => format!("{}:{}:{}", at.file(), at.line(), at.column()),
-        }
-    }
-
-    fn id_in(&self, r: &dyn Recorder) -> ResourceId {
-        let run = r.run_id();
-        match self.registered.get() {
-            Some((registered_run, id)) if registered_run == run => id,
-            _ => {
-                let id = r.register(ResourceKind::Cell, &self.name(), None, false);
-                self.registered.set(Some((run, id)));
-                id
-            }
+        match name {
+            Name::Given(name) => Tag { resource: Resource::cell(&name), at: None },
+            Name::Caller(at) => Tag { resource: Resource::cell_at(at), at: Some(at) },
         }
     }
 
     #[inline]
     fn read(&self) {
-        recorder::with(|r| r.record(self.id_in(r), Op::Read));
+        self.resource.record(|| Op::Read);
     }
 
     #[inline]
     fn write(&self) {
-        recorder::with(|r| r.record(self.id_in(r), Op::Write));
+        self.resource.record(|| Op::Write);
     }
 
     /// The same name, for a clone.
     fn again(&self) -> Tag {
-        Tag::new(match &self.name {
-            Name::Given(name) => Name::Given(name.clone()),
-            Name::Caller(at) => Name::Caller(at),
+        Tag::new(match self.at {
+            Some(at) => Name::Caller(at),
+            None => Name::Given(self.resource.name().into()),
         })
     }
 }
@@ -490,6 +472,6 @@ mod tests {
     fn a_cell_made_with_new_is_named_after_its_place_in_the_source() {
         let c = Cell::new(0);
         let line = line!() - 1;
-        assert_eq!(c.tag.name(), format!("{}:{line}:17", file!()));
+        assert_eq!(c.tag.resource.name(), format!("{}:{line}:17", file!()));
     }
 }

@@ -80,8 +80,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
-use weft_traces::recorder::Registration;
-use weft_traces::{Op, ResourceId, ResourceKind};
+use weft_traces::{Resource, ResourceId};
 
 /// A condition variable with asyncio's semantics, for any executor.
 ///
@@ -98,7 +97,7 @@ use weft_traces::{Op, ResourceId, ResourceKind};
 pub struct Condition {
     lock: Rc<Lock>,
     waiters: RefCell<WaitList>,
-    resource: Registration,
+    resource: Resource,
 }
 
 impl Default for Condition {
@@ -167,7 +166,7 @@ impl Condition {
     /// assert!(!cond.locked());
     /// ```
     pub fn named_with_lock(name: &str, lock: Rc<Lock>) -> Condition {
-        let resource = Registration::new(ResourceKind::Condition, name, None, false);
+        let resource = Resource::condition(name);
         Condition { lock, waiters: RefCell::new(WaitList::default()), resource }
     }
 
@@ -311,8 +310,8 @@ impl Condition {
         }
         let mut waiters = self.waiters.borrow_mut();
         let woken = n.min(waiters.waiting());
-        self.resource.record(|| Op::Notify { requested: n as u64, woken: woken as u64 });
-        Ok(waiters.wake_next(n, self.resource.id()))
+        self.resource.notify(n as u64, woken as u64);
+        Ok(waiters.wake_next(n, &self.resource))
     }
 
     /// Wakes every waiter still waiting (asyncio's `notify(len(self._waiters))`); returns how
@@ -342,13 +341,13 @@ impl Condition {
     }
 
     fn misuse(&self, error: ConditionError) -> ConditionError {
-        self.resource.record(|| Op::Misuse { message: error.to_string() });
+        self.resource.misuse(error);
         error
     }
 
     /// CPython 3.13's `_notify(1)` on an exceptional exit from `wait()`.
     fn pass_on(&self) {
-        self.waiters.borrow_mut().wake_next(1, self.resource.id());
+        self.waiters.borrow_mut().wake_next(1, &self.resource);
     }
 }
 
@@ -457,7 +456,7 @@ impl Future for ConditionWait<'_> {
                     self.ticket = cond.lock.ticket();
                     let _ = cond.lock.release();
                     let key = cond.waiters.borrow_mut().push(cx.waker());
-                    cond.resource.record(|| Op::Wait);
+                    cond.resource.wait();
                     self.state = WaitState::Waiting(key);
                     return Poll::Pending;
                 }
@@ -469,7 +468,7 @@ impl Future for ConditionWait<'_> {
                     }
                     waiters.remove(key);
                     drop(waiters);
-                    cond.resource.record(|| Op::Resume);
+                    cond.resource.resume();
                     self.state = WaitState::Reacquiring(cond.lock.acquire());
                 }
                 WaitState::Reacquiring(acquire) => {
@@ -496,7 +495,7 @@ impl Drop for ConditionWait<'_> {
         match std::mem::replace(&mut self.state, WaitState::Done) {
             WaitState::Waiting(key) => {
                 self.cond.waiters.borrow_mut().remove(key);
-                self.cond.resource.record(|| Op::Abandon);
+                self.cond.resource.abandon();
                 self.cond.pass_on();
             }
             WaitState::Reacquiring(acquire) => {

@@ -30,8 +30,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::recorder::Registration;
-use weft_traces::{Op, ResourceId, ResourceKind};
+use weft_traces::{Resource, ResourceId};
 
 /// A flag tasks can wait for, with asyncio's semantics, for any executor. (Not to be confused
 /// with `weft_traces::Event`, an event of a trace.)
@@ -49,7 +48,7 @@ use weft_traces::{Op, ResourceId, ResourceKind};
 /// ```
 pub struct Event {
     state: RefCell<State>,
-    resource: Registration,
+    resource: Resource,
 }
 
 #[derive(Debug, Default)]
@@ -94,7 +93,7 @@ impl Event {
     /// assert_eq!(format!("{event:?}"), "<Event [unset]>");
     /// ```
     pub fn named(name: &str) -> Event {
-        let resource = Registration::new(ResourceKind::Event, name, None, false);
+        let resource = Resource::event(name);
         Event { state: RefCell::new(State::default()), resource }
     }
 
@@ -142,8 +141,8 @@ impl Event {
             return;
         }
         s.value = true;
-        self.resource.record(|| Op::Set);
-        s.waiters.wake_next(usize::MAX, self.resource.id());
+        self.resource.set();
+        s.waiters.wake_next(usize::MAX, &self.resource);
     }
 
     /// Clears the flag. Waiters already woken by an earlier `set()` still return `true`.
@@ -156,7 +155,7 @@ impl Event {
     /// ```
     pub fn clear(&self) {
         self.state.borrow_mut().value = false;
-        self.resource.record(|| Op::Clear);
+        self.resource.clear();
     }
 
     /// Waits until the flag is set; resolves to `true`. Resolves at once, without suspending,
@@ -208,14 +207,14 @@ impl Future for EventWait<'_> {
             None if s.value => Poll::Ready(true),
             None => {
                 self.waiter = Some(s.waiters.push(cx.waker()));
-                event.resource.record(|| Op::Wait);
+                event.resource.wait();
                 Poll::Pending
             }
             // Woken by `set()`: return true without looking at the flag again.
             Some(key) if s.waiters.is_woken(key, cx.waker()) => {
                 s.waiters.remove(key);
                 self.waiter = None;
-                event.resource.record(|| Op::Resume);
+                event.resource.resume();
                 Poll::Ready(true)
             }
             Some(_) => Poll::Pending,
@@ -230,6 +229,6 @@ impl Drop for EventWait<'_> {
             return;
         };
         self.event.state.borrow_mut().waiters.remove(key);
-        self.event.resource.record(|| Op::Abandon);
+        self.event.resource.abandon();
     }
 }

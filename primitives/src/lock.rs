@@ -30,8 +30,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::recorder::Registration;
-use weft_traces::{Op, ResourceId, ResourceKind};
+use weft_traces::{Resource, ResourceId};
 
 /// A mutual-exclusion lock with asyncio's semantics, for any executor.
 ///
@@ -47,7 +46,7 @@ use weft_traces::{Op, ResourceId, ResourceKind};
 /// ```
 pub struct Lock {
     state: RefCell<State>,
-    resource: Registration,
+    resource: Resource,
 }
 
 #[derive(Debug, Default)]
@@ -96,7 +95,7 @@ impl Lock {
     /// assert_eq!(format!("{lock:?}"), "<Lock [unlocked]>");
     /// ```
     pub fn named(name: &str) -> Lock {
-        let resource = Registration::new(ResourceKind::Lock, name, Some(1), true);
+        let resource = Resource::lock(name);
         Lock { state: RefCell::new(State::default()), resource }
     }
 
@@ -161,12 +160,12 @@ impl Lock {
     pub fn release(&self) -> Result<(), LockError> {
         let mut s = self.state.borrow_mut();
         if !s.locked {
-            self.resource.record(|| Op::Misuse { message: LockError::NotAcquired.to_string() });
+            self.resource.misuse(LockError::NotAcquired);
             return Err(LockError::NotAcquired);
         }
         s.locked = false;
-        self.resource.record(|| Op::Release);
-        s.waiters.wake_head(self.resource.id());
+        self.resource.release();
+        s.waiters.wake_head(&self.resource);
         Ok(())
     }
 
@@ -237,7 +236,7 @@ impl Future for Acquire<'_> {
                 if free && forced_yield(cx) {
                     return Poll::Pending;
                 }
-                lock.resource.record(|| Op::Request);
+                lock.resource.request();
                 if free {
                     return self.grant(&mut s);
                 }
@@ -259,7 +258,7 @@ impl Acquire<'_> {
         s.locked = true;
         s.ticket += 1;
         self.done = true;
-        self.lock.resource.record(|| Op::Grant);
+        self.lock.resource.grant();
         Poll::Ready(true)
     }
 }
@@ -273,9 +272,9 @@ impl Drop for Acquire<'_> {
         };
         let mut s = self.lock.state.borrow_mut();
         s.waiters.remove(key);
-        self.lock.resource.record(|| Op::Abandon);
+        self.lock.resource.abandon();
         if !s.locked {
-            s.waiters.wake_head(self.lock.resource.id());
+            s.waiters.wake_head(&self.lock.resource);
         }
     }
 }

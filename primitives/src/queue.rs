@@ -73,8 +73,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::recorder::Registration;
-use weft_traces::{recorder, Op, ResourceId, ResourceKind};
+use weft_traces::{Resource, ResourceId};
 
 /// Why an item could not be put; the item comes back.
 ///
@@ -203,7 +202,7 @@ impl std::error::Error for TaskDoneError {}
 pub struct QueueOf<T, C: Order<T>> {
     state: RefCell<State<T, C>>,
     maxsize: usize,
-    resource: Registration,
+    resource: Resource,
 }
 
 struct State<T, C> {
@@ -268,8 +267,7 @@ impl<T, C: Order<T>> QueueOf<T, C> {
     /// assert_eq!(format!("{queue:?}"), "<Queue maxsize=3>");
     /// ```
     pub fn named(name: &str, maxsize: usize) -> QueueOf<T, C> {
-        let capacity = (maxsize > 0).then_some(maxsize as u64);
-        let resource = Registration::new(ResourceKind::Queue, name, capacity, false);
+        let resource = Resource::queue(name, maxsize as u64);
         QueueOf {
             state: RefCell::new(State {
                 items: C::default(),
@@ -414,8 +412,8 @@ impl<T, C: Order<T>> QueueOf<T, C> {
         s.items.push(item);
         s.unfinished += 1;
         let size = s.items.len() as u64;
-        self.resource.record(|| Op::Put { size });
-        s.getters.wake_next(1, self.resource.id());
+        self.resource.put(size);
+        s.getters.wake_next(1, &self.resource);
         Ok(())
     }
 
@@ -442,8 +440,8 @@ impl<T, C: Order<T>> QueueOf<T, C> {
             });
         };
         let size = s.items.len() as u64;
-        self.resource.record(|| Op::Get { size });
-        s.putters.wake_next(1, self.resource.id());
+        self.resource.get(size);
+        s.putters.wake_next(1, &self.resource);
         Ok(item)
     }
 
@@ -492,13 +490,13 @@ impl<T, C: Order<T>> QueueOf<T, C> {
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
         let mut s = self.state.borrow_mut();
         if s.unfinished == 0 {
-            self.resource.record(|| Op::Misuse { message: TaskDoneError.to_string() });
+            self.resource.misuse(TaskDoneError);
             return Err(TaskDoneError);
         }
         s.unfinished -= 1;
-        self.resource.record(|| Op::TaskDone);
+        self.resource.task_done();
         if s.unfinished == 0 {
-            s.joiners.wake_next(usize::MAX, self.resource.id());
+            s.joiners.wake_next(usize::MAX, &self.resource);
         }
         Ok(())
     }
@@ -530,17 +528,17 @@ impl<T, C: Order<T>> QueueOf<T, C> {
     /// assert_eq!(queue.get_nowait(), Err(GetError::QueueShutDown));
     /// ```
     pub fn shutdown(&self, immediate: bool) {
-        let id = self.resource.id();
+        let id = &self.resource;
         let mut s = self.state.borrow_mut();
         s.shutdown = true;
-        recorder::record(id, || Op::Shutdown { immediate });
+        id.shutdown(immediate);
         if immediate {
             while s.items.pop().is_some() {
                 let size = s.items.len() as u64;
-                recorder::record(id, || Op::Get { size });
+                id.get(size);
                 if s.unfinished > 0 {
                     s.unfinished -= 1;
-                    recorder::record(id, || Op::TaskDone);
+                    id.task_done();
                 }
             }
             if s.unfinished == 0 {
@@ -599,19 +597,19 @@ pub type LifoQueue<T> = QueueOf<T, Lifo<T>>;
 pub type PriorityQueue<T> = QueueOf<T, Priority<T>>;
 
 /// A woken waiter that runs leaves its list (`Resume`); one still waiting stays `Pending`.
-fn woken(list: &mut WaitList, key: WaiterKey, cx: &Context<'_>, id: Option<ResourceId>) -> bool {
+fn woken(list: &mut WaitList, key: WaiterKey, cx: &Context<'_>, id: &Resource) -> bool {
     if !list.is_woken(key, cx.waker()) {
         return false;
     }
     list.remove(key);
-    recorder::record(id, || Op::Resume);
+    id.resume();
     true
 }
 
 /// Withdraws a dropped waiter (`Abandon`); says whether it had been woken.
-fn abandon(list: &mut WaitList, key: WaiterKey, id: Option<ResourceId>) -> bool {
+fn abandon(list: &mut WaitList, key: WaiterKey, id: &Resource) -> bool {
     let was_woken = list.remove(key).unwrap_or(false);
-    recorder::record(id, || Op::Abandon);
+    id.abandon();
     was_woken
 }
 
@@ -644,7 +642,7 @@ impl<T, C: Order<T>> Future for QueuePut<'_, T, C> {
         let mut s = queue.state.borrow_mut();
         // A woken waiter leaves the list (`woken` removes it) and re-checks, as CPython's loop.
         let first = match self.waiter {
-            Some(key) if !woken(&mut s.putters, key, cx, queue.resource.id()) => return Poll::Pending,
+            Some(key) if !woken(&mut s.putters, key, cx, &queue.resource) => return Poll::Pending,
             Some(_) => {
                 self.waiter = None;
                 false
@@ -659,7 +657,7 @@ impl<T, C: Order<T>> Future for QueuePut<'_, T, C> {
         if waits {
             self.item = Some(item);
             self.waiter = Some(s.putters.push(cx.waker()));
-            queue.resource.record(|| Op::Wait);
+            queue.resource.wait();
             return Poll::Pending;
         }
         Poll::Ready(queue.put_now(&mut s, item))
@@ -675,8 +673,8 @@ impl<T, C: Order<T>> Drop for QueuePut<'_, T, C> {
         };
         let queue = self.queue;
         let mut s = queue.state.borrow_mut();
-        if abandon(&mut s.putters, key, queue.resource.id()) && !s.full(queue.maxsize) {
-            s.putters.wake_next(1, queue.resource.id());
+        if abandon(&mut s.putters, key, &queue.resource) && !s.full(queue.maxsize) {
+            s.putters.wake_next(1, &queue.resource);
         }
     }
 }
@@ -707,7 +705,7 @@ impl<T, C: Order<T>> Future for QueueGet<'_, T, C> {
         let mut s = queue.state.borrow_mut();
         // A woken waiter leaves the list (`woken` removes it) and re-checks, as CPython's loop.
         let first = match self.waiter {
-            Some(key) if !woken(&mut s.getters, key, cx, queue.resource.id()) => return Poll::Pending,
+            Some(key) if !woken(&mut s.getters, key, cx, &queue.resource) => return Poll::Pending,
             Some(_) => {
                 self.waiter = None;
                 false
@@ -720,7 +718,7 @@ impl<T, C: Order<T>> Future for QueueGet<'_, T, C> {
         }
         if waits {
             self.waiter = Some(s.getters.push(cx.waker()));
-            queue.resource.record(|| Op::Wait);
+            queue.resource.wait();
             return Poll::Pending;
         }
         Poll::Ready(queue.get_now(&mut s))
@@ -736,8 +734,8 @@ impl<T, C: Order<T>> Drop for QueueGet<'_, T, C> {
         };
         let queue = self.queue;
         let mut s = queue.state.borrow_mut();
-        if abandon(&mut s.getters, key, queue.resource.id()) && !s.items.is_empty() {
-            s.getters.wake_next(1, queue.resource.id());
+        if abandon(&mut s.getters, key, &queue.resource) && !s.items.is_empty() {
+            s.getters.wake_next(1, &queue.resource);
         }
     }
 }
@@ -768,7 +766,7 @@ impl<T, C: Order<T>> Future for QueueJoin<'_, T, C> {
         let mut s = queue.state.borrow_mut();
         match self.waiter {
             // Woken by the last task_done(): done, whatever was put since (Event semantics).
-            Some(key) if woken(&mut s.joiners, key, cx, queue.resource.id()) => {
+            Some(key) if woken(&mut s.joiners, key, cx, &queue.resource) => {
                 self.waiter = None;
                 Poll::Ready(())
             }
@@ -777,7 +775,7 @@ impl<T, C: Order<T>> Future for QueueJoin<'_, T, C> {
             None if s.unfinished == 0 => Poll::Ready(()),
             None => {
                 self.waiter = Some(s.joiners.push(cx.waker()));
-                queue.resource.record(|| Op::Wait);
+                queue.resource.wait();
                 Poll::Pending
             }
         }
@@ -790,7 +788,7 @@ impl<T, C: Order<T>> Drop for QueueJoin<'_, T, C> {
     fn drop(&mut self) {
         if let Some(key) = self.waiter.take() {
             let mut s = self.queue.state.borrow_mut();
-            abandon(&mut s.joiners, key, self.queue.resource.id());
+            abandon(&mut s.joiners, key, &self.queue.resource);
         }
     }
 }

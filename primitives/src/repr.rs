@@ -17,8 +17,15 @@
 //! assert_eq!(Barrier::new(2).unwrap().to_string(), "<asyncio.locks.Barrier object [filling, waiters:0/2]>");
 //! ```
 
+// Through the modules, not the crate root: tests/resource_api.rs compiles this file again as a
+// user's module, where the root's names are weft's own types.
+use crate::barrier::Barrier;
+use crate::condition::Condition;
+use crate::event::Event;
+use crate::lock::Lock;
+use crate::queue::QueueOf;
 use crate::queue_order::Order;
-use crate::{Barrier, BoundedSemaphore, Condition, Event, Lock, QueueOf, Semaphore};
+use crate::semaphore::{BoundedSemaphore, Semaphore};
 use std::fmt;
 
 /// `<asyncio.locks.{class} object [{state}, waiters:{n}]>`, `waiters` only when some wait.

@@ -58,8 +58,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::recorder::Registration;
-use weft_traces::{Op, ResourceId, ResourceKind};
+use weft_traces::{Resource, ResourceId};
 
 /// A counting semaphore with asyncio's semantics, for any executor.
 ///
@@ -78,7 +77,7 @@ pub struct Semaphore {
     state: RefCell<State>,
     /// `Some(initial value)` for a BoundedSemaphore.
     bound: Option<usize>,
-    resource: Registration,
+    resource: Resource,
 }
 
 #[derive(Debug, Default)]
@@ -95,7 +94,7 @@ impl State {
     }
 
     /// asyncio's `_wake_up_next`: reserve a permit for the first still-waiting waiter.
-    fn wake_up_next(&mut self, id: Option<ResourceId>) -> bool {
+    fn wake_up_next(&mut self, id: &Resource) -> bool {
         if self.value == 0 || self.waiters.wake_next(1, id) == 0 {
             return false;
         }
@@ -104,7 +103,7 @@ impl State {
     }
 
     /// The 3.13 `finally` of `acquire`: hand every free permit to a waiter.
-    fn wake_free(&mut self, id: Option<ResourceId>) {
+    fn wake_free(&mut self, id: &Resource) {
         while self.value > 0 && self.wake_up_next(id) {}
     }
 
@@ -152,11 +151,10 @@ impl Semaphore {
     /// assert_eq!(format!("{sem:?}"), "<Semaphore [unlocked, value:3]>");
     /// ```
     pub fn named(name: &str, value: usize) -> Semaphore {
-        Semaphore::with_kind(ResourceKind::Semaphore, name, value, None)
+        Semaphore::with_resource(Resource::semaphore(name, value as u64), value, None)
     }
 
-    fn with_kind(kind: ResourceKind, name: &str, value: usize, bound: Option<usize>) -> Semaphore {
-        let resource = Registration::new(kind, name, Some(value as u64), true);
+    fn with_resource(resource: Resource, value: usize, bound: Option<usize>) -> Semaphore {
         Semaphore { state: RefCell::new(State { value, waiters: WaitList::default() }), bound, resource }
     }
 
@@ -244,13 +242,13 @@ impl Semaphore {
         if let Some(bound) = self.bound {
             if s.value + s.reserved() >= bound {
                 let error = SemaphoreError::ReleasedTooManyTimes;
-                self.resource.record(|| Op::Misuse { message: error.to_string() });
+                self.resource.misuse(error);
                 return Err(error);
             }
         }
         s.value += 1;
-        self.resource.record(|| Op::Release);
-        s.wake_up_next(self.resource.id());
+        self.resource.release();
+        s.wake_up_next(&self.resource);
         Ok(())
     }
 
@@ -326,7 +324,9 @@ impl BoundedSemaphore {
     /// assert_eq!(format!("{sem:?}"), "<BoundedSemaphore [unlocked, value:3]>");
     /// ```
     pub fn named(name: &str, value: usize) -> BoundedSemaphore {
-        BoundedSemaphore { sem: Semaphore::with_kind(ResourceKind::BoundedSemaphore, name, value, Some(value)) }
+        BoundedSemaphore {
+            sem: Semaphore::with_resource(Resource::bounded_semaphore(name, value as u64), value, Some(value)),
+        }
     }
 
     /// As [`Semaphore::locked`].
@@ -435,10 +435,10 @@ impl Future for SemaphoreAcquire<'_> {
                 if free && forced_yield(cx) {
                     return Poll::Pending;
                 }
-                sem.resource.record(|| Op::Request);
+                sem.resource.request();
                 if free {
                     s.value -= 1;
-                    sem.resource.record(|| Op::Grant);
+                    sem.resource.grant();
                     return Poll::Ready(true);
                 }
                 self.waiter = Some(s.waiters.push(cx.waker()));
@@ -448,8 +448,8 @@ impl Future for SemaphoreAcquire<'_> {
                 // The permit was reserved at wake time: take it.
                 s.waiters.remove(key);
                 self.waiter = None;
-                sem.resource.record(|| Op::Grant);
-                s.wake_free(sem.resource.id());
+                sem.resource.grant();
+                s.wake_free(&sem.resource);
                 Poll::Ready(true)
             }
             Some(_) => Poll::Pending,
@@ -468,8 +468,8 @@ impl Drop for SemaphoreAcquire<'_> {
         if s.waiters.remove(key) == Some(true) {
             s.value += 1;
         }
-        self.sem.resource.record(|| Op::Abandon);
-        s.wake_free(self.sem.resource.id());
+        self.sem.resource.abandon();
+        s.wake_free(&self.sem.resource);
     }
 }
 

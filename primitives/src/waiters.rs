@@ -20,7 +20,8 @@
 
 use std::collections::VecDeque;
 use std::task::{Context, Waker};
-use weft_traces::{recorder, Op, ResourceId, TaskId};
+use weft_traces::resource::{self, Resource};
+use weft_traces::TaskId;
 
 /// Identifies one waiter in its list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +54,7 @@ impl WaitList {
             key,
             woken: false,
             waker: waker.clone(),
-            task: recorder::current_task(),
+            task: resource::current_task(),
             #[cfg(feature = "mutants")]
             abandoned: false,
         });
@@ -85,10 +86,10 @@ impl WaitList {
 
     /// Wakes the head if it is still waiting (asyncio's `Lock._wake_up_first`); a done head
     /// (woken, or being cancelled) means its task will run and decide. Says whether it woke one.
-    pub(crate) fn wake_head(&mut self, id: Option<ResourceId>) -> bool {
+    pub(crate) fn wake_head(&mut self, resource: &Resource) -> bool {
         match self.entries.front_mut() {
             Some(entry) if entry.is_waiting() => {
-                wake(entry, id);
+                wake(entry, resource);
                 true
             }
             _ => false,
@@ -98,10 +99,10 @@ impl WaitList {
     /// Wakes the first `n` waiters that are still waiting, skipping done ones (woken, or being
     /// cancelled), as asyncio's `_wake_up_next` and `Condition._notify` do. Returns how many it
     /// woke.
-    pub(crate) fn wake_next(&mut self, n: usize, id: Option<ResourceId>) -> usize {
+    pub(crate) fn wake_next(&mut self, n: usize, resource: &Resource) -> usize {
         let mut woken = 0;
         for entry in self.entries.iter_mut().filter(|e| e.is_waiting()).take(n) {
-            wake(entry, id);
+            wake(entry, resource);
             woken += 1;
         }
         woken
@@ -111,7 +112,7 @@ impl WaitList {
     /// (asyncio: `all(w.cancelled() for w in _waiters)`), so a newcomer may jump the queue.
     /// True for an empty list.
     pub(crate) fn all_cancelled(&self) -> bool {
-        self.entries.iter().all(|e| !e.woken && e.task.is_some_and(recorder::is_cancelling))
+        self.entries.iter().all(|e| !e.woken && e.task.is_some_and(resource::is_cancelling))
     }
 
     /// Whether the head is listed but done (woken, or its task being cancelled): asyncio's
@@ -123,9 +124,9 @@ impl WaitList {
 
     /// Wakes the first waiting entry and returns its key (BZ-Q1 hands it an item).
     #[cfg(feature = "mutants")]
-    pub(crate) fn wake_next_key(&mut self, id: Option<ResourceId>) -> Option<WaiterKey> {
+    pub(crate) fn wake_next_key(&mut self, resource: &Resource) -> Option<WaiterKey> {
         let entry = self.entries.iter_mut().find(|e| e.is_waiting())?;
-        wake(entry, id);
+        wake(entry, resource);
         Some(WaiterKey(entry.key))
     }
 
@@ -151,9 +152,9 @@ impl WaitList {
     /// tokio 0.2's semaphore assigns a released permit to the node at the head, which cannot
     /// know that its future is gone or being cancelled).
     #[cfg(feature = "mutants")]
-    pub(crate) fn assign_head(&mut self, id: Option<ResourceId>) -> Option<WaiterKey> {
+    pub(crate) fn assign_head(&mut self, resource: &Resource) -> Option<WaiterKey> {
         let mut entry = self.entries.pop_front()?;
-        wake(&mut entry, id);
+        wake(&mut entry, resource);
         Some(WaiterKey(entry.key))
     }
 
@@ -185,14 +186,14 @@ impl Entry {
         if self.abandoned {
             return false;
         }
-        !self.woken && !self.task.is_some_and(recorder::is_cancelling)
+        !self.woken && !self.task.is_some_and(resource::is_cancelling)
     }
 }
 
-fn wake(entry: &mut Entry, id: Option<ResourceId>) {
+fn wake(entry: &mut Entry, resource: &Resource) {
     entry.woken = true;
     if let Some(waiter) = entry.task {
-        recorder::record(id, || Op::Wake { waiter });
+        resource.wake(waiter);
     }
     entry.waker.wake_by_ref();
 }
@@ -202,7 +203,7 @@ fn wake(entry: &mut Entry, id: Option<ResourceId>) {
 /// When it returns true the task has been re-woken and the caller returns `Poll::Pending`
 /// without changing any state, so its next poll starts the operation afresh.
 pub(crate) fn forced_yield(cx: &Context<'_>) -> bool {
-    if recorder::force_yield() {
+    if resource::force_yield() {
         cx.waker().wake_by_ref();
         return true;
     }

@@ -6,13 +6,14 @@
 //! downcasting the same hook. Outside a run they panic with a message saying so.
 
 use crate::kernel::Kernel;
+use crate::monitor::Monitors;
 use crate::strategy::{Mode, Object};
 use crate::watchdog::Watch;
 use std::any::Any;
 use std::cell::RefCell;
 use std::sync::Arc;
 use weft_traces::recorder::{self, Recorder};
-use weft_traces::{Event, Op, ResourceId, ResourceKind, TaskId};
+use weft_traces::{Event, Op, Resource, ResourceId, TaskId};
 
 /// The kernel as installed: its state behind a `RefCell`, borrowed only for short, non-reentrant
 /// updates (never while a task is polled or a future dropped).
@@ -25,6 +26,8 @@ pub(crate) struct Installed {
     pub(crate) panic_location: RefCell<Option<String>>,
     /// What the watchdog sees of the run (`None`: not watched).
     pub(crate) watch: Option<Arc<Watch>>,
+    /// The user's invariants and liveness monitors registered in the run.
+    pub(crate) monitors: Monitors,
 }
 
 impl Recorder for Installed {
@@ -36,11 +39,19 @@ impl Recorder for Installed {
         u64::from(self.kernel.borrow().epoch)
     }
 
-    fn register(&self, kind: ResourceKind, name: &str, capacity: Option<u64>, fifo: bool) -> ResourceId {
+    fn register(&self, resource: &Resource) -> ResourceId {
         let mut k = self.kernel.borrow_mut();
         k.access(Object::Registry, Mode::Write);
+        let (kind, name) = (resource.kind(), resource.name());
         let id = k.resources.register(kind, name);
-        k.record(Event::NewResource { id, kind, name: name.to_string(), capacity, fifo });
+        k.record(Event::NewResource {
+            id,
+            kind,
+            name: name.to_string(),
+            capacity: resource.capacity(),
+            initial: resource.initial(),
+            fifo: resource.fifo(),
+        });
         id
     }
 
@@ -79,8 +90,14 @@ pub(crate) fn try_with<R>(f: impl FnOnce(&mut Kernel) -> R) -> Option<R> {
 pub(crate) fn with<R>(what: &str, f: impl FnOnce(&mut Kernel) -> R) -> R {
     match try_with(f) {
         Some(r) => r,
-        None => panic!(
-            "weft: `{what}` was called outside a weft simulation; run this code under `weft::Runtime::run` or `weft::explore` (weft's primitives work anywhere, but weft's clock, tasks and randomness only exist inside a run)"
-        ),
+        None => outside(what),
     }
+}
+
+/// Panics saying that `what` needs a weft simulation.
+#[track_caller]
+pub(crate) fn outside(what: &str) -> ! {
+    panic!(
+        "weft: `{what}` was called outside a weft simulation; run this code under `weft::Runtime::run` or `weft::explore` (weft's primitives work anywhere, but weft's clock, tasks and randomness only exist inside a run)"
+    )
 }

@@ -99,6 +99,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use weft_traces::Checker;
 
 /// Explores the schedules of the program `factory` builds (one fresh future per run, built on
 /// the worker thread that runs it, so it need not be `Send`). Configure, then [`Explore::run`].
@@ -132,12 +133,16 @@ where
         faults: Faults::none(),
         reduction: Reduction::Off,
         checks: true,
+        checkers: Vec::new(),
         progress: None,
         time_budget: None,
         report_file: None,
         regressions: regressions::Setting::Default,
     }
 }
+
+/// Builds a user's checker afresh for each run of an exploration (on the worker that runs it).
+pub(crate) type MakeChecker = Arc<dyn Fn() -> Box<dyn Checker> + Send + Sync>;
 
 /// How many schedules an exploration runs unless told otherwise.
 pub const DEFAULT_SCHEDULES: u64 = 1000;
@@ -181,6 +186,7 @@ pub struct Explore<F> {
     faults: Faults,
     reduction: Reduction,
     checks: bool,
+    checkers: Vec<MakeChecker>,
     progress: Option<Callback>,
     time_budget: Option<Duration>,
     report_file: Option<PathBuf>,
@@ -281,6 +287,47 @@ where
     /// ```
     pub fn max_steps(mut self, max_steps: u64) -> Self {
         self.max_steps = Some(max_steps);
+        self
+    }
+
+    /// Adds a checker of your own, built afresh by `make` for every run (each schedule, the
+    /// replay of a failure, every shrinking candidate): it sees every record of the run, as
+    /// weft's own checkers do, and a violation it returns fails the run, which is then shrunk
+    /// (candidates must fail the same way: the same kind and [`Rule`](weft_traces::Rule), so
+    /// name yours with `Rule::User`) and replayed like a built-in one. It runs whether or not
+    /// [`checks`](Explore::checks) is on. For a rule over the program's own state, an
+    /// [`invariant`](crate::invariant) registered inside the program is lighter.
+    ///
+    /// ```
+    /// use weft_sim::{explore, spawn};
+    /// use weft_traces::{Checker, Event, Record, Rule, Violation, ViolationKind};
+    ///
+    /// /// At most two tasks, ever.
+    /// struct FewTasks(u32);
+    /// impl Checker for FewTasks {
+    ///     fn observe(&mut self, record: &Record) -> Option<Violation> {
+    ///         if let Event::Spawn { .. } = record.event {
+    ///             self.0 += 1;
+    ///         }
+    ///         (self.0 > 2).then(|| {
+    ///             let rule = Rule::User("few-tasks".into());
+    ///             Violation::at(record, ViolationKind::Invariant, rule, None, format!("{} tasks", self.0))
+    ///         })
+    ///     }
+    /// }
+    ///
+    /// let report = explore(|| async {
+    ///     spawn("a", async {}).await.unwrap();
+    ///     spawn("b", async {}).await.unwrap();
+    /// })
+    /// .checker(|| Box::new(FewTasks(0)))
+    /// .schedules(10)
+    /// .environment(false)
+    /// .run();
+    /// assert_eq!(report.failure.expect("three tasks").failure.to_string(), "invariant at step 3 (0.000s): 3 tasks");
+    /// ```
+    pub fn checker(mut self, make: impl Fn() -> Box<dyn Checker> + Send + Sync + 'static) -> Self {
+        self.checkers.push(Arc::new(make));
         self
     }
 
@@ -414,6 +461,7 @@ where
             faults: &self.faults,
             reduction: self.reduction,
             checks: self.checks,
+            checkers: &self.checkers,
             tracker: &tracker,
             deadline: Deadline::new(started, self.time_budget),
         };

@@ -459,6 +459,10 @@ impl Injector {
 }
 
 impl Scheduler for Injector {
+    fn reads_steps(&self) -> bool {
+        self.inner.reads_steps()
+    }
+
     fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
         self.inner.pick(cx)
     }

@@ -23,6 +23,7 @@ pub mod env;
 pub mod explore;
 pub mod fault;
 mod kernel;
+mod monitor;
 mod panic;
 mod probe;
 mod program;
@@ -45,6 +46,7 @@ mod watchdog;
 
 pub use explore::{explore, Explore, Found, Report};
 pub use fault::{FaultKind, Faults, FaultsError};
+pub use monitor::{eventually, eventually_within, invariant};
 pub use program::{print, random_range};
 pub use runtime::{Failure, Run, Runtime, DEFAULT_MAX_STEPS, DEFAULT_STEPS_PER_TASK};
 pub use schedule::{check_header, Choice, Schedule, ScheduleError};

@@ -3,6 +3,7 @@
 use crate::context::Installed;
 use crate::fault::{Faults, Injector};
 use crate::kernel::{Chooser, Kernel, Sink, TaskFuture, Waiting};
+use crate::monitor;
 use crate::panic;
 use crate::probe;
 use crate::ready::ReadyQueue;
@@ -215,10 +216,10 @@ impl Runtime {
     ///
     /// ```
     /// use weft_sim::{strategy::Fifo, Runtime};
-    /// use weft_traces::{recorder, ResourceKind};
+    /// use weft_traces::Resource;
     /// let run = Runtime::new().build_and_run(Box::new(Fifo::new(0)), || {
     ///     // Created outside the future, but inside the run: registered.
-    ///     let id = recorder::register(ResourceKind::Lock, "lock", Some(1), true);
+    ///     let id = Resource::lock("lock").id();
     ///     async move { id.is_some() }
     /// });
     /// assert_eq!(run.output, Some(true));
@@ -233,14 +234,15 @@ impl Runtime {
             true => Box::new(Injector::new(scheduler, self.faults, self.seed)),
             false => scheduler,
         };
-        let mut footprints = Footprints::default();
-        footprints.accesses = scheduler.wants_accesses();
+        let accesses = scheduler.wants_accesses();
+        let footprints = Footprints::new(accesses || scheduler.reads_steps(), accesses);
         static EPOCH: AtomicU32 = AtomicU32::new(0);
         let watch = Watch::start(&self.name, self.seed, watchdog::timeout(self.hang_timeout));
         let installed = Installed {
             in_task: std::cell::Cell::new(false),
             panic_location: RefCell::new(None),
             watch: watch.clone(),
+            monitors: Default::default(),
             kernel: RefCell::new(Kernel {
                 epoch: EPOCH.fetch_add(1, Ordering::Relaxed),
                 now: Time::ZERO,
@@ -415,8 +417,11 @@ impl Executor<'_> {
             }
             if self.kernel(|k| k.ready.is_empty()) {
                 match self.advance_clock() {
-                    Ok(true) => continue,
-                    Ok(false) => return self.quiesce(),
+                    Ok(true) => {
+                        self.judge(monitor::overdue);
+                        continue;
+                    }
+                    Ok(false) => return self.quiesce().or_else(|| self.end()),
                     Err(d) => return Some(Failure::Diverged(d)),
                 }
             }
@@ -433,6 +438,27 @@ impl Executor<'_> {
                 Err(d) => return Some(Failure::Diverged(d)),
             };
             self.step(task);
+            self.judge(monitor::after_step);
+        }
+    }
+
+    /// Runs the user's rules (`monitor.rs`), when there are any; a failure ends the run.
+    fn judge(&self, rule: fn(&Installed) -> Option<Violation>) {
+        if !self.installed.monitors.any() || self.kernel(|k| k.violation.is_some()) {
+            return;
+        }
+        if let Some(v) = rule(self.installed) {
+            self.kernel(|k| k.violation = Some(v));
+        }
+    }
+
+    /// The run ended with no failure: a liveness monitor still hot fails it.
+    fn end(&self) -> Option<Failure> {
+        match self.kernel(|k| k.violation.is_some()) {
+            true => None,
+            false => {
+                self.installed.monitors.any().then(|| monitor::at_end(self.installed)).flatten().map(Failure::Violation)
+            }
         }
     }
 

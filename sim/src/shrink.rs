@@ -77,6 +77,10 @@ impl Lenient {
 }
 
 impl Scheduler for Lenient {
+    fn reads_steps(&self) -> bool {
+        false
+    }
+
     fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
         let recorded = self.picks.get(self.next_pick).map(|&i| i as usize);
         self.next_pick += 1;

@@ -42,7 +42,8 @@ pub struct PickContext<'a> {
     pub step: u64,
     /// The steps run since the previous pick that offered a choice, oldest first: the first is
     /// the step that pick chose, any later ones ran with no other task ready (at the run's
-    /// first pick: main's steps so far). The last is step `step - 1`, by `last`.
+    /// first pick: main's steps so far). The last is step `step - 1`, by `last`. Empty for a
+    /// scheduler whose [`Scheduler::reads_steps`] is `false`.
     pub steps: &'a [Footprint],
 }
 
@@ -103,6 +104,13 @@ pub trait Scheduler {
     /// Called once when the run has ended, however it ended, with the steps run since the last
     /// pick that offered a choice (the ones no pick has seen). Nothing by default.
     fn ended(&mut self, _steps: &[Footprint]) {}
+
+    /// Whether [`pick`](Scheduler::pick) reads [`PickContext::steps`] (what the steps since the
+    /// previous choice touched); only then does the kernel collect it, on every step and every
+    /// resource operation. `true` by default, so a scheduler of your own sees the steps.
+    fn reads_steps(&self) -> bool {
+        true
+    }
 
     /// Whether this scheduler injects faults; only then does the executor offer it the fault
     /// choices below (so a run without faults pays nothing for them).

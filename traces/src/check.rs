@@ -4,7 +4,8 @@
 //! The checkers work on *resources* (see `resources.rs`): anything that speaks the resource
 //! protocol of [`Op`](crate::Op) (`Request`, `Grant`, `Release`, `Abandon`, `Wake`) or the
 //! wait protocol (`Wait`, `Resume`). weft's primitives describe themselves; a foreign primitive
-//! is described with [`foreign::Resource`](crate::foreign::Resource). The rules, one file each:
+//! is described with [`resource::Resource`](crate::resource::Resource), the same API. The rules,
+//! one file each:
 //!
 //! | rule | kind | file |
 //! |---|---|---|
@@ -58,6 +59,12 @@ pub enum ViolationKind {
     Fifo,
     /// A resource's bookkeeping does not add up (permits, hand-offs, notifications, items).
     Accounting,
+    /// A rule of the user's own failed: an invariant (`weft::invariant`) or a checker added to
+    /// the run or the exploration.
+    Invariant,
+    /// A liveness monitor (`weft::eventually`) did not reach its goal by the end of the run, or
+    /// within the virtual time it was given.
+    Liveness,
 }
 
 impl ViolationKind {
@@ -71,6 +78,8 @@ impl ViolationKind {
             ViolationKind::MutualExclusion => "mutual-exclusion",
             ViolationKind::Fifo => "fifo",
             ViolationKind::Accounting => "accounting",
+            ViolationKind::Invariant => "invariant",
+            ViolationKind::Liveness => "liveness",
         }
     }
 }
@@ -79,7 +88,7 @@ impl ViolationKind {
 /// `Accounting` is about Events, Barriers, Queues and hand-offs). With the resource and, for a
 /// panic, its location, it says whether two failures are the same one
 /// ([`Violation::same_way`]). The names are stable: they appear in JSON and in regression files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
     /// A task panicked: the program's own assertion.
@@ -112,11 +121,20 @@ pub enum Rule {
     BarrierIndex,
     /// A Queue lost or duplicated items, or exceeded its maxsize.
     QueueItems,
+    /// A rule of the user's own, by its name (an invariant's, a liveness monitor's, or what a
+    /// user's checker names its rule): two user rules are different failures.
+    User(String),
 }
 
 impl Rule {
-    /// The kebab-case name, as in JSON.
-    pub fn name(self) -> &'static str {
+    /// The kebab-case name, as in JSON (a user's rule: its own name).
+    ///
+    /// ```
+    /// use weft_traces::Rule;
+    /// assert_eq!(Rule::GrantOrder.name(), "grant-order");
+    /// assert_eq!(Rule::User("balanced".into()).name(), "balanced");
+    /// ```
+    pub fn name(&self) -> &str {
         match self {
             Rule::Panic => "panic",
             Rule::StepBudget => "step-budget",
@@ -133,6 +151,7 @@ impl Rule {
             Rule::Notification => "notification",
             Rule::BarrierIndex => "barrier-index",
             Rule::QueueItems => "queue-items",
+            Rule::User(name) => name,
         }
     }
 }
@@ -255,6 +274,49 @@ impl Violation {
         }
     }
 
+    /// The user's invariant `name` failed after the step of `task` with the user's `message`.
+    ///
+    /// ```
+    /// use weft_traces::{Rule, TaskId, Time, Violation, ViolationKind};
+    /// let v = Violation::invariant(7, Time::ZERO, Some(TaskId(2)), "balanced", "2 in, 1 out");
+    /// assert_eq!((v.kind, v.rule), (ViolationKind::Invariant, Rule::User("balanced".into())));
+    /// assert_eq!(v.message, "invariant 'balanced' failed after the step of #2: 2 in, 1 out");
+    /// ```
+    pub fn invariant(step: u64, time: Time, task: Option<TaskId>, name: &str, message: &str) -> Violation {
+        let after = task.map(|t| format!(" after the step of {t}")).unwrap_or_default();
+        Violation {
+            kind: ViolationKind::Invariant,
+            rule: Rule::User(name.to_string()),
+            step,
+            time,
+            task,
+            resource: None,
+            location: None,
+            message: format!("invariant '{name}' failed{after}: {message}"),
+        }
+    }
+
+    /// The liveness monitor `name` did not reach its goal: `message` says by when.
+    ///
+    /// ```
+    /// use weft_traces::{Rule, Time, Violation, ViolationKind};
+    /// let v = Violation::liveness(9, Time::ZERO, "answered", "still hot at the end of the run");
+    /// assert_eq!((v.kind, v.rule), (ViolationKind::Liveness, Rule::User("answered".into())));
+    /// assert_eq!(v.message, "liveness monitor 'answered' did not reach its goal: still hot at the end of the run");
+    /// ```
+    pub fn liveness(step: u64, time: Time, name: &str, message: &str) -> Violation {
+        Violation {
+            kind: ViolationKind::Liveness,
+            rule: Rule::User(name.to_string()),
+            step,
+            time,
+            task: None,
+            resource: None,
+            location: None,
+            message: format!("liveness monitor '{name}' did not reach its goal: {message}"),
+        }
+    }
+
     /// Whether `other` is the same failure: the same kind, rule and resource, and for a panic the
     /// same location (or, when either location is unknown, the same message). Shrinking keeps a
     /// candidate schedule only if it fails the same way as the original; steps, times, tasks and
@@ -269,7 +331,7 @@ impl Violation {
     /// assert!(!a.same_way(&c));
     /// ```
     pub fn same_way(&self, other: &Violation) -> bool {
-        if (self.kind, self.rule, self.resource) != (other.kind, other.rule, other.resource) {
+        if (self.kind, &self.rule, self.resource) != (other.kind, &other.rule, other.resource) {
             return false;
         }
         match (&self.location, &other.location) {

@@ -39,7 +39,7 @@ impl Trace {
     /// let mut trace = Trace::new(Header::new("demo"));
     /// trace.push(Record::new(0, t(0), Some(TaskId(0)), Event::Spawn { name: "main".into(), parent: None }));
     /// trace.push(Record::new(1, t(0), Some(TaskId(0)), Event::NewResource {
-    ///     id: ResourceId(0), kind: ResourceKind::Lock, name: "lock".into(), capacity: Some(1), fifo: true,
+    ///     id: ResourceId(0), kind: ResourceKind::Lock, name: "lock".into(), capacity: Some(1), initial: None, fifo: true,
     /// }));
     /// trace.push(Record::new(1, t(0), Some(TaskId(0)), Event::Resource { id: ResourceId(0), op: Op::Request }));
     /// trace.push(Record::new(1, t(0), Some(TaskId(0)), Event::Resource { id: ResourceId(0), op: Op::Grant }));

@@ -59,8 +59,16 @@ pub enum Event {
         id: ResourceId,
         kind: ResourceKind,
         name: String,
-        /// How many may hold it at once (`None`: not a held resource, or unbounded).
+        /// How many may hold it at once: a held resource's bound on its units (a Lock's 1, a
+        /// BoundedSemaphore's initial value), a Barrier's parties, a bounded Queue's maxsize.
+        /// `None`: unbounded (a plain Semaphore, which every extra release gives one more
+        /// unit), or not a held resource.
         capacity: Option<u64>,
+        /// For a counting resource, the units free when it came into being, when they differ
+        /// from `capacity` or it has none: a `Semaphore(0)` used as a signal, a plain
+        /// Semaphore's initial value. `None`: as many as its capacity.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        initial: Option<u64>,
         /// Whether it promises to grant waiters in the order they began waiting.
         fifo: bool,
     },

@@ -1,9 +1,10 @@
 //! weft's event model: what happened in a run, in what order, at what virtual time.
 //!
-//! This crate is the one both sides of weft speak: the primitives (`weft-primitives`) describe
-//! what they do through the [`recorder`] hook, and the simulator (`weft-sim`) installs a
-//! recorder, stamps each event with the step, the virtual time and the running task, and keeps
-//! them as a [`Trace`]. A trace renders as text for reading and golden snapshots
+//! This crate is the one both sides of weft speak: the primitives (`weft-primitives`, and any
+//! primitive of yours) describe what they do through the public [`resource`] API, which
+//! reports through the [`recorder`] hook; the simulator (`weft-sim`) installs a recorder,
+//! stamps each event with the step, the virtual time and the running task, and keeps them as a
+//! [`Trace`]. A trace renders as text for reading and golden snapshots
 //! ([`Trace::to_text`]) and round-trips through JSON ([`Trace::to_json`], [`Trace::from_json`]).
 //!
 //! ```
@@ -20,9 +21,9 @@
 pub mod check;
 mod chrome;
 mod event;
-pub mod foreign;
 mod ids;
 pub mod recorder;
+pub mod resource;
 mod svg;
 mod text;
 mod timeline;
@@ -32,4 +33,5 @@ pub use check::{check, Checker, Invariants, Rule, Violation, ViolationKind};
 pub use event::{Event, Exit, Fault, Op, Record, ResourceKind};
 pub use ids::{ResourceId, TaskId, Time};
 pub use recorder::Recorder;
+pub use resource::Resource;
 pub use trace::{Header, StreamError, Trace, TraceError};

@@ -1,118 +1,43 @@
-//! The recorder hook: how primitives report what they do without knowing who listens.
+//! The recorder hook: how a simulator hears from primitives without the primitives knowing
+//! who listens.
 //!
 //! There is exactly one hook, a thread-local that the simulator installs for the length of a run
-//! ([`install`]). Outside a run nothing is installed and [`record`] costs one thread-local read
-//! and a branch: the op is built by a closure that never runs. Primitives therefore work the same
-//! under tokio, `futures::executor` or weft.
+//! ([`install`]). Primitives do not call it directly: they describe themselves through
+//! [`resource::Resource`](crate::resource::Resource), which reports here. Outside a run nothing
+//! is installed and each operation costs one thread-local read and a branch: the op is built by
+//! a closure that never runs. Primitives therefore work the same under tokio,
+//! `futures::executor` or weft.
 //!
 //! ```
 //! use weft_traces::recorder;
-//! use weft_traces::{Op, ResourceKind};
+//! use weft_traces::resource::Resource;
+//! assert!(!recorder::is_recording());
 //! // Outside a simulation a primitive gets no id and its ops go nowhere.
-//! let id = recorder::register(ResourceKind::Lock, "lock", Some(1), true);
-//! assert!(id.is_none());
-//! recorder::record(id, || Op::Request);
+//! let lock = Resource::lock("lock");
+//! assert!(lock.id().is_none());
+//! lock.request();
 //! ```
 
-use crate::event::{Op, ResourceKind};
+use crate::event::Op;
 use crate::ids::{ResourceId, TaskId};
+use crate::resource::Resource;
 use std::cell::Cell;
 use std::ptr::NonNull;
-
-/// How a primitive is known to the running simulation.
-///
-/// A primitive registers in the run it is used in, on its first operation there (or at once
-/// when it is created inside a run): one created outside any run (in a test's setup, an
-/// exploration's factory, a `static`) is traced and checked all the same, and one used in
-/// several runs gets a fresh id in each. Outside a run it costs a thread-local read per
-/// operation.
-///
-/// ```
-/// use weft_traces::recorder::Registration;
-/// use weft_traces::{Op, ResourceKind};
-/// let lock = Registration::new(ResourceKind::Lock, "lock", Some(1), true);
-/// assert_eq!(lock.id(), None); // no simulation here
-/// lock.record(|| Op::Request); // goes nowhere
-/// ```
-#[derive(Debug)]
-pub struct Registration {
-    kind: ResourceKind,
-    name: Box<str>,
-    capacity: Option<u64>,
-    fifo: bool,
-    /// The run it registered with last, and its id there.
-    registered: Cell<Option<(u64, ResourceId)>>,
-}
-
-impl Registration {
-    /// Describes a resource; registers it now if a simulation is running.
-    pub fn new(kind: ResourceKind, name: &str, capacity: Option<u64>, fifo: bool) -> Registration {
-        let registration = Registration { kind, name: name.into(), capacity, fifo, registered: Cell::new(None) };
-        registration.id();
-        registration
-    }
-
-    /// Its id in the running simulation (registering it there first if needed); `None` outside
-    /// a simulation.
-    pub fn id(&self) -> Option<ResourceId> {
-        with(|r| self.id_in(r))
-    }
-
-    fn id_in(&self, r: &dyn Recorder) -> ResourceId {
-        let run = r.run_id();
-        match self.registered.get() {
-            Some((registered_run, id)) if registered_run == run => id,
-            _ => {
-                let id = r.register(self.kind, &self.name, self.capacity, self.fifo);
-                self.registered.set(Some((run, id)));
-                id
-            }
-        }
-    }
-
-    /// Records `op` on this resource by the running task; `op` is built only inside a run.
-    #[inline]
-    pub fn record(&self, op: impl FnOnce() -> Op) {
-        with(|r| {
-            let id = self.id_in(r);
-            r.record(id, op());
-        });
-    }
-
-    /// Tells the running simulation that the running task looked at this resource's state
-    /// without changing it (`locked()`, `is_set()`, `qsize()`): nothing is traced, but the
-    /// step now depends on the resource, which partial-order reduction must know. Nothing
-    /// outside a run.
-    ///
-    /// ```
-    /// use weft_traces::recorder::Registration;
-    /// use weft_traces::ResourceKind;
-    /// let event = Registration::new(ResourceKind::Event, "ready", None, false);
-    /// event.observe(); // outside a simulation: nothing
-    /// ```
-    #[inline]
-    pub fn observe(&self) {
-        with(|r| {
-            let id = self.id_in(r);
-            r.observe(id);
-        });
-    }
-}
 
 /// What a simulator installs to hear from primitives.
 pub trait Recorder {
     /// The recorder as `Any`, so the simulator that installed it can reach its own state
     /// through this one hook (the waker's way back to the executor uses it too).
     fn as_any(&self) -> &dyn std::any::Any;
-    /// Identifies the run: distinct for every run on this thread, so a [`Registration`] from
-    /// an earlier run is not mistaken for one of this run.
+    /// Identifies the run: distinct for every run on this thread, so a [`Resource`] registered
+    /// in an earlier run is not mistaken for one of this run.
     fn run_id(&self) -> u64;
-    /// A new resource; returns its id for this run.
-    fn register(&self, kind: ResourceKind, name: &str, capacity: Option<u64>, fifo: bool) -> ResourceId;
+    /// A new resource, as `resource` describes it; returns its id for this run.
+    fn register(&self, resource: &Resource) -> ResourceId;
     /// The running task did `op` on resource `id`.
     fn record(&self, id: ResourceId, op: Op);
     /// The running task looked at resource `id`'s state without an operation (see
-    /// [`Registration::observe`]). Nothing by default.
+    /// [`Resource::observe`]). Nothing by default.
     fn observe(&self, _id: ResourceId) {}
     /// The running task, if a task is running.
     fn current_task(&self) -> Option<TaskId>;
@@ -154,33 +79,4 @@ pub fn with<R>(f: impl FnOnce(&dyn Recorder) -> R) -> Option<R> {
 /// Whether a recorder is installed on this thread (a simulation is running).
 pub fn is_recording() -> bool {
     RECORDER.with(|slot| slot.get().is_some())
-}
-
-/// Registers a resource with the running simulation, if any.
-pub fn register(kind: ResourceKind, name: &str, capacity: Option<u64>, fifo: bool) -> Option<ResourceId> {
-    with(|r| r.register(kind, name, capacity, fifo))
-}
-
-/// Records `op` on resource `id` when both a simulation and an id exist. `op` is built only then.
-#[inline]
-pub fn record(id: Option<ResourceId>, op: impl FnOnce() -> Op) {
-    if let Some(id) = id {
-        with(|r| r.record(id, op()));
-    }
-}
-
-/// The running task of the running simulation, if any.
-pub fn current_task() -> Option<TaskId> {
-    with(|r| r.current_task()).flatten()
-}
-
-/// Whether `task`'s cancellation is pending in the running simulation (false outside one).
-pub fn is_cancelling(task: TaskId) -> bool {
-    with(|r| r.is_cancelling(task)).unwrap_or(false)
-}
-
-/// Whether the fast path just reached must suspend once (a forced-yield fault of the running
-/// simulation; always false outside one).
-pub fn force_yield() -> bool {
-    with(|r| r.force_yield()).unwrap_or(false)
 }

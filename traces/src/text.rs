@@ -102,10 +102,11 @@ pub(crate) fn describe(event: &Event, names: &Names) -> String {
             true => format!("~ {level} {target}: {message}"),
             false => format!("~ {level} {target} [{}]: {message}", spans.join(" > ")),
         },
-        Event::NewResource { id, kind, name, capacity, fifo } => {
+        Event::NewResource { id, kind, name, capacity, initial, fifo } => {
             let cap = capacity.map(|c| format!(", capacity {c}")).unwrap_or_default();
+            let initial = initial.map(|i| format!(", initial {i}")).unwrap_or_default();
             let fifo = if *fifo { ", fifo" } else { "" };
-            format!("new {} '{name}' ({id}{cap}{fifo})", kind.name())
+            format!("new {} '{name}' ({id}{cap}{initial}{fifo})", kind.name())
         }
         Event::Resource { id, op } => {
             format!("{}: {}", names.resource(*id), describe_op(op, names))

@@ -6,8 +6,8 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::recorder::Registration;
-use weft_traces::{Op, ResourceId, ResourceKind};
+use weft_traces::Resource;
+use weft_traces::{Op, ResourceKind};
 
 /// BZ-B1 (gh-155233, open in CPython 3.13): `wait()` hands out `index = self._count` and the
 /// `finally` of a cancelled arrival does `self._count -= 1`, so after an arrival other than
@@ -36,7 +36,7 @@ use weft_traces::{Op, ResourceId, ResourceKind};
 pub struct MutantBarrier {
     state: RefCell<State>,
     parties: usize,
-    resource: Registration,
+    resource: Resource,
 }
 
 #[derive(Debug)]
@@ -48,7 +48,7 @@ struct State {
 
 impl State {
     /// `finally: self._count -= 1; self._exit()`.
-    fn leave(&mut self, id: Option<ResourceId>) {
+    fn leave(&mut self, id: &Resource) {
         self.count -= 1;
         if self.count > 0 {
             return;
@@ -67,7 +67,7 @@ impl MutantBarrier {
     /// With `parties == 0` (CPython's `ValueError('parties must be > 0')`).
     pub fn new(parties: usize) -> MutantBarrier {
         assert!(parties > 0, "parties must be > 0");
-        let resource = Registration::new(ResourceKind::Barrier, "barrier", Some(parties as u64), false);
+        let resource = Resource::new(ResourceKind::Barrier, "barrier", Some(parties as u64), false);
         let state = State { phase: BarrierState::Filling, count: 0, waiters: WaitList::default() };
         MutantBarrier { state: RefCell::new(state), parties, resource }
     }
@@ -106,7 +106,7 @@ impl MutantBarrier {
         let mut s = self.state.borrow_mut();
         s.phase = BarrierState::Broken;
         self.resource.record(|| Op::Abort);
-        s.waiters.wake_next(usize::MAX, self.resource.id());
+        s.waiters.wake_next(usize::MAX, &self.resource);
     }
 
     /// Returns the barrier to filling, as [`crate::Barrier::reset`].
@@ -114,7 +114,7 @@ impl MutantBarrier {
         let mut s = self.state.borrow_mut();
         s.phase = if s.count > 0 { BarrierState::Resetting } else { BarrierState::Filling };
         self.resource.record(|| Op::Reset);
-        s.waiters.wake_next(usize::MAX, self.resource.id());
+        s.waiters.wake_next(usize::MAX, &self.resource);
     }
 }
 
@@ -166,7 +166,7 @@ impl Future for MutantBarrierWait<'_> {
                     BarrierState::Resetting | BarrierState::Broken => Err(BrokenBarrierError::AbortOrReset),
                 };
                 self.stage = Stage::Done;
-                s.leave(barrier.resource.id());
+                s.leave(&barrier.resource);
                 Poll::Ready(result)
             }
             Stage::Done => panic!("`MutantBarrierWait` polled after it completed"),
@@ -177,7 +177,7 @@ impl Future for MutantBarrierWait<'_> {
 impl MutantBarrierWait<'_> {
     fn enter(&mut self, s: &mut State, cx: &mut Context<'_>) -> Poll<<Self as Future>::Output> {
         let barrier = self.barrier;
-        let id = barrier.resource.id();
+        let id = &barrier.resource;
         match s.phase {
             BarrierState::Draining | BarrierState::Resetting => {
                 self.stage = Stage::Blocked(s.waiters.push(cx.waker()));
@@ -215,7 +215,7 @@ impl Drop for MutantBarrierWait<'_> {
             Stage::Blocked(key) => (key, false),
             Stage::Inside { key, .. } => (key, true),
         };
-        let id = self.barrier.resource.id();
+        let id = &self.barrier.resource;
         let mut s = self.barrier.state.borrow_mut();
         s.waiters.remove(key);
         self.barrier.resource.record(|| Op::Abandon);

@@ -8,8 +8,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::recorder::Registration;
-use weft_traces::{Op, ResourceKind};
+use weft_traces::{Resource, ResourceKind};
 
 /// gh-112202 (3.12 and earlier): `wait()` has no `except BaseException: self._notify(1)`, so a
 /// waiter notified and cancelled before it runs (or while it re-takes the lock) takes the
@@ -30,7 +29,7 @@ use weft_traces::{Op, ResourceKind};
 pub struct MutantCondition {
     lock: Lock,
     waiters: RefCell<WaitList>,
-    resource: Registration,
+    resource: Resource,
 }
 
 impl Default for MutantCondition {
@@ -43,7 +42,7 @@ impl MutantCondition {
     /// A condition with its own lock, registered as a Condition named "condition".
     pub fn new() -> MutantCondition {
         let lock = Lock::named("condition lock");
-        let resource = Registration::new(ResourceKind::Condition, "condition", None, true);
+        let resource = Resource::new(ResourceKind::Condition, "condition", None, true);
         MutantCondition { lock, waiters: RefCell::default(), resource }
     }
 
@@ -89,11 +88,11 @@ impl MutantCondition {
     /// Wakes the first `n` waiters still waiting; returns how many it woke.
     pub fn notify(&self, n: usize) -> Result<usize, ConditionError> {
         if !self.locked() {
-            self.resource.record(|| Op::Misuse { message: ConditionError::NotifyNotAcquired.to_string() });
+            self.resource.misuse(ConditionError::NotifyNotAcquired);
             return Err(ConditionError::NotifyNotAcquired);
         }
-        let woken = self.waiters.borrow_mut().wake_next(n, self.resource.id());
-        self.resource.record(|| Op::Notify { requested: n as u64, woken: woken as u64 });
+        let woken = self.waiters.borrow_mut().wake_next(n, &self.resource);
+        self.resource.notify(n as u64, woken as u64);
         Ok(woken)
     }
 }
@@ -120,12 +119,12 @@ impl<'a> Future for MutantWait<'a> {
             match &mut self.stage {
                 Stage::Start => {
                     if !cond.locked() {
-                        cond.resource.record(|| Op::Misuse { message: ConditionError::WaitNotAcquired.to_string() });
+                        cond.resource.misuse(ConditionError::WaitNotAcquired);
                         return Poll::Ready(Err(ConditionError::WaitNotAcquired));
                     }
                     cond.lock.release().expect("checked locked above");
                     let key = cond.waiters.borrow_mut().push(cx.waker());
-                    cond.resource.record(|| Op::Wait);
+                    cond.resource.wait();
                     self.stage = Stage::Waiting(key);
                     return Poll::Pending;
                 }
@@ -137,7 +136,7 @@ impl<'a> Future for MutantWait<'a> {
                     }
                     waiters.remove(key);
                     drop(waiters);
-                    cond.resource.record(|| Op::Resume);
+                    cond.resource.resume();
                     self.stage = Stage::Relocking(cond.lock.acquire());
                 }
                 Stage::Relocking(acquire) => {
@@ -158,7 +157,7 @@ impl Drop for MutantWait<'_> {
     fn drop(&mut self) {
         if let Stage::Waiting(key) = self.stage {
             self.cond.waiters.borrow_mut().remove(key);
-            self.cond.resource.record(|| Op::Abandon);
+            self.cond.resource.abandon();
         }
     }
 }

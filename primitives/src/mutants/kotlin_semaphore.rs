@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
-use weft_traces::recorder::{self, Registration};
+use weft_traces::Resource;
 use weft_traces::{Op, ResourceKind, TaskId};
 
 /// Which historical kotlinx.coroutines Semaphore.
@@ -59,7 +59,7 @@ pub struct KotlinSemaphore {
     bug: KotlinBug,
     permits: usize,
     state: RefCell<State>,
-    resource: Registration,
+    resource: Resource,
 }
 
 #[derive(Debug)]
@@ -103,7 +103,7 @@ impl KotlinSemaphore {
         assert!(permits > 0, "Semaphore should have at least 1 permit, but had {permits}");
         assert!(acquired <= permits, "The number of acquired permits should be in 0..{permits}");
         let initial = permits - acquired;
-        let resource = Registration::new(ResourceKind::Semaphore, "semaphore", Some(initial as u64), true);
+        let resource = Resource::new(ResourceKind::Semaphore, "semaphore", Some(initial as u64), true);
         // The bug of both versions: `atomic(permits)`, not `atomic(permits - acquiredPermits)`.
         let state = State { available: permits as isize, slots: Vec::new(), enq: 0, deq: 0 };
         KotlinSemaphore { bug, permits, state: RefCell::new(state), resource }
@@ -220,7 +220,7 @@ impl Future for KotlinAcquire<'_> {
                 sem.resource.record(|| Op::Grant); // already resumed
                 return Poll::Ready(true);
             }
-            *s.slot(i) = Slot::Waiting { waker: cx.waker().clone(), task: recorder::current_task() };
+            *s.slot(i) = Slot::Waiting { waker: cx.waker().clone(), task: weft_traces::resource::current_task() };
             self.slot = Some(i);
             return Poll::Pending;
         }

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::recorder::Registration;
+use weft_traces::Resource;
 use weft_traces::{Op, ResourceKind};
 
 /// Which historical Lock.
@@ -51,7 +51,7 @@ pub enum LockBug {
 pub struct MutantLock {
     bug: LockBug,
     state: RefCell<State>,
-    resource: Registration,
+    resource: Resource,
 }
 
 #[derive(Debug, Default)]
@@ -66,7 +66,7 @@ struct State {
 impl MutantLock {
     /// An unlocked lock with `bug`, registered as a Lock named "lock".
     pub fn new(bug: LockBug) -> MutantLock {
-        let resource = Registration::new(ResourceKind::Lock, "lock", Some(1), true);
+        let resource = Resource::new(ResourceKind::Lock, "lock", Some(1), true);
         MutantLock { bug, state: RefCell::default(), resource }
     }
 
@@ -102,7 +102,7 @@ impl MutantLock {
         if self.bug == LockBug::Tokio1898 {
             // `add_permits(1)`: assign the permit to the head node (the lock stays taken), or
             // keep it if nobody is queued.
-            match s.waiters.assign_head(self.resource.id()) {
+            match s.waiters.assign_head(&self.resource) {
                 Some(head) => s.assigned.push(head),
                 None => s.locked = false,
             }
@@ -114,11 +114,11 @@ impl MutantLock {
                 if s.waiters.head_is_done() {
                     panic!("InvalidStateError: invalid state (BZ-L0: release() set the result of a cancelled waiter's future)");
                 }
-                s.waiters.wake_head(self.resource.id());
+                s.waiters.wake_head(&self.resource);
             }
             // 3.6.0: `for fut in self._waiters: if not fut.done(): fut.set_result(True); break`
             LockBug::Bpo27585 => {
-                s.waiters.wake_next(1, self.resource.id());
+                s.waiters.wake_next(1, &self.resource);
             }
             LockBug::Tokio1898 => unreachable!("handled above"),
         }

@@ -9,8 +9,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::recorder::Registration;
-use weft_traces::{Op, ResourceId, ResourceKind};
+use weft_traces::Resource;
+use weft_traces::{Op, ResourceKind};
 
 /// Which historical Queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub struct MutantQueue<T> {
     bug: QueueBug,
     maxsize: usize,
     state: RefCell<State<T>>,
-    resource: Registration,
+    resource: Resource,
 }
 
 struct State<T> {
@@ -96,7 +96,7 @@ impl<T> MutantQueue<T> {
     /// Queue named "queue".
     pub fn new(bug: QueueBug, maxsize: usize) -> MutantQueue<T> {
         let capacity = (maxsize > 0).then_some(maxsize as u64);
-        let resource = Registration::new(ResourceKind::Queue, "queue", capacity, false);
+        let resource = Resource::new(ResourceKind::Queue, "queue", capacity, false);
         let state = State {
             items: VecDeque::new(),
             getters: WaitList::default(),
@@ -130,8 +130,8 @@ impl<T> MutantQueue<T> {
         self.state.borrow().putters.len()
     }
 
-    fn id(&self) -> Option<ResourceId> {
-        self.resource.id()
+    fn id(&self) -> &Resource {
+        &self.resource
     }
 
     fn full(&self, s: &State<T>) -> bool {
@@ -254,7 +254,7 @@ impl<T> MutantQueue<T> {
 }
 
 /// A woken waiter that runs leaves its list (`Resume`); one still waiting stays `Pending`.
-fn woken(list: &mut WaitList, key: WaiterKey, cx: &Context<'_>, resource: &Registration) -> bool {
+fn woken(list: &mut WaitList, key: WaiterKey, cx: &Context<'_>, resource: &Resource) -> bool {
     if !list.is_woken(key, cx.waker()) {
         return false;
     }

@@ -5,8 +5,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use weft_traces::recorder::Registration;
-use weft_traces::{Op, ResourceKind};
+use weft_traces::Resource;
 
 /// Which historical Semaphore.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,7 +40,7 @@ pub enum SemaphoreBug {
 pub struct MutantSemaphore {
     bug: SemaphoreBug,
     state: RefCell<State>,
-    resource: Registration,
+    resource: Resource,
 }
 
 #[derive(Debug, Default)]
@@ -55,7 +54,7 @@ struct State {
 impl MutantSemaphore {
     /// A semaphore with `value` permits and `bug`, registered as a Semaphore named "semaphore".
     pub fn new(bug: SemaphoreBug, value: usize) -> MutantSemaphore {
-        let resource = Registration::new(ResourceKind::Semaphore, "semaphore", Some(value as u64), true);
+        let resource = Resource::semaphore("semaphore", value as u64);
         MutantSemaphore { bug, state: RefCell::new(State { value, ..State::default() }), resource }
     }
 
@@ -78,12 +77,12 @@ impl MutantSemaphore {
     pub fn release(&self) {
         let mut s = self.state.borrow_mut();
         s.value += 1;
-        self.resource.record(|| Op::Release);
+        self.resource.release();
         self.wake_up_next(&mut s);
     }
 
     fn wake_up_next(&self, s: &mut State) {
-        if s.waiters.wake_next(1, self.resource.id()) == 1 && self.bug == SemaphoreBug::Gh90155 {
+        if s.waiters.wake_next(1, &self.resource) == 1 && self.bug == SemaphoreBug::Gh90155 {
             s.wakeup_scheduled = true;
         }
     }
@@ -105,7 +104,7 @@ impl Future for MutantSemaphoreAcquire<'_> {
         let mut s = sem.state.borrow_mut();
         if !self.requested {
             self.requested = true;
-            sem.resource.record(|| Op::Request);
+            sem.resource.request();
         }
         if let Some(key) = self.waiter {
             if !s.waiters.is_woken(key, cx.waker()) {
@@ -136,7 +135,7 @@ impl Future for MutantSemaphoreAcquire<'_> {
 impl MutantSemaphoreAcquire<'_> {
     fn take(&mut self, s: &mut State) -> Poll<bool> {
         s.value = s.value.saturating_sub(1);
-        self.sem.resource.record(|| Op::Grant);
+        self.sem.resource.grant();
         Poll::Ready(true)
     }
 }
@@ -147,7 +146,7 @@ impl Drop for MutantSemaphoreAcquire<'_> {
         let sem = self.sem;
         let mut s = sem.state.borrow_mut();
         let woken = s.waiters.remove(key) == Some(true);
-        sem.resource.record(|| Op::Abandon);
+        sem.resource.abandon();
         match sem.bug {
             SemaphoreBug::Asyncio270 => {} // no cancellation handling at all
             // `except: fut.cancel(); if value > 0 and not fut.cancelled(): _wake_up_next()`

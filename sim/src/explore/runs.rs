@@ -6,7 +6,7 @@ use super::budget::Deadline;
 use super::failures::write_trace;
 use super::progress::{Batch, Hashes, Tracker};
 use super::report::{Counterexample, Found};
-use super::{run_seed, SHRINK_BUDGET, SHRINK_STEPS};
+use super::{run_seed, MakeChecker, SHRINK_BUDGET, SHRINK_STEPS};
 use crate::fault::{Faults, Injector};
 use crate::runtime::{Failure, Run, Runtime};
 use crate::schedule::{Choice, Schedule};
@@ -91,6 +91,7 @@ pub(super) struct Context<'a, F> {
     pub(super) faults: &'a Faults,
     pub(super) reduction: Reduction,
     pub(super) checks: bool,
+    pub(super) checkers: &'a [MakeChecker],
     pub(super) tracker: &'a Tracker<'a>,
     /// When to stop starting schedules (a time budget; see `budget.rs`).
     pub(super) deadline: Deadline,
@@ -104,10 +105,14 @@ where
     /// One run of a fresh program on a fresh `Runtime::new()` (so default checkers apply).
     pub(super) fn run(&self, scheduler: Box<dyn Scheduler>, seed: u64, tracing: bool) -> Run<Fut::Output> {
         let runtime = Runtime::new().name(self.name).seed(seed).strategy(self.strategy.clone());
-        let runtime = match self.max_steps {
+        let mut runtime = match self.max_steps {
             Some(n) => runtime.max_steps(n),
             None => runtime,
         };
+        for make in self.checkers {
+            let make = make.clone();
+            runtime = runtime.checker(move || make());
+        }
         runtime.tracing(tracing).checks(self.checks).build_and_run(scheduler, self.factory)
     }
 

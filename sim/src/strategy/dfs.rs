@@ -501,6 +501,10 @@ impl Scheduler for Dfs {
         Ok(self.draws.below(bound))
     }
 
+    fn reads_steps(&self) -> bool {
+        self.wants_accesses()
+    }
+
     fn wants_accesses(&self) -> bool {
         self.tree.0.borrow().config.reduction == Reduction::Dpor
     }

@@ -17,6 +17,10 @@ impl Fifo {
 }
 
 impl Scheduler for Fifo {
+    fn reads_steps(&self) -> bool {
+        false
+    }
+
     fn pick(&mut self, _cx: &PickContext<'_>) -> Result<usize, Divergence> {
         Ok(0)
     }

@@ -163,6 +163,10 @@ impl Access {
 pub(crate) struct Footprints {
     steps: Vec<Footprint>,
     len: usize,
+    /// The scheduler reads them ([`Scheduler::reads_steps`](super::Scheduler::reads_steps) or
+    /// [`Scheduler::wants_accesses`](super::Scheduler::wants_accesses)): otherwise nothing is
+    /// collected.
+    on: bool,
     /// A step is running (between `open` and `close`): only then do accesses count.
     open: bool,
     /// The running step's current part.
@@ -174,8 +178,16 @@ pub(crate) struct Footprints {
 }
 
 impl Footprints {
+    /// Footprints collected only if `on`, with accesses only if `accesses` as well.
+    pub(crate) fn new(on: bool, accesses: bool) -> Footprints {
+        Footprints { on, accesses: on && accesses, ..Footprints::default() }
+    }
+
     /// Step `step`, by `task`, is about to run.
     pub(crate) fn open(&mut self, task: TaskId, step: u64) {
+        if !self.on {
+            return;
+        }
         let after_timers = std::mem::take(&mut self.timers_fired) && self.accesses;
         match self.steps.get_mut(self.len) {
             Some(f) => {
@@ -275,7 +287,7 @@ mod tests {
 
     #[test]
     fn a_step_records_what_its_own_task_did_and_storage_is_reused() {
-        let mut log = Footprints::default();
+        let mut log = Footprints::new(true, false);
         log.open(TaskId(1), 1);
         log.touch(TaskId(1), ResourceId(3));
         log.touch(TaskId(1), ResourceId(3));
@@ -292,7 +304,7 @@ mod tests {
 
     #[test]
     fn accesses_are_kept_only_when_asked_for_and_only_inside_a_step() {
-        let mut log = Footprints::default();
+        let mut log = Footprints::new(true, false);
         log.open(TaskId(1), 1);
         log.access(Some(TaskId(1)), Object::Draws, Mode::Write);
         assert!(log.as_slice()[0].accesses.is_empty(), "not tracking");
@@ -343,11 +355,11 @@ mod tests {
     #[test]
     fn a_run_records_what_each_step_touched() {
         use crate::{random_range, sleep, spawn, Runtime};
-        use weft_traces::recorder::Registration;
+        use weft_traces::resource::Resource;
         use weft_traces::{Op, ResourceKind};
         let steps = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let run = Runtime::new().run_with(Box::new(Collect(steps.clone())), async {
-            let flag = std::rc::Rc::new(Registration::new(ResourceKind::Event, "flag", None, false));
+            let flag = std::rc::Rc::new(Resource::event("flag"));
             let f = flag.clone();
             let child = spawn("child", async move {
                 f.observe();

@@ -208,6 +208,10 @@ impl PickCount {
 }
 
 impl Scheduler for PickCount {
+    fn reads_steps(&self) -> bool {
+        false
+    }
+
     fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
         self.picks.set(self.picks.get() + 1);
         self.fifo.pick(cx)

@@ -68,6 +68,10 @@ pub(crate) fn pick_stream(seed: u64) -> ChaCha8Rng {
 }
 
 impl Scheduler for Random {
+    fn reads_steps(&self) -> bool {
+        false
+    }
+
     fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
         // A choice: any ready task, uniformly.
         Ok(self.picks.gen_range(0..cx.ready.len()))

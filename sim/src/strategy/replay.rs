@@ -64,6 +64,10 @@ impl Replay {
 }
 
 impl Scheduler for Replay {
+    fn reads_steps(&self) -> bool {
+        false
+    }
+
     fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
         let offered = || {
             let tasks: Vec<String> = cx.ready.iter().map(|t| t.to_string()).collect();

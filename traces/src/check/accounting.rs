@@ -10,11 +10,13 @@
 //!   and below `parties` (CPython reuses them, gh-155233; weft does not).
 //! - **Queue**: items are conserved (each `put` adds one, each `get` takes one) and the size
 //!   never exceeds `maxsize`.
-//! - **Units are conserved**: a held resource other than a plain Semaphore (whose extra
-//!   `release()` adds a permit, as in asyncio) is never released more often than granted. Beyond
-//!   that, `holders + free + reserved = initial + releases - acquires` reduces, from the events
-//!   alone, to the capacity rule (`exclusion`) and the hand-off rule (`wakeup`), which read the
-//!   same counts.
+//! - **Units are conserved**: a held resource with a capacity is never given back more units
+//!   than it has (`free <= capacity` after every `Release`: a Lock is never released more often
+//!   than granted, a BoundedSemaphore never above its bound). A resource with no capacity (a
+//!   plain Semaphore, whose extra `release()` adds a permit, as in asyncio) has no such bound.
+//!   Beyond that, `holders + free + reserved = initial + releases - acquires` reduces, from the
+//!   events alone, to the capacity rule (`exclusion`: no unit is granted while none is free)
+//!   and the work-conservation rule (`wakeup`), which read the same counts.
 
 use super::resources::{Model, Pending};
 use super::{Rule, Violation, ViolationKind};
@@ -40,18 +42,28 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
                 r.describe()
             )))
         }
-        Op::Release if r.capacity.is_some() && r.kind != ResourceKind::Semaphore && r.releases >= r.grants => {
-            Some(violation(
-                record, Rule::Conservation, id,
-                task,
-                format!(
+        Op::Release => {
+            let (capacity, free) = (r.capacity?, r.free()?);
+            if free < i128::from(capacity) {
+                return None;
+            }
+            let message = match r.initial {
+                None => format!(
                     "{} released {} more often than it was granted ({} grants, {} releases before this one): a unit was made out of nothing",
                     who(),
                     r.describe(),
                     r.grants,
                     r.releases
                 ),
-            ))
+                Some(initial) => format!(
+                    "{} released {}, whose {capacity} unit(s) were all free already ({initial} at the start, {} grants, {} releases before this one): a unit was made out of nothing",
+                    who(),
+                    r.describe(),
+                    r.grants,
+                    r.releases
+                ),
+            };
+            Some(violation(record, Rule::Conservation, id, task, message))
         }
         Op::Arrive { index } => {
             if let Some((_, other)) = r.cycle.iter().find(|(i, _)| i == index) {
@@ -65,7 +77,9 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
             let parties = r.capacity?;
             (*index >= parties).then(|| {
                 violation(
-                    record, Rule::BarrierIndex, id,
+                    record,
+                    Rule::BarrierIndex,
+                    id,
                     task,
                     format!("{} got index {index} from {}, which has only {parties} parties", who(), r.describe()),
                 )
@@ -79,7 +93,9 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
             };
             if r.size.is_some() && expected != Some(*size) {
                 return Some(violation(
-                    record, Rule::QueueItems, id,
+                    record,
+                    Rule::QueueItems,
+                    id,
                     task,
                     format!(
                         "{} held {} item(s); after a {verb} by {} it reports {size}: items were lost or duplicated",
@@ -92,7 +108,9 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
             let max = r.capacity.filter(|c| *c > 0)?;
             (*size > max).then(|| {
                 violation(
-                    record, Rule::QueueItems, id,
+                    record,
+                    Rule::QueueItems,
+                    id,
                     task,
                     format!(
                         "{} holds {size} item(s) after a put by {}, more than its maxsize {max}",

@@ -26,7 +26,7 @@ use std::any::Any;
 ///     at(0, 0, Event::Spawn { name: "a".into(), parent: None }),
 ///     at(0, 1, Event::Spawn { name: "b".into(), parent: None }),
 ///     at(1, 0, Event::Poll),
-///     at(1, 0, Event::NewResource { id: lock, kind: ResourceKind::Lock, name: "l".into(), capacity: Some(1), fifo: true }),
+///     at(1, 0, Event::NewResource { id: lock, kind: ResourceKind::Lock, name: "l".into(), capacity: Some(1), initial: None, fifo: true }),
 ///     at(1, 0, op(Op::Request)),
 ///     at(1, 0, op(Op::Grant)),
 ///     at(1, 0, Event::Suspend),

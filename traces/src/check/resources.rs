@@ -4,10 +4,19 @@
 //! - A **task** is *ready* from its `Spawn` or `Wake` until its next `Poll` (or its `Exit`, for a
 //!   cancelled task whose future is dropped without a poll): the model mirrors the executor's
 //!   ready queue, in order.
-//! - A **resource** counts its `Grant`s and `Release`s: `free = capacity + releases - grants`
-//!   units (a plain Semaphore's extra releases add units, as in asyncio). Its holders are the
-//!   granted tasks; a `Release` gives back the releasing task's unit, or the oldest holder's when
-//!   the releaser holds none (asyncio's locks have no owner).
+//! - A **resource** counts its `Grant`s and `Release`s: `free = initial + releases - grants`
+//!   units, `initial` being the units it declared free at the start (its capacity, unless it
+//!   declared otherwise: a `Semaphore(0)`). Its holders are the granted tasks; a `Release` gives
+//!   back the releasing task's unit, or the oldest holder's when the releaser holds none
+//!   (asyncio's locks have no owner).
+//! - A waiter has a **wake-up in flight** while its task is ready (woken, and not yet run) or
+//!   being cancelled (it will run its cancellation, which passes on what it received). A unit
+//!   is *idle* when it is free and not in flight to a waiter (`free - in flight`). The idle
+//!   units a request finds when no waiter is left unwoken are *spare* (asyncio 3.13: a release
+//!   with nobody to wake leaves `_value > 0`, and a newcomer then queues behind a woken waiter
+//!   "due to FIFO"); they stay spare, whatever later requests find, until a waiter's acquire
+//!   ends (granted or withdrawn), whose exit hands out every free unit (3.13's `finally`), and a
+//!   fast-path grant takes a spare unit first.
 //! - A **request** (`Request`) is pending until its task's `Grant` or `Abandon`; it becomes a
 //!   *waiter* when its task's step ends without the grant. A **wait** (`Wait`) is pending until
 //!   `Resume` or `Abandon`. Both are kept in the order they began, and each task lists the
@@ -169,6 +178,8 @@ pub(crate) struct ResourceState {
     pub(crate) kind: ResourceKind,
     pub(crate) name: Name,
     pub(crate) capacity: Option<u64>,
+    /// The units free at the start, when they differ from the capacity.
+    pub(crate) initial: Option<u64>,
     pub(crate) fifo: bool,
     pub(crate) grants: u64,
     pub(crate) releases: u64,
@@ -181,6 +192,9 @@ pub(crate) struct ResourceState {
     pub(crate) size: Option<u64>,
     /// A Barrier's indices handed out in the current cycle.
     pub(crate) cycle: Vec<(u64, TaskId)>,
+    /// Spare units (see the module docs): idle units a waiter may queue behind while a wake-up
+    /// is in flight.
+    pub(crate) spare: u64,
     /// A task whose woken request or wait was abandoned during the current step, with no wake
     /// recorded on the resource since: its hand-off (or notification) must reach another waiter
     /// before the step ends.
@@ -190,10 +204,10 @@ pub(crate) struct ResourceState {
 }
 
 impl ResourceState {
-    /// Units free now (`capacity + releases - grants`), for a held resource.
+    /// Units free now (`initial + releases - grants`), for a resource with units.
     pub(crate) fn free(&self) -> Option<i128> {
-        let capacity = self.capacity?;
-        Some(capacity as i128 + self.releases as i128 - self.grants as i128)
+        let initial = self.initial.or(self.capacity)?;
+        Some(initial as i128 + self.releases as i128 - self.grants as i128)
     }
 
     /// `Lock 'db' (r0)`.
@@ -280,6 +294,27 @@ impl Model {
 
     pub(crate) fn is_live(&self, task: TaskId) -> bool {
         self.tasks.get(task.index()).is_some_and(|t| !t.exited && !t.cancel_requested)
+    }
+
+    /// Whether a waiter of `task` has a wake-up in flight: its task is ready, or being
+    /// cancelled (see the module docs).
+    pub(crate) fn in_flight(&self, task: TaskId) -> bool {
+        self.tasks.get(task.index()).is_some_and(|t| t.ready.is_some() || t.cancel_requested)
+    }
+
+    /// `r`'s idle units (free, less the waiters with a wake-up in flight), if none of its
+    /// waiters (other than `requester`'s) is left unwoken; `None` if one is.
+    fn idle_if_none_unwoken(&self, r: &ResourceState, requester: Option<TaskId>) -> Option<u64> {
+        let free = r.free()?;
+        let mut in_flight = 0;
+        let waiters = r.requests.iter().filter(|p| Some(p.task) != requester);
+        for p in waiters.filter(|p| self.suspended(p) && !self.exited(p.task)) {
+            match self.in_flight(p.task) {
+                true => in_flight += 1,
+                false => return None,
+            }
+        }
+        Some(u64::try_from(free - in_flight).unwrap_or(0))
     }
 
     pub(crate) fn exited(&self, task: TaskId) -> bool {
@@ -396,8 +431,8 @@ impl Model {
                     self.timer_count -= 1;
                 }
             }
-            (Event::NewResource { id, kind, name, capacity, fifo }, _) => {
-                self.new_resource(*id, *kind, name, *capacity, *fifo)
+            (Event::NewResource { id, kind, name, capacity, initial, fifo }, _) => {
+                self.new_resource(*id, *kind, name, *capacity, *initial, *fifo)
             }
             (Event::Resource { id, op }, _) => self.op(*id, op, task, record.step),
             _ => {}
@@ -460,7 +495,15 @@ impl Model {
         r.touched == self.step_serial
     }
 
-    fn new_resource(&mut self, id: ResourceId, kind: ResourceKind, name: &str, capacity: Option<u64>, fifo: bool) {
+    fn new_resource(
+        &mut self,
+        id: ResourceId,
+        kind: ResourceKind,
+        name: &str,
+        capacity: Option<u64>,
+        initial: Option<u64>,
+        fifo: bool,
+    ) {
         while self.resources.len() <= id.index() {
             let next = ResourceId(self.resources.len() as u32);
             self.resources.push(ResourceState {
@@ -468,6 +511,7 @@ impl Model {
                 kind,
                 name: Name::default(),
                 capacity: None,
+                initial: None,
                 fifo: false,
                 grants: 0,
                 releases: 0,
@@ -477,6 +521,7 @@ impl Model {
                 set: false,
                 size: None,
                 cycle: Vec::new(),
+                spare: 0,
                 dropped_handoff: None,
                 touched: 0,
             });
@@ -486,12 +531,13 @@ impl Model {
         r.kind = kind;
         r.name = Name::new(name);
         r.capacity = capacity;
+        r.initial = initial;
         r.fifo = fifo;
     }
 
     fn op(&mut self, id: ResourceId, op: &Op, task: Option<TaskId>, step: u64) {
         if self.resources.len() <= id.index() {
-            self.new_resource(id, ResourceKind::Foreign, "", None, false);
+            self.new_resource(id, ResourceKind::Foreign, "", None, None, false);
         }
         let seq = self.next_seq;
         let serial = task.and_then(|t| self.tasks.get(t.index())).map_or(0, |t| t.steps);
@@ -506,6 +552,18 @@ impl Model {
             Op::Wait => listed(false),
             _ => false,
         };
+        // A grant ends a waiter's acquire, or is a fast path; a request that no unwoken waiter
+        // precedes finds the idle units spare (see the module docs).
+        let waiter_granted = match (op, task) {
+            (Op::Grant, Some(t)) => {
+                self.waits_of(t).pending.iter().any(|w| w.id == id && w.request && self.waiting_since_a_step(t, w))
+            }
+            _ => false,
+        };
+        let spare_at_request = match op {
+            Op::Request => self.idle_if_none_unwoken(&self.resources[id.index()], task),
+            _ => None,
+        };
         let r = &mut self.resources[id.index()];
         if r.touched != self.step_serial {
             r.touched = self.step_serial;
@@ -519,6 +577,11 @@ impl Model {
                 }
                 r.requests.push(pending(t));
                 self.next_seq += 1;
+                // Spare units stay spare until a waiter's acquire ends: a later request never
+                // lowers them (a spuriously polled waiter looks woken to it, and is not).
+                if let Some(idle) = spare_at_request {
+                    r.spare = r.spare.max(idle);
+                }
             }
             (Op::Wait, Some(t)) => {
                 if had {
@@ -529,6 +592,10 @@ impl Model {
             }
             (Op::Grant, _) => {
                 r.grants += 1;
+                r.spare = match waiter_granted {
+                    true => 0,
+                    false => r.spare.saturating_sub(1),
+                };
                 if let Some(t) = task {
                     // A fast path's request is the last one; a waiter's is usually the first.
                     let mine = |p: &Pending| p.task == t;
@@ -551,6 +618,7 @@ impl Model {
                 }
             }
             (Op::Abandon, Some(t)) => {
+                r.spare = 0;
                 if r.requests.iter().any(|p| p.task == t && p.woken) {
                     r.dropped_handoff = Some(t);
                 }

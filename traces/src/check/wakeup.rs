@@ -1,23 +1,27 @@
 //! Lost wake-ups, two ways.
 //!
-//! - **At every step's end** (hand-off rule, asyncio-semantics E "Liveness"): a held resource
-//!   with free units and waiters must have a wake-up in flight to one of them (its task ready);
-//!   that waiter hands out whatever is still free when it runs (3.13's Semaphore `finally`
-//!   loop), so one is enough. When the step just ended dropped a waiter that had been woken
-//!   (a hand-off received, then cancelled), a miss is an `Accounting` violation: the hand-off did
-//!   not reach the next waiter (BZ-L2, BZ-S1, BZ-S3). Otherwise it is a `LostWakeup`: a unit was
-//!   freed and nobody was told.
+//! - **At every step's end** (work conservation, asyncio-semantics A.4 and E "Liveness"): for
+//!   every held resource, the waiters with a wake-up in flight must cover its free units while
+//!   live waiters remain unwoken: `min(free, waiters) <= in flight`. 3.13's Semaphore wakes one
+//!   waiter per `release()` and, at every exit from `acquire` (granted or cancelled), as many
+//!   as there are free permits; a Lock's release wakes its head. The one idle unit this allows
+//!   is a *spare* one (`resources.rs`): released while no waiter was left unwoken, it may sit
+//!   behind a woken waiter that a newcomer queued after ("new waiters may have arrived but had
+//!   to wait due to FIFO"), until that waiter's exit hands it out. When the step just ended
+//!   dropped a waiter that had been woken (a hand-off received, then cancelled), a miss is an
+//!   `Accounting` violation: the hand-off did not reach the next waiter (BZ-L2, BZ-S1, BZ-S3).
+//!   Otherwise it is a `LostWakeup`: units were freed and not enough waiters were told.
 //! - **At quiescence** (nothing ready, no timer pending; the executor then polls each blocked task
 //!   once, a *probe*): a task waiting on a resource that is available (a free unit; a set Event)
 //!   lost its wake-up; so did a task whose probe makes progress (records anything, or finishes):
 //!   what it waited for was there, but nobody woke it. Only if neither holds is it a deadlock.
 
-use super::resources::Model;
+use super::resources::{Model, Pending, ResourceState};
 use super::{Rule, Violation, ViolationKind};
 use crate::event::{Event, Record, ResourceKind};
 use crate::ids::TaskId;
 
-/// The hand-off rule, at the end of `task`'s step.
+/// The work-conservation rule, at the end of `task`'s step.
 pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
     for r in &model.resources {
         let Some(free) = r.free().filter(|f| *f > 0) else {
@@ -26,43 +30,93 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
         if !model.touched(r) && r.pending_of(task).is_none() {
             continue;
         }
-        let mut waiters = r.requests.iter().filter(|p| model.suspended(p) && !model.exited(p.task));
-        if waiters.clone().next().is_none() || waiters.clone().any(|p| model.is_ready(p.task)) {
+        let Some(short) = shortfall(model, r, free) else {
             continue;
-        }
-        // A waiter with a wake-up in flight hands out what is free when its task runs (3.13's
-        // `finally: while self._value > 0: self._wake_up_next()`; a Lock has one unit): a
-        // newcomer may queue behind it with a permit free ("new waiters may have arrived but
-        // had to wait due to FIFO"). A wake-up is lost only when none is in flight.
-        let count = waiters.clone().count();
-        let starved = waiters.next()?;
-        let (kind, rule, message) = match r.dropped_handoff.filter(|_| model.touched(r)) {
-            Some(dropped) => (
-                ViolationKind::Accounting,
-                Rule::DroppedHandoff,
-                format!(
-                    "{} was woken with a hand-off of {} and withdrew, but the hand-off did not reach {}, still waiting (since step {}); {free} unit(s) free, no waiter woken",
-                    model.task(dropped),
-                    r.describe(),
-                    model.task(starved.task),
-                    starved.step
-                ),
-            ),
-            None => (
-                ViolationKind::LostWakeup,
-                Rule::Handoff,
-                format!(
-                    "{} has {free} free unit(s) at the end of {}'s step, but {} (waiting since step {}) was not woken: none of its {count} waiter(s) has a wake-up in flight",
-                    r.describe(),
-                    model.task(task),
-                    model.task(starved.task),
-                    starved.step
-                ),
-            ),
         };
-        return Some(Violation::at(record, kind, rule, Some(r.id), message).about(Some(starved.task)));
+        let violation = match r.dropped_handoff.filter(|_| model.touched(r)) {
+            Some(dropped) => dropped_handoff(model, record, r, &short, dropped),
+            None => lost_wakeup(model, record, r, &short, task),
+        };
+        return Some(violation.about(Some(short.starved.task)));
     }
     None
+}
+
+/// What a held resource's waiters lack at a step's end.
+struct Shortfall<'a> {
+    free: i128,
+    /// Waiters whose tasks have not finished.
+    waiters: usize,
+    /// Those of them with a wake-up in flight.
+    in_flight: usize,
+    /// The first waiter without one.
+    starved: &'a Pending,
+}
+
+/// `None` if `r`'s waiters with a wake-up in flight cover its `free` units (or every waiter
+/// has one); otherwise the shortfall, naming the first waiter left unwoken.
+fn shortfall<'a>(model: &Model, r: &'a ResourceState, free: i128) -> Option<Shortfall<'a>> {
+    let (mut waiters, mut in_flight, mut starved) = (0, 0, None);
+    for p in r.requests.iter().filter(|p| model.suspended(p) && !model.exited(p.task)) {
+        waiters += 1;
+        match model.in_flight(p.task) {
+            true => in_flight += 1,
+            false => starved = starved.or(Some(p)),
+        }
+        // Covered already: more waiters can only add wake-ups in flight (a long queue behind
+        // its woken head costs one look).
+        if in_flight > 0 && in_flight as i128 + i128::from(r.spare) >= free {
+            return None;
+        }
+    }
+    let starved = starved?;
+    // Spare units may wait behind a wake-up in flight, whose exit hands them out.
+    let spare = if in_flight > 0 { i128::from(r.spare) } else { 0 };
+    (free - in_flight as i128 > spare).then_some(Shortfall { free, waiters, in_flight, starved })
+}
+
+/// How many of the waiters have a wake-up in flight, said against what the free units call for.
+fn in_flight_words(short: &Shortfall<'_>) -> String {
+    let needed = short.free.min(short.waiters as i128);
+    match short.in_flight {
+        0 => format!("none of its {} waiter(s) has a wake-up in flight", short.waiters),
+        n => format!(
+            "only {n} of its {} waiter(s) have a wake-up in flight, where its free units call for {needed} (as many wake-ups as free units)",
+            short.waiters
+        ),
+    }
+}
+
+fn lost_wakeup(model: &Model, record: &Record, r: &ResourceState, short: &Shortfall<'_>, task: TaskId) -> Violation {
+    let message = format!(
+        "{} has {} free unit(s) at the end of {}'s step, but {} (waiting since step {}) was not woken: {}",
+        r.describe(),
+        short.free,
+        model.task(task),
+        model.task(short.starved.task),
+        short.starved.step,
+        in_flight_words(short)
+    );
+    Violation::at(record, ViolationKind::LostWakeup, Rule::Handoff, Some(r.id), message)
+}
+
+fn dropped_handoff(
+    model: &Model,
+    record: &Record,
+    r: &ResourceState,
+    short: &Shortfall<'_>,
+    dropped: TaskId,
+) -> Violation {
+    let message = format!(
+        "{} was woken with a hand-off of {} and withdrew, but the hand-off did not reach {}, still waiting (since step {}); {} unit(s) free, {}",
+        model.task(dropped),
+        r.describe(),
+        model.task(short.starved.task),
+        short.starved.step,
+        short.free,
+        in_flight_words(short)
+    );
+    Violation::at(record, ViolationKind::Accounting, Rule::DroppedHandoff, Some(r.id), message)
 }
 
 /// At quiescence: a blocked task whose resource is available lost its wake-up.
