@@ -356,7 +356,7 @@ mod tests {
     fn a_run_records_what_each_step_touched() {
         use crate::{random_range, sleep, spawn, Runtime};
         use weft_traces::resource::Resource;
-        use weft_traces::{Op, ResourceKind};
+        use weft_traces::Op;
         let steps = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let run = Runtime::new().run_with(Box::new(Collect(steps.clone())), async {
             let flag = std::rc::Rc::new(Resource::event("flag"));
