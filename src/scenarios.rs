@@ -14,6 +14,8 @@ mod tutorial_event;
 mod tutorial_lock;
 mod tutorial_semaphore;
 mod workloads;
+
+pub use tutorial_lock::lock_race_unasserted;
 #[cfg(feature = "mutants")]
 mod zoo;
 

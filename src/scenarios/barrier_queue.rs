@@ -2,9 +2,9 @@
 //! barrier twice.
 
 use super::{Expect, Faults, Scenario};
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
+use weft_primitives::cell::RefCell;
 use weft_primitives::{Barrier, GetError, Queue};
 use weft_sim::{println, sleep, spawn};
 
@@ -34,7 +34,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
 
 async fn producer_consumer() {
     let queue = Rc::new(Queue::named("jobs", 2));
-    let taken = Rc::new(RefCell::new(Vec::new()));
+    let taken = Rc::new(RefCell::named("taken", Vec::new()));
     let consumers: Vec<_> = (1..=2)
         .map(|c| {
             let (queue, taken) = (queue.clone(), taken.clone());
@@ -76,7 +76,7 @@ async fn producer_consumer() {
 
 async fn barrier_two_cycles() {
     let barrier = Rc::new(Barrier::named("rounds", 3).expect("3 parties"));
-    let passed = Rc::new(RefCell::new(Vec::new()));
+    let passed = Rc::new(RefCell::named("passed", Vec::new()));
     let parties: Vec<_> = (0..3u64)
         .map(|p| {
             let (barrier, passed) = (barrier.clone(), passed.clone());

@@ -1,6 +1,6 @@
 //! The tutorial's Condition programs (examples 2.1 to 2.4), ported statement by statement: the
 //! same tasks, names, sleeps and prints. Five `SetItem` tasks each hand one random value to five
-//! `ProcessItem` tasks through the global `X` (here an `Rc<Cell<Option<u64>>>`), guarded by a
+//! `ProcessItem` tasks through the global `X` (here an `Rc<Cell<Option<u64>>>`, a tracked cell), guarded by a
 //! Condition.
 //!
 //! Invariant: every value set is processed exactly once, in the order set (a setter never
@@ -8,9 +8,9 @@
 //! finished, or weft reports the deadlock).
 
 use super::{Expect, Faults, Scenario};
-use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
+use weft_primitives::cell::{Cell, RefCell};
 use weft_primitives::{Condition, Lock};
 use weft_sim::{current_task, println, random_range, sleep, spawn};
 
@@ -65,12 +65,21 @@ enum Variant {
     NotifyAll,
 }
 
-/// The global `X` and what the invariant needs to know about it.
-#[derive(Default)]
+/// The global `X` and what the invariant needs to know about it, in tracked cells.
 struct Shared {
     x: Cell<Option<u64>>,
     set: RefCell<Vec<u64>>,
     processed: RefCell<Vec<u64>>,
+}
+
+impl Default for Shared {
+    fn default() -> Shared {
+        Shared {
+            x: Cell::named("X", None),
+            set: RefCell::named("set", Vec::new()),
+            processed: RefCell::named("processed", Vec::new()),
+        }
+    }
 }
 
 impl Shared {

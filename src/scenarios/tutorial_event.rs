@@ -1,5 +1,5 @@
 //! The tutorial's Event program (example 4), ported statement by statement: one `SetItem` task
-//! sets five random values into the global `X` (an `Rc<Cell<Option<u64>>>`) and sets an Event;
+//! sets five random values into the global `X` (an `Rc<Cell<Option<u64>>>`, a tracked cell) and sets an Event;
 //! five `ProcessItem` tasks, one at a time under a Lock, wait for the Event, take the value and
 //! clear the Event.
 //!
@@ -7,9 +7,9 @@
 //! unprocessed value), and no task is left waiting.
 
 use super::{Expect, Faults, Scenario};
-use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
+use weft_primitives::cell::{Cell, RefCell};
 use weft_primitives::{Event, Lock};
 use weft_sim::{current_task, println, random_range, sleep, spawn};
 
@@ -24,12 +24,21 @@ pub(super) fn scenarios() -> Vec<Scenario> {
     }]
 }
 
-/// The global `X` and what the invariant needs to know about it.
-#[derive(Default)]
+/// The global `X` and what the invariant needs to know about it, in tracked cells.
 struct Shared {
     x: Cell<Option<u64>>,
     set: RefCell<Vec<u64>>,
     processed: RefCell<Vec<u64>>,
+}
+
+impl Default for Shared {
+    fn default() -> Shared {
+        Shared {
+            x: Cell::named("X", None),
+            set: RefCell::named("set", Vec::new()),
+            processed: RefCell::named("processed", Vec::new()),
+        }
+    }
 }
 
 fn name() -> String {

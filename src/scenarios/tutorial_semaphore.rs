@@ -6,8 +6,8 @@
 //! popped empty.
 
 use super::{Expect, Faults, Scenario};
-use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use weft_primitives::cell::{Cell, RefCell};
 use weft_primitives::Semaphore;
 use weft_sim::{current_task, println, spawn};
 
@@ -115,8 +115,8 @@ async fn work(resources: &Semaphore, pool: &Pool) {
 async fn main(variant: Variant) {
     let resources = Rc::new(Semaphore::named("resources", CONNECTIONS));
     let pool = Rc::new(Pool {
-        x: RefCell::new((1..=CONNECTIONS).map(|i| format!("Connection{i}")).collect()),
-        holders: Cell::new(0),
+        x: RefCell::named("X", (1..=CONNECTIONS).map(|i| format!("Connection{i}")).collect()),
+        holders: Cell::named("holders", 0),
     });
     let tasks: Vec<_> = (1..=10)
         .map(|i| spawn(format!("ProcessItem{i}"), process_item(variant, resources.clone(), pool.clone())))

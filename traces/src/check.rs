@@ -14,6 +14,7 @@
 //! | free units reach waiters by each step's end; nothing available to a blocked task at quiescence; no probe progresses | [`ViolationKind::LostWakeup`] | `wakeup.rs` |
 //! | hand-offs and notifications passed on; units conserved; Event, Barrier, Queue bookkeeping | [`ViolationKind::Accounting`] | `accounting.rs` |
 //! | no tasks that can never be woken (a wait-for knot, found at the step it forms), and none blocked at quiescence | [`ViolationKind::Deadlock`] | `deadlock.rs` |
+//! | no write to a tracked cell from a read another task's write made stale (off by default: [`Atomicity`]) | [`ViolationKind::Atomicity`] | `atomicity.rs` |
 //!
 //! [`Invariants`] applies them all; [`check`] runs it over a trace weft recorded. A stored trace,
 //! which may have been edited, cut or written by another tool, is first checked for
@@ -21,6 +22,7 @@
 //! [`judge`] and [`judge_json`] (which streams a file of any size) do both.
 
 mod accounting;
+mod atomicity;
 mod consistency;
 mod deadlock;
 mod exclusion;
@@ -30,6 +32,7 @@ mod offline;
 mod resources;
 mod wakeup;
 
+pub use atomicity::Atomicity;
 pub use consistency::{consistency, Consistency, Inconsistency};
 pub use invariants::Invariants;
 pub use offline::{check, judge, judge_json, JudgeError, Judged};
@@ -65,6 +68,9 @@ pub enum ViolationKind {
     /// A liveness monitor (`weft::eventually`) did not reach its goal by the end of the run, or
     /// within the virtual time it was given.
     Liveness,
+    /// A task wrote a tracked cell from a read another task's write made stale: a lost update
+    /// ([`Atomicity`], off by default).
+    Atomicity,
 }
 
 impl ViolationKind {
@@ -80,6 +86,7 @@ impl ViolationKind {
             ViolationKind::Accounting => "accounting",
             ViolationKind::Invariant => "invariant",
             ViolationKind::Liveness => "liveness",
+            ViolationKind::Atomicity => "atomicity",
         }
     }
 }
@@ -121,6 +128,8 @@ pub enum Rule {
     BarrierIndex,
     /// A Queue lost or duplicated items, or exceeded its maxsize.
     QueueItems,
+    /// A task read a tracked cell, suspended, and wrote it after another task had ([`Atomicity`]).
+    StaleWrite,
     /// A rule of the user's own, by its name (an invariant's, a liveness monitor's, or what a
     /// user's checker names its rule): two user rules are different failures.
     User(String),
@@ -151,6 +160,7 @@ impl Rule {
             Rule::Notification => "notification",
             Rule::BarrierIndex => "barrier-index",
             Rule::QueueItems => "queue-items",
+            Rule::StaleWrite => "stale-write",
             Rule::User(name) => name,
         }
     }
