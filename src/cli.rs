@@ -27,6 +27,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::fmt;
 use std::path::PathBuf;
 use weft::scenarios::{self, Scenario};
+use weft::sim::Reduction;
 use weft::{Faults, Strategy};
 
 /// Deterministic simulation of asyncio-style programs: explore their schedules, replay a
@@ -83,9 +84,18 @@ enum Command {
         /// `--faults all`, or a comma-separated list of `cancel` (a task at its suspension
         /// point), `timeout` (a deadline fires early), `spurious` (a poll nothing woke), `yield`
         /// (a fast path suspends once), e.g. `--faults cancel,timeout` or
-        /// `--faults=yield,spurious`; `--faults none` turns off a scenario's own faults.
+        /// `--faults=yield,spurious`; `--faults none` turns off a scenario's own faults. Each
+        /// kind takes an optional budget per run, `cancel<=1`, and `total<=N` bounds them all
+        /// (2 unless given): `--faults 'cancel<=1,yield,total<=3'`. DFS enumerates every fault
+        /// within the budgets; sampling strategies draw them.
         #[arg(long, value_name = "KINDS", value_parser = parse_faults)]
         faults: Option<Faults>,
+        /// DFS's partial-order reduction: `dpor` runs one schedule per class of schedules that
+        /// differ only in the order of independent steps, `off` (the default) every schedule.
+        /// Valid only when all the state the tasks share is in weft primitives and tracked cells
+        /// (`docs/search.md`); other strategies ignore it.
+        #[arg(long, value_name = "off|dpor", value_parser = parse_reduction)]
+        reduction: Option<Reduction>,
         /// Run only shard INDEX of COUNT: the schedules whose index is INDEX modulo COUNT (one
         /// job of a CI matrix; `weft merge` combines the shards' JSON reports).
         #[arg(long, value_name = "INDEX/COUNT", value_parser = parse_shard)]
@@ -213,6 +223,10 @@ fn parse_faults(text: &str) -> Result<Faults, String> {
     text.parse::<Faults>().map_err(|e| e.to_string())
 }
 
+fn parse_reduction(text: &str) -> Result<Reduction, String> {
+    text.parse::<Reduction>()
+}
+
 fn parse_shard(text: &str) -> Result<(u32, u32), String> {
     let (i, n) = text.split_once('/').ok_or("expected INDEX/COUNT, e.g. 0/4")?;
     match (i.parse::<u32>(), n.parse::<u32>()) {
@@ -323,8 +337,19 @@ pub fn main() -> i32 {
         None => Ok(explore::all()),
         Some(Command::List) => Ok(run::list()),
         Some(Command::Run { scenario, choose }) => run::one(&scenario, &choose),
-        Some(Command::Explore { scenarios, choose, schedules, jobs, faults, shard, time, format, output }) => {
-            let plan = explore::Plan { choose, schedules, jobs, faults, shard, time };
+        Some(Command::Explore {
+            scenarios,
+            choose,
+            schedules,
+            jobs,
+            faults,
+            reduction,
+            shard,
+            time,
+            format,
+            output,
+        }) => {
+            let plan = explore::Plan { choose, schedules, jobs, faults, reduction, shard, time };
             explore::many(&scenarios, plan, format, output.as_deref())
         }
         Some(Command::Merge { reports, output }) => merge::run(&reports, output.as_deref()),

@@ -52,6 +52,12 @@ pub struct Scenario {
     /// The faults an exploration of it injects (none for the tutorial's programs, which do not
     /// expect their tasks to be cancelled; all for the workloads and mutants).
     pub faults: Faults,
+    /// Whether all the state its tasks share is in weft primitives and tracked cells
+    /// (`weft::cell`), so that DFS with partial-order reduction is valid on it
+    /// ([`Reduction::Dpor`](weft_sim::Reduction)): the main job (`weft` with no arguments) tries
+    /// to prove only these exhaustively. The workloads, generic over the user's primitive, keep
+    /// their bookkeeping in `std` cells and say `false`.
+    pub tracked: bool,
 }
 
 impl Scenario {

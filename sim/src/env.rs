@@ -8,6 +8,7 @@
 //! | `WEFT_REPLAY` | `weft2:...` | replay that one schedule (full trace) instead of exploring |
 //! | `WEFT_JOBS` | integer from 1 to [`MAX_JOBS`] (1024) | worker threads |
 //! | `WEFT_SHARD` | `i/n`, `0 <= i < n` | run only shard `i` of `n` |
+//! | `WEFT_REDUCTION` | `off` or `dpor` | DFS's partial-order reduction (valid only when all shared state is in weft primitives and cells) |
 //! | `WEFT_FAULTS` | `none`, `all`, `cancel,timeout,spurious,yield`, each kind with an optional budget (`cancel<=1`), `total<=N` | the faults each run may inject, and how many |
 //! | `WEFT_TIME` | `<whole number><unit>`, unit `ms`, `s`, `m` or `h` (`90s`, `5m`), at most 7 days | a time budget: run as many schedules as fit (with the count, whichever ends first) |
 //! | `WEFT_REPORT` | a file path | also write the report as JSON there ([`crate::explore::Report::to_json`]) |
@@ -19,7 +20,7 @@
 
 use crate::fault::Faults;
 use crate::schedule::Schedule;
-use crate::strategy::{quote, Strategy};
+use crate::strategy::{quote, Reduction, Strategy};
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -50,6 +51,8 @@ pub struct Overrides {
     pub jobs: Option<usize>,
     pub shard: Option<(u32, u32)>,
     pub faults: Option<Faults>,
+    /// `WEFT_REDUCTION`: DFS's partial-order reduction.
+    pub reduction: Option<Reduction>,
     /// `WEFT_TIME`: the exploration's time budget.
     pub time: Option<Duration>,
     /// `WEFT_REPORT`: where to write the report as JSON.
@@ -86,7 +89,7 @@ impl std::error::Error for EnvError {}
 pub const MAX_JOBS: usize = 1024;
 
 /// Every variable this module reads.
-pub const VARIABLES: [&str; 9] = [
+pub const VARIABLES: [&str; 10] = [
     "WEFT_SEED",
     "WEFT_SCHEDULES",
     "WEFT_STRATEGY",
@@ -94,6 +97,7 @@ pub const VARIABLES: [&str; 9] = [
     "WEFT_JOBS",
     "WEFT_SHARD",
     "WEFT_FAULTS",
+    "WEFT_REDUCTION",
     "WEFT_TIME",
     "WEFT_REPORT",
 ];
@@ -177,6 +181,18 @@ impl Overrides {
                 })
             })
             .transpose()?;
+        let reduction = get("WEFT_REDUCTION")
+            .map(|v| {
+                v.parse::<Reduction>().map_err(|_| {
+                    fail(
+                        "WEFT_REDUCTION",
+                        &v,
+                        "`off` or `dpor` (`dpor` only when all shared state is in weft primitives and cells)"
+                            .to_string(),
+                    )
+                })
+            })
+            .transpose()?;
         let time = get("WEFT_TIME")
             .map(|v| {
                 parse_duration(&v).map_err(|why| {
@@ -199,6 +215,7 @@ impl Overrides {
             .transpose()?;
         Ok(Overrides {
             faults,
+            reduction,
             time,
             report,
             seed,
@@ -266,6 +283,8 @@ mod tests {
         assert_eq!(one("WEFT_STRATEGY", "dfs:2").unwrap().strategy, Some(Strategy::Dfs { max_preemptions: Some(2) }));
         assert_eq!(one("WEFT_REPLAY", "weft2:").unwrap().replay, Some(Schedule::default()));
         assert_eq!(one("WEFT_JOBS", "2").unwrap().jobs, Some(2));
+        assert_eq!(one("WEFT_REDUCTION", "dpor").unwrap().reduction, Some(Reduction::Dpor));
+        assert_eq!(one("WEFT_REDUCTION", "off").unwrap().reduction, Some(Reduction::Off));
         assert_eq!(one("WEFT_SEED", "").unwrap(), Overrides::default());
         assert_eq!(one("WEFT_TIME", "2h").unwrap().time, Some(Duration::from_secs(7200)));
         assert_eq!(one("WEFT_REPORT", "out/r.json").unwrap().report, Some(PathBuf::from("out/r.json")));
@@ -277,6 +296,8 @@ mod tests {
             ("WEFT_SEED", "-1", "unsigned"),
             ("WEFT_SCHEDULES", "0", "at least 1"),
             ("WEFT_STRATEGY", "bfs", "pct:<depth>"),
+            ("WEFT_REDUCTION", "DPOR", "`off` or `dpor`"),
+            ("WEFT_REDUCTION", "on", "`off` or `dpor`"),
             ("WEFT_REPLAY", "weft3:AA", "weft2:"),
             ("WEFT_JOBS", "two", "at least 1"),
             ("WEFT_SHARD", "3/3", "0 <= index < count"),

@@ -567,6 +567,9 @@ where
         if let Some(f) = o.faults {
             self.faults = f;
         }
+        if let Some(r) = o.reduction {
+            self.reduction = r;
+        }
         if let Some(t) = o.time {
             self.time_budget = Some(t);
         }

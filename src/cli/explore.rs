@@ -1,4 +1,11 @@
 //! `weft` (every scenario) and `weft explore`: many schedules, a table of verdicts.
+//!
+//! The main job (`weft` with no arguments) proves what it can: on each scenario that declares
+//! all its shared state tracked ([`Scenario::tracked`]) it runs DFS with partial-order reduction
+//! and no preemption bound, up to [`PROOF_BUDGET`] schedules; when that walks the whole tree the
+//! verdict is `holds (all N schedules, ...)`. Every other scenario, and one whose tree is larger
+//! than the budget, is sampled with the random strategy ([`DEFAULT_SCHEDULES`] schedules), and
+//! its verdict says so: `holds (sampled N random schedules)`.
 
 use super::{lookup, Choose, ReportFormat, Status, Usage};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -6,7 +13,11 @@ use std::path::Path;
 use weft::scenarios::{self, Expect, Scenario};
 use weft::sim::explore::json::ReportFile;
 use weft::sim::explore::DEFAULT_SCHEDULES;
+use weft::sim::Reduction;
 use weft::{Failure, Faults, Report, Strategy};
+
+/// The most schedules the main job's DFS may run on one scenario before it samples instead.
+pub const PROOF_BUDGET: u64 = 2_000;
 
 /// What exploring one scenario found.
 struct Outcome {
@@ -28,6 +39,11 @@ impl Outcome {
             // A strategy that ran out of schedules says what they covered: "all 12 schedules
             // with at most 2 preemptions" only when that is exhaustive (no fault sampled).
             (None, Expect::Holds) if self.report.enumerated => format!("holds ({})", self.report.covered()),
+            (None, Expect::Holds)
+                if !matches!(self.report.strategy, Strategy::Dfs { .. }) && !self.report.out_of_time =>
+            {
+                format!("holds (sampled {} {} schedules)", self.report.schedules, self.report.strategy)
+            }
             // A time budget says which schedules ran: the first N of the order.
             (None, Expect::Holds) if self.report.out_of_time => {
                 format!("holds (the first {} schedules: the time budget ran out)", self.report.schedules)
@@ -46,9 +62,7 @@ fn kind(failure: &Failure) -> &'static str {
 
 /// `weft` with no command: every scenario, the default strategy and budget, all cores.
 pub fn all() -> Status {
-    let choose = Choose { strategy: None, seed: 0 };
-    let plan = Plan { choose, schedules: DEFAULT_SCHEDULES, jobs: None, faults: None, shard: None, time: None };
-    let outcomes = explore(&scenarios::all(), &plan);
+    let outcomes: Vec<Outcome> = scenarios::all().iter().map(prove_or_sample).collect();
     print_table(&outcomes, None);
     // Here a failure in a scenario broken on purpose is the expected result.
     if outcomes.iter().all(Outcome::as_expected) {
@@ -59,6 +73,32 @@ pub fn all() -> Status {
 }
 
 /// `weft explore <scenario>...`.
+/// The main job on one scenario: DFS with reduction if the scenario allows it and its tree fits
+/// [`PROOF_BUDGET`], else [`DEFAULT_SCHEDULES`] random schedules.
+fn prove_or_sample(scenario: &Scenario) -> Outcome {
+    let sample = |strategy| Plan {
+        choose: Choose { strategy: Some(strategy), seed: 0 },
+        schedules: DEFAULT_SCHEDULES,
+        jobs: None,
+        faults: None,
+        reduction: None,
+        shard: None,
+        time: None,
+    };
+    if scenario.tracked {
+        let dfs = Plan {
+            schedules: PROOF_BUDGET,
+            reduction: Some(Reduction::Dpor),
+            ..sample(Strategy::Dfs { max_preemptions: None })
+        };
+        let outcome = explore(std::slice::from_ref(scenario), &dfs).remove(0);
+        if outcome.report.enumerated || outcome.report.failure.is_some() {
+            return outcome;
+        }
+    }
+    explore(std::slice::from_ref(scenario), &sample(Strategy::Random)).remove(0)
+}
+
 pub(super) fn many(names: &[String], plan: Plan, format: ReportFormat, output: Option<&Path>) -> Result<Status, Usage> {
     let scenarios = names.iter().map(|n| lookup(n)).collect::<Result<Vec<_>, _>>()?;
     let outcomes = explore(&scenarios, &plan);
@@ -79,6 +119,7 @@ pub(super) struct Plan {
     pub(super) schedules: u64,
     pub(super) jobs: Option<u64>,
     pub(super) faults: Option<Faults>,
+    pub(super) reduction: Option<Reduction>,
     pub(super) shard: Option<(u32, u32)>,
     pub(super) time: Option<std::time::Duration>,
 }
@@ -117,6 +158,9 @@ fn explore(scenarios: &[Scenario], plan: &Plan) -> Vec<Outcome> {
                 shown.set_position(p.schedules);
                 shown.set_message(p.brief());
             });
+        if let Some(reduction) = plan.reduction {
+            exploration = exploration.reduction(reduction);
+        }
         if let Some(jobs) = plan.jobs {
             exploration = exploration.jobs(jobs as usize);
         }

@@ -20,6 +20,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             expect: Expect::Holds,
             program: || Box::pin(producer_consumer()),
             faults: Faults::none(),
+            tracked: true,
         },
         Scenario {
             name: "barrier-two-cycles",
@@ -28,6 +29,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             expect: Expect::Holds,
             program: || Box::pin(barrier_two_cycles()),
             faults: Faults::none(),
+            tracked: true,
         },
     ]
 }

@@ -25,6 +25,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::Wait)),
             faults: Faults::none(),
+            tracked: true,
         },
         Scenario {
             name: "condition-wait-for",
@@ -33,6 +34,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::WaitFor)),
             faults: Faults::none(),
+            tracked: true,
         },
         Scenario {
             name: "condition-context",
@@ -41,6 +43,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::Context)),
             faults: Faults::none(),
+            tracked: true,
         },
         Scenario {
             name: "condition-notify-all",
@@ -49,6 +52,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::NotifyAll)),
             faults: Faults::none(),
+            tracked: true,
         },
     ]
 }

@@ -21,6 +21,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         expect: Expect::Holds,
         program: || Box::pin(main()),
         faults: Faults::none(),
+        tracked: true,
     }]
 }
 

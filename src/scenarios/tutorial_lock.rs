@@ -22,6 +22,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             expect: Expect::Fails,
             program: || Box::pin(main(Variant::NoLock)),
             faults: Faults::none(),
+            tracked: true,
         },
         Scenario {
             name: "lock-raise",
@@ -30,6 +31,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::AcquireRelease)),
             faults: Faults::none(),
+            tracked: true,
         },
         Scenario {
             name: "lock-polling",
@@ -38,6 +40,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::Polling)),
             faults: Faults::none(),
+            tracked: true,
         },
         Scenario {
             name: "lock-context",
@@ -46,6 +49,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::Context)),
             faults: Faults::none(),
+            tracked: true,
         },
     ]
 }

@@ -25,6 +25,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::AcquireRelease)),
             faults: Faults::none(),
+            tracked: true,
         },
         Scenario {
             name: "semaphore-context",
@@ -33,6 +34,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             expect: Expect::Holds,
             program: || Box::pin(main(Variant::Context)),
             faults: Faults::none(),
+            tracked: true,
         },
     ]
 }

@@ -13,6 +13,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         expect: Expect::Holds,
         program,
         faults: Faults::all(),
+        tracked: false,
     };
     vec![
         workload(

@@ -20,6 +20,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         expect: Expect::Fails,
         program,
         faults: Faults::all(),
+        tracked: false,
     };
     vec![
         mutant(

@@ -37,6 +37,10 @@ use std::path::Path;
 /// The `format` of a report file this version writes and reads.
 pub const FORMAT: &str = "weft-report/1";
 
+fn reduction_off() -> String {
+    "off".to_string()
+}
+
 /// Why the exploration stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -102,6 +106,10 @@ pub struct ReportFile {
     /// `[index, count]`; `[0, 1]` is the whole exploration.
     pub shard: (u32, u32),
     pub faults: String,
+    /// DFS's partial-order reduction, `off` or `dpor` (`off` in files written before it was
+    /// recorded).
+    #[serde(default = "reduction_off")]
+    pub reduction: String,
     /// Schedules asked for.
     pub budget: u64,
     /// The time budget in milliseconds, if any.
@@ -176,6 +184,7 @@ impl From<&Report> for ReportFile {
             seed: r.seed,
             shard: r.shard,
             faults: r.faults.to_string(),
+            reduction: r.reduction.to_string(),
             budget: r.budget,
             time_budget_ms: r.time_budget.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
             stopped,
@@ -267,6 +276,7 @@ pub fn merge(shards: &[ReportFile]) -> Result<ReportFile, MergeError> {
         same("the strategy", first.strategy.clone(), r.strategy.clone())?;
         same("the seed", first.seed.to_string(), r.seed.to_string())?;
         same("the faults", first.faults.clone(), r.faults.clone())?;
+        same("the reduction", first.reduction.clone(), r.reduction.clone())?;
         same("the schedule count", first.budget.to_string(), r.budget.to_string())?;
         same("the time budget", format!("{:?}", first.time_budget_ms), format!("{:?}", r.time_budget_ms))?;
         same("the shard count", count.to_string(), r.shard.1.to_string())?;
@@ -334,6 +344,7 @@ pub fn merge(shards: &[ReportFile]) -> Result<ReportFile, MergeError> {
         seed: first.seed,
         shard: (0, 1),
         faults: first.faults.clone(),
+        reduction: first.reduction.clone(),
         budget: first.budget,
         time_budget_ms: first.time_budget_ms,
         stopped,

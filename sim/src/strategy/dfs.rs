@@ -39,6 +39,41 @@ pub enum Reduction {
     Dpor,
 }
 
+impl Reduction {
+    /// The name in reports, JSON and `WEFT_REDUCTION`: `off` or `dpor`.
+    ///
+    /// ```
+    /// use weft_sim::strategy::Reduction;
+    /// assert_eq!(Reduction::Dpor.name(), "dpor");
+    /// assert_eq!("dpor".parse::<Reduction>(), Ok(Reduction::Dpor));
+    /// assert!("por".parse::<Reduction>().unwrap_err().contains("`off` or `dpor`"));
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Reduction::Off => "off",
+            Reduction::Dpor => "dpor",
+        }
+    }
+}
+
+impl std::fmt::Display for Reduction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Reduction {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Reduction, String> {
+        match text.trim() {
+            "off" => Ok(Reduction::Off),
+            "dpor" => Ok(Reduction::Dpor),
+            other => Err(format!("no reduction `{}`: expected `off` or `dpor`", crate::strategy::quote(other))),
+        }
+    }
+}
+
 /// The tree of every choice a program's runs make, walked depth first, one schedule per run:
 /// which ready task runs at each step, which fault is injected before it (with faults on),
 /// whether a primitive's fast path yields (forced-yield faults), and, when the clock advances

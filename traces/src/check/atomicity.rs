@@ -262,7 +262,18 @@ mod tests {
             let mut records = vec![
                 at(0, 1, Event::Spawn { name: "a".into(), parent: None }),
                 at(0, 2, Event::Spawn { name: "b".into(), parent: None }),
-                at(0, 0, Event::NewResource { id: X, kind: ResourceKind::Cell, name: "X".into(), capacity: None, initial: None, fifo: false }),
+                at(
+                    0,
+                    0,
+                    Event::NewResource {
+                        id: X,
+                        kind: ResourceKind::Cell,
+                        name: "X".into(),
+                        capacity: None,
+                        initial: None,
+                        fifo: false,
+                    },
+                ),
             ];
             // Grants are on another resource than X.
             records.extend(events.iter().map(|(step, task, op)| {
