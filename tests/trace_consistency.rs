@@ -201,7 +201,8 @@ fn an_operation_on_a_resource_never_registered() {
     let mut trace = lock_raise();
     let at = find(&trace, |r| matches!(r.event, Event::Resource { op: Op::Request, .. }));
     trace.events[at].event = Event::Resource { id: ResourceId(7), op: Op::Request };
-    assert_caught(&trace, at, "on resource r7, which was never registered (resources r0 to r0 are registered so far)");
+    // lock-raise registers its Lock (r0) and its tracked cell X (r1).
+    assert_caught(&trace, at, "on resource r7, which was never registered (resources r0 to r1 are registered so far)");
 }
 
 #[test]
