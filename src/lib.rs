@@ -51,7 +51,7 @@ pub use weft_sim::{
     Elapsed, Failure, JoinHandle, Run, Runtime, Schedule, ScheduleError, Strategy, TaskId, TaskInfo,
 };
 pub use weft_sim::{eventually, eventually_within, invariant};
-pub use weft_sim::{explore, Explore, Faults, Found, Report};
+pub use weft_sim::{explore, Explore, Faults, Found, Reduction, Report};
 pub use weft_traces::{Trace, Violation, ViolationKind};
 
 /// Checks a stored trace offline with every invariant weft checks online (the same verdict as
@@ -84,7 +84,7 @@ pub mod prelude {
     pub use crate::{
         current_task, now, random_range, sleep, spawn, timeout, yield_now, Lock, Runtime, Schedule, Strategy,
     };
-    pub use crate::{explore, Faults};
+    pub use crate::{explore, Faults, Reduction};
     pub use crate::{Barrier, Queue};
     pub use crate::{BoundedSemaphore, Condition, Event, Semaphore};
     pub use std::time::Duration;

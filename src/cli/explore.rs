@@ -48,7 +48,8 @@ impl Outcome {
             (None, Expect::Holds) if self.report.out_of_time => {
                 format!("holds (the first {} schedules: the time budget ran out)", self.report.schedules)
             }
-            (None, Expect::Holds) => "holds".to_string(),
+            // A DFS the schedule budget cut short: how far it got, under which bounds.
+            (None, Expect::Holds) => format!("holds ({})", self.report.covered()),
             (None, Expect::Fails) => "NOT FOUND (expected a failure)".to_string(),
             (Some(f), Expect::Fails) => format!("found (as expected): {}", kind(&f.failure)),
             (Some(f), Expect::Holds) => format!("VIOLATED: {}", kind(&f.failure)),
