@@ -156,14 +156,19 @@ async fn yielders() {
 
 #[test]
 fn a_time_budget_runs_a_contiguous_prefix_with_any_number_of_workers() {
-    let timed =
-        explore(yielders).schedules(u64::MAX).time_budget(Duration::from_millis(150)).jobs(2).environment(false).run();
+    let timed = explore(yielders)
+        .schedules(u64::MAX)
+        .time_budget(Duration::from_millis(150))
+        .jobs(2)
+        .keep_runs(true)
+        .environment(false)
+        .run();
     assert!(timed.out_of_time && timed.schedules > 0, "{timed}");
-    let indices: Vec<u64> = timed.runs.iter().map(|r| r.index).collect();
+    let indices: Vec<u64> = timed.runs.iter().flatten().map(|r| r.index).collect();
     assert_eq!(indices, (0..timed.schedules).collect::<Vec<_>>(), "the first N of the schedule order");
     assert!(timed.covered().contains("the time budget ran out"), "{}", timed.covered());
     // The same N by count: the same schedules, counts and interleavings.
-    let counted = explore(yielders).schedules(timed.schedules).jobs(1).environment(false).run();
+    let counted = explore(yielders).schedules(timed.schedules).jobs(1).keep_runs(true).environment(false).run();
     assert!(!counted.out_of_time);
     assert_eq!((counted.distinct, counted.steps, &counted.runs), (timed.distinct, timed.steps, &timed.runs));
     // Count and time combine: whichever ends first.
@@ -181,7 +186,7 @@ fn shards_merged_by_the_library_are_the_unsharded_report_with_time_budgets_too()
     let merged = merge(&shards).unwrap();
     assert_eq!(merged.stopped, Stopped::Time);
     // It is the unsharded exploration of as many schedules as the merge kept.
-    let whole = explore(yielders).schedules(merged.schedules).environment(false).run();
+    let whole = explore(yielders).schedules(merged.schedules).keep_runs(true).environment(false).run();
     let whole = ReportFile::parse(&whole.to_json()).unwrap();
     assert_eq!((whole.schedules, whole.distinct, whole.steps), (merged.schedules, merged.distinct, merged.steps));
     assert_eq!(whole.runs, merged.runs);

@@ -278,7 +278,9 @@ fn a_time_budget_cuts_a_parallel_dfs_at_a_prefix_of_the_dfs_order() {
             });
         }
     };
-    let dfs = || explore(program).strategy(Strategy::Dfs { max_preemptions: None }).environment(false).jobs(2);
+    let dfs = || {
+        explore(program).strategy(Strategy::Dfs { max_preemptions: None }).keep_runs(true).environment(false).jobs(2)
+    };
     let timed = dfs().schedules(u64::MAX).time_budget(Duration::from_millis(100)).run();
     assert!(timed.out_of_time && timed.schedules > 0 && timed.schedules < 48_620, "{timed}");
     assert!(timed.covered().ends_with("not exhaustive: the time budget ran out first"), "{}", timed.covered());

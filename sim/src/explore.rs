@@ -137,6 +137,7 @@ where
         progress: None,
         time_budget: None,
         report_file: None,
+        keep_runs: None,
         regressions: regressions::Setting::Default,
     }
 }
@@ -190,6 +191,7 @@ pub struct Explore<F> {
     progress: Option<Callback>,
     time_budget: Option<Duration>,
     report_file: Option<PathBuf>,
+    keep_runs: Option<bool>,
     regressions: regressions::Setting,
 }
 
@@ -256,6 +258,24 @@ where
     /// ```
     pub fn jobs(mut self, jobs: usize) -> Self {
         self.jobs = Some(jobs.clamp(1, crate::env::MAX_JOBS));
+        self
+    }
+
+    /// Whether the report lists every schedule it counted ([`Report::runs`], what
+    /// [`merge`] needs to rebuild the unsharded report from shards). By default only a shard
+    /// or an exploration that writes a JSON report (`WEFT_REPORT`) keeps them: the list grows
+    /// by 24 bytes a schedule, while an exploration that does not keep it runs in memory that
+    /// does not grow with the number of schedules (only with the distinct interleavings).
+    ///
+    /// ```
+    /// let program = || async { weft_sim::spawn("a", weft_sim::yield_now()); };
+    /// let kept = weft_sim::explore(program).schedules(5).keep_runs(true).environment(false).run();
+    /// assert_eq!(kept.runs.map(|r| r.len()), Some(5));
+    /// let plain = weft_sim::explore(program).schedules(5).environment(false).run();
+    /// assert_eq!((plain.runs, plain.schedules), (None, 5));
+    /// ```
+    pub fn keep_runs(mut self, keep: bool) -> Self {
+        self.keep_runs = Some(keep);
         self
     }
 
@@ -462,6 +482,7 @@ where
             reduction: self.reduction,
             checks: self.checks,
             checkers: &self.checkers,
+            keep_runs: self.keep_runs.unwrap_or(self.shard.1 > 1 || self.report_file.is_some()),
             tracker: &tracker,
             deadline: Deadline::new(started, self.time_budget),
         };
@@ -487,7 +508,7 @@ where
             budget: self.schedules,
             time_budget: self.time_budget,
             out_of_time: false,
-            runs: Vec::new(),
+            runs: None,
             first_draw: None,
             regressions: None,
             jobs,
@@ -526,8 +547,9 @@ where
         // DFS branches on every fault within the budgets: its tree is every schedule.
         report.exhausted = tally.enumerated;
         report.drew = tally.drew;
-        report.runs =
-            tally.runs.iter().map(|&(index, interleaving, steps)| ScheduleRun { index, interleaving, steps }).collect();
+        report.runs = tally.runs.map(|runs| {
+            runs.iter().map(|&(index, interleaving, steps)| ScheduleRun { index, interleaving, steps }).collect()
+        });
         report.first_draw = tally.first_draw;
         report.failure = tally.failed.map(|f| Box::new(cx.investigate(f, replay.is_none() && self.shrink)));
         report.elapsed = started.elapsed();

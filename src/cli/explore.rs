@@ -92,17 +92,18 @@ fn prove_or_sample(scenario: &Scenario) -> Outcome {
             reduction: Some(Reduction::Dpor),
             ..sample(Strategy::Dfs { max_preemptions: None })
         };
-        let outcome = explore(std::slice::from_ref(scenario), &dfs).remove(0);
+        let outcome = explore(std::slice::from_ref(scenario), &dfs, false).remove(0);
         if outcome.report.enumerated || outcome.report.failure.is_some() {
             return outcome;
         }
     }
-    explore(std::slice::from_ref(scenario), &sample(Strategy::Random)).remove(0)
+    explore(std::slice::from_ref(scenario), &sample(Strategy::Random), false).remove(0)
 }
 
 pub(super) fn many(names: &[String], plan: Plan, format: ReportFormat, output: Option<&Path>) -> Result<Status, Usage> {
     let scenarios = names.iter().map(|n| lookup(n)).collect::<Result<Vec<_>, _>>()?;
-    let outcomes = explore(&scenarios, &plan);
+    // A JSON report lists every run (what `weft merge` needs); a table needs only the counts.
+    let outcomes = explore(&scenarios, &plan, format == ReportFormat::Json);
     match format {
         ReportFormat::Table => print_table(&outcomes, plan.faults.as_ref()),
         ReportFormat::Json => {
@@ -129,7 +130,7 @@ pub(super) struct Plan {
 /// progress bar on stderr when it is a terminal: the scenario, schedules done of the budget,
 /// the rate, interleavings so far and the time left. Outcomes come back in the order of
 /// `scenarios`.
-fn explore(scenarios: &[Scenario], plan: &Plan) -> Vec<Outcome> {
+fn explore(scenarios: &[Scenario], plan: &Plan, keep_runs: bool) -> Vec<Outcome> {
     let bar = ProgressBar::new(plan.schedules);
     bar.set_style(
         // Short enough for 80 columns; the message is cut at the terminal's width.
@@ -151,6 +152,7 @@ fn explore(scenarios: &[Scenario], plan: &Plan) -> Vec<Outcome> {
             .strategy(plan.choose.strategy.clone().unwrap_or(Strategy::Random))
             .schedules(plan.schedules)
             .seed(plan.choose.seed)
+            .keep_runs(keep_runs)
             // The command line says what to run; `WEFT_*` variables are for `cargo test`.
             .environment(false)
             // The bar, rather than the lines a `cargo test` exploration prints to stderr.

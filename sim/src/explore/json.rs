@@ -22,7 +22,7 @@
 //! use weft_sim::{explore, spawn, yield_now, Strategy};
 //! use weft_sim::explore::{json::ReportFile, merge};
 //! let program = || async { spawn("a", yield_now()); spawn("b", yield_now()); };
-//! let run = |k, n| explore(program).schedules(30).shard(k, n).environment(false).run().to_json();
+//! let run = |k, n| explore(program).schedules(30).shard(k, n).keep_runs(true).environment(false).run().to_json();
 //! let shards: Vec<ReportFile> = [run(0, 2), run(1, 2)].iter().map(|j| ReportFile::parse(j).unwrap()).collect();
 //! assert_eq!(merge(&shards).unwrap().to_json(), run(0, 1));
 //! ```
@@ -125,8 +125,9 @@ pub struct ReportFile {
     pub regressions: Option<RegressionsFile>,
     /// The lowest index of a counted run that drew a random value.
     pub first_draw: Option<u64>,
-    /// `[index, interleaving hash (16 hex digits), steps]` of every counted schedule, by index.
-    pub runs: Vec<(u64, String, u64)>,
+    /// `[index, interleaving hash (16 hex digits), steps]` of every counted schedule, by index;
+    /// `null` when the exploration did not keep them ([`Explore::keep_runs`](super::Explore::keep_runs)).
+    pub runs: Option<Vec<(u64, String, u64)>>,
 }
 
 impl ReportFile {
@@ -197,7 +198,10 @@ impl From<&Report> for ReportFile {
             failure,
             regressions,
             first_draw: r.first_draw,
-            runs: r.runs.iter().map(|s| (s.index, format!("{:016x}", s.interleaving), s.steps)).collect(),
+            runs: r
+                .runs
+                .as_ref()
+                .map(|runs| runs.iter().map(|s| (s.index, format!("{:016x}", s.interleaving), s.steps)).collect()),
         }
     }
 }
@@ -286,11 +290,17 @@ pub fn merge(shards: &[ReportFile]) -> Result<ReportFile, MergeError> {
                 r.shard.0
             )));
         }
-        if r.runs.len() as u64 != r.schedules {
+        let Some(runs) = &r.runs else {
+            return Err(MergeError::Unmergeable(format!(
+                "shard {}/{count}'s report does not list its runs (`\"runs\": null`): it was written by an exploration that did not keep them; explore each shard with --shard or WEFT_SHARD (or Explore::keep_runs(true))",
+                r.shard.0
+            )));
+        };
+        if runs.len() as u64 != r.schedules {
             return Err(MergeError::Unmergeable(format!(
                 "shard {}/{count} lists {} runs for {} schedules: the file was edited or cut",
                 r.shard.0,
-                r.runs.len(),
+                runs.len(),
                 r.schedules
             )));
         }
@@ -332,8 +342,12 @@ pub fn merge(shards: &[ReportFile]) -> Result<ReportFile, MergeError> {
         _ if reach < u64::MAX => (reach - 1, None, Stopped::Time),
         _ => (u64::MAX, None, Stopped::Budget),
     };
-    let mut runs: Vec<(u64, String, u64)> =
-        by_shard.iter().flat_map(|r| r.runs.iter()).filter(|(i, ..)| *i <= last && reach > *i).cloned().collect();
+    let mut runs: Vec<(u64, String, u64)> = by_shard
+        .iter()
+        .flat_map(|r| r.runs.iter().flatten())
+        .filter(|(i, ..)| *i <= last && reach > *i)
+        .cloned()
+        .collect();
     runs.sort();
     let distinct: BTreeSet<&str> = runs.iter().map(|(_, h, _)| h.as_str()).collect();
     let first_draw = by_shard.iter().filter_map(|r| r.first_draw).filter(|i| *i <= last && *i < reach).min();
@@ -357,6 +371,6 @@ pub fn merge(shards: &[ReportFile]) -> Result<ReportFile, MergeError> {
         failure,
         regressions: by_shard[0].regressions.clone(),
         first_draw,
-        runs,
+        runs: Some(runs),
     })
 }

@@ -67,8 +67,10 @@ pub struct Report {
     /// are then the first [`Report::schedules`] of the shard's schedule order.
     pub out_of_time: bool,
     /// Every counted schedule, in schedule order: its index, a hash of its interleaving, its
-    /// steps (what [`merge`](super::merge) needs to give the unsharded report).
-    pub runs: Vec<ScheduleRun>,
+    /// steps (what [`merge`](super::merge) needs to give the unsharded report); `None` unless
+    /// the exploration kept them ([`Explore::keep_runs`](super::Explore::keep_runs): shards
+    /// and JSON reports do).
+    pub runs: Option<Vec<ScheduleRun>>,
     /// The lowest index among them of a run that drew a random value.
     pub first_draw: Option<u64>,
     /// The regression file, and what replaying it gave (`None`: no file for this exploration).

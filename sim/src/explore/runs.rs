@@ -42,8 +42,8 @@ pub(super) struct Tally {
     /// Some counted run drew a random value.
     pub(super) drew: bool,
     pub(super) failed: Option<Failed>,
-    /// The counted schedules, in schedule order (what `weft merge` needs).
-    pub(super) runs: Vec<Seen>,
+    /// The counted schedules, in schedule order (what `weft merge` needs), if kept.
+    pub(super) runs: Option<Vec<Seen>>,
     /// The lowest index among them of a run that drew a random value.
     pub(super) first_draw: Option<u64>,
 }
@@ -53,11 +53,30 @@ pub(super) type Seen = (u64, u64, u64);
 
 /// The schedules a worker ran, and the lowest index among them of a run that drew a random
 /// value (kept apart: a flag per schedule would cost 8 bytes each, millions of them).
+///
+/// A worker that need not keep every run *folds* the ones it ran below a watermark (every
+/// index below it ran, and none failed below the first failure known) into counts and the set
+/// of interleavings, so that its memory does not grow with the number of schedules: what
+/// remains in `seen` is only what a failure found later could still cut off.
 #[derive(Default)]
 pub(super) struct Ran {
     pub(super) seen: Vec<Seen>,
     first_draw: Option<u64>,
+    /// The report does not list the runs: counted runs may be folded ([`Ran::fold`]).
+    folds: bool,
+    folded: Folded,
 }
+
+/// Runs counted and no longer kept one by one.
+#[derive(Default)]
+struct Folded {
+    schedules: u64,
+    steps: u64,
+    distinct: Hashes,
+}
+
+/// A folding worker folds once this many runs more have piled up since it last folded.
+const FOLD_EVERY: usize = 4096;
 
 impl Ran {
     fn push(&mut self, index: u64, hash: u64, steps: u64, schedule: &Schedule) {
@@ -73,7 +92,26 @@ impl Ran {
         }
     }
 
+    /// A record of runs that the report lists if `listed`.
+    pub(super) fn listing(listed: bool) -> Ran {
+        Ran { folds: !listed, ..Ran::default() }
+    }
+
+    /// Folds the runs of index below `below` (this worker's runs are in index order).
+    fn fold(&mut self, below: u64) {
+        let n = self.seen.partition_point(|(i, ..)| *i < below);
+        for (_, hash, steps) in self.seen.drain(..n) {
+            self.folded.schedules += 1;
+            self.folded.steps += steps;
+            self.folded.distinct.insert(hash);
+        }
+    }
+
     fn extend(&mut self, other: Ran) {
+        self.folds |= other.folds;
+        self.folded.schedules += other.folded.schedules;
+        self.folded.steps += other.folded.steps;
+        self.folded.distinct.extend(other.folded.distinct);
         self.seen.extend(other.seen);
         self.first_draw = match (self.first_draw, other.first_draw) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -92,6 +130,8 @@ pub(super) struct Context<'a, F> {
     pub(super) reduction: Reduction,
     pub(super) checks: bool,
     pub(super) checkers: &'a [MakeChecker],
+    /// Keep every counted run for the report ([`crate::Explore::keep_runs`]).
+    pub(super) keep_runs: bool,
     pub(super) tracker: &'a Tracker<'a>,
     /// When to stop starting schedules (a time budget; see `budget.rs`).
     pub(super) deadline: Deadline,
@@ -139,7 +179,7 @@ where
             steps: run.steps,
             enumerated: false,
             drew: drew(&run.schedule),
-            runs: vec![(0, pick_hash(&run.schedule), run.steps)],
+            runs: self.keep_runs.then(|| vec![(0, pick_hash(&run.schedule), run.steps)]),
             first_draw: drew(&run.schedule).then_some(0),
             failed: run.failure.map(|failure| Failed { index: 0, seed, failure, schedule: run.schedule }),
         }
@@ -176,7 +216,7 @@ where
             steps: run.steps,
             enumerated: true,
             drew: false,
-            runs: vec![(index, pick_hash(&run.schedule), run.steps)],
+            runs: self.keep_runs.then(|| vec![(index, pick_hash(&run.schedule), run.steps)]),
             first_draw: None,
             failed: run.failure.map(|failure| Failed { index, seed: run_seed, failure, schedule: run.schedule }),
         })
@@ -199,10 +239,15 @@ where
             }
             _ => 0,
         };
+        let jobs = jobs.clamp(1, local.max(1) as usize);
         let next = AtomicU64::new(0);
         let first_failure = AtomicU64::new(u64::MAX);
-        let work = || {
-            let mut ran = Ran::default();
+        // Per worker, a lower bound of the (local) index it runs: every index below the least
+        // of them has run. A worker sets it before taking an index, so it never overshoots.
+        let running: Vec<AtomicU64> = (0..jobs).map(|_| AtomicU64::new(0)).collect();
+        let work = |worker: usize| {
+            let mut ran = Ran::listing(self.keep_runs);
+            let mut fold_at = FOLD_EVERY;
             let mut failed: Option<Failed> = None;
             let mut batch = Batch::default();
             loop {
@@ -211,7 +256,8 @@ where
                 if self.deadline.passed() {
                     break;
                 }
-                let i = next.fetch_add(1, Ordering::Relaxed);
+                running[worker].store(next.load(Ordering::SeqCst), Ordering::SeqCst);
+                let i = next.fetch_add(1, Ordering::SeqCst);
                 if i >= local || i > first_failure.load(Ordering::Relaxed) {
                     break;
                 }
@@ -222,21 +268,29 @@ where
                 self.tracker.ran(&mut batch, hash, run.steps);
                 ran.push(index, hash, run.steps, &run.schedule);
                 if let Some(failure) = run.failure {
-                    first_failure.fetch_min(i, Ordering::Relaxed);
+                    first_failure.fetch_min(i, Ordering::SeqCst);
                     if failed.as_ref().is_none_or(|f| f.index > index) {
                         failed = Some(Failed { index, seed: run_seed, failure, schedule: run.schedule });
                     }
                 }
+                if ran.folds && ran.seen.len() >= fold_at {
+                    // Every index below `done` ran; a failure below it is the first one.
+                    let done = running.iter().map(|r| r.load(Ordering::SeqCst)).min().unwrap_or(0);
+                    let counted = first_failure.load(Ordering::SeqCst).saturating_add(1).min(done);
+                    ran.fold(counted.saturating_mul(n).saturating_add(k));
+                    fold_at = ran.seen.len() + FOLD_EVERY;
+                }
             }
+            running[worker].store(u64::MAX, Ordering::SeqCst);
             self.tracker.flush(&mut batch);
             (ran, failed)
         };
-        let jobs = jobs.clamp(1, local.max(1) as usize);
         let results: Vec<(Ran, Option<Failed>)> = if jobs == 1 {
-            vec![work()]
+            vec![work(0)]
         } else {
             std::thread::scope(|s| {
-                let handles: Vec<_> = (0..jobs).map(|_| s.spawn(work)).collect();
+                let work = &work;
+                let handles: Vec<_> = (0..jobs).map(|w| s.spawn(move || work(w))).collect();
                 handles.into_iter().map(|h| h.join().expect("weft: an exploration worker panicked")).collect()
             })
         };
@@ -321,16 +375,17 @@ pub(super) fn tally(ran: Ran, failed: Option<Failed>) -> Tally {
     let last = failed.as_ref().map_or(u64::MAX, |f| f.index);
     let mut runs: Vec<Seen> = ran.seen.into_iter().filter(|(i, ..)| *i <= last).collect();
     runs.sort_unstable();
-    let distinct: Hashes = runs.iter().map(|(_, h, ..)| *h).collect();
+    let mut distinct = ran.folded.distinct;
+    distinct.extend(runs.iter().map(|(_, h, ..)| *h));
     let first_draw = ran.first_draw.filter(|i| *i <= last);
     Tally {
-        schedules: runs.len() as u64,
+        schedules: ran.folded.schedules + runs.len() as u64,
         distinct: distinct.len() as u64,
-        steps: runs.iter().map(|(_, _, s)| *s).sum(),
+        steps: ran.folded.steps + runs.iter().map(|(_, _, s)| *s).sum::<u64>(),
         enumerated: false,
         drew: first_draw.is_some(),
         failed,
-        runs,
+        runs: (!ran.folds).then_some(runs),
         first_draw,
     }
 }

@@ -100,7 +100,7 @@ where
         for (u, _) in results {
             units.extend(u);
         }
-        let mut ran = Ran::default();
+        let mut ran = Ran::listing(self.keep_runs);
         let mut failed = None;
         let cut = claims.cut.load(Ordering::Relaxed);
         'units: for (u, unit) in units.into_iter().take_while(|(u, _)| *u <= cut) {
