@@ -168,11 +168,12 @@ impl Kernel {
         }
     }
 
-    /// Registers a new task, ready to take its first step at the tail of the ready queue.
-    pub(crate) fn spawn(&mut self, name: &str, future: TaskFuture) -> TaskId {
+    /// Registers a new task, ready to take its first step at the tail of the ready queue. Its
+    /// `name` moves into the `Spawn` event (the task keeps a shared copy for reports).
+    pub(crate) fn spawn(&mut self, name: String, future: TaskFuture) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
         self.tasks.push(TaskMeta {
-            name: name.into(),
+            name: name.as_str().into(),
             done: false,
             cancel: false,
             cancel_passed_on: false,
@@ -188,14 +189,14 @@ impl Kernel {
         self.access(Object::Spawn, Mode::Write);
         self.access(Object::Ready(id), Mode::Wake);
         let parent = self.current;
-        self.record_for(Some(id), Event::Spawn { name: name.to_string(), parent });
+        self.record_for(Some(id), Event::Spawn { name, parent });
         id
     }
 
     /// Registers a loop callback's task (see [`TaskMeta::callback`]), at the tail of the ready
     /// queue.
     pub(crate) fn spawn_callback(&mut self, future: TaskFuture) -> TaskId {
-        let id = self.spawn("callback", future);
+        let id = self.spawn("callback".to_string(), future);
         self.tasks[id.index()].callback = true;
         id
     }
