@@ -14,6 +14,11 @@ impl Resources {
         ResourceId(self.table.len() as u32 - 1)
     }
 
+    /// Empties it, keeping its room (see `reuse.rs`).
+    pub(crate) fn clear(&mut self) {
+        self.table.clear();
+    }
+
     /// `Lock 'name'`.
     pub(crate) fn describe(&self, id: ResourceId) -> String {
         match self.table.get(id.index()) {

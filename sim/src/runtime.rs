@@ -6,8 +6,7 @@ use crate::kernel::{Chooser, Kernel, Sink, TaskFuture, Waiting};
 use crate::monitor;
 use crate::panic;
 use crate::probe;
-use crate::ready::ReadyQueue;
-use crate::resources::Resources;
+use crate::reuse::Kept;
 use crate::schedule::Schedule;
 use crate::strategy::{Divergence, Footprints, Mode, Object, Scheduler, Strategy};
 use crate::task::{spawn, JoinHandle};
@@ -238,6 +237,12 @@ impl Runtime {
         let footprints = Footprints::new(accesses || scheduler.reads_steps(), accesses);
         static EPOCH: AtomicU32 = AtomicU32::new(0);
         let watch = Watch::start(&self.name, self.seed, watchdog::timeout(self.hang_timeout));
+        let kept = Kept::take();
+        let mut checkers = kept.checkers;
+        if self.checks {
+            checkers.push(Box::new(Invariants::new()));
+        }
+        checkers.extend(self.checkers.iter().map(|make| make()));
         let installed = Installed {
             in_task: std::cell::Cell::new(false),
             panic_location: RefCell::new(None),
@@ -249,34 +254,26 @@ impl Runtime {
                 step: 0,
                 current: None,
                 last: None,
-                ready: ReadyQueue::default(),
+                ready: kept.ready,
                 timers: Timers::default(),
-                tasks: Vec::new(),
-                spawned: Vec::new(),
-                resources: Resources::default(),
-                chooser: Chooser { scheduler, made: Vec::new(), watch: watch.clone() },
+                tasks: kept.tasks,
+                spawned: kept.spawned,
+                resources: kept.resources,
+                chooser: Chooser { scheduler, made: Vec::with_capacity(kept.choices), watch: watch.clone() },
                 footprints,
-                sink: Sink {
-                    trace: self.tracing.then(Vec::new),
-                    checkers: self
-                        .checks
-                        .then(|| Box::new(Invariants::new()) as Box<dyn Checker>)
-                        .into_iter()
-                        .chain(self.checkers.iter().map(|make| make()))
-                        .collect(),
-                },
+                sink: Sink { trace: self.tracing.then(Vec::new), checkers },
                 violation: None,
                 divergence: None,
                 closed: false,
             }),
         };
         let mut executor =
-            Executor { installed: &installed, futures: Vec::new(), budget: self.budget(), probe: self.checks };
-        let (main, end) = recorder::install(&installed, || {
+            Executor { installed: &installed, futures: kept.futures, budget: self.budget(), probe: self.checks };
+        let (main, end, futures) = recorder::install(&installed, || {
             let main: JoinHandle<T> = spawn("main", build());
             let end = executor.run();
             executor.close();
-            (main, end)
+            (main, end, executor.futures)
         });
         if let Some(watch) = watch {
             Watch::end(watch); // before the task names it points to are freed
@@ -297,7 +294,18 @@ impl Runtime {
                 .map(|d| Failure::Diverged(Divergence { step: kernel.step, ..d })),
             _ => end,
         };
-        let schedule = Schedule::from(kernel.chooser.made);
+        let made = std::mem::take(&mut kernel.chooser.made);
+        Kept {
+            tasks: std::mem::take(&mut kernel.tasks),
+            futures,
+            spawned: std::mem::take(&mut kernel.spawned),
+            ready: std::mem::take(&mut kernel.ready),
+            resources: std::mem::take(&mut kernel.resources),
+            checkers: std::mem::take(&mut kernel.sink.checkers),
+            choices: made.len(),
+        }
+        .keep();
+        let schedule = Schedule::from(made);
         let mut header = Header::new(self.name.clone());
         header.strategy = self.strategy.to_string();
         header.seed = self.seed;
@@ -535,13 +543,19 @@ impl Executor<'_> {
 
     /// Moves the futures of tasks spawned during the last step into the slab.
     fn adopt_spawned(&mut self) {
-        let spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
-        for (id, future) in spawned {
+        let mut spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
+        for (id, future) in spawned.drain(..) {
             if self.futures.len() <= id.index() {
                 self.futures.resize_with(id.index() + 1, || None);
             }
             self.futures[id.index()] = Some(future);
         }
+        // The emptied list goes back, with its room, for the next step's spawns.
+        self.kernel(|k| {
+            if k.spawned.is_empty() {
+                k.spawned = spawned;
+            }
+        });
     }
 
     /// When nothing is ready: jump the clock to the earliest deadline and fire the timers due
