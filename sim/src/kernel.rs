@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
-use weft_traces::{Checker, Event, Fault, Op, Record, ResourceId, TaskId, Time, Violation};
+use weft_traces::{Checker, Event, Fault, Invariants, Op, Record, ResourceId, TaskId, Time, Violation};
 
 /// A task's future, its output already routed to its join handle.
 pub(crate) type TaskFuture = Pin<Box<dyn Future<Output = ()>>>;
@@ -53,9 +53,11 @@ pub(crate) struct TaskMeta {
     pub(crate) steps: u64,
 }
 
-/// Where events go: the trace (when tracing) and the online checkers.
+/// Where events go: the trace (when tracing) and the online checkers: weft's own first (with
+/// checks on), then those the user added.
 pub(crate) struct Sink {
     pub(crate) trace: Option<Vec<Record>>,
+    pub(crate) invariants: Option<Box<Invariants>>,
     pub(crate) checkers: Vec<Box<dyn Checker>>,
 }
 
@@ -112,6 +114,11 @@ impl Kernel {
             return;
         }
         let record = Record::new(self.step, self.now, task, event);
+        if let Some(invariants) = &mut self.sink.invariants {
+            if let Some(v) = invariants.observe(&record) {
+                self.violation.get_or_insert(v);
+            }
+        }
         for checker in &mut self.sink.checkers {
             if let Some(v) = checker.observe(&record) {
                 self.violation.get_or_insert(v);

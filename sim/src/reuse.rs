@@ -1,5 +1,6 @@
 //! The run state a thread keeps between its runs: the task table, the slab of futures, the
-//! ready queue, the resource table and the list of online checkers, handed back empty at a run's
+//! ready queue, the resource table, the list of online checkers and weft's own checker (reset),
+//! handed back empty at a run's
 //! end and taken by the thread's next run, so that a worker's schedules clear these vectors
 //! instead of allocating them again. Nothing of a run survives in them: each is emptied before
 //! it is kept (the tasks' names and futures are dropped then), so a run sees the same state
@@ -12,7 +13,7 @@ use crate::kernel::{TaskFuture, TaskMeta};
 use crate::ready::ReadyQueue;
 use crate::resources::Resources;
 use std::cell::Cell;
-use weft_traces::Checker;
+use weft_traces::{Checker, Invariants};
 
 /// Emptied vectors of one finished run, and how many choices it made (the next run's list of
 /// choices is allocated once at about that size, as it leaves the run inside its schedule).
@@ -24,6 +25,8 @@ pub(crate) struct Kept {
     pub(crate) ready: ReadyQueue,
     pub(crate) resources: Resources,
     pub(crate) checkers: Vec<Box<dyn Checker>>,
+    /// weft's own checker, reset for the next run that has checks on.
+    pub(crate) invariants: Option<Box<Invariants>>,
     pub(crate) choices: usize,
 }
 
@@ -45,6 +48,9 @@ impl Kept {
         self.ready.clear();
         self.resources.clear();
         self.checkers.clear();
+        if let Some(invariants) = &mut self.invariants {
+            invariants.reset();
+        }
         KEPT.set(Some(self));
     }
 }
@@ -52,6 +58,7 @@ impl Kept {
 #[cfg(test)]
 mod tests {
     use crate::{spawn, strategy::Random, yield_now, Runtime};
+    use weft_traces::Resource;
 
     /// A program of `n` tasks that yield twice each, run with Random picks; its trace as text.
     fn trace_of(n: usize, seed: u64) -> String {
@@ -70,6 +77,45 @@ mod tests {
         });
         assert!(run.is_ok());
         run.trace.to_text()
+    }
+
+    /// A program whose `n` tasks each take a unit of its own lock, then all but the first ask
+    /// for the first's lock and wait forever: a deadlock, which the checkers report, naming
+    /// holders and waiters.
+    fn deadlock_of(n: usize, seed: u64) -> String {
+        let run = Runtime::new().seed(seed).build_and_run(Box::new(Random::new(seed)), move || async move {
+            let locks: Vec<_> = (0..n).map(|i| std::rc::Rc::new(Resource::lock(&format!("l{i}")))).collect();
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    let locks = locks.clone();
+                    spawn(format!("t{i}"), async move {
+                        locks[i].request();
+                        locks[i].grant();
+                        yield_now().await;
+                        if i > 0 {
+                            locks[0].request();
+                            std::future::pending::<()>().await;
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                let _ = h.await;
+            }
+        });
+        run.failure.map(|f| f.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_reused_checker_judges_as_a_new_one() {
+        let fresh = std::thread::spawn(|| deadlock_of(3, 5)).join().unwrap();
+        assert!(fresh.starts_with("deadlock"), "{fresh}");
+        // A bigger run leaves more tasks, resources and waiters in the checker's model.
+        assert!(deadlock_of(6, 1).starts_with("deadlock"));
+        assert_eq!(deadlock_of(3, 5), fresh);
+        // A passing run on the reused checker passes.
+        assert!(!trace_of(4, 3).is_empty());
+        assert_eq!(deadlock_of(3, 5), fresh);
     }
 
     #[test]

@@ -239,10 +239,8 @@ impl Runtime {
         let watch = Watch::start(&self.name, self.seed, watchdog::timeout(self.hang_timeout));
         let kept = Kept::take();
         let mut checkers = kept.checkers;
-        if self.checks {
-            checkers.push(Box::new(Invariants::new()));
-        }
         checkers.extend(self.checkers.iter().map(|make| make()));
+        let invariants = self.checks.then(|| kept.invariants.unwrap_or_default());
         let installed = Installed {
             in_task: std::cell::Cell::new(false),
             panic_location: RefCell::new(None),
@@ -261,7 +259,7 @@ impl Runtime {
                 resources: kept.resources,
                 chooser: Chooser { scheduler, made: Vec::with_capacity(kept.choices), watch: watch.clone() },
                 footprints,
-                sink: Sink { trace: self.tracing.then(Vec::new), checkers },
+                sink: Sink { trace: self.tracing.then(Vec::new), invariants, checkers },
                 violation: None,
                 divergence: None,
                 closed: false,
@@ -302,6 +300,7 @@ impl Runtime {
             ready: std::mem::take(&mut kernel.ready),
             resources: std::mem::take(&mut kernel.resources),
             checkers: std::mem::take(&mut kernel.sink.checkers),
+            invariants: kernel.sink.invariants.take(),
             choices: made.len(),
         }
         .keep();
@@ -662,7 +661,8 @@ fn livelock(k: &mut Kernel) -> Failure {
 /// the report is the checkers' (what each blocked task waits on, who holds it, the wait-for
 /// cycle), read from the events exactly as `weft::check` reads a stored trace.
 fn quiescence(k: &mut Kernel) -> Option<Failure> {
-    let invariants = (k.sink.checkers.iter()).find_map(|c| c.as_any()?.downcast_ref::<Invariants>());
+    let added = || (k.sink.checkers.iter()).find_map(|c| c.as_any()?.downcast_ref::<Invariants>());
+    let invariants = k.sink.invariants.as_deref().or_else(added);
     if let Some(invariants) = invariants {
         return invariants.deadlock().map(Failure::Violation);
     }
