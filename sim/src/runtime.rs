@@ -21,7 +21,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use weft_traces::check::SCREENFUL;
 use weft_traces::{
-    recorder, Checker, Event, Exit, Header, Invariants, Rule, TaskId, Time, Trace, Violation, ViolationKind,
+    recorder, Checker, Event, Exit, Header, Invariants, Record, Rule, TaskId, Time, Trace, Violation, ViolationKind,
 };
 
 /// Runs programs deterministically in virtual time.
@@ -228,15 +228,27 @@ impl Runtime {
         scheduler: Box<dyn Scheduler>,
         build: impl FnOnce() -> F,
     ) -> Run<T> {
+        self.execute(self.seed, scheduler, build).into_run(self)
+    }
+
+    /// [`Runtime::build_and_run`] with the run's seed given here (an exploration keeps one
+    /// `Runtime` per worker and gives each run its seed), returning what the run did without a
+    /// trace header: an exploration that keeps no trace never renders one.
+    pub(crate) fn execute<T: 'static, F: Future<Output = T> + 'static>(
+        &self,
+        seed: u64,
+        scheduler: Box<dyn Scheduler>,
+        build: impl FnOnce() -> F,
+    ) -> Outcome<T> {
         panic::install_quiet_hook();
         let scheduler: Box<dyn Scheduler> = match self.faults.any() {
-            true => Box::new(Injector::new(scheduler, self.faults, self.seed)),
+            true => Box::new(Injector::new(scheduler, self.faults, seed)),
             false => scheduler,
         };
         let accesses = scheduler.wants_accesses();
         let footprints = Footprints::new(accesses || scheduler.reads_steps(), accesses);
         static EPOCH: AtomicU32 = AtomicU32::new(0);
-        let watch = Watch::start(&self.name, self.seed, watchdog::timeout(self.hang_timeout));
+        let watch = Watch::start(&self.name, seed, watchdog::timeout(self.hang_timeout));
         let kept = Kept::take();
         let mut checkers = kept.checkers;
         checkers.extend(self.checkers.iter().map(|make| make()));
@@ -304,24 +316,50 @@ impl Runtime {
             choices: made.len(),
         }
         .keep();
-        let schedule = Schedule::from(made);
-        let mut header = Header::new(self.name.clone());
-        header.strategy = self.strategy.to_string();
-        header.seed = self.seed;
-        header.schedule = schedule.to_string();
         let failure = match (kernel.divergence, kernel.violation) {
             (Some(d), _) => Some(Failure::Diverged(d)),
             (None, Some(v)) => Some(Failure::Violation(v)),
             (None, None) => end,
         };
-        let output = main.into_output();
-        Run {
-            output,
+        Outcome {
+            output: main.into_output(),
             failure,
-            trace: Trace { header, events: kernel.sink.trace.unwrap_or_default() },
-            schedule,
+            events: kernel.sink.trace.unwrap_or_default(),
+            schedule: Schedule::from(made),
+            seed,
             steps: kernel.step,
-            elapsed: kernel.now.as_duration(),
+            now: kernel.now,
+        }
+    }
+}
+
+/// What one run did, before its trace is given a header ([`Outcome::into_run`]).
+pub(crate) struct Outcome<T> {
+    pub(crate) output: Option<T>,
+    pub(crate) failure: Option<Failure>,
+    /// Every event, when the run kept them.
+    pub(crate) events: Vec<Record>,
+    pub(crate) schedule: Schedule,
+    pub(crate) seed: u64,
+    pub(crate) steps: u64,
+    pub(crate) now: Time,
+}
+
+impl<T> Outcome<T> {
+    /// The run as [`Runtime::build_and_run`] returns it: its trace with the header naming the
+    /// runtime's scenario and strategy, the run's seed and its schedule.
+    pub(crate) fn into_run(self, runtime: &Runtime) -> Run<T> {
+        let mut header = Header::new(runtime.name.clone());
+        header.strategy = runtime.strategy.to_string();
+        header.seed = self.seed;
+        header.schedule = self.schedule.to_string();
+        Run {
+            output: self.output,
+            failure: self.failure,
+            trace: Trace { header, events: self.events },
+            schedule: self.schedule,
+            steps: self.steps,
+            elapsed: self.now.as_duration(),
         }
     }
 }
