@@ -29,7 +29,9 @@ pub(crate) enum Waiting {
 
 #[derive(Debug)]
 pub(crate) struct TaskMeta {
-    pub(crate) name: Rc<str>,
+    /// The name given at spawn (it went into the `Spawn` event, and came back from it when no
+    /// trace kept the event).
+    pub(crate) name: String,
     pub(crate) done: bool,
     /// Cancellation was requested: the next step drops the future instead of polling it.
     pub(crate) cancel: bool,
@@ -108,10 +110,24 @@ impl Kernel {
         self.record_for(task, event);
     }
 
+    /// [`Kernel::record`], giving the event back when no trace kept it (see [`Kernel::emit`]).
+    pub(crate) fn record_returning(&mut self, event: Event) -> Option<Event> {
+        let task = self.current;
+        self.emit(task, event)
+    }
+
     /// Records `event` about `task`, and shows it to the checkers.
     pub(crate) fn record_for(&mut self, task: Option<TaskId>, event: Event) {
-        if self.closed {
-            return;
+        let _ = self.emit(task, event);
+    }
+
+    /// [`Kernel::record_for`], giving the event back when no trace kept it (so that what it
+    /// carries, a name, need not be copied to be kept elsewhere too). An event nobody listens
+    /// to (no trace, no checker) is not even stamped.
+    fn emit(&mut self, task: Option<TaskId>, event: Event) -> Option<Event> {
+        let listened = self.sink.trace.is_some() || self.sink.invariants.is_some() || !self.sink.checkers.is_empty();
+        if self.closed || !listened {
+            return Some(event);
         }
         let record = Record::new(self.step, self.now, task, event);
         if let Some(invariants) = &mut self.sink.invariants {
@@ -124,9 +140,18 @@ impl Kernel {
                 self.violation.get_or_insert(v);
             }
         }
-        if let Some(trace) = &mut self.sink.trace {
-            trace.push(record);
+        match &mut self.sink.trace {
+            Some(trace) => {
+                trace.push(record);
+                None
+            }
+            None => Some(record.event),
         }
+    }
+
+    /// The last event the trace kept.
+    fn last_kept(&self) -> Option<&Event> {
+        Some(&self.sink.trace.as_ref()?.last()?.event)
     }
 
     /// The running task touched `object` in `mode` (a step's footprint, for partial-order
@@ -176,11 +201,12 @@ impl Kernel {
     }
 
     /// Registers a new task, ready to take its first step at the tail of the ready queue. Its
-    /// `name` moves into the `Spawn` event (the task keeps a shared copy for reports).
+    /// `name` moves into the `Spawn` event, and back to the task when no trace keeps the event
+    /// (a copy for the task otherwise).
     pub(crate) fn spawn(&mut self, name: String, future: TaskFuture) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
         self.tasks.push(TaskMeta {
-            name: name.as_str().into(),
+            name: String::new(),
             done: false,
             cancel: false,
             cancel_passed_on: false,
@@ -196,7 +222,14 @@ impl Kernel {
         self.access(Object::Spawn, Mode::Write);
         self.access(Object::Ready(id), Mode::Wake);
         let parent = self.current;
-        self.record_for(Some(id), Event::Spawn { name, parent });
+        let name = match self.emit(Some(id), Event::Spawn { name, parent }) {
+            Some(Event::Spawn { name, .. }) => name,
+            _ => match self.last_kept() {
+                Some(Event::Spawn { name, .. }) => name.clone(),
+                _ => String::new(),
+            },
+        };
+        self.tasks[id.index()].name = name;
         id
     }
 

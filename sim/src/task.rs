@@ -606,6 +606,6 @@ impl TaskInfo {
 pub fn current_task() -> TaskInfo {
     context::with("current_task", |k| {
         let id = k.current("current_task");
-        TaskInfo { id, name: k.tasks[id.index()].name.clone() }
+        TaskInfo { id, name: k.tasks[id.index()].name.as_str().into() }
     })
 }
