@@ -156,6 +156,7 @@ impl Kernel {
 
     /// The running task touched `object` in `mode` (a step's footprint, for partial-order
     /// reduction; nothing unless the scheduler asked for accesses).
+    #[inline]
     pub(crate) fn access(&mut self, object: Object, mode: Mode) {
         self.footprints.access(self.current, object, mode);
     }
