@@ -42,16 +42,22 @@ impl Recorder for Installed {
     fn register(&self, resource: &Resource) -> ResourceId {
         let mut k = self.kernel.borrow_mut();
         k.access(Object::Registry, Mode::Write);
-        let (kind, name) = (resource.kind(), resource.name());
-        let id = k.resources.register(kind, name);
-        k.record(Event::NewResource {
+        let kind = resource.kind();
+        let id = k.resources.register(kind);
+        let event = Event::NewResource {
             id,
             kind,
-            name: name.to_string(),
+            name: resource.name().to_string(),
             capacity: resource.capacity(),
             initial: resource.initial(),
             fifo: resource.fifo(),
-        });
+        };
+        // The name goes into the event, and on to the table when no trace keeps the event.
+        let name = match k.record_returning(event) {
+            Some(Event::NewResource { name, .. }) => name,
+            _ => resource.name().to_string(),
+        };
+        k.resources.name(id, name);
         id
     }
 

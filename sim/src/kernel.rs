@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
-use weft_traces::{Checker, Event, Fault, Op, Record, ResourceId, TaskId, Time, Violation};
+use weft_traces::{Checker, Event, Fault, Invariants, Op, Record, ResourceId, TaskId, Time, Violation};
 
 /// A task's future, its output already routed to its join handle.
 pub(crate) type TaskFuture = Pin<Box<dyn Future<Output = ()>>>;
@@ -29,7 +29,9 @@ pub(crate) enum Waiting {
 
 #[derive(Debug)]
 pub(crate) struct TaskMeta {
-    pub(crate) name: Rc<str>,
+    /// The name given at spawn (it went into the `Spawn` event, and came back from it when no
+    /// trace kept the event).
+    pub(crate) name: String,
     pub(crate) done: bool,
     /// Cancellation was requested: the next step drops the future instead of polling it.
     pub(crate) cancel: bool,
@@ -53,9 +55,11 @@ pub(crate) struct TaskMeta {
     pub(crate) steps: u64,
 }
 
-/// Where events go: the trace (when tracing) and the online checkers.
+/// Where events go: the trace (when tracing) and the online checkers: weft's own first (with
+/// checks on), then those the user added.
 pub(crate) struct Sink {
     pub(crate) trace: Option<Vec<Record>>,
+    pub(crate) invariants: Option<Box<Invariants>>,
     pub(crate) checkers: Vec<Box<dyn Checker>>,
 }
 
@@ -106,24 +110,53 @@ impl Kernel {
         self.record_for(task, event);
     }
 
+    /// [`Kernel::record`], giving the event back when no trace kept it (see [`Kernel::emit`]).
+    pub(crate) fn record_returning(&mut self, event: Event) -> Option<Event> {
+        let task = self.current;
+        self.emit(task, event)
+    }
+
     /// Records `event` about `task`, and shows it to the checkers.
     pub(crate) fn record_for(&mut self, task: Option<TaskId>, event: Event) {
-        if self.closed {
-            return;
+        let _ = self.emit(task, event);
+    }
+
+    /// [`Kernel::record_for`], giving the event back when no trace kept it (so that what it
+    /// carries, a name, need not be copied to be kept elsewhere too). An event nobody listens
+    /// to (no trace, no checker) is not even stamped.
+    fn emit(&mut self, task: Option<TaskId>, event: Event) -> Option<Event> {
+        let listened = self.sink.trace.is_some() || self.sink.invariants.is_some() || !self.sink.checkers.is_empty();
+        if self.closed || !listened {
+            return Some(event);
         }
         let record = Record::new(self.step, self.now, task, event);
+        if let Some(invariants) = &mut self.sink.invariants {
+            if let Some(v) = invariants.observe(&record) {
+                self.violation.get_or_insert(v);
+            }
+        }
         for checker in &mut self.sink.checkers {
             if let Some(v) = checker.observe(&record) {
                 self.violation.get_or_insert(v);
             }
         }
-        if let Some(trace) = &mut self.sink.trace {
-            trace.push(record);
+        match &mut self.sink.trace {
+            Some(trace) => {
+                trace.push(record);
+                None
+            }
+            None => Some(record.event),
         }
+    }
+
+    /// The last event the trace kept.
+    fn last_kept(&self) -> Option<&Event> {
+        Some(&self.sink.trace.as_ref()?.last()?.event)
     }
 
     /// The running task touched `object` in `mode` (a step's footprint, for partial-order
     /// reduction; nothing unless the scheduler asked for accesses).
+    #[inline]
     pub(crate) fn access(&mut self, object: Object, mode: Mode) {
         self.footprints.access(self.current, object, mode);
     }
@@ -168,11 +201,13 @@ impl Kernel {
         }
     }
 
-    /// Registers a new task, ready to take its first step at the tail of the ready queue.
-    pub(crate) fn spawn(&mut self, name: &str, future: TaskFuture) -> TaskId {
+    /// Registers a new task, ready to take its first step at the tail of the ready queue. Its
+    /// `name` moves into the `Spawn` event, and back to the task when no trace keeps the event
+    /// (a copy for the task otherwise).
+    pub(crate) fn spawn(&mut self, name: String, future: TaskFuture) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
         self.tasks.push(TaskMeta {
-            name: name.into(),
+            name: String::new(),
             done: false,
             cancel: false,
             cancel_passed_on: false,
@@ -188,14 +223,21 @@ impl Kernel {
         self.access(Object::Spawn, Mode::Write);
         self.access(Object::Ready(id), Mode::Wake);
         let parent = self.current;
-        self.record_for(Some(id), Event::Spawn { name: name.to_string(), parent });
+        let name = match self.emit(Some(id), Event::Spawn { name, parent }) {
+            Some(Event::Spawn { name, .. }) => name,
+            _ => match self.last_kept() {
+                Some(Event::Spawn { name, .. }) => name.clone(),
+                _ => String::new(),
+            },
+        };
+        self.tasks[id.index()].name = name;
         id
     }
 
     /// Registers a loop callback's task (see [`TaskMeta::callback`]), at the tail of the ready
     /// queue.
     pub(crate) fn spawn_callback(&mut self, future: TaskFuture) -> TaskId {
-        let id = self.spawn("callback", future);
+        let id = self.spawn("callback".to_string(), future);
         self.tasks[id.index()].callback = true;
         id
     }

@@ -31,6 +31,7 @@ mod program;
 pub mod proptest;
 mod ready;
 mod resources;
+mod reuse;
 mod runtime;
 mod schedule;
 pub mod shrink;

@@ -52,6 +52,12 @@ impl ReadyQueue {
         }
     }
 
+    /// Empties it, keeping its room (see `reuse.rs`).
+    pub(crate) fn clear(&mut self) {
+        self.queue.clear();
+        self.queued.clear();
+    }
+
     /// Whether `task` is queued.
     pub(crate) fn contains(&self, task: TaskId) -> bool {
         self.queued.get(task.index()).copied().unwrap_or(false)

@@ -6,8 +6,7 @@ use crate::kernel::{Chooser, Kernel, Sink, TaskFuture, Waiting};
 use crate::monitor;
 use crate::panic;
 use crate::probe;
-use crate::ready::ReadyQueue;
-use crate::resources::Resources;
+use crate::reuse::Kept;
 use crate::schedule::Schedule;
 use crate::strategy::{Divergence, Footprints, Mode, Object, Scheduler, Strategy};
 use crate::task::{spawn, JoinHandle};
@@ -22,7 +21,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use weft_traces::check::SCREENFUL;
 use weft_traces::{
-    recorder, Checker, Event, Exit, Header, Invariants, Rule, TaskId, Time, Trace, Violation, ViolationKind,
+    recorder, Checker, Event, Exit, Header, Invariants, Record, Rule, TaskId, Time, Trace, Violation, ViolationKind,
 };
 
 /// Runs programs deterministically in virtual time.
@@ -229,15 +228,31 @@ impl Runtime {
         scheduler: Box<dyn Scheduler>,
         build: impl FnOnce() -> F,
     ) -> Run<T> {
+        self.execute(self.seed, scheduler, build).into_run(self)
+    }
+
+    /// [`Runtime::build_and_run`] with the run's seed given here (an exploration keeps one
+    /// `Runtime` per worker and gives each run its seed), returning what the run did without a
+    /// trace header: an exploration that keeps no trace never renders one.
+    pub(crate) fn execute<T: 'static, F: Future<Output = T> + 'static>(
+        &self,
+        seed: u64,
+        scheduler: Box<dyn Scheduler>,
+        build: impl FnOnce() -> F,
+    ) -> Outcome<T> {
         panic::install_quiet_hook();
         let scheduler: Box<dyn Scheduler> = match self.faults.any() {
-            true => Box::new(Injector::new(scheduler, self.faults, self.seed)),
+            true => Box::new(Injector::new(scheduler, self.faults, seed)),
             false => scheduler,
         };
         let accesses = scheduler.wants_accesses();
         let footprints = Footprints::new(accesses || scheduler.reads_steps(), accesses);
         static EPOCH: AtomicU32 = AtomicU32::new(0);
-        let watch = Watch::start(&self.name, self.seed, watchdog::timeout(self.hang_timeout));
+        let watch = Watch::start(&self.name, seed, watchdog::timeout(self.hang_timeout));
+        let kept = Kept::take();
+        let mut checkers = kept.checkers;
+        checkers.extend(self.checkers.iter().map(|make| make()));
+        let invariants = self.checks.then(|| kept.invariants.unwrap_or_default());
         let installed = Installed {
             in_task: std::cell::Cell::new(false),
             panic_location: RefCell::new(None),
@@ -249,34 +264,26 @@ impl Runtime {
                 step: 0,
                 current: None,
                 last: None,
-                ready: ReadyQueue::default(),
+                ready: kept.ready,
                 timers: Timers::default(),
-                tasks: Vec::new(),
-                spawned: Vec::new(),
-                resources: Resources::default(),
-                chooser: Chooser { scheduler, made: Vec::new(), watch: watch.clone() },
+                tasks: kept.tasks,
+                spawned: kept.spawned,
+                resources: kept.resources,
+                chooser: Chooser { scheduler, made: Vec::with_capacity(kept.choices), watch: watch.clone() },
                 footprints,
-                sink: Sink {
-                    trace: self.tracing.then(Vec::new),
-                    checkers: self
-                        .checks
-                        .then(|| Box::new(Invariants::new()) as Box<dyn Checker>)
-                        .into_iter()
-                        .chain(self.checkers.iter().map(|make| make()))
-                        .collect(),
-                },
+                sink: Sink { trace: self.tracing.then(Vec::new), invariants, checkers },
                 violation: None,
                 divergence: None,
                 closed: false,
             }),
         };
         let mut executor =
-            Executor { installed: &installed, futures: Vec::new(), budget: self.budget(), probe: self.checks };
-        let (main, end) = recorder::install(&installed, || {
+            Executor { installed: &installed, futures: kept.futures, budget: self.budget(), probe: self.checks };
+        let (main, end, futures) = recorder::install(&installed, || {
             let main: JoinHandle<T> = spawn("main", build());
             let end = executor.run();
             executor.close();
-            (main, end)
+            (main, end, executor.futures)
         });
         if let Some(watch) = watch {
             Watch::end(watch); // before the task names it points to are freed
@@ -297,24 +304,62 @@ impl Runtime {
                 .map(|d| Failure::Diverged(Divergence { step: kernel.step, ..d })),
             _ => end,
         };
-        let schedule = Schedule::from(kernel.chooser.made);
-        let mut header = Header::new(self.name.clone());
-        header.strategy = self.strategy.to_string();
-        header.seed = self.seed;
-        header.schedule = schedule.to_string();
+        let made = std::mem::take(&mut kernel.chooser.made);
+        Kept {
+            tasks: std::mem::take(&mut kernel.tasks),
+            futures,
+            spawned: std::mem::take(&mut kernel.spawned),
+            ready: std::mem::take(&mut kernel.ready),
+            resources: std::mem::take(&mut kernel.resources),
+            checkers: std::mem::take(&mut kernel.sink.checkers),
+            invariants: kernel.sink.invariants.take(),
+            choices: made.len(),
+        }
+        .keep();
         let failure = match (kernel.divergence, kernel.violation) {
             (Some(d), _) => Some(Failure::Diverged(d)),
             (None, Some(v)) => Some(Failure::Violation(v)),
             (None, None) => end,
         };
-        let output = main.into_output();
-        Run {
-            output,
+        Outcome {
+            output: main.into_output(),
             failure,
-            trace: Trace { header, events: kernel.sink.trace.unwrap_or_default() },
-            schedule,
+            events: kernel.sink.trace.unwrap_or_default(),
+            schedule: Schedule::from(made),
+            seed,
             steps: kernel.step,
-            elapsed: kernel.now.as_duration(),
+            now: kernel.now,
+        }
+    }
+}
+
+/// What one run did, before its trace is given a header ([`Outcome::into_run`]).
+pub(crate) struct Outcome<T> {
+    pub(crate) output: Option<T>,
+    pub(crate) failure: Option<Failure>,
+    /// Every event, when the run kept them.
+    pub(crate) events: Vec<Record>,
+    pub(crate) schedule: Schedule,
+    pub(crate) seed: u64,
+    pub(crate) steps: u64,
+    pub(crate) now: Time,
+}
+
+impl<T> Outcome<T> {
+    /// The run as [`Runtime::build_and_run`] returns it: its trace with the header naming the
+    /// runtime's scenario and strategy, the run's seed and its schedule.
+    pub(crate) fn into_run(self, runtime: &Runtime) -> Run<T> {
+        let mut header = Header::new(runtime.name.clone());
+        header.strategy = runtime.strategy.to_string();
+        header.seed = self.seed;
+        header.schedule = self.schedule.to_string();
+        Run {
+            output: self.output,
+            failure: self.failure,
+            trace: Trace { header, events: self.events },
+            schedule: self.schedule,
+            steps: self.steps,
+            elapsed: self.now.as_duration(),
         }
     }
 }
@@ -535,13 +580,19 @@ impl Executor<'_> {
 
     /// Moves the futures of tasks spawned during the last step into the slab.
     fn adopt_spawned(&mut self) {
-        let spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
-        for (id, future) in spawned {
+        let mut spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
+        for (id, future) in spawned.drain(..) {
             if self.futures.len() <= id.index() {
                 self.futures.resize_with(id.index() + 1, || None);
             }
             self.futures[id.index()] = Some(future);
         }
+        // The emptied list goes back, with its room, for the next step's spawns.
+        self.kernel(|k| {
+            if k.spawned.is_empty() {
+                k.spawned = spawned;
+            }
+        });
     }
 
     /// When nothing is ready: jump the clock to the earliest deadline and fire the timers due
@@ -648,7 +699,8 @@ fn livelock(k: &mut Kernel) -> Failure {
 /// the report is the checkers' (what each blocked task waits on, who holds it, the wait-for
 /// cycle), read from the events exactly as `weft::check` reads a stored trace.
 fn quiescence(k: &mut Kernel) -> Option<Failure> {
-    let invariants = (k.sink.checkers.iter()).find_map(|c| c.as_any()?.downcast_ref::<Invariants>());
+    let added = || (k.sink.checkers.iter()).find_map(|c| c.as_any()?.downcast_ref::<Invariants>());
+    let invariants = k.sink.invariants.as_deref().or_else(added);
     if let Some(invariants) = invariants {
         return invariants.deadlock().map(Failure::Violation);
     }

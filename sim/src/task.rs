@@ -84,6 +84,9 @@ struct JoinSlot<T> {
     finished_at: u64,
     /// Who awaits it, and whether its wake-up goes through a done callback first.
     waiter: Option<(Waker, Await)>,
+    /// The task's id, set once the kernel has given it one (kept here, not in an allocation of
+    /// its own, for the task's future to name itself when it is dropped).
+    id: TaskId,
 }
 
 /// How a join handle is awaited: what the awaiting task's cancellation does to the awaited task,
@@ -148,12 +151,11 @@ pub(crate) fn wake_via_callback(waker: Waker) {
 struct OnDrop<T> {
     slot: Rc<RefCell<JoinSlot<T>>>,
     status: Rc<RefCell<Status>>,
-    id: Rc<Cell<TaskId>>,
 }
 
 impl<T> Drop for OnDrop<T> {
     fn drop(&mut self) {
-        let id = self.id.get();
+        let id = self.slot.borrow().id;
         let message = context::try_with(|k| k.tasks.get(id.index()).and_then(|t| t.cancel_message.clone())).flatten();
         JoinSlot::finish(&self.slot, &self.status, Err(Cancelled { message }));
     }
@@ -238,17 +240,15 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// ```
 #[track_caller]
 pub fn spawn<T: 'static>(name: impl Into<String>, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
-    let slot = Rc::new(RefCell::new(JoinSlot { output: None, finished_at: 0, waiter: None }));
+    let slot = Rc::new(RefCell::new(JoinSlot { output: None, finished_at: 0, waiter: None, id: TaskId(0) }));
     let status = Rc::new(RefCell::new(Status::Running));
-    let id = Rc::new(Cell::new(TaskId(0)));
-    let guard = OnDrop { slot: slot.clone(), status: status.clone(), id: id.clone() };
+    let guard = OnDrop { slot: slot.clone(), status: status.clone() };
     let task = async move {
         let output = future.await;
         JoinSlot::finish(&guard.slot, &guard.status, Ok(output));
     };
-    let name = name.into();
-    let task_id = context::with("spawn", |k| k.spawn(&name, Box::pin(task)));
-    id.set(task_id);
+    let task_id = context::with("spawn", |k| k.spawn(name.into(), Box::pin(task)));
+    slot.borrow_mut().id = task_id;
     JoinHandle { id: task_id, slot, status, taken: false, awaited: Cell::new(None) }
 }
 
@@ -606,6 +606,6 @@ impl TaskInfo {
 pub fn current_task() -> TaskInfo {
     context::with("current_task", |k| {
         let id = k.current("current_task");
-        TaskInfo { id, name: k.tasks[id.index()].name.clone() }
+        TaskInfo { id, name: k.tasks[id.index()].name.as_str().into() }
     })
 }

@@ -8,7 +8,7 @@ use super::progress::{Batch, Hashes, Tracker};
 use super::report::{Counterexample, Found};
 use super::{run_seed, MakeChecker, SHRINK_BUDGET, SHRINK_STEPS};
 use crate::fault::{Faults, Injector};
-use crate::runtime::{Failure, Run, Runtime};
+use crate::runtime::{Failure, Outcome, Run, Runtime};
 use crate::schedule::{Choice, Schedule};
 use crate::shrink::{self, Lenient, Shrunk};
 use crate::strategy::{Fifo, Pct, PickCount, Pos, Random, Reduction, Replay, Scheduler, Strategy};
@@ -142,9 +142,10 @@ where
     F: Fn() -> Fut + Send + Sync,
     Fut: Future + 'static,
 {
-    /// One run of a fresh program on a fresh `Runtime::new()` (so default checkers apply).
-    pub(super) fn run(&self, scheduler: Box<dyn Scheduler>, seed: u64, tracing: bool) -> Run<Fut::Output> {
-        let runtime = Runtime::new().name(self.name).seed(seed).strategy(self.strategy.clone());
+    /// The exploration's `Runtime`, from `Runtime::new()` (so default checkers apply); each run
+    /// on it is given its own seed.
+    pub(super) fn runtime(&self, tracing: bool) -> Runtime {
+        let runtime = Runtime::new().name(self.name).strategy(self.strategy.clone());
         let mut runtime = match self.max_steps {
             Some(n) => runtime.max_steps(n),
             None => runtime,
@@ -153,7 +154,17 @@ where
             let make = make.clone();
             runtime = runtime.checker(move || make());
         }
-        runtime.tracing(tracing).checks(self.checks).build_and_run(scheduler, self.factory)
+        runtime.tracing(tracing).checks(self.checks)
+    }
+
+    /// One run of a fresh program, with its trace when `tracing`.
+    pub(super) fn run(&self, scheduler: Box<dyn Scheduler>, seed: u64, tracing: bool) -> Run<Fut::Output> {
+        self.runtime(tracing).seed(seed).build_and_run(scheduler, self.factory)
+    }
+
+    /// One run of a fresh program on `runtime` (tracing off), with no trace to head.
+    pub(super) fn untraced(&self, runtime: &Runtime, scheduler: Box<dyn Scheduler>, seed: u64) -> Outcome<Fut::Output> {
+        runtime.execute(seed, scheduler, self.factory)
     }
 
     /// The exploring scheduler with the exploration's faults added. Replays (of a failure, or
@@ -246,6 +257,7 @@ where
         // of them has run. A worker sets it before taking an index, so it never overshoots.
         let running: Vec<AtomicU64> = (0..jobs).map(|_| AtomicU64::new(0)).collect();
         let work = |worker: usize| {
+            let runtime = self.runtime(false);
             let mut ran = Ran::listing(self.keep_runs);
             let mut fold_at = FOLD_EVERY;
             let mut failed: Option<Failed> = None;
@@ -263,7 +275,8 @@ where
                 }
                 let index = i * n + k;
                 let run_seed = run_seed(seed, index);
-                let run = self.run(self.inject(self.scheduler(run_seed, expected_steps), run_seed), run_seed, false);
+                let scheduler = self.inject(self.scheduler(run_seed, expected_steps), run_seed);
+                let run = self.untraced(&runtime, scheduler, run_seed);
                 let hash = pick_hash(&run.schedule);
                 self.tracker.ran(&mut batch, hash, run.steps);
                 ran.push(index, hash, run.steps, &run.schedule);
@@ -343,10 +356,11 @@ where
     fn shrink(&self, schedule: &Schedule, violation: &Violation, seed: u64, steps: u64) -> Shrunk {
         let budget = SHRINK_BUDGET.min((SHRINK_STEPS / steps.max(1)) as usize);
         let mut runs = 0;
+        let runtime = self.runtime(false);
         shrink::shrink(schedule, budget, |candidate| {
             runs += 1;
             self.tracker.shrinking(runs, budget);
-            let run = self.run(Box::new(Lenient::new(candidate)), seed, false);
+            let run = self.untraced(&runtime, Box::new(Lenient::new(candidate)), seed);
             shrink::fails_the_same_way(run.failure.as_ref(), violation).then_some(run.schedule)
         })
     }

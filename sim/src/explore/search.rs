@@ -154,6 +154,7 @@ where
         let mut units: BTreeMap<u64, Unit> = BTreeMap::new();
         let mut batch = Batch::default();
         let mut current: Option<u64> = None;
+        let runtime = self.runtime(false);
         while !tree.is_exhausted() && !halted.get() {
             // The deadline is read before a run starts, never during one (see `budget.rs`).
             if self.deadline.passed() {
@@ -163,7 +164,7 @@ where
                 halted.set(true);
                 break;
             }
-            let run = self.run(Box::new(tree.scheduler(search.seed)), search.seed, false);
+            let run = self.untraced(&runtime, Box::new(tree.scheduler(search.seed)), search.seed);
             if !tree.finish_run() {
                 continue;
             }

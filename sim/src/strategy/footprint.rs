@@ -229,11 +229,16 @@ impl Footprints {
         }
     }
 
-    /// `task`, running, touched `object` in `mode` (kept only when accesses are tracked).
+    /// `task`, running, touched `object` in `mode` (kept only when accesses are tracked). Inlined
+    /// into its callers, which make it on every operation: without accesses it is one branch.
+    #[inline]
     pub(crate) fn access(&mut self, task: Option<TaskId>, object: Object, mode: Mode) {
-        if !self.accesses {
-            return;
+        if self.accesses {
+            self.note_access(task, object, mode);
         }
+    }
+
+    fn note_access(&mut self, task: Option<TaskId>, object: Object, mode: Mode) {
         let part = self.part;
         let Some(f) = task.and_then(|t| self.running(t)) else { return };
         match f.accesses.iter_mut().find(|a| a.object == object && a.part == part) {
@@ -244,6 +249,7 @@ impl Footprints {
 
     /// `task`, running, went on past an `.await` made ready by a write of `object`: a new part
     /// of its step begins with that read.
+    #[inline]
     pub(crate) fn awaited(&mut self, task: Option<TaskId>, object: Object) {
         if !self.accesses || task.and_then(|t| self.running(t)).is_none() {
             return;

@@ -65,6 +65,24 @@ impl Invariants {
         Invariants::default()
     }
 
+    /// Forgets everything it has seen, as [`Invariants::new`] would, keeping the room its model
+    /// made (a simulator that runs many schedules reuses one checker instead of building one
+    /// per run).
+    ///
+    /// ```
+    /// use weft_traces::check::Invariants;
+    /// use weft_traces::{Checker, Event, Record, TaskId, Time};
+    /// let mut checker = Invariants::new();
+    /// let spawn = Record::new(0, Time::ZERO, Some(TaskId(0)), Event::Spawn { name: "main".into(), parent: None });
+    /// assert!(checker.observe(&spawn).is_none());
+    /// checker.reset();
+    /// assert!(checker.deadlock().is_none()); // main is forgotten: nothing is blocked
+    /// ```
+    pub fn reset(&mut self) {
+        self.model.reset();
+        self.probe = None;
+    }
+
     /// The verdict at the end of a stored trace, after every record was observed: a trace that
     /// stops with tasks still ready ran out of steps (livelock); one that stops with tasks
     /// blocked and no probes recorded (checks were off) is a deadlock.

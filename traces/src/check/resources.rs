@@ -247,6 +247,9 @@ pub(crate) struct Model {
     /// Blocked tasks whose last timer the clock passed without firing it: what they wait on
     /// may have become a deadlock (the deadlock rule looks again at the next step's end).
     pub(crate) timer_expired: Vec<TaskId>,
+    /// Resource states of earlier runs, their lists emptied, for this run's new resources
+    /// (see [`Model::reset`]).
+    spare: Vec<ResourceState>,
 }
 
 impl Default for Model {
@@ -267,11 +270,49 @@ impl Default for Model {
             timer_instants: BinaryHeap::new(),
             timer_count: 0,
             timer_expired: Vec::new(),
+            spare: Vec::new(),
         }
     }
 }
 
 impl Model {
+    /// Forgets every task and resource, as a new model would, keeping its room: the vectors are
+    /// emptied, not freed, and each resource's lists wait in `spare` for the next run's
+    /// resources.
+    pub(crate) fn reset(&mut self) {
+        // Every field named, so that a new one cannot be forgotten here.
+        let Model {
+            tasks,
+            resources,
+            ready_count,
+            wakes,
+            stepping,
+            step_serial,
+            last_step,
+            last_time,
+            has_wait_rules,
+            next_seq,
+            waits,
+            timer_instants,
+            timer_count,
+            timer_expired,
+            spare,
+        } = self;
+        for mut r in resources.drain(..) {
+            r.holders.clear();
+            r.requests.clear();
+            r.waits.clear();
+            r.cycle.clear();
+            spare.push(r);
+        }
+        tasks.clear();
+        waits.clear();
+        timer_instants.clear();
+        timer_expired.clear();
+        (*ready_count, *wakes, *stepping, *step_serial) = (0, 0, None, 1);
+        (*last_step, *last_time, *has_wait_rules, *next_seq, *timer_count) = (0, Time::ZERO, false, 0, 0);
+    }
+
     /// `'name' (#1)`.
     pub(crate) fn task(&self, task: TaskId) -> String {
         match self.tasks.get(task.index()) {
@@ -506,6 +547,11 @@ impl Model {
     ) {
         while self.resources.len() <= id.index() {
             let next = ResourceId(self.resources.len() as u32);
+            // An earlier run's lists (emptied) if there are any: their room is kept.
+            let (holders, requests, waits, cycle) = match self.spare.pop() {
+                Some(r) => (r.holders, r.requests, r.waits, r.cycle),
+                None => (Vec::with_capacity(2), Vec::with_capacity(8), Vec::new(), Vec::new()),
+            };
             self.resources.push(ResourceState {
                 id: next,
                 kind,
@@ -515,12 +561,12 @@ impl Model {
                 fifo: false,
                 grants: 0,
                 releases: 0,
-                holders: Vec::with_capacity(2),
-                requests: Vec::with_capacity(8),
-                waits: Vec::new(),
+                holders,
+                requests,
+                waits,
                 set: false,
                 size: None,
-                cycle: Vec::new(),
+                cycle,
                 spare: 0,
                 dropped_handoff: None,
                 touched: 0,

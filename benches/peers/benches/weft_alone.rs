@@ -1,0 +1,139 @@
+//! weft alone on one program of the comparison, for profiles and counts that the side-by-side
+//! bench cannot give: schedules/s, steps per schedule, heap allocations and bytes per schedule
+//! (a counting global allocator), next to the floor executor's for the same program; and, with
+//! `WEFT_BENCH_MEMORY=1`, the process's resident memory (`VmRSS`, `VmHWM` from
+//! `/proc/self/status`) sampled while one long exploration runs.
+//!
+//! ```text
+//! cargo bench -p weft-peer-bench --bench weft_alone
+//! WEFT_BENCH_PROGRAM=semaphore-10x3 WEFT_BENCH_SAMPLER=pct WEFT_BENCH_CHECKS=0 cargo bench -p weft-peer-bench --bench weft_alone
+//! WEFT_BENCH_MEMORY=1 WEFT_BENCH_SCHEDULES=10000000 cargo bench -p weft-peer-bench --bench weft_alone
+//! ```
+//!
+//! Under `perf record -g` or `valgrind --tool=callgrind` it profiles weft's side only.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use weft::Strategy;
+use weft_peer_bench::{floor, weft_side, Program};
+
+/// Counts every allocation (and its bytes) the process makes.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static BYTES: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards to the system allocator; the counters are plain atomics.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn counts() -> (u64, u64) {
+    (ALLOCATIONS.load(Ordering::Relaxed), BYTES.load(Ordering::Relaxed))
+}
+
+fn setting(name: &str, default: &str) -> String {
+    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+}
+
+/// `VmRSS` and `VmHWM` of this process, in kB.
+fn memory() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn main() {
+    let name = setting("WEFT_BENCH_PROGRAM", "counter-3");
+    let program = Program::ALL.into_iter().find(|p| p.name() == name).unwrap_or_else(|| {
+        let names: Vec<String> = Program::ALL.iter().map(|p| p.name()).collect();
+        panic!("WEFT_BENCH_PROGRAM={name} is none of {}", names.join(", "))
+    });
+    let strategy = match setting("WEFT_BENCH_SAMPLER", "random").as_str() {
+        "random" => Strategy::Random,
+        "pct" => Strategy::Pct { depth: 3 },
+        other => panic!("WEFT_BENCH_SAMPLER={other} is neither random nor pct"),
+    };
+    let checks = setting("WEFT_BENCH_CHECKS", "1") != "0";
+    let schedules: u64 = setting("WEFT_BENCH_SCHEDULES", "100000").parse().expect("WEFT_BENCH_SCHEDULES: a number");
+    let jobs: usize = setting("WEFT_BENCH_JOBS", "1").parse().expect("WEFT_BENCH_JOBS: a number");
+    let watch_memory = setting("WEFT_BENCH_MEMORY", "0") != "0";
+
+    let floor_runs = 10_000u64;
+    let (a0, b0) = counts();
+    let mut floor_steps = 0;
+    for _ in 0..floor_runs {
+        floor_steps += floor::run(program);
+    }
+    let (a1, b1) = counts();
+
+    let done = AtomicBool::new(false);
+    let started = Instant::now();
+    let report = std::thread::scope(|s| {
+        if watch_memory {
+            s.spawn(|| {
+                let mut next = Duration::ZERO;
+                while !done.load(Ordering::Relaxed) {
+                    if started.elapsed() >= next {
+                        let (rss, hwm) = memory();
+                        println!("{:>6.0} s  VmRSS {rss:>8} kB  VmHWM {hwm:>8} kB", started.elapsed().as_secs_f64());
+                        next += Duration::from_secs(10);
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            });
+        }
+        let (c0, d0) = counts();
+        let report = weft::explore(move || weft_side::run(program))
+            .name("bench")
+            .strategy(strategy.clone())
+            .schedules(schedules)
+            .jobs(jobs)
+            .checks(checks)
+            .shrink(false)
+            .environment(false)
+            .run();
+        let (c1, d1) = counts();
+        done.store(true, Ordering::Relaxed);
+        (report, c1 - c0, d1 - d0)
+    });
+    let elapsed = started.elapsed();
+    let (report, allocations, bytes) = report;
+    assert!(report.is_ok(), "{report}");
+    let (rss, hwm) = memory();
+    let per = |x: u64, n: u64| x as f64 / n as f64;
+    println!(
+        "{} {strategy} checks={checks} jobs={jobs}: {schedules} schedules in {:.2} s",
+        program.name(),
+        elapsed.as_secs_f64()
+    );
+    println!("  schedules/s        {:>10.0}", per(schedules, 1) / elapsed.as_secs_f64());
+    println!("  steps/schedule     {:>10.1}", per(report.steps, schedules));
+    println!("  ns/step            {:>10.1}", elapsed.as_nanos() as f64 / report.steps as f64);
+    println!("  allocs/schedule    {:>10.1}   floor {:>6.1}", per(allocations, schedules), per(a1 - a0, floor_runs));
+    println!("  bytes/schedule     {:>10.0}   floor {:>6.0}", per(bytes, schedules), per(b1 - b0, floor_runs));
+    println!("  floor steps/sched  {:>10.1}", per(floor_steps, floor_runs));
+    println!("  VmRSS {rss} kB, VmHWM {hwm} kB at the end");
+}

@@ -1,0 +1,133 @@
+//! The run state a thread keeps between its runs: the task table, the slab of futures, the
+//! ready queue, the resource table, the list of online checkers and weft's own checker (reset),
+//! handed back empty at a run's
+//! end and taken by the thread's next run, so that a worker's schedules clear these vectors
+//! instead of allocating them again. Nothing of a run survives in them: each is emptied before
+//! it is kept (the tasks' names and futures are dropped then), so a run sees the same state
+//! whether its vectors are new or reused, only with room already made.
+//!
+//! A run inside a run's task (a nested `Runtime`) finds nothing kept (the outer run holds it)
+//! and starts with new vectors, as every run did before.
+
+use crate::kernel::{TaskFuture, TaskMeta};
+use crate::ready::ReadyQueue;
+use crate::resources::Resources;
+use std::cell::Cell;
+use weft_traces::{Checker, Invariants};
+
+/// Emptied vectors of one finished run, and how many choices it made (the next run's list of
+/// choices is allocated once at about that size, as it leaves the run inside its schedule).
+#[derive(Default)]
+pub(crate) struct Kept {
+    pub(crate) tasks: Vec<TaskMeta>,
+    pub(crate) futures: Vec<Option<TaskFuture>>,
+    pub(crate) spawned: Vec<(weft_traces::TaskId, TaskFuture)>,
+    pub(crate) ready: ReadyQueue,
+    pub(crate) resources: Resources,
+    pub(crate) checkers: Vec<Box<dyn Checker>>,
+    /// weft's own checker, reset for the next run that has checks on.
+    pub(crate) invariants: Option<Box<Invariants>>,
+    pub(crate) choices: usize,
+}
+
+thread_local! {
+    static KEPT: Cell<Option<Kept>> = const { Cell::new(None) };
+}
+
+impl Kept {
+    /// What the thread's last run left, or new vectors.
+    pub(crate) fn take() -> Kept {
+        KEPT.take().unwrap_or_default()
+    }
+
+    /// Empties every vector and keeps them for the thread's next run.
+    pub(crate) fn keep(mut self) {
+        self.tasks.clear();
+        self.futures.clear();
+        self.spawned.clear();
+        self.ready.clear();
+        self.resources.clear();
+        self.checkers.clear();
+        if let Some(invariants) = &mut self.invariants {
+            invariants.reset();
+        }
+        KEPT.set(Some(self));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{spawn, strategy::Random, yield_now, Runtime};
+    use weft_traces::Resource;
+
+    /// A program of `n` tasks that yield twice each, run with Random picks; its trace as text.
+    fn trace_of(n: usize, seed: u64) -> String {
+        let run = Runtime::new().seed(seed).build_and_run(Box::new(Random::new(seed)), move || async move {
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    spawn(format!("t{i}"), async {
+                        yield_now().await;
+                        yield_now().await;
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        });
+        assert!(run.is_ok());
+        run.trace.to_text()
+    }
+
+    /// A program whose `n` tasks each take a unit of its own lock, then all but the first ask
+    /// for the first's lock and wait forever: a deadlock, which the checkers report, naming
+    /// holders and waiters.
+    fn deadlock_of(n: usize, seed: u64) -> String {
+        let run = Runtime::new().seed(seed).build_and_run(Box::new(Random::new(seed)), move || async move {
+            let locks: Vec<_> = (0..n).map(|i| std::rc::Rc::new(Resource::lock(&format!("l{i}")))).collect();
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    let locks = locks.clone();
+                    spawn(format!("t{i}"), async move {
+                        locks[i].request();
+                        locks[i].grant();
+                        yield_now().await;
+                        if i > 0 {
+                            locks[0].request();
+                            std::future::pending::<()>().await;
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                let _ = h.await;
+            }
+        });
+        run.failure.map(|f| f.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_reused_checker_judges_as_a_new_one() {
+        let fresh = std::thread::spawn(|| deadlock_of(3, 5)).join().unwrap();
+        assert!(fresh.starts_with("deadlock"), "{fresh}");
+        // A bigger run leaves more tasks, resources and waiters in the checker's model.
+        assert!(deadlock_of(6, 1).starts_with("deadlock"));
+        assert_eq!(deadlock_of(3, 5), fresh);
+        // A passing run on the reused checker passes.
+        assert!(!trace_of(4, 3).is_empty());
+        assert_eq!(deadlock_of(3, 5), fresh);
+    }
+
+    #[test]
+    fn a_run_on_kept_state_traces_as_a_run_on_new_state() {
+        // On a new thread nothing is kept: the first run there starts from new vectors.
+        let fresh = std::thread::spawn(|| trace_of(3, 7)).join().unwrap();
+        // Here a bigger run first leaves more tasks, futures and choices behind.
+        trace_of(12, 1);
+        assert_eq!(trace_of(3, 7), fresh);
+        // And a run nested in a run's task (which finds nothing kept) changes nothing.
+        let outer = Runtime::new().run(async { trace_of(5, 2) });
+        assert_eq!(outer.output.as_deref(), Some(trace_of(5, 2).as_str()));
+        assert_eq!(trace_of(3, 7), fresh);
+    }
+}
