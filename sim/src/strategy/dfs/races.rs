@@ -467,7 +467,7 @@ mod tests {
         let recorded = [(ready, Mode::Write), (Y, Mode::Write)];
         let raw = [step(1, &recorded, Some(0)), step(2, &[(ready, Mode::Wake), (X, Mode::Write)], Some(1))];
         assert_eq!(backtracks(&path, &raw, 0, None), [(0, TaskId(2))]);
-        let own = analysed(TaskId(1), &raw[0].accesses().to_vec());
+        let own = analysed(TaskId(1), raw[0].accesses());
         assert_eq!(own, [Access::new(Y, Mode::Write)]);
         let events =
             [Event::Step { task: TaskId(1), accesses: own, after_timers: false, node: Some(0) }, raw[1].clone()];
