@@ -88,7 +88,9 @@ fn reduction_reaches_every_outcome_of_every_scenario_that_fits() {
 #[test]
 fn reduction_reaches_every_outcome_with_faults() {
     // Each scenario's own faults (cancellations for the tutorial's, which have none), at
-    // most one of each kind.
+    // most one of each kind. Within this cap lock-raise fits in every build (390 schedules
+    // at one preemption, 309 at none, one cancellation); with the `mutants` feature the zoo's
+    // scenarios are compared too.
     let mut compared = 0;
     let all = scenarios::all();
     for s in &all {
@@ -98,7 +100,7 @@ fn reduction_reaches_every_outcome_with_faults() {
                 f = f.at_most(kind, 1);
             }
         }
-        compared += usize::from(compare(s, &[Some(1), Some(0)], f, 250).is_some());
+        compared += usize::from(compare(s, &[Some(1), Some(0)], f, 400).is_some());
     }
     assert!(compared >= 1, "only {compared} of {} scenarios fit", all.len());
 }

@@ -8,6 +8,7 @@
 
 pub mod floor;
 pub mod shuttle_side;
+pub mod tracked;
 pub mod weft_side;
 
 /// A program of the comparison.

@@ -332,7 +332,7 @@ impl Dfs {
         let seen = self.seen;
         for f in steps.iter().filter(|f| f.step > seen) {
             self.seen = f.step;
-            let accesses = f.accesses.clone();
+            let accesses = races::analysed(f.task, &f.accesses);
             let node = match self.chose {
                 Some((step, node)) if step == f.step => Some(node),
                 _ => None,
@@ -346,7 +346,8 @@ impl Dfs {
             }
             self.sleep.retain(|s| s.task != f.task && !s.woken_by(&accesses));
             if let Some(between) = &mut self.since_fault_point {
-                between.extend_from_slice(&accesses);
+                // Faults touch tasks' readiness: a step's own counts for their placement.
+                between.extend_from_slice(&f.accesses);
             }
             let after = self.current;
             tree.log.push((Event::Step { task: f.task, accesses, after_timers: f.after_timers, node }, after));

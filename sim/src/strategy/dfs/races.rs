@@ -46,6 +46,21 @@ impl Event {
     }
 }
 
+/// What the analysis takes of a step of `task` that touched `accesses`: all of it but its own
+/// task's readiness (the step taking the task off the ready queue, a yield putting it back).
+///
+/// Those two never make another order differ. Another task's wake of `task` either queues it
+/// or finds it queued: before the step it finds it queued (the step is about to run) and after
+/// it queues it again, so the task runs again later, and what that later step does depends on
+/// what the waker wrote through the objects they both touch, which conflict on their own. A
+/// yield's wake-up finds the task off the queue in either order. What the wake does order, it
+/// orders as a cause: a step is after the wake that queued it for it, an edge of happens-before
+/// ([`Order::of`]) rather than a race. So the step and the wake are no race: the sleep sets and
+/// the races see only the rest.
+pub(crate) fn analysed(task: TaskId, accesses: &[Access]) -> Vec<Access> {
+    accesses.iter().filter(|a| a.object != Object::Ready(task)).copied().collect()
+}
+
 /// What a fault touches, known before it is injected: a cancel requests the task's
 /// cancellation and queues it; a spurious poll queues it; an early timeout fires one of its
 /// timers, which queues it. Each also reads whether the task has ended.
@@ -208,6 +223,12 @@ impl Order {
                     let since = last_of_thread[thread];
                     last_wake.get(&t).copied().filter(|&w| since.is_none_or(|s| w > s))
                 });
+                // The wake that queued the task for this step happens before it (the step's
+                // own readiness is not among its accesses, see `analysed`).
+                if let Some(w) = enabler {
+                    join(&mut base, &o.clock[w]);
+                    join(&mut clock, &o.clock[w]);
+                }
             }
             for access in &event.accesses {
                 let entry = objects.entry(access.object).or_default();
@@ -434,6 +455,39 @@ mod tests {
             step(2, &[(X, Mode::Write)], None),
         ];
         assert_eq!(backtracks(&path, &events, 0, None), [(0, TaskId(3))]);
+    }
+
+    #[test]
+    fn a_step_and_a_later_wake_of_its_task_are_no_race() {
+        // Task 1 steps (off the ready queue) and blocks; task 2 then wakes it. As recorded
+        // they touch task 1's readiness, a race; as analysed, not: in the other order the wake
+        // finds task 1 queued and its later step is caused by nothing more.
+        let ready = Object::Ready(TaskId(1));
+        let path = [pick(&[1, 2], 1), pick(&[2], 2)];
+        let recorded = [(ready, Mode::Write), (Y, Mode::Write)];
+        let raw = [step(1, &recorded, Some(0)), step(2, &[(ready, Mode::Wake), (X, Mode::Write)], Some(1))];
+        assert_eq!(backtracks(&path, &raw, 0, None), [(0, TaskId(2))]);
+        let own = analysed(TaskId(1), raw[0].accesses());
+        assert_eq!(own, [Access::new(Y, Mode::Write)]);
+        let events =
+            [Event::Step { task: TaskId(1), accesses: own, after_timers: false, node: Some(0) }, raw[1].clone()];
+        assert!(backtracks(&path, &events, 0, None).is_empty());
+    }
+
+    #[test]
+    fn a_step_is_after_the_wake_that_queued_it() {
+        // 2 wakes 1, which was not queued; 1's step touches nothing 2's did (its own readiness
+        // is not analysed): the wake alone orders them. 3's step, unrelated, is ordered with
+        // neither.
+        let events = [
+            step(2, &[(Object::Ready(TaskId(1)), Mode::Wake)], Some(0)),
+            step(1, &[(X, Mode::Write)], Some(1)),
+            step(3, &[(Y, Mode::Write)], Some(2)),
+        ];
+        let flat = flatten(&events);
+        let order = Order::of(&flat);
+        assert!(order.before(0, 1));
+        assert!(!order.before(0, 2) && !order.before(1, 2));
     }
 
     #[test]

@@ -64,6 +64,9 @@ pub(crate) struct Tree {
     pub(crate) unit: Option<u64>,
     /// The unit of the run that finished last, with a split.
     pub(crate) last_unit: Option<u64>,
+    /// `WEFT_DEBUG_DPOR` was set when the tree was made: each run's end prints its events and
+    /// the backtrack points their races add (a debugging aid, `docs/search.md`).
+    pub(crate) debug: bool,
 }
 
 impl Tree {
@@ -80,6 +83,7 @@ impl Tree {
             units: 0,
             unit: None,
             last_unit: None,
+            debug: std::env::var_os("WEFT_DEBUG_DPOR").is_some(),
         }
     }
 
@@ -131,7 +135,7 @@ impl Tree {
         self.note_segments(&log);
         if self.config.reduction == Reduction::Dpor {
             let events: Vec<Event> = log.into_iter().map(|(e, _)| e).collect();
-            let debug = std::env::var_os("WEFT_DEBUG_DPOR").is_some();
+            let debug = self.debug;
             if debug {
                 for (i, e) in events.iter().enumerate() {
                     eprintln!("  event {i}: {e:?}");
