@@ -194,7 +194,8 @@ mod tests {
 
     const X: ResourceId = ResourceId(0);
 
-    /// Runs `accesses` (step, task, op on X) after spawning tasks 1 and 2 and registering X.
+    /// Runs `accesses` (step, task, op on X; a `Grant` is on another resource, a lock) after
+    /// spawning tasks 1 and 2 and registering X.
     fn check(accesses: &[(u64, u32, Op)]) -> Option<Violation> {
         let at = |step, task, event| Record::new(step, Time::ZERO, Some(TaskId(task)), event);
         let mut records = vec![
@@ -213,9 +214,10 @@ mod tests {
                 },
             ),
         ];
-        records.extend(
-            accesses.iter().map(|(step, task, op)| at(*step, *task, Event::Resource { id: X, op: op.clone() })),
-        );
+        records.extend(accesses.iter().map(|(step, task, op)| {
+            let id = if *op == Op::Grant { ResourceId(1) } else { X };
+            at(*step, *task, Event::Resource { id, op: op.clone() })
+        }));
         let mut checker = Atomicity::new();
         records.iter().find_map(|r| checker.observe(r))
     }
@@ -257,37 +259,11 @@ mod tests {
     #[test]
     fn a_read_after_acquiring_starts_over() {
         let lock = |step, task| (step, task, Op::Grant);
-        let check_with = |events: &[(u64, u32, Op)]| {
-            let at = |step, task, event| Record::new(step, Time::ZERO, Some(TaskId(task)), event);
-            let mut records = vec![
-                at(0, 1, Event::Spawn { name: "a".into(), parent: None }),
-                at(0, 2, Event::Spawn { name: "b".into(), parent: None }),
-                at(
-                    0,
-                    0,
-                    Event::NewResource {
-                        id: X,
-                        kind: ResourceKind::Cell,
-                        name: "X".into(),
-                        capacity: None,
-                        initial: None,
-                        fifo: false,
-                    },
-                ),
-            ];
-            // Grants are on another resource than X.
-            records.extend(events.iter().map(|(step, task, op)| {
-                let id = if *op == Op::Grant { ResourceId(1) } else { X };
-                at(*step, *task, Event::Resource { id, op: op.clone() })
-            }));
-            let mut checker = Atomicity::new();
-            records.iter().find_map(|r| checker.observe(r))
-        };
         // Check, take the lock, check again and write under it: not flagged.
-        let v = check_with(&[(1, 1, Op::Read), (2, 2, Op::Write), lock(3, 1), (3, 1, Op::Read), (3, 1, Op::Write)]);
+        let v = check(&[(1, 1, Op::Read), (2, 2, Op::Write), lock(3, 1), (3, 1, Op::Read), (3, 1, Op::Write)]);
         assert_eq!(v, None);
         // Take the lock and write without reading again: the read before it is still carried.
-        let v = check_with(&[(1, 1, Op::Read), (2, 2, Op::Write), lock(3, 1), (3, 1, Op::Write)]);
+        let v = check(&[(1, 1, Op::Read), (2, 2, Op::Write), lock(3, 1), (3, 1, Op::Write)]);
         assert_eq!(v.map(|v| v.step), Some(3));
     }
 
