@@ -104,3 +104,344 @@ fn reduction_reaches_every_outcome_with_faults() {
     }
     assert!(compared >= 1, "only {compared} of {} scenarios fit", all.len());
 }
+
+/// Programs on the hand-off primitives (Lock, Semaphore, BoundedSemaphore), whose requests and
+/// releases the reduction lets commute (`Resource::handoff`, `docs/search.md`): tasks that
+/// take and give back units, look at the primitive while others wait on it (`locked()`, its
+/// repr with the waiter count, `value()`), release a lock another task holds, give up on a
+/// timeout, or are cancelled. Each task notes what it saw in a tracked cell of its own, and
+/// the order of the holds goes into a shared tracked cell written while holding; the program
+/// prints it all at the end, so that the final state shows every difference an order makes.
+mod handoff {
+    use std::rc::Rc;
+    use std::time::Duration;
+    use weft::cell::RefCell;
+    use weft::scenarios::Program;
+    use weft::{print, sleep, spawn, tasks, yield_now, BoundedSemaphore, Lock, Semaphore};
+
+    type Log = Rc<RefCell<String>>;
+
+    fn log(name: &str) -> Log {
+        Rc::new(RefCell::named(name, String::new()))
+    }
+
+    fn note(log: &Log, what: impl std::fmt::Display) {
+        log.borrow_mut().push_str(&format!("{what};"));
+    }
+
+    /// Ends the program: joins `handles` (a cancelled one says so) and prints the logs.
+    async fn finish(handles: Vec<weft::JoinHandle<()>>, logs: Vec<Log>) {
+        let mut joined = String::new();
+        for h in handles {
+            joined.push(if h.await.is_ok() { '+' } else { 'x' });
+        }
+        let logs: Vec<String> = logs.iter().map(|l| l.borrow().clone()).collect();
+        print(format!("{joined} {}", logs.join(" | ")));
+    }
+
+    /// Three tasks take a lock in turn, the first looking at it before it asks; a watcher
+    /// notes the lock's repr (held or not, how many wait).
+    pub fn lock_watched() -> Program {
+        Box::pin(async {
+            let lock = Rc::new(Lock::new());
+            let order = log("order");
+            let mut logs = vec![order.clone()];
+            let mut handles = Vec::new();
+            for i in 0..3 {
+                let (lock, order, mine) = (lock.clone(), order.clone(), log("mine"));
+                logs.push(mine.clone());
+                handles.push(spawn(format!("t{i}"), async move {
+                    if i == 0 {
+                        note(&mine, lock.locked());
+                    }
+                    let _held = lock.lock().await;
+                    note(&order, i);
+                    yield_now().await;
+                }));
+            }
+            let (l, watch) = (lock.clone(), log("watch"));
+            logs.push(watch.clone());
+            handles.push(spawn("watcher", async move { note(&watch, format!("{l:?}")) }));
+            finish(handles, logs).await;
+        })
+    }
+
+    /// Three tasks on a semaphore of two permits, each noting the free permits it leaves.
+    pub fn semaphore_two() -> Program {
+        Box::pin(async {
+            let sem = Rc::new(Semaphore::new(2));
+            let order = log("order");
+            let mut logs = vec![order.clone()];
+            let mut handles = Vec::new();
+            for i in 0..3 {
+                let (sem, order) = (sem.clone(), order.clone());
+                handles.push(spawn(format!("t{i}"), async move {
+                    let _permit = sem.permit().await;
+                    note(&order, format!("{i}:{}", sem.value()));
+                    yield_now().await;
+                }));
+            }
+            let (s, watch) = (sem.clone(), log("watch"));
+            logs.push(watch.clone());
+            handles.push(spawn("watcher", async move {
+                note(&watch, s.locked());
+                yield_now().await;
+                note(&watch, format!("{s:?}"));
+            }));
+            finish(handles, logs).await;
+        })
+    }
+
+    /// Three tasks on a BoundedSemaphore(1), a lock by another name (one unit).
+    pub fn bounded_one() -> Program {
+        Box::pin(async {
+            let sem = Rc::new(BoundedSemaphore::new(1));
+            let order = log("order");
+            let mut handles = Vec::new();
+            for i in 0..3 {
+                let (sem, order) = (sem.clone(), order.clone());
+                handles.push(spawn(format!("t{i}"), async move {
+                    let _permit = sem.permit().await;
+                    note(&order, i);
+                    yield_now().await;
+                }));
+            }
+            finish(handles, vec![order]).await;
+        })
+    }
+
+    /// One task takes the lock; another releases it under it (asyncio locks have no owner);
+    /// a third takes it; the first task's guard then finds its hold gone.
+    pub fn foreign_release() -> Program {
+        Box::pin(async {
+            let lock = Rc::new(Lock::new());
+            let order = log("order");
+            let (releaser, mut handles) = (log("releaser"), Vec::new());
+            for i in [0, 2] {
+                let (lock, order) = (lock.clone(), order.clone());
+                handles.push(spawn(format!("t{i}"), async move {
+                    let _held = lock.lock().await;
+                    note(&order, i);
+                    yield_now().await;
+                    note(&order, format!("{i} out"));
+                }));
+            }
+            let (l, r) = (lock.clone(), releaser.clone());
+            handles.push(spawn("t1", async move {
+                yield_now().await;
+                note(&r, l.release().is_ok());
+            }));
+            finish(handles, vec![order, releaser]).await;
+        })
+    }
+
+    /// A holder keeps the lock over a sleep; one task waits for it with a timeout, another
+    /// without.
+    pub fn lock_timeout() -> Program {
+        Box::pin(async {
+            let lock = Rc::new(Lock::new());
+            let order = log("order");
+            let mut handles = Vec::new();
+            let (l, o) = (lock.clone(), order.clone());
+            handles.push(spawn("holder", async move {
+                let _held = l.lock().await;
+                note(&o, "holder");
+                sleep(Duration::from_secs(2)).await;
+            }));
+            let (l, o) = (lock.clone(), order.clone());
+            handles.push(spawn("impatient", async move {
+                match tasks::wait_for(Duration::from_secs(1), l.acquire()).await {
+                    Ok(_) => {
+                        note(&o, "impatient");
+                        yield_now().await;
+                        let _ = l.release();
+                    }
+                    Err(_) => note(&o, "gave up"),
+                }
+            }));
+            let (l, o) = (lock.clone(), order.clone());
+            handles.push(spawn("patient", async move {
+                let _held = l.lock().await;
+                note(&o, "patient");
+            }));
+            finish(handles, vec![order]).await;
+        })
+    }
+
+    /// Two tasks wait on a Condition for a tracked flag; a third sets it and notifies one,
+    /// then the other (the Condition's lock is a hand-off Lock, released and taken again by
+    /// every wait).
+    pub fn condition_notify() -> Program {
+        Box::pin(async {
+            let cond = Rc::new(weft::Condition::new());
+            let ready = Rc::new(weft::cell::Cell::named("ready", 0));
+            let order = log("order");
+            let mut handles = Vec::new();
+            for i in 0..2 {
+                let (cond, ready, order) = (cond.clone(), ready.clone(), order.clone());
+                handles.push(spawn(format!("t{i}"), async move {
+                    let _held = cond.lock().await;
+                    while ready.get() == 0 {
+                        let _ = cond.wait().await;
+                    }
+                    ready.set(ready.get() - 1);
+                    note(&order, i);
+                }));
+            }
+            let (c, r) = (cond.clone(), ready.clone());
+            handles.push(spawn("notifier", async move {
+                for _ in 0..2 {
+                    let _held = c.lock().await;
+                    r.set(r.get() + 1);
+                    let _ = c.notify(1);
+                    drop(_held);
+                    yield_now().await;
+                }
+            }));
+            finish(handles, vec![order]).await;
+        })
+    }
+
+    /// Three tasks take a lock in turn; the faults of the test cancel one of them.
+    pub fn lock_cancelled() -> Program {
+        Box::pin(async {
+            let lock = Rc::new(Lock::new());
+            let order = log("order");
+            let mut handles = Vec::new();
+            for i in 0..3 {
+                let (lock, order) = (lock.clone(), order.clone());
+                handles.push(spawn(format!("t{i}"), async move {
+                    let _held = lock.lock().await;
+                    note(&order, i);
+                    yield_now().await;
+                    note(&order, format!("{i} out"));
+                }));
+            }
+            finish(handles, vec![order]).await;
+        })
+    }
+}
+
+/// Builds a program.
+type Build = fn() -> weft::scenarios::Program;
+
+fn handoff_scenario(name: &'static str, program: Build) -> Scenario {
+    Scenario {
+        name,
+        summary: "",
+        invariant: "",
+        expect: scenarios::Expect::Holds,
+        program,
+        faults: Faults::none(),
+        tracked: true,
+    }
+}
+
+#[test]
+fn reduction_over_handoff_primitives_reaches_every_outcome() {
+    let programs: [(&'static str, Build); 6] = [
+        ("lock-watched", handoff::lock_watched),
+        ("semaphore-two", handoff::semaphore_two),
+        ("bounded-one", handoff::bounded_one),
+        ("foreign-release", handoff::foreign_release),
+        ("lock-timeout", handoff::lock_timeout),
+        ("condition-notify", handoff::condition_notify),
+    ];
+    for (name, program) in programs {
+        let s = handoff_scenario(name, program);
+        let (_, full, reduced) = compare(&s, &[None], Faults::none(), 20_000)
+            .unwrap_or_else(|| panic!("{name}: the full tree does not fit"));
+        assert!(reduced < full, "{name}: {reduced} reduced schedules against {full}");
+    }
+    // With faults: a cancellation anywhere, and early timeouts.
+    let cancel =
+        Faults::none().with(weft::sim::fault::FaultKind::Cancel).at_most(weft::sim::fault::FaultKind::Cancel, 1);
+    let s = handoff_scenario("lock-cancelled", handoff::lock_cancelled);
+    compare(&s, &[Some(1), Some(0)], cancel, 20_000).expect("lock-cancelled fits with one cancellation");
+    let early =
+        Faults::none().with(weft::sim::fault::FaultKind::Timeout).at_most(weft::sim::fault::FaultKind::Timeout, 1);
+    let s = handoff_scenario("lock-timeout", handoff::lock_timeout);
+    compare(
+        &s,
+        &[None, Some(1)],
+        early.with(weft::sim::fault::FaultKind::Cancel).at_most(weft::sim::fault::FaultKind::Cancel, 1),
+        20_000,
+    )
+    .expect("lock-timeout fits with one early timeout and one cancellation");
+}
+
+/// A user's lock that forgets to wake its waiter on release, described by a plain
+/// `Resource::lock` (no hand-off promise): its lost wake-up shows only when the waiter asks
+/// before the release, and the reduced search, which then keeps every order of its requests
+/// and releases, finds it.
+mod forgetful {
+    use std::cell::Cell;
+    use std::future::poll_fn;
+    use std::rc::Rc;
+    use std::task::Poll;
+    use weft::scenarios::Program;
+    use weft::{spawn, yield_now, Resource};
+
+    struct Forgetful {
+        locked: Cell<bool>,
+        resource: Resource,
+    }
+
+    impl Forgetful {
+        async fn acquire(&self) {
+            let mut asked = false;
+            poll_fn(|_| {
+                if !asked {
+                    self.resource.request();
+                    asked = true;
+                }
+                if self.locked.get() {
+                    return Poll::Pending; // never woken: the bug
+                }
+                self.locked.set(true);
+                self.resource.grant();
+                Poll::Ready(())
+            })
+            .await
+        }
+
+        fn release(&self) {
+            self.locked.set(false);
+            self.resource.release(); // and wakes nobody
+        }
+    }
+
+    pub fn program() -> Program {
+        Box::pin(async {
+            let lock = Rc::new(Forgetful { locked: Cell::new(false), resource: Resource::lock("forgetful") });
+            // t0 holds the lock over a yield; t1 yields first, then takes it and gives it back
+            // in one step. Only t1 asking while t0 holds it shows the bug.
+            let l = lock.clone();
+            let t0 = spawn("t0", async move {
+                l.acquire().await;
+                yield_now().await;
+                l.release();
+            });
+            let t1 = spawn("t1", async move {
+                yield_now().await;
+                lock.acquire().await;
+                lock.release();
+            });
+            let _ = (t0.await, t1.await);
+        })
+    }
+}
+
+#[test]
+fn a_primitive_without_the_handoff_promise_keeps_every_order_of_its_requests_and_releases() {
+    let report = weft::explore(forgetful::program)
+        .strategy(weft::Strategy::Dfs { max_preemptions: None })
+        .reduction(Reduction::Dpor)
+        .shrink(false)
+        .environment(false)
+        .progress(|_| {})
+        .run();
+    let found = report.failure.as_ref().expect("the lost wake-up is found under reduction");
+    let failure = found.failure.to_string();
+    assert!(failure.contains("forgetful"), "{failure}");
+}

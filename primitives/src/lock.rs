@@ -95,7 +95,7 @@ impl Lock {
     /// assert_eq!(format!("{lock:?}"), "<Lock [unlocked]>");
     /// ```
     pub fn named(name: &str) -> Lock {
-        let resource = Resource::lock(name);
+        let resource = Resource::lock(name).handoff();
         Lock { state: RefCell::new(State::default()), resource }
     }
 
@@ -203,9 +203,17 @@ impl Lock {
     /// Releases the lock if the hold named by `ticket` is current; otherwise the caller no longer
     /// holds it and there is nothing to release.
     pub(crate) fn release_hold(&self, ticket: u64) -> Result<(), LockError> {
-        if self.locked() && self.ticket() == ticket {
+        let current = {
+            let s = self.state.borrow();
+            s.locked && s.ticket == ticket
+        };
+        if current {
+            // What it looked at (held, this hold) only a grant or a release changes, and the
+            // release conflicts with those on its own: no separate observation, which would
+            // make the release look like a plain write to partial-order reduction.
             return self.release();
         }
+        self.resource.observe();
         Ok(())
     }
 

@@ -151,7 +151,7 @@ impl Semaphore {
     /// assert_eq!(format!("{sem:?}"), "<Semaphore [unlocked, value:3]>");
     /// ```
     pub fn named(name: &str, value: usize) -> Semaphore {
-        Semaphore::with_resource(Resource::semaphore(name, value as u64), value, None)
+        Semaphore::with_resource(Resource::semaphore(name, value as u64).handoff(), value, None)
     }
 
     fn with_resource(resource: Resource, value: usize, bound: Option<usize>) -> Semaphore {
@@ -325,7 +325,11 @@ impl BoundedSemaphore {
     /// ```
     pub fn named(name: &str, value: usize) -> BoundedSemaphore {
         BoundedSemaphore {
-            sem: Semaphore::with_resource(Resource::bounded_semaphore(name, value as u64), value, Some(value)),
+            sem: Semaphore::with_resource(
+                Resource::bounded_semaphore(name, value as u64).handoff(),
+                value,
+                Some(value),
+            ),
         }
     }
 

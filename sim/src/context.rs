@@ -43,7 +43,7 @@ impl Recorder for Installed {
         let mut k = self.kernel.borrow_mut();
         k.access(Object::Registry, Mode::Write);
         let kind = resource.kind();
-        let id = k.resources.register(kind);
+        let id = k.resources.register(resource);
         let event = Event::NewResource {
             id,
             kind,
@@ -67,6 +67,10 @@ impl Recorder for Installed {
 
     fn observe(&self, id: ResourceId) {
         self.kernel.borrow_mut().access(Object::Resource(id), Mode::Read);
+    }
+
+    fn promise_handoff(&self, id: ResourceId) {
+        self.kernel.borrow_mut().resources.promise_handoff(id);
     }
 
     fn current_task(&self) -> Option<TaskId> {

@@ -169,8 +169,10 @@ impl Kernel {
 
     /// Records a resource op by the running task, and tracks what it waits on.
     pub(crate) fn record_op(&mut self, id: ResourceId, op: Op) {
-        let mode = if op == Op::Read { Mode::Read } else { Mode::Write };
-        self.access(Object::Resource(id), mode);
+        if self.footprints.accesses {
+            let mode = self.resources.mode(id, &op);
+            self.access(Object::Resource(id), mode);
+        }
         if let Some(task) = self.current {
             self.footprints.touch(task, id);
             let meta = &mut self.tasks[task.index()];

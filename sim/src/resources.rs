@@ -1,23 +1,62 @@
-//! The run's table of resources, for naming them in reports.
+//! The run's table of resources: their names for reports, and what a step's operation on one
+//! means to partial-order reduction.
 
-use weft_traces::{ResourceId, ResourceKind};
+use crate::strategy::Mode;
+use weft_traces::{Op, Resource, ResourceId, ResourceKind};
 
 #[derive(Debug, Default)]
 pub(crate) struct Resources {
-    table: Vec<(ResourceKind, String)>,
+    table: Vec<Entry>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    kind: ResourceKind,
+    name: String,
+    /// It promises hand-off semantics ([`Resource::handoff`]).
+    handoff: bool,
+    /// It has a single unit (a Lock): whoever releases it released the only one.
+    single: bool,
 }
 
 impl Resources {
-    /// A new resource of `kind`, named later ([`Resources::name`]).
-    pub(crate) fn register(&mut self, kind: ResourceKind) -> ResourceId {
-        self.table.push((kind, String::new()));
+    /// A new resource as `resource` describes it, named later ([`Resources::name`]).
+    pub(crate) fn register(&mut self, resource: &Resource) -> ResourceId {
+        let (kind, handoff, single) = (resource.kind(), resource.hands_off(), resource.capacity() == Some(1));
+        self.table.push(Entry { kind, name: String::new(), handoff, single });
         ResourceId(self.table.len() as u32 - 1)
     }
 
     /// Names resource `id`.
     pub(crate) fn name(&mut self, id: ResourceId, name: String) {
-        if let Some((_, slot)) = self.table.get_mut(id.index()) {
-            *slot = name;
+        if let Some(entry) = self.table.get_mut(id.index()) {
+            entry.name = name;
+        }
+    }
+
+    /// Resource `id` promises hand-off semantics from now on.
+    pub(crate) fn promise_handoff(&mut self, id: ResourceId) {
+        if let Some(entry) = self.table.get_mut(id.index()) {
+            entry.handoff = true;
+        }
+    }
+
+    /// How `op` on resource `id` touches it, for partial-order reduction: a read or a write,
+    /// and on a hand-off resource what the op does to its units (see [`Mode`] and
+    /// `docs/search.md`, "Hand-off resources").
+    pub(crate) fn mode(&self, id: ResourceId, op: &Op) -> Mode {
+        match (op, self.table.get(id.index())) {
+            (Op::Read, _) => Mode::Read,
+            (Op::Request, Some(e)) if e.handoff => Mode::Enqueue,
+            (Op::Grant, Some(e)) if e.handoff => match e.single {
+                true => Mode::Handover,
+                false => Mode::Grant,
+            },
+            (Op::Release | Op::Wake { .. }, Some(e)) if e.handoff => match e.single {
+                true => Mode::Unlock,
+                false => Mode::Release,
+            },
+            _ => Mode::Write,
         }
     }
 
@@ -29,7 +68,7 @@ impl Resources {
     /// `Lock 'name'`.
     pub(crate) fn describe(&self, id: ResourceId) -> String {
         match self.table.get(id.index()) {
-            Some((kind, name)) => format!("{} '{}'", kind.name(), name),
+            Some(e) => format!("{} '{}'", e.kind.name(), e.name),
             None => format!("resource {id}"),
         }
     }

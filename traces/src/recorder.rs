@@ -39,6 +39,9 @@ pub trait Recorder {
     /// The running task looked at resource `id`'s state without an operation (see
     /// [`Resource::observe`]). Nothing by default.
     fn observe(&self, _id: ResourceId) {}
+    /// Resource `id`, registered already, promises hand-off semantics
+    /// ([`Resource::handoff`](crate::resource::Resource::handoff)). Nothing by default.
+    fn promise_handoff(&self, _id: ResourceId) {}
     /// The running task, if a task is running.
     fn current_task(&self) -> Option<TaskId>;
     /// Whether `task`'s cancellation was requested and has not been delivered yet (asyncio: its

@@ -79,6 +79,8 @@ pub struct Resource {
     capacity: Option<u64>,
     initial: Option<u64>,
     fifo: bool,
+    /// It promises hand-off semantics ([`Resource::handoff`]).
+    handoff: bool,
     /// The run it registered with last, and its id there.
     registered: Cell<Option<(u64, ResourceId)>>,
 }
@@ -97,6 +99,7 @@ impl fmt::Debug for Resource {
             .field("capacity", &self.capacity)
             .field("initial", &self.initial)
             .field("fifo", &self.fifo)
+            .field("handoff", &self.handoff)
             .finish()
     }
 }
@@ -247,7 +250,7 @@ impl Resource {
     }
 
     fn with_name(kind: ResourceKind, name: Name, capacity: Option<u64>, initial: Option<u64>, fifo: bool) -> Resource {
-        let resource = Resource { kind, name, capacity, initial, fifo, registered: Cell::new(None) };
+        let resource = Resource { kind, name, capacity, initial, fifo, handoff: false, registered: Cell::new(None) };
         resource.id(); // registers now, if a simulation is running
         resource
     }
@@ -279,6 +282,41 @@ impl Resource {
     /// Whether it promises FIFO order.
     pub fn fifo(&self) -> bool {
         self.fifo
+    }
+
+    /// Promises *hand-off* semantics, which lets partial-order reduction treat a waiter's
+    /// request and a release as commuting (`docs/search.md`, "Hand-off resources"): a task that
+    /// asks for a unit and is not granted it at once does nothing else in that step but join the
+    /// waiters; a release hands its unit to the first waiter still waiting (waking it) or, if
+    /// there is none, leaves it free, so that the next request takes it without waiting; a woken
+    /// waiter's grant is recorded when its task runs. weft's `Lock`, `Semaphore` and
+    /// `BoundedSemaphore` promise it; its historical mutants do not.
+    ///
+    /// Promise it only if it holds: the reduction then explores one of the two orders of a
+    /// request and a release, and a primitive that breaks the promise (a release that loses its
+    /// wake-up, a waiter served out of turn) may show its bug only in the order not explored.
+    /// Without reduction it changes nothing.
+    ///
+    /// ```
+    /// let lock = weft_traces::resource::Resource::lock("db").handoff();
+    /// assert!(lock.hands_off());
+    /// assert!(!weft_traces::resource::Resource::lock("mine").hands_off());
+    /// ```
+    pub fn handoff(mut self) -> Resource {
+        self.handoff = true;
+        if let Some((run, id)) = self.registered.get() {
+            recorder::with(|r| {
+                if r.run_id() == run {
+                    r.promise_handoff(id);
+                }
+            });
+        }
+        self
+    }
+
+    /// Whether it promises hand-off semantics ([`Resource::handoff`]).
+    pub fn hands_off(&self) -> bool {
+        self.handoff
     }
 
     /// Its id in the running simulation (registering it there first if needed); `None` outside

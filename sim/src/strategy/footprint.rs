@@ -69,12 +69,13 @@ impl Footprint {
     }
 }
 
-/// Whether two footprints conflict: some object written by one and touched by the other.
+/// Whether two footprints conflict: some object one of them writes and the other touches, in
+/// modes that do not commute ([`Mode::conflicts`]).
 pub(crate) fn conflict(a: &[Access], b: &[Access]) -> bool {
     let halts = |x: &Access| x.object == Object::Halt;
     a.iter().any(halts) && !b.is_empty()
         || b.iter().any(halts) && !a.is_empty()
-        || a.iter().any(|x| b.iter().any(|y| x.object == y.object && (x.mode.writes() || y.mode.writes())))
+        || a.iter().any(|x| b.iter().any(|y| x.object == y.object && x.mode.conflicts(y.mode)))
 }
 
 /// A piece of a run's shared state that a step can touch. Two steps of different tasks are
@@ -125,12 +126,82 @@ pub enum Mode {
     /// Went on past an `.await` because of what another step had written (a task's end,
     /// awaited through its join handle): a read that the rest of the step needed.
     Await,
+    /// Asked a hand-off resource ([`Resource::handoff`]) for a unit and was not granted it in
+    /// the same part of the step: joined its waiters. A write that commutes with a release
+    /// ([`Mode::Release`], [`Mode::Unlock`]): released first, the unit would have been granted
+    /// at once; released after, it is handed to this waiter, which takes it when its task runs
+    /// next. Either way the task holds it next, and what differs (the step at which it takes it)
+    /// shows only to a step that looks at the resource, which conflicts with both.
+    ///
+    /// [`Resource::handoff`]: weft_traces::resource::Resource::handoff
+    Enqueue,
+    /// Took a unit of a hand-off resource it was waiting for (its grant, when its task ran
+    /// after the hand-off).
+    Grant,
+    /// [`Mode::Grant`] of a hand-off resource with one unit (a Lock's woken waiter taking the
+    /// lock handed to it). Commutes with another task's [`Mode::Enqueue`]: while the woken
+    /// waiter is listed a newcomer waits behind it, and once it holds the lock the newcomer
+    /// waits for it; either way the newcomer waits in the same place.
+    Handover,
+    /// Asked a hand-off resource for a unit and took it in the same part of the step.
+    Acquire,
+    /// Gave a unit of a hand-off resource back, or woke the waiter it goes to.
+    Release,
+    /// [`Mode::Release`] of a hand-off resource with one unit (a Lock): no other task could
+    /// have taken a unit until it. A race between it and a later [`Mode::Acquire`] is reversed
+    /// where the releaser's hold began (see `dfs/races.rs`).
+    Unlock,
 }
 
 impl Mode {
     /// Whether it changes the object.
     pub fn writes(self) -> bool {
-        matches!(self, Mode::Write | Mode::Wake)
+        !matches!(self, Mode::Read | Mode::Await)
+    }
+
+    /// Whether an access in this mode and one in `other`, to the same object by different
+    /// tasks, may give another outcome in the other order: one of them writes it, and they are
+    /// not a waiter's request and a release or hand-over of a hand-off resource
+    /// ([`Mode::Enqueue`], [`Mode::Handover`]).
+    ///
+    /// ```
+    /// use weft_sim::strategy::Mode;
+    /// assert!(!Mode::Read.conflicts(Mode::Read));
+    /// assert!(Mode::Read.conflicts(Mode::Enqueue) && Mode::Acquire.conflicts(Mode::Enqueue));
+    /// assert!(!Mode::Enqueue.conflicts(Mode::Unlock) && !Mode::Release.conflicts(Mode::Enqueue));
+    /// assert!(!Mode::Handover.conflicts(Mode::Enqueue) && Mode::Grant.conflicts(Mode::Enqueue));
+    /// ```
+    pub fn conflicts(self, other: Mode) -> bool {
+        let commutes = |m: Mode| matches!(m, Mode::Release | Mode::Unlock | Mode::Handover);
+        match (self, other) {
+            (Mode::Enqueue, m) | (m, Mode::Enqueue) if commutes(m) => false,
+            _ => self.writes() || other.writes(),
+        }
+    }
+
+    /// The mode of one part of a step that touched an object in this mode, then in `later`.
+    /// A request then a grant is an [`Mode::Acquire`]; the same hand-off mode twice stays
+    /// itself; other mixes of the hand-off modes are a plain [`Mode::Write`]; the rest keep
+    /// the strongest.
+    ///
+    /// ```
+    /// use weft_sim::strategy::Mode;
+    /// assert_eq!(Mode::Enqueue.then(Mode::Grant), Mode::Acquire);
+    /// assert_eq!(Mode::Enqueue.then(Mode::Handover), Mode::Acquire);
+    /// assert_eq!(Mode::Unlock.then(Mode::Unlock), Mode::Unlock);
+    /// assert_eq!(Mode::Unlock.then(Mode::Enqueue), Mode::Write);
+    /// assert_eq!(Mode::Read.then(Mode::Wake), Mode::Wake);
+    /// ```
+    pub fn then(self, later: Mode) -> Mode {
+        let handoff = |m: Mode| {
+            matches!(m, Mode::Enqueue | Mode::Grant | Mode::Handover | Mode::Acquire | Mode::Release | Mode::Unlock)
+        };
+        match (self, later) {
+            (a, b) if a == b => a,
+            (Mode::Enqueue, Mode::Grant | Mode::Handover) => Mode::Acquire,
+            (a, b) if handoff(a) || handoff(b) => Mode::Write,
+            (a, b) => a.max(b),
+        }
     }
 }
 
@@ -242,7 +313,7 @@ impl Footprints {
         let part = self.part;
         let Some(f) = task.and_then(|t| self.running(t)) else { return };
         match f.accesses.iter_mut().find(|a| a.object == object && a.part == part) {
-            Some(a) => a.mode = a.mode.max(mode),
+            Some(a) => a.mode = a.mode.then(mode),
             None => f.accesses.push(Access { object, mode, part }),
         }
     }

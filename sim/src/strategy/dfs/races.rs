@@ -83,6 +83,11 @@ pub(crate) fn fault_accesses(fault: Fault) -> Vec<Access> {
     }
 }
 
+/// Whether an access in `mode` conflicts with an access in any mode.
+fn conflicts_with_all(mode: Mode) -> bool {
+    mode.writes() && !matches!(mode, Mode::Enqueue | Mode::Release | Mode::Unlock)
+}
+
 /// The vector clock of one event: for each thread, how many of its events happen before it
 /// (itself included).
 type Clock = Vec<u32>;
@@ -173,7 +178,9 @@ impl Order {
         let mut count: Vec<u32> = vec![0; threads];
         let mut barrier: Clock = vec![0; threads];
         let mut all: Clock = vec![0; threads];
-        let mut objects: BTreeMap<Object, (Option<usize>, Vec<usize>)> = BTreeMap::new();
+        // Per object, the accesses since the last one that conflicts with every mode (a plain
+        // write): the earlier ones all happen before that one, hence before any later access.
+        let mut objects: BTreeMap<Object, Vec<(usize, Mode)>> = BTreeMap::new();
         let mut last_wake: BTreeMap<TaskId, usize> = BTreeMap::new();
         let mut faults_seen = 0;
         for (e, event) in events.iter().enumerate() {
@@ -197,13 +204,11 @@ impl Order {
             // part), or the write of what it awaited (a later part).
             let mut enabler = None;
             for access in &event.accesses {
-                let Some((write, reads)) = objects.get(&access.object) else { continue };
-                preds.extend(*write);
-                if access.mode.writes() {
-                    preds.extend(reads.iter().copied());
-                }
+                let Some(earlier) = objects.get(&access.object) else { continue };
+                preds.extend(earlier.iter().filter(|(_, m)| m.conflicts(access.mode)).map(|&(p, _)| p));
                 if access.mode == Mode::Await {
-                    enabler = enabler.max(*write);
+                    let write = earlier.iter().rev().find(|(_, m)| m.writes()).map(|&(p, _)| p);
+                    enabler = enabler.max(write);
                 }
             }
             if event.accesses.iter().any(|a| a.object == Object::Halt) {
@@ -232,10 +237,10 @@ impl Order {
             }
             for access in &event.accesses {
                 let entry = objects.entry(access.object).or_default();
-                match access.mode.writes() {
-                    false => entry.1.push(e),
-                    true => *entry = (Some(e), Vec::new()),
+                if conflicts_with_all(access.mode) {
+                    entry.clear();
                 }
+                entry.push((e, access.mode));
                 if let (Object::Ready(t), Mode::Wake) = (access.object, access.mode) {
                     last_wake.insert(t, e);
                 }
@@ -308,6 +313,7 @@ pub(crate) fn backtracks(
             if order.thread[a] == order.thread[b] || order.enabler[b] == Some(a) || order.ordered_otherwise(a, b) {
                 continue;
             }
+            let a = hold_start(&flat, a, b).unwrap_or(a);
             let initials = order.initials(a, b);
             if initials.iter().any(Option::is_none) {
                 continue; // a fault first: faults are tried at every point where they differ
@@ -331,6 +337,49 @@ pub(crate) fn backtracks(
         }
     }
     wanted
+}
+
+/// Where the race between events `a` and `b` is reversed, if not before `a`: `a` unlocks a lock
+/// (a hand-off resource with one unit, [`Mode::Unlock`]) and `b`'s step begins by acquiring it
+/// ([`Mode::Acquire`]). Anywhere between the start of the hold that `a` ends and `a`, the lock
+/// is held, so `b`'s task would do nothing there but join the waiters and take the lock when
+/// `a` hands it over: the order already run, up to the step at which it takes it
+/// ([`Mode::Enqueue`]). The other order the race stands for is `b`'s task asking before the
+/// holder did: the race is reversed where the holder asked for the hold (its request, or the
+/// acquire that was its request and grant at once). `None` when the events are not such a pair,
+/// or the hold cannot be traced back through the lock's accesses alone.
+fn hold_start(flat: &[Flat<'_>], a: usize, b: usize) -> Option<usize> {
+    let task = flat[b].task.filter(|_| flat[b].first)?;
+    let own = |o: Object| matches!(o, Object::Cancel(t) | Object::Ready(t) if t == task);
+    let first = flat[b].accesses.iter().find(|x| !own(x.object))?;
+    let lock = first.object;
+    if first.mode != Mode::Acquire || !flat[a].accesses.iter().any(|x| x.object == lock && x.mode == Mode::Unlock) {
+        return None;
+    }
+    let on_lock = |x: usize| flat[x].accesses.iter().find(|y| y.object == lock).map(|y| y.mode);
+    // The grant of the hold `a` ends: the last grant before it, with nothing between but other
+    // tasks joining the waiters or looking.
+    let mut grant = None;
+    for x in (0..a).rev() {
+        match on_lock(x) {
+            None | Some(Mode::Enqueue | Mode::Read) => continue,
+            Some(Mode::Acquire | Mode::Grant | Mode::Handover) => {
+                grant = Some(x);
+                break;
+            }
+            Some(_) => return None,
+        }
+    }
+    let grant = grant?;
+    if on_lock(grant) == Some(Mode::Acquire) {
+        return Some(grant);
+    }
+    // A waiter's grant: the hold began with its request.
+    let holder = flat[grant].task?;
+    (0..grant)
+        .rev()
+        .find(|&x| flat[x].task == Some(holder) && on_lock(x).is_some())
+        .filter(|&x| on_lock(x) == Some(Mode::Enqueue))
 }
 
 /// Adds to `wanted` the backtrack point at `node` (index `n`) for `initials`, unless the node
@@ -488,6 +537,46 @@ mod tests {
         let order = Order::of(&flat);
         assert!(order.before(0, 1));
         assert!(!order.before(0, 2) && !order.before(1, 2));
+    }
+
+    const L: Object = Object::Resource(weft_traces::ResourceId(9));
+
+    #[test]
+    fn a_waiters_request_and_a_release_of_a_handoff_lock_are_no_race() {
+        // 1 holds the lock; 2 asks and waits; 1 unlocks and wakes 2, which takes it.
+        let path = [pick(&[1, 2], 1), pick(&[2, 1], 2), pick(&[1], 1)];
+        let events = [
+            step(1, &[(L, Mode::Acquire)], Some(0)),
+            step(2, &[(L, Mode::Enqueue)], Some(1)),
+            step(1, &[(L, Mode::Unlock), (Object::Ready(TaskId(2)), Mode::Wake)], Some(2)),
+            step(2, &[(L, Mode::Handover)], None),
+        ];
+        // Only the order of the two requests: 2 asking before 1 did.
+        assert_eq!(backtracks(&path, &events, 0, None), [(0, TaskId(2))]);
+    }
+
+    #[test]
+    fn a_lock_taken_after_its_release_races_where_the_hold_began() {
+        // 1 takes the lock, yields, writes X and unlocks; then 2 takes it at once and reads X.
+        // Before the unlock 2 would only have waited: the race is reversed before 1's acquire.
+        let path = [pick(&[1, 2], 1), pick(&[1, 2], 1), pick(&[2], 2)];
+        let events = [
+            step(1, &[(L, Mode::Acquire)], Some(0)),
+            step(1, &[(X, Mode::Write), (L, Mode::Unlock)], Some(1)),
+            step(2, &[(Object::Cancel(TaskId(2)), Mode::Read), (L, Mode::Acquire), (X, Mode::Read)], Some(2)),
+        ];
+        assert_eq!(backtracks(&path, &events, 0, None), [(0, TaskId(2))]);
+        // A plain write (a primitive without the hand-off promise) races where it is.
+        let plain = [
+            step(1, &[(L, Mode::Write)], Some(0)),
+            step(1, &[(X, Mode::Write), (L, Mode::Write)], Some(1)),
+            step(2, &[(L, Mode::Write), (X, Mode::Read)], Some(2)),
+        ];
+        assert_eq!(backtracks(&path, &plain, 0, None), [(1, TaskId(2))]);
+        // So does a step that touches something else before it asks for the lock.
+        let reads_first =
+            [events[0].clone(), events[1].clone(), step(2, &[(X, Mode::Read), (L, Mode::Acquire)], Some(2))];
+        assert_eq!(backtracks(&path, &reads_first, 0, None), [(1, TaskId(2))]);
     }
 
     #[test]
