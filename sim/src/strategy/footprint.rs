@@ -33,8 +33,9 @@ pub struct Footprint {
     /// The resources the step recorded an operation on (request, grant, release, wake, ...),
     /// each once, in the order first touched.
     pub touched: Vec<ResourceId>,
-    /// Every object of shared state the step read or wrote, each once with its strongest mode,
-    /// in the order first touched (empty unless the scheduler asked for accesses).
+    /// Every object of shared state the step read or wrote, each once per part with the modes
+    /// combined ([`Mode::then`]), in part order and within a part in the order first touched
+    /// (empty unless the scheduler asked for accesses).
     pub accesses: Vec<Access>,
     /// Timers fired between the previous step and this one: the clock advanced (or due timers
     /// were released) because nothing was ready. Kept only with `accesses`.
@@ -344,7 +345,9 @@ impl Footprints {
     /// The run failed during its last step: that step ends the run ([`Object::Halt`]).
     pub(crate) fn halted(&mut self) {
         if let (true, Some(f)) = (self.accesses, self.steps[..self.len].last_mut()) {
-            f.accesses.push(Access::new(Object::Halt, Mode::Write));
+            // In the step's first part, keeping the accesses in part order.
+            let at = f.accesses.iter().position(|a| a.part > 0).unwrap_or(f.accesses.len());
+            f.accesses.insert(at, Access::new(Object::Halt, Mode::Write));
         }
     }
 

@@ -88,9 +88,9 @@ fn conflicts_with_all(mode: Mode) -> bool {
     mode.writes() && !matches!(mode, Mode::Enqueue | Mode::Release | Mode::Unlock)
 }
 
-/// The vector clock of one event: for each thread, how many of its events happen before it
-/// (itself included).
-type Clock = Vec<u32>;
+/// A vector clock: for each thread, how many of its events happen before an event (itself
+/// included).
+type Clock = [u32];
 
 fn join(into: &mut Clock, other: &Clock) {
     for (a, b) in into.iter_mut().zip(other) {
@@ -98,20 +98,25 @@ fn join(into: &mut Clock, other: &Clock) {
     }
 }
 
-/// Happens-before over a run's events.
+/// Happens-before over a run's events. The per-event clocks live in one array, `threads` to an
+/// event, and the direct conflicts in another, so that a run's analysis allocates a handful of
+/// times, not several times per event.
 struct Order {
-    /// Each event's thread: tasks by id first, then one thread per fault.
+    /// Threads: tasks by id first, then one thread per fault.
+    threads: usize,
+    /// Each event's thread.
     thread: Vec<usize>,
     /// Each event's position in its thread, from 1.
     local: Vec<u32>,
-    /// Each event's clock.
-    clock: Vec<Clock>,
+    /// Each event's clock (`threads` entries from `e * threads`).
+    clocks: Vec<u32>,
     /// Each event's clock before its conflicts: its task's previous event and the last
-    /// instant timers fired.
-    base: Vec<Clock>,
-    /// Each event's direct conflicts: earlier events that touched an object it touches, one
-    /// of them writing it (the last write, and the reads since, per object).
-    preds: Vec<Vec<usize>>,
+    /// instant timers fired (laid out as `clocks`).
+    bases: Vec<u32>,
+    /// Each event's direct conflicts: earlier events that touched an object it touches in a
+    /// mode that conflicts with its own, `preds[pred_at[e]..pred_at[e + 1]]`.
+    preds: Vec<usize>,
+    pred_at: Vec<usize>,
     /// For a step, the event that queued its task for it, if one did since the task's previous
     /// step (a timer firing is not an event).
     enabler: Vec<Option<usize>>,
@@ -123,7 +128,9 @@ struct Order {
 struct Flat<'a> {
     /// The task; `None` for a fault.
     task: Option<TaskId>,
-    accesses: Vec<&'a Access>,
+    /// Its accesses (a step's accesses are in part order: a part's are all recorded before the
+    /// next part begins).
+    accesses: &'a [Access],
     /// The index of the run's event it comes from.
     event: usize,
     /// The first part of its step (or a fault).
@@ -132,28 +139,47 @@ struct Flat<'a> {
 }
 
 fn flatten(events: &[Event]) -> Vec<Flat<'_>> {
-    let mut flat = Vec::new();
+    let mut flat = Vec::with_capacity(events.len() + events.len() / 4);
     for (i, event) in events.iter().enumerate() {
         match event {
             Event::Step { task, accesses, after_timers, .. } => {
-                let parts = accesses.iter().map(|a| a.part).max().unwrap_or(0);
-                for part in 0..=parts {
+                debug_assert!(accesses.windows(2).all(|w| w[0].part <= w[1].part), "accesses in part order");
+                let mut rest = &accesses[..];
+                let mut part = 0;
+                loop {
+                    // (`<=`: an access out of part order would join the part it follows.)
+                    let len = rest.iter().take_while(|a| a.part <= part).count();
+                    let (this, next) = rest.split_at(len);
                     flat.push(Flat {
                         task: Some(*task),
-                        accesses: accesses.iter().filter(|a| a.part == part).collect(),
+                        accesses: this,
                         event: i,
                         first: part == 0,
                         after_timers: *after_timers && part == 0,
                     });
+                    match next.first() {
+                        Some(a) => {
+                            // Parts with no access of their own still count as parts.
+                            part += 1;
+                            while part < a.part {
+                                flat.push(Flat {
+                                    task: Some(*task),
+                                    accesses: &[],
+                                    event: i,
+                                    first: false,
+                                    after_timers: false,
+                                });
+                                part += 1;
+                            }
+                            rest = next;
+                        }
+                        None => break,
+                    }
                 }
             }
-            Event::Fault { accesses, .. } => flat.push(Flat {
-                task: None,
-                accesses: accesses.iter().collect(),
-                event: i,
-                first: true,
-                after_timers: false,
-            }),
+            Event::Fault { accesses, .. } => {
+                flat.push(Flat { task: None, accesses, event: i, first: true, after_timers: false })
+            }
         }
     }
     flat
@@ -166,18 +192,21 @@ impl Order {
         let threads = tasks + faults;
         let n = events.len();
         let mut o = Order {
+            threads,
             thread: Vec::with_capacity(n),
             local: Vec::with_capacity(n),
-            clock: Vec::with_capacity(n),
-            base: Vec::with_capacity(n),
-            preds: Vec::with_capacity(n),
+            clocks: vec![0; n * threads],
+            bases: vec![0; n * threads],
+            preds: Vec::with_capacity(2 * n),
+            pred_at: Vec::with_capacity(n + 1),
             enabler: Vec::with_capacity(n),
             task: Vec::with_capacity(n),
         };
+        o.pred_at.push(0);
         let mut last_of_thread: Vec<Option<usize>> = vec![None; threads];
         let mut count: Vec<u32> = vec![0; threads];
-        let mut barrier: Clock = vec![0; threads];
-        let mut all: Clock = vec![0; threads];
+        let mut barrier: Vec<u32> = vec![0; threads];
+        let mut all: Vec<u32> = vec![0; threads];
         // Per object, the accesses since the last one that conflicts with every mode (a plain
         // write): the earlier ones all happen before that one, hence before any later access.
         let mut objects: BTreeMap<Object, Vec<(usize, Mode)>> = BTreeMap::new();
@@ -185,7 +214,7 @@ impl Order {
         let mut faults_seen = 0;
         for (e, event) in events.iter().enumerate() {
             if event.after_timers {
-                barrier = all.clone();
+                barrier.copy_from_slice(&all);
             }
             let task = event.task;
             let thread = match task {
@@ -195,17 +224,20 @@ impl Order {
                     tasks + faults_seen - 1
                 }
             };
-            let mut base = barrier.clone();
+            let (done, rest) = o.clocks.split_at_mut(e * threads);
+            let clock = &mut rest[..threads];
+            let base = &mut o.bases[e * threads..(e + 1) * threads];
+            base.copy_from_slice(&barrier);
             if let Some(prev) = last_of_thread[thread] {
-                join(&mut base, &o.clock[prev]);
+                join(base, &done[prev * threads..(prev + 1) * threads]);
             }
-            let mut preds: Vec<usize> = Vec::new();
+            let from = o.preds.len();
             // What made this event possible: the wake that queued its task for its step (a first
             // part), or the write of what it awaited (a later part).
             let mut enabler = None;
-            for access in &event.accesses {
+            for access in event.accesses {
                 let Some(earlier) = objects.get(&access.object) else { continue };
-                preds.extend(earlier.iter().filter(|(_, m)| m.conflicts(access.mode)).map(|&(p, _)| p));
+                o.preds.extend(earlier.iter().filter(|(_, m)| m.conflicts(access.mode)).map(|&(p, _)| p));
                 if access.mode == Mode::Await {
                     let write = earlier.iter().rev().find(|(_, m)| m.writes()).map(|&(p, _)| p);
                     enabler = enabler.max(write);
@@ -213,13 +245,15 @@ impl Order {
             }
             if event.accesses.iter().any(|a| a.object == Object::Halt) {
                 // The run failed here: every other thread's latest event conflicts with it.
-                preds.extend(last_of_thread.iter().enumerate().filter(|&(t, _)| t != thread).filter_map(|(_, e)| *e));
+                o.preds.extend(last_of_thread.iter().enumerate().filter(|&(t, _)| t != thread).filter_map(|(_, e)| *e));
             }
+            let preds = &mut o.preds[from..];
             preds.sort_unstable();
-            preds.dedup();
-            let mut clock = base.clone();
-            for &p in &preds {
-                join(&mut clock, &o.clock[p]);
+            let kept = dedup(preds);
+            o.preds.truncate(from + kept);
+            clock.copy_from_slice(base);
+            for &p in &o.preds[from..] {
+                join(clock, &done[p * threads..(p + 1) * threads]);
             }
             count[thread] += 1;
             clock[thread] = count[thread];
@@ -231,11 +265,12 @@ impl Order {
                 // The wake that queued the task for this step happens before it (the step's
                 // own readiness is not among its accesses, see `analysed`).
                 if let Some(w) = enabler {
-                    join(&mut base, &o.clock[w]);
-                    join(&mut clock, &o.clock[w]);
+                    let waker = &done[w * threads..(w + 1) * threads];
+                    join(base, waker);
+                    join(clock, waker);
                 }
             }
-            for access in &event.accesses {
+            for access in event.accesses {
                 let entry = objects.entry(access.object).or_default();
                 if conflicts_with_all(access.mode) {
                     entry.clear();
@@ -245,51 +280,75 @@ impl Order {
                     last_wake.insert(t, e);
                 }
             }
-            join(&mut all, &clock);
+            join(&mut all, clock);
             last_of_thread[thread] = Some(e);
             o.thread.push(thread);
             o.local.push(count[thread]);
-            o.clock.push(clock);
-            o.base.push(base);
-            o.preds.push(preds);
+            o.pred_at.push(o.preds.len());
             o.enabler.push(enabler);
             o.task.push(task);
         }
         o
     }
 
+    fn clock(&self, e: usize) -> &Clock {
+        &self.clocks[e * self.threads..(e + 1) * self.threads]
+    }
+
+    fn base(&self, e: usize) -> &Clock {
+        &self.bases[e * self.threads..(e + 1) * self.threads]
+    }
+
+    fn preds(&self, e: usize) -> &[usize] {
+        &self.preds[self.pred_at[e]..self.pred_at[e + 1]]
+    }
+
     /// Whether event `a` happens before event `b` (`a` earlier in the run).
     fn before(&self, a: usize, b: usize) -> bool {
-        self.clock[b][self.thread[a]] >= self.local[a]
+        self.clock(b)[self.thread[a]] >= self.local[a]
     }
 
     /// Whether `a` happens before `b` other than through their direct conflict.
     fn ordered_otherwise(&self, a: usize, b: usize) -> bool {
         let t = self.thread[a];
-        if self.base[b][t] >= self.local[a] {
+        if self.base(b)[t] >= self.local[a] {
             return true;
         }
-        self.preds[b].iter().any(|&p| p != a && self.clock[p][t] >= self.local[a])
+        self.preds(b).iter().any(|&p| p != a && self.clock(p)[t] >= self.local[a])
     }
 
     /// The initials of `notdep(a).b`: the tasks (`None` for a fault) whose first event among
     /// the events after `a` that do not happen after it, then `b`, has no predecessor there.
     fn initials(&self, a: usize, b: usize) -> Vec<Option<TaskId>> {
-        let mut first: BTreeMap<usize, u32> = BTreeMap::new();
+        // Each thread's first event there, by its position in the thread (in the order met).
+        let mut first: Vec<(usize, u32)> = Vec::new();
         let mut initials = Vec::new();
         let in_v = (a + 1..b).filter(|&x| !self.before(a, x)).chain(std::iter::once(b));
         for x in in_v {
             let t = self.thread[x];
-            if first.contains_key(&t) {
+            if first.iter().any(|&(u, _)| u == t) {
                 continue;
             }
-            if first.iter().all(|(&u, &at)| self.clock[x][u] < at) {
+            let clock = self.clock(x);
+            if first.iter().all(|&(u, at)| clock[u] < at) {
                 initials.push(self.task[x]);
             }
-            first.insert(t, self.local[x]);
+            first.push((t, self.local[x]));
         }
         initials
     }
+}
+
+/// Removes the repeats from sorted `v` in place; returns how many distinct values lead it.
+fn dedup(v: &mut [usize]) -> usize {
+    let mut kept = 0;
+    for i in 0..v.len() {
+        if kept == 0 || v[i] != v[kept - 1] {
+            v[kept] = v[i];
+            kept += 1;
+        }
+    }
+    kept
 }
 
 /// The backtrack points the races of a run call for, as `(point, task)`: `path` is the run's
@@ -309,7 +368,7 @@ pub(crate) fn backtracks(
         if event.task.is_none() {
             continue; // a fault is placed at every point that matters already
         }
-        for &a in &order.preds[b] {
+        for &a in order.preds(b) {
             if order.thread[a] == order.thread[b] || order.enabler[b] == Some(a) || order.ordered_otherwise(a, b) {
                 continue;
             }
