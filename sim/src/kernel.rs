@@ -69,13 +69,42 @@ pub(crate) struct Chooser {
     pub(crate) scheduler: Box<dyn Scheduler>,
     pub(crate) made: Vec<Choice>,
     pub(crate) watch: Option<Arc<Watch>>,
+    /// The hash of the picks made so far ([`PickHash`]), kept as they are made so that an
+    /// exploration need not go over the schedule again.
+    pub(crate) picks: PickHash,
+    /// Whether a program draw was made.
+    pub(crate) drew: bool,
 }
 
 impl Chooser {
     fn record(&mut self, choice: Choice) {
         self.made.push(choice);
+        match choice {
+            Choice::Pick(i) => self.picks.add(i),
+            Choice::Draw(_) => self.drew = true,
+            _ => {}
+        }
         if let Some(watch) = &self.watch {
             watch.choice(choice);
+        }
+    }
+}
+
+/// FNV-1a over the picks of a schedule, each as the little-endian bytes of its index plus one
+/// (draws and faults left out: an interleaving is the order of the steps).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PickHash(pub(crate) u64);
+
+impl Default for PickHash {
+    fn default() -> PickHash {
+        PickHash(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl PickHash {
+    pub(crate) fn add(&mut self, pick: u32) {
+        for byte in (pick + 1).to_le_bytes() {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
         }
     }
 }
