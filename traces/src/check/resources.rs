@@ -371,14 +371,21 @@ impl Model {
         self.resources.get(id.index())
     }
 
-    fn task_mut(&mut self, task: TaskId) -> &mut TaskState {
-        while self.tasks.len() <= task.index() {
-            self.tasks.push(TaskState::default());
+    #[inline]
+    pub(crate) fn task_mut(&mut self, task: TaskId) -> &mut TaskState {
+        if self.tasks.len() <= task.index() {
+            self.grow_tasks(task);
         }
         &mut self.tasks[task.index()]
     }
 
-    fn make_ready(&mut self, task: TaskId) {
+    #[cold]
+    fn grow_tasks(&mut self, task: TaskId) {
+        self.tasks.resize_with(task.index() + 1, TaskState::default);
+    }
+
+    #[inline]
+    pub(crate) fn make_ready(&mut self, task: TaskId) {
         let seq = self.wakes;
         let t = self.task_mut(task);
         if t.ready.is_none() {
@@ -388,6 +395,7 @@ impl Model {
         }
     }
 
+    #[inline]
     fn unready(&mut self, task: TaskId) {
         if self.task_mut(task).ready.take().is_some() {
             self.ready_count -= 1;
@@ -423,22 +431,11 @@ impl Model {
     /// where it runs for every event.)
     #[inline(always)]
     pub(crate) fn apply(&mut self, record: &Record) {
-        if record.time > self.last_time {
-            self.clock_passed(record.time);
-        }
-        self.last_step = record.step;
-        self.last_time = record.time;
+        self.stamp(record);
         let task = record.task;
         match (&record.event, task) {
-            (Event::Spawn { name, .. }, Some(t)) => {
-                self.task_mut(t).name = Name::new(name);
-                self.make_ready(t);
-            }
-            (Event::Poll, Some(t)) => {
-                self.unready(t);
-                self.stepping = Some(t);
-                self.task_mut(t).joining = None;
-            }
+            (Event::Spawn { name, .. }, Some(t)) => self.spawned(t, name),
+            (Event::Poll, Some(t)) => self.polled(t),
             (Event::Join { target }, Some(t)) => self.task_mut(t).joining = Some(*target),
             (Event::Wake { .. }, Some(t)) => self.make_ready(t),
             (Event::Cancel { .. }, Some(t)) => self.task_mut(t).cancel_requested = true,
@@ -478,6 +475,31 @@ impl Model {
             (Event::Resource { id, op }, _) => self.op(*id, op, task, record.step),
             _ => {}
         }
+    }
+
+    /// The step and time of `record`, the first thing [`Model::apply`] does with any record.
+    #[inline(always)]
+    pub(crate) fn stamp(&mut self, record: &Record) {
+        if record.time > self.last_time {
+            self.clock_passed(record.time);
+        }
+        self.last_step = record.step;
+        self.last_time = record.time;
+    }
+
+    /// `Spawn` of `task` named `name`: it is ready.
+    #[inline(always)]
+    pub(crate) fn spawned(&mut self, task: TaskId, name: &str) {
+        self.task_mut(task).name = Name::new(name);
+        self.make_ready(task);
+    }
+
+    /// `Poll` of `task`: its step begins.
+    #[inline(always)]
+    pub(crate) fn polled(&mut self, task: TaskId) {
+        self.unready(task);
+        self.stepping = Some(task);
+        self.task_mut(task).joining = None;
     }
 
     /// The clock moved to `now`: the timers of earlier instants have fired or were dropped.
