@@ -603,6 +603,10 @@ impl Executor<'_> {
 
     /// Moves the futures of tasks spawned during the last step into the slab.
     fn adopt_spawned(&mut self) {
+        // Most steps spawn nothing: one look, no list moved back and forth.
+        if self.kernel(|k| k.spawned.is_empty()) {
+            return;
+        }
         let mut spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
         for (id, future) in spawned.drain(..) {
             if self.futures.len() <= id.index() {

@@ -490,7 +490,12 @@ impl Model {
     /// `Spawn` of `task` named `name`: it is ready.
     #[inline(always)]
     pub(crate) fn spawned(&mut self, task: TaskId, name: &str) {
-        self.task_mut(task).name = Name::new(name);
+        if self.tasks.len() == task.index() {
+            // The next task, as a run spawns them: made with its name.
+            self.tasks.push(TaskState { name: Name::new(name), ..TaskState::default() });
+        } else {
+            self.task_mut(task).name = Name::new(name);
+        }
         self.make_ready(task);
     }
 
