@@ -201,9 +201,22 @@ impl Invariants {
         if self.probe.is_some() {
             return None;
         }
-        let expired = std::mem::take(&mut self.model.timer_expired);
-        let candidates = std::iter::once(task).chain(expired);
-        candidates.into_iter().find_map(|t| deadlock::at_step_end(&self.model, &mut self.search, record, t))
+        // A task that waits on nothing cannot be in a knot (the rule's own first look, made
+        // here without a call: most steps end so).
+        let found = match self.model.is_blocked(task) {
+            true => deadlock::at_step_end(&self.model, &mut self.search, record, task),
+            false => None,
+        };
+        if self.model.timer_expired.is_empty() {
+            return found;
+        }
+        // Looked at once, then forgotten (the list keeps its room).
+        let mut expired = std::mem::take(&mut self.model.timer_expired);
+        let found = found
+            .or_else(|| expired.iter().find_map(|&t| deadlock::at_step_end(&self.model, &mut self.search, record, t)));
+        expired.clear();
+        self.model.timer_expired = expired;
+        found
     }
 }
 

@@ -233,6 +233,8 @@ pub(crate) struct Model {
     pub(crate) stepping: Option<TaskId>,
     /// Counts step ends: a resource whose `touched` equals it was touched in the current step.
     pub(crate) step_serial: u64,
+    /// The `step_serial` when an op was last recorded on any resource.
+    touched_any: u64,
     pub(crate) last_step: u64,
     pub(crate) last_time: Time,
     /// Some resource is an Event or a Condition, whose step-end accounting rules then apply.
@@ -262,6 +264,7 @@ impl Default for Model {
             wakes: 0,
             stepping: None,
             step_serial: 1,
+            touched_any: 0,
             last_step: 0,
             last_time: Time::ZERO,
             has_wait_rules: false,
@@ -288,6 +291,7 @@ impl Model {
             wakes,
             stepping,
             step_serial,
+            touched_any,
             last_step,
             last_time,
             has_wait_rules,
@@ -309,7 +313,7 @@ impl Model {
         waits.clear();
         timer_instants.clear();
         timer_expired.clear();
-        (*ready_count, *wakes, *stepping, *step_serial) = (0, 0, None, 1);
+        (*ready_count, *wakes, *stepping, *step_serial, *touched_any) = (0, 0, None, 1, 0);
         (*last_step, *last_time, *has_wait_rules, *next_seq, *timer_count) = (0, Time::ZERO, false, 0, 0);
     }
 
@@ -403,6 +407,7 @@ impl Model {
     }
 
     /// What `task` waits on and its timers.
+    #[inline]
     pub(crate) fn waits_of(&self, task: TaskId) -> &TaskWaits {
         static NONE: TaskWaits = TaskWaits { pending: Pendings { first: None, more: Vec::new() }, timers: 0, fired: 0 };
         self.waits.get(task.index()).unwrap_or(&NONE)
@@ -416,6 +421,7 @@ impl Model {
     }
 
     /// Whether `task` waits on something: a pending request or wait, or another task's end.
+    #[inline]
     pub(crate) fn is_blocked(&self, task: TaskId) -> bool {
         self.tasks
             .get(task.index())
@@ -563,6 +569,12 @@ impl Model {
         r.touched == self.step_serial
     }
 
+    /// Whether any resource was touched during the current step.
+    #[inline]
+    pub(crate) fn touched_any(&self) -> bool {
+        self.touched_any == self.step_serial
+    }
+
     fn new_resource(
         &mut self,
         id: ResourceId,
@@ -638,6 +650,7 @@ impl Model {
             _ => None,
         };
         let r = &mut self.resources[id.index()];
+        self.touched_any = self.step_serial;
         if r.touched != self.step_serial {
             r.touched = self.step_serial;
             r.dropped_handoff = None;
