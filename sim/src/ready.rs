@@ -99,14 +99,14 @@ mod tests {
         for round in 0..5_000u64 {
             x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
             let task = TaskId((x >> 33) as u32 % 100);
-            if (x >> 20) % 3 != 0 {
+            if !(x >> 20).is_multiple_of(3) {
                 assert_eq!(queue.push(task), !model.contains(&task));
                 if !model.contains(&task) {
                     model.push(task);
                 }
             } else if !model.is_empty() {
                 // Mostly the head, as FIFO takes it; sometimes another.
-                let index = if round % 4 == 0 { (x >> 40) as usize % model.len() } else { 0 };
+                let index = if round.is_multiple_of(4) { (x >> 40) as usize % model.len() } else { 0 };
                 assert_eq!(queue.take(index), model.remove(index));
             }
             assert_eq!(queue.as_slice(), model.as_slice());
