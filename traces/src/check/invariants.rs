@@ -234,8 +234,8 @@ impl Invariants {
 
 impl Checker for Invariants {
     /// The events no rule reads before or after them outside the probes at quiescence (a
-    /// `Spawn`, a `Wake`, a `Join`; a `Poll` while tasks are ready) only update the model, in
-    /// a few instructions; every other goes through [`Invariants::observe_all`].
+    /// `Spawn`, a `Wake`; a `Poll` while tasks are ready) only update the model, in a few
+    /// instructions; every other goes through all the rules.
     #[inline]
     fn observe(&mut self, record: &Record) -> Option<Violation> {
         if self.probe.is_none() {
