@@ -419,3 +419,46 @@ pub(super) fn pick_hash(schedule: &Schedule) -> u64 {
     }
     h.0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{drew, pick_hash};
+    use crate::strategy::{Random, Scheduler};
+    use crate::{random_range, spawn, yield_now, Runtime};
+
+    /// What a run says of its picks and draws, kept as the choices were made, is what its
+    /// schedule says; and a scheduler reseeded in place runs as a new one.
+    #[test]
+    fn a_run_hashes_its_picks_as_its_schedule_does() {
+        let program = || async {
+            let handles: Vec<_> = (0..4)
+                .map(|i| {
+                    spawn(format!("t{i}"), async move {
+                        yield_now().await;
+                        if i == 2 {
+                            random_range(0..10);
+                        }
+                        yield_now().await;
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        };
+        let runtime = Runtime::new();
+        let mut reused: Box<dyn Scheduler> = Box::new(Random::new(0));
+        for seed in 0..20 {
+            let new = runtime.execute(seed, Box::new(Random::new(seed)), program);
+            assert_eq!(new.picks, pick_hash(&new.schedule));
+            assert_eq!(new.drew, drew(&new.schedule));
+            assert!(new.drew);
+            assert!(reused.reseed(seed));
+            let again = runtime.execute(seed, reused, program);
+            assert_eq!(again.schedule, new.schedule);
+            assert_eq!(again.picks, new.picks);
+            reused = again.scheduler;
+            Runtime::recycle(again.schedule);
+        }
+    }
+}
