@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
-use weft_traces::{Checker, Event, Fault, Invariants, Op, Record, ResourceId, TaskId, Time, Violation};
+use weft_traces::{Checker, Event, Exit, Fault, Invariants, Op, Record, ResourceId, TaskId, Time, Violation};
 
 /// A task's future, its output already routed to its join handle.
 pub(crate) type TaskFuture = Pin<Box<dyn Future<Output = ()>>>;
@@ -69,13 +69,61 @@ pub(crate) struct Chooser {
     pub(crate) scheduler: Box<dyn Scheduler>,
     pub(crate) made: Vec<Choice>,
     pub(crate) watch: Option<Arc<Watch>>,
+    /// The hash of the picks made so far ([`PickHash`]), kept as they are made so that an
+    /// exploration need not go over the schedule again.
+    pub(crate) picks: PickHash,
+    /// Whether a program draw was made.
+    pub(crate) drew: bool,
 }
 
 impl Chooser {
     fn record(&mut self, choice: Choice) {
         self.made.push(choice);
+        match choice {
+            Choice::Pick(i) => self.picks.add(i),
+            Choice::Draw(_) => self.drew = true,
+            _ => {}
+        }
         if let Some(watch) = &self.watch {
             watch.choice(choice);
+        }
+    }
+}
+
+/// Whether `event` holds no heap data: dropping it frees nothing. (The variants listed are
+/// those with none; a variant added later is dropped as usual until it is listed.)
+#[inline(always)]
+fn owns_nothing(event: &Event) -> bool {
+    match event {
+        Event::Poll
+        | Event::Suspend
+        | Event::Wake { .. }
+        | Event::Sleep { .. }
+        | Event::Join { .. }
+        | Event::TimerFired
+        | Event::Cancel { .. }
+        | Event::Fault { .. } => true,
+        Event::Exit { exit } => matches!(exit, Exit::Returned | Exit::Cancelled),
+        Event::Resource { op, .. } => !matches!(op, Op::Misuse { .. }),
+        _ => false,
+    }
+}
+
+/// FNV-1a over the picks of a schedule, each as the little-endian bytes of its index plus one
+/// (draws and faults left out: an interleaving is the order of the steps).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PickHash(pub(crate) u64);
+
+impl Default for PickHash {
+    fn default() -> PickHash {
+        PickHash(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl PickHash {
+    pub(crate) fn add(&mut self, pick: u32) {
+        for byte in (pick + 1).to_le_bytes() {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
         }
     }
 }
@@ -105,6 +153,7 @@ pub(crate) struct Kernel {
 
 impl Kernel {
     /// Records `event` about the running task.
+    #[inline]
     pub(crate) fn record(&mut self, event: Event) {
         let task = self.current;
         self.record_for(task, event);
@@ -116,30 +165,65 @@ impl Kernel {
         self.emit(task, event)
     }
 
-    /// Records `event` about `task`, and shows it to the checkers.
+    /// Whether anyone reads the events: a trace, weft's checker, a user's checker.
+    #[inline(always)]
+    fn listened(&self) -> bool {
+        !self.closed && (self.sink.trace.is_some() || self.sink.invariants.is_some() || !self.sink.checkers.is_empty())
+    }
+
+    /// Records `event` about `task`, and shows it to the checkers. Inlined where it is called,
+    /// so that the record is built in place and, when no trace keeps it, dropped as the event
+    /// it is (nothing to free for most): the checkers see it by reference, out of line.
+    #[inline(always)]
     pub(crate) fn record_for(&mut self, task: Option<TaskId>, event: Event) {
-        let _ = self.emit(task, event);
+        if !self.listened() {
+            return;
+        }
+        // Known here, where the event was just made, so that for most events dropping the
+        // record below is nothing at all (the record itself went by reference to `show`, after
+        // which the compiler no longer knows what it holds).
+        let owns_nothing = owns_nothing(&event);
+        let record = Record::new(self.step, self.now, task, event);
+        self.show(&record);
+        if self.sink.trace.is_some() {
+            self.keep(record);
+        } else if owns_nothing {
+            std::mem::forget(record);
+        }
+    }
+
+    /// Shows `record` to the checkers: weft's own first, then the user's.
+    #[inline(never)]
+    fn show(&mut self, record: &Record) {
+        if let Some(invariants) = &mut self.sink.invariants {
+            if let Some(v) = invariants.observe(record) {
+                self.violation.get_or_insert(v);
+            }
+        }
+        for checker in &mut self.sink.checkers {
+            if let Some(v) = checker.observe(record) {
+                self.violation.get_or_insert(v);
+            }
+        }
+    }
+
+    /// Appends `record` to the trace.
+    #[inline(never)]
+    fn keep(&mut self, record: Record) {
+        if let Some(trace) = &mut self.sink.trace {
+            trace.push(record);
+        }
     }
 
     /// [`Kernel::record_for`], giving the event back when no trace kept it (so that what it
     /// carries, a name, need not be copied to be kept elsewhere too). An event nobody listens
     /// to (no trace, no checker) is not even stamped.
     fn emit(&mut self, task: Option<TaskId>, event: Event) -> Option<Event> {
-        let listened = self.sink.trace.is_some() || self.sink.invariants.is_some() || !self.sink.checkers.is_empty();
-        if self.closed || !listened {
+        if !self.listened() {
             return Some(event);
         }
         let record = Record::new(self.step, self.now, task, event);
-        if let Some(invariants) = &mut self.sink.invariants {
-            if let Some(v) = invariants.observe(&record) {
-                self.violation.get_or_insert(v);
-            }
-        }
-        for checker in &mut self.sink.checkers {
-            if let Some(v) = checker.observe(&record) {
-                self.violation.get_or_insert(v);
-            }
-        }
+        self.show(&record);
         match &mut self.sink.trace {
             Some(trace) => {
                 trace.push(record);

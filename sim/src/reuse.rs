@@ -12,11 +12,11 @@
 use crate::kernel::{TaskFuture, TaskMeta};
 use crate::ready::ReadyQueue;
 use crate::resources::Resources;
+use crate::schedule::Choice;
 use std::cell::Cell;
 use weft_traces::{Checker, Invariants};
 
-/// Emptied vectors of one finished run, and how many choices it made (the next run's list of
-/// choices is allocated once at about that size, as it leaves the run inside its schedule).
+/// Emptied vectors of one finished run (and, when taken, the list of choices for the next run).
 #[derive(Default)]
 pub(crate) struct Kept {
     pub(crate) tasks: Vec<TaskMeta>,
@@ -27,21 +27,48 @@ pub(crate) struct Kept {
     pub(crate) checkers: Vec<Box<dyn Checker>>,
     /// weft's own checker, reset for the next run that has checks on.
     pub(crate) invariants: Option<Box<Invariants>>,
-    pub(crate) choices: usize,
+    /// The list the next run records its choices in: a schedule given back
+    /// ([`Kept::recycle_choices`]), emptied, or one made at about the last run's size.
+    pub(crate) choices: Vec<Choice>,
 }
 
 thread_local! {
     static KEPT: Cell<Option<Kept>> = const { Cell::new(None) };
+    /// A finished run's list of choices that its caller no longer needs, and how many choices
+    /// the thread's last run made.
+    static CHOICES: Cell<(Vec<Choice>, usize)> = const { Cell::new((Vec::new(), 0)) };
 }
 
 impl Kept {
     /// What the thread's last run left, or new vectors.
     pub(crate) fn take() -> Kept {
-        KEPT.take().unwrap_or_default()
+        let mut kept = KEPT.take().unwrap_or_default();
+        let (mut choices, made) = CHOICES.take();
+        choices.clear();
+        choices.reserve(made);
+        kept.choices = choices;
+        kept
     }
 
-    /// Empties every vector and keeps them for the thread's next run.
-    pub(crate) fn keep(mut self) {
+    /// A list of choices no longer needed, for the thread's next run (which would otherwise
+    /// allocate one: a run's schedule leaves it).
+    pub(crate) fn recycle_choices(choices: Vec<Choice>) {
+        CHOICES.with(|c| {
+            let (mut kept, made) = c.take();
+            if choices.capacity() > kept.capacity() {
+                kept = choices;
+            }
+            c.set((kept, made));
+        });
+    }
+
+    /// Empties every vector and keeps them for the thread's next run, which made `choices`
+    /// choices (the next run's list is made at about that size if none is given back).
+    pub(crate) fn keep(mut self, choices: usize) {
+        CHOICES.with(|c| {
+            let (kept, _) = c.take();
+            c.set((kept, choices));
+        });
         self.tasks.clear();
         self.futures.clear();
         self.spawned.clear();

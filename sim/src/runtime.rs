@@ -2,7 +2,7 @@
 
 use crate::context::Installed;
 use crate::fault::{Faults, Injector};
-use crate::kernel::{Chooser, Kernel, Sink, TaskFuture, Waiting};
+use crate::kernel::{Chooser, Kernel, PickHash, Sink, TaskFuture, Waiting};
 use crate::monitor;
 use crate::panic;
 use crate::probe;
@@ -269,7 +269,13 @@ impl Runtime {
                 tasks: kept.tasks,
                 spawned: kept.spawned,
                 resources: kept.resources,
-                chooser: Chooser { scheduler, made: Vec::with_capacity(kept.choices), watch: watch.clone() },
+                chooser: Chooser {
+                    scheduler,
+                    made: kept.choices,
+                    watch: watch.clone(),
+                    picks: PickHash::default(),
+                    drew: false,
+                },
                 footprints,
                 sink: Sink { trace: self.tracing.then(Vec::new), invariants, checkers },
                 violation: None,
@@ -305,6 +311,7 @@ impl Runtime {
             _ => end,
         };
         let made = std::mem::take(&mut kernel.chooser.made);
+        let choices = made.len();
         Kept {
             tasks: std::mem::take(&mut kernel.tasks),
             futures,
@@ -313,9 +320,9 @@ impl Runtime {
             resources: std::mem::take(&mut kernel.resources),
             checkers: std::mem::take(&mut kernel.sink.checkers),
             invariants: kernel.sink.invariants.take(),
-            choices: made.len(),
+            choices: Vec::new(),
         }
-        .keep();
+        .keep(choices);
         let failure = match (kernel.divergence, kernel.violation) {
             (Some(d), _) => Some(Failure::Diverged(d)),
             (None, Some(v)) => Some(Failure::Violation(v)),
@@ -326,10 +333,19 @@ impl Runtime {
             failure,
             events: kernel.sink.trace.unwrap_or_default(),
             schedule: Schedule::from(made),
+            picks: kernel.chooser.picks.0,
+            drew: kernel.chooser.drew,
+            scheduler: kernel.chooser.scheduler,
             seed,
             steps: kernel.step,
             now: kernel.now,
         }
+    }
+
+    /// Gives back the schedule of a run whose schedule is no longer needed, for the thread's
+    /// next run to record its choices in (its room kept: no allocation per run).
+    pub(crate) fn recycle(schedule: Schedule) {
+        Kept::recycle_choices(schedule.choices);
     }
 }
 
@@ -340,6 +356,13 @@ pub(crate) struct Outcome<T> {
     /// Every event, when the run kept them.
     pub(crate) events: Vec<Record>,
     pub(crate) schedule: Schedule,
+    /// The hash of the schedule's picks (see `kernel::PickHash`).
+    pub(crate) picks: u64,
+    /// Whether the run drew a random value.
+    pub(crate) drew: bool,
+    /// The run's scheduler, for an exploration to reseed for its next run
+    /// ([`Scheduler::reseed`]).
+    pub(crate) scheduler: Box<dyn Scheduler>,
     pub(crate) seed: u64,
     pub(crate) steps: u64,
     pub(crate) now: Time,
@@ -580,6 +603,10 @@ impl Executor<'_> {
 
     /// Moves the futures of tasks spawned during the last step into the slab.
     fn adopt_spawned(&mut self) {
+        // Most steps spawn nothing: one look, no list moved back and forth.
+        if self.kernel(|k| k.spawned.is_empty()) {
+            return;
+        }
         let mut spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
         for (id, future) in spawned.drain(..) {
             if self.futures.len() <= id.index() {

@@ -128,6 +128,27 @@ pub trait Scheduler {
         Ok(false)
     }
 
+    /// Starts over as a new scheduler of this kind made for `seed` would, keeping what it
+    /// allocated, so that an exploration reuses one scheduler for a worker's runs instead of
+    /// making one per run. Returns `false` (the default) if it cannot: a new one is made then.
+    ///
+    /// ```
+    /// use weft_sim::strategy::{PickContext, Random, Scheduler};
+    /// use weft_sim::TaskId;
+    /// let ready = [TaskId(1), TaskId(2), TaskId(3)];
+    /// let cx = PickContext { ready: &ready, last: None, step: 1, steps: &[] };
+    /// let mut reused = Random::new(1);
+    /// reused.pick(&cx).unwrap();
+    /// assert!(reused.reseed(7));
+    /// let mut new = Random::new(7);
+    /// for _ in 0..10 {
+    ///     assert_eq!(reused.pick(&cx), new.pick(&cx));
+    /// }
+    /// ```
+    fn reseed(&mut self, _seed: u64) -> bool {
+        false
+    }
+
     /// Called once when the run has ended without failing: a replay whose schedule holds choices
     /// the run never asked for says so here ([`DivergenceKind::LeftOver`]). `Ok(())` by default.
     /// The executor sets the divergence's step to the run's last step.
@@ -398,19 +419,26 @@ impl std::str::FromStr for Strategy {
     }
 }
 
-/// The run's own random stream, seeded from its seed: the only randomness weft has.
+/// The run's own random stream, seeded from its seed: the only randomness weft has. The
+/// generator is made at the first draw (most programs draw nothing, and a schedule then pays
+/// nothing for it); the values are the same as if it had been made at once.
 #[derive(Clone, Debug)]
-pub struct Draws(ChaCha8Rng);
+pub struct Draws {
+    seed: u64,
+    rng: Option<Box<ChaCha8Rng>>,
+}
 
 impl Draws {
     /// The stream for `seed`.
     pub fn new(seed: u64) -> Draws {
-        Draws(ChaCha8Rng::seed_from_u64(seed))
+        Draws { seed, rng: None }
     }
 
     /// A value in `0..bound` (`bound >= 1`).
     pub fn below(&mut self, bound: u64) -> u64 {
-        self.0.gen_range(0..bound.max(1))
+        let seed = self.seed;
+        let rng = self.rng.get_or_insert_with(|| Box::new(ChaCha8Rng::seed_from_u64(seed)));
+        rng.gen_range(0..bound.max(1))
     }
 }
 

@@ -68,7 +68,7 @@ impl fmt::Display for Cancelled {
 impl std::error::Error for Cancelled {}
 
 /// Where a task stands, shared by its join handle and its cancel handles.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 enum Status {
     #[default]
     Running,
@@ -104,14 +104,32 @@ pub(crate) enum Await {
     Observe,
 }
 
-impl<T> JoinSlot<T> {
-    fn finish(slot: &RefCell<JoinSlot<T>>, status: &RefCell<Status>, output: Result<T, Cancelled>) {
+/// A task's join slot and its status, in one allocation shared by its join handle, its future
+/// and (the status only, through [`StatusOf`]) its cancel handles.
+struct Shared<T> {
+    status: Cell<Status>,
+    slot: RefCell<JoinSlot<T>>,
+}
+
+/// A task's status, whatever its output's type.
+trait StatusOf {
+    fn status(&self) -> Status;
+}
+
+impl<T> StatusOf for Shared<T> {
+    fn status(&self) -> Status {
+        self.status.get()
+    }
+}
+
+impl<T> Shared<T> {
+    fn finish(&self, output: Result<T, Cancelled>) {
         let waiter = {
-            let mut s = slot.borrow_mut();
-            if !matches!(*status.borrow(), Status::Running) {
+            let mut s = self.slot.borrow_mut();
+            if !matches!(self.status.get(), Status::Running) {
                 return;
             }
-            status.replace(match &output {
+            self.status.set(match &output {
                 Ok(_) => Status::Returned,
                 Err(_) => Status::Cancelled,
             });
@@ -149,15 +167,14 @@ pub(crate) fn wake_via_callback(waker: Waker) {
 /// Sets the slot to `Cancelled` (with the message of the cancellation) if the task's future is
 /// dropped before it finished.
 struct OnDrop<T> {
-    slot: Rc<RefCell<JoinSlot<T>>>,
-    status: Rc<RefCell<Status>>,
+    shared: Rc<Shared<T>>,
 }
 
 impl<T> Drop for OnDrop<T> {
     fn drop(&mut self) {
-        let id = self.slot.borrow().id;
+        let id = self.shared.slot.borrow().id;
         let message = context::try_with(|k| k.tasks.get(id.index()).and_then(|t| t.cancel_message.clone())).flatten();
-        JoinSlot::finish(&self.slot, &self.status, Err(Cancelled { message }));
+        self.shared.finish(Err(Cancelled { message }));
     }
 }
 
@@ -210,8 +227,7 @@ impl<T> Drop for OnDrop<T> {
 /// ```
 pub struct JoinHandle<T> {
     id: TaskId,
-    slot: Rc<RefCell<JoinSlot<T>>>,
-    status: Rc<RefCell<Status>>,
+    shared: Rc<Shared<T>>,
     /// The await took the output.
     taken: bool,
     /// The task whose poll left this handle pending, and which of its steps that was.
@@ -224,89 +240,14 @@ impl<T> fmt::Debug for JoinHandle<T> {
     }
 }
 
-/// Spawns `future` as a new task named `name` (asyncio's `create_task(coro, name=...)`). Its
-/// first step is queued at the tail of the ready queue.
-///
-/// ```
-/// use weft_sim::{spawn, sleep, now, Runtime};
-/// use std::time::Duration;
-/// let run = Runtime::new().run(async {
-///     let a = spawn("a", async { sleep(Duration::from_secs(2)).await; now() });
-///     let b = spawn("b", async { sleep(Duration::from_secs(2)).await; now() });
-///     (a.await.unwrap(), b.await.unwrap())
-/// });
-/// // Both slept concurrently, in virtual time.
-/// assert_eq!(run.output, Some((Duration::from_secs(2), Duration::from_secs(2))));
-/// ```
-#[track_caller]
-pub fn spawn<T: 'static>(name: impl Into<String>, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
-    let slot = Rc::new(RefCell::new(JoinSlot { output: None, finished_at: 0, waiter: None, id: TaskId(0) }));
-    let status = Rc::new(RefCell::new(Status::Running));
-    let guard = OnDrop { slot: slot.clone(), status: status.clone() };
-    let task = async move {
-        let output = future.await;
-        JoinSlot::finish(&guard.slot, &guard.status, Ok(output));
-    };
-    let task_id = context::with("spawn", |k| k.spawn(name.into(), Box::pin(task)));
-    slot.borrow_mut().id = task_id;
-    JoinHandle { id: task_id, slot, status, taken: false, awaited: Cell::new(None) }
-}
-
-impl<T> JoinHandle<T> {
-    /// The task's id.
-    pub fn id(&self) -> TaskId {
-        self.id
-    }
-
-    /// The output, if the task returned (for the run's main task).
-    pub(crate) fn into_output(self) -> Option<T> {
-        self.slot.borrow_mut().output.take().and_then(Result::ok)
-    }
-
-    /// Whether the task has finished (returned or been cancelled); it stays true once the
-    /// handle was awaited through `&mut`.
-    pub fn is_finished(&self) -> bool {
-        !matches!(self.status_now(), Status::Running)
-    }
-
-    /// asyncio's `done()`: the same as [`is_finished`](JoinHandle::is_finished).
-    pub fn done(&self) -> bool {
-        self.is_finished()
-    }
-
-    /// asyncio's `cancelled()`: whether the task finished cancelled.
-    pub fn cancelled(&self) -> bool {
-        matches!(self.status_now(), Status::Cancelled)
-    }
-
-    /// The task's outcome without taking it (asyncio's `result()` / `exception()` on a done
-    /// task): `None` while it runs, or once an await has taken the output.
-    ///
-    /// ```
-    /// use weft_sim::{spawn, yield_now, Runtime};
-    /// let run = Runtime::new().run(async {
-    ///     let mut t = spawn("t", async { 7 });
-    ///     let before = t.result();
-    ///     yield_now().await;
-    ///     let peeked = t.result();
-    ///     let awaited = (&mut t).await;
-    ///     (before, peeked, awaited, t.is_finished())
-    /// });
-    /// assert_eq!(run.output, Some((None, Some(Ok(7)), Ok(7), true)));
-    /// ```
-    pub fn result(&self) -> Option<Result<T, Cancelled>>
-    where
-        T: Clone,
-    {
-        let target = self.id;
-        context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
-        self.slot.borrow().output.clone()
-    }
-
+/// Cancellation (the handles that cancel share the task's status: its output's type is
+/// `'static`, as every spawned task's is).
+impl<T: 'static> JoinHandle<T> {
     /// A handle that cancels this task and reads its state, which can be cloned and kept by
     /// other tasks while this one awaits it (asyncio passes the task object around).
     pub fn canceller(&self) -> CancelHandle {
-        CancelHandle { id: self.id, status: self.status.clone() }
+        let status: Rc<dyn StatusOf> = self.shared.clone();
+        CancelHandle { id: self.id, status }
     }
 
     /// Requests cancellation (asyncio's `Task.cancel()`): the task's future is dropped at its next
@@ -346,19 +287,99 @@ impl<T> JoinHandle<T> {
     pub fn uncancel(&self) -> u32 {
         self.canceller().uncancel()
     }
+}
+
+/// Spawns `future` as a new task named `name` (asyncio's `create_task(coro, name=...)`). Its
+/// first step is queued at the tail of the ready queue.
+///
+/// ```
+/// use weft_sim::{spawn, sleep, now, Runtime};
+/// use std::time::Duration;
+/// let run = Runtime::new().run(async {
+///     let a = spawn("a", async { sleep(Duration::from_secs(2)).await; now() });
+///     let b = spawn("b", async { sleep(Duration::from_secs(2)).await; now() });
+///     (a.await.unwrap(), b.await.unwrap())
+/// });
+/// // Both slept concurrently, in virtual time.
+/// assert_eq!(run.output, Some((Duration::from_secs(2), Duration::from_secs(2))));
+/// ```
+#[track_caller]
+pub fn spawn<T: 'static>(name: impl Into<String>, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
+    let slot = RefCell::new(JoinSlot { output: None, finished_at: 0, waiter: None, id: TaskId(0) });
+    let shared = Rc::new(Shared { status: Cell::new(Status::Running), slot });
+    let guard = OnDrop { shared: shared.clone() };
+    let task = async move {
+        let output = future.await;
+        guard.shared.finish(Ok(output));
+    };
+    let task_id = context::with("spawn", |k| k.spawn(name.into(), Box::pin(task)));
+    shared.slot.borrow_mut().id = task_id;
+    JoinHandle { id: task_id, shared, taken: false, awaited: Cell::new(None) }
+}
+
+impl<T> JoinHandle<T> {
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// The output, if the task returned (for the run's main task).
+    pub(crate) fn into_output(self) -> Option<T> {
+        self.shared.slot.borrow_mut().output.take().and_then(Result::ok)
+    }
+
+    /// Whether the task has finished (returned or been cancelled); it stays true once the
+    /// handle was awaited through `&mut`.
+    pub fn is_finished(&self) -> bool {
+        !matches!(self.status_now(), Status::Running)
+    }
+
+    /// asyncio's `done()`: the same as [`is_finished`](JoinHandle::is_finished).
+    pub fn done(&self) -> bool {
+        self.is_finished()
+    }
+
+    /// asyncio's `cancelled()`: whether the task finished cancelled.
+    pub fn cancelled(&self) -> bool {
+        matches!(self.status_now(), Status::Cancelled)
+    }
+
+    /// The task's outcome without taking it (asyncio's `result()` / `exception()` on a done
+    /// task): `None` while it runs, or once an await has taken the output.
+    ///
+    /// ```
+    /// use weft_sim::{spawn, yield_now, Runtime};
+    /// let run = Runtime::new().run(async {
+    ///     let mut t = spawn("t", async { 7 });
+    ///     let before = t.result();
+    ///     yield_now().await;
+    ///     let peeked = t.result();
+    ///     let awaited = (&mut t).await;
+    ///     (before, peeked, awaited, t.is_finished())
+    /// });
+    /// assert_eq!(run.output, Some((None, Some(Ok(7)), Ok(7), true)));
+    /// ```
+    pub fn result(&self) -> Option<Result<T, Cancelled>>
+    where
+        T: Clone,
+    {
+        let target = self.id;
+        context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
+        self.shared.slot.borrow().output.clone()
+    }
 
     /// The task's state (a read of its end, `docs/search.md`).
     fn status_now(&self) -> Status {
         let target = self.id;
         context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
-        self.status.borrow().clone()
+        self.shared.status.get()
     }
 
     /// Reads the outcome, if the task finished and nobody took it.
     pub(crate) fn peek<R>(&self, f: impl FnOnce(Option<&Result<T, Cancelled>>) -> R) -> R {
         let target = self.id;
         context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
-        f(self.slot.borrow().output.as_ref())
+        f(self.shared.slot.borrow().output.as_ref())
     }
 
     /// Forgets that it is awaited: dropping it now detaches the task.
@@ -368,7 +389,7 @@ impl<T> JoinHandle<T> {
 
     /// The step in which the task finished, once it has.
     pub(crate) fn finished_at(&self) -> Option<u64> {
-        self.is_finished().then(|| self.slot.borrow().finished_at)
+        self.is_finished().then(|| self.shared.slot.borrow().finished_at)
     }
 
     /// Ready once the task has finished, leaving its outcome in place; otherwise registers the
@@ -386,7 +407,7 @@ impl<T> JoinHandle<T> {
     /// Polls the join, awaited as `mode` says.
     pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>, mode: Await) -> Poll<Result<T, Cancelled>> {
         assert!(!self.taken, "weft: a JoinHandle was awaited again after it returned the task's output");
-        let mut slot = self.slot.borrow_mut();
+        let mut slot = self.shared.slot.borrow_mut();
         if let Some(output) = slot.output.take() {
             self.taken = true;
             self.awaited.set(None);
@@ -407,7 +428,7 @@ impl<T> JoinHandle<T> {
     /// Registers the awaiting task's waker, and what it awaits, as `mode` says.
     fn register(&mut self, cx: &mut Context<'_>, mode: Await) {
         let passes_cancel = mode != Await::Observe;
-        self.slot.borrow_mut().waiter = Some((cx.waker().clone(), mode));
+        self.shared.slot.borrow_mut().waiter = Some((cx.waker().clone(), mode));
         let target = self.id;
         let awaited = context::try_with(|k| {
             let t = k.current?;
@@ -439,10 +460,16 @@ impl<T> JoinHandle<T> {
 /// });
 /// assert_eq!(run.output.unwrap().message(), Some("enough"));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct CancelHandle {
     id: TaskId,
-    status: Rc<RefCell<Status>>,
+    status: Rc<dyn StatusOf>,
+}
+
+impl fmt::Debug for CancelHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelHandle").field("id", &self.id).field("status", &self.status.status()).finish()
+    }
 }
 
 impl CancelHandle {
@@ -465,7 +492,7 @@ impl CancelHandle {
     fn status_now(&self) -> Status {
         let target = self.id;
         context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
-        self.status.borrow().clone()
+        self.status.status()
     }
 
     /// Requests cancellation (asyncio's `Task.cancel()`; see [`JoinHandle::cancel`]).

@@ -8,6 +8,7 @@
 //! cargo bench -p weft-peer-bench --bench weft_alone
 //! WEFT_BENCH_PROGRAM=semaphore-10x3 WEFT_BENCH_SAMPLER=pct WEFT_BENCH_CHECKS=0 cargo bench -p weft-peer-bench --bench weft_alone
 //! WEFT_BENCH_MEMORY=1 WEFT_BENCH_SCHEDULES=10000000 cargo bench -p weft-peer-bench --bench weft_alone
+//! WEFT_BENCH_SIZES=1 cargo bench -p weft-peer-bench --bench weft_alone    # allocations by size
 //! ```
 //!
 //! Under `perf record -g` or `valgrind --tool=callgrind` it profiles weft's side only.
@@ -23,20 +24,30 @@ struct Counting;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 static BYTES: AtomicU64 = AtomicU64::new(0);
+/// Allocations by size (in 8-byte classes, the last one for every size above), counted while
+/// `SIZES_ON` is set: where a schedule's allocations come from, without backtraces.
+static SIZES: [AtomicU64; 129] = [const { AtomicU64::new(0) }; 129];
+static SIZES_ON: AtomicBool = AtomicBool::new(false);
+
+fn count(size: usize) {
+    ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    BYTES.fetch_add(size as u64, Ordering::Relaxed);
+    if SIZES_ON.load(Ordering::Relaxed) {
+        SIZES[size.div_ceil(8).min(128)].fetch_add(1, Ordering::Relaxed);
+    }
+}
 
 // SAFETY: forwards to the system allocator; the counters are plain atomics.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        count(layout.size());
         System.alloc(layout)
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         System.dealloc(ptr, layout)
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+        count(new_size);
         System.realloc(ptr, layout, new_size)
     }
 }
@@ -80,6 +91,7 @@ fn main() {
     let schedules: u64 = setting("WEFT_BENCH_SCHEDULES", "100000").parse().expect("WEFT_BENCH_SCHEDULES: a number");
     let jobs: usize = setting("WEFT_BENCH_JOBS", "1").parse().expect("WEFT_BENCH_JOBS: a number");
     let watch_memory = setting("WEFT_BENCH_MEMORY", "0") != "0";
+    let by_size = setting("WEFT_BENCH_SIZES", "0") != "0";
 
     let floor_runs = 10_000u64;
     let (a0, b0) = counts();
@@ -106,6 +118,7 @@ fn main() {
             });
         }
         let (c0, d0) = counts();
+        SIZES_ON.store(by_size, Ordering::Relaxed);
         let report = weft::explore(move || weft_side::run(program))
             .name("bench")
             .strategy(strategy.clone())
@@ -115,6 +128,7 @@ fn main() {
             .shrink(false)
             .environment(false)
             .run();
+        SIZES_ON.store(false, Ordering::Relaxed);
         let (c1, d1) = counts();
         done.store(true, Ordering::Relaxed);
         (report, c1 - c0, d1 - d0)
@@ -136,4 +150,14 @@ fn main() {
     println!("  bytes/schedule     {:>10.0}   floor {:>6.0}", per(bytes, schedules), per(b1 - b0, floor_runs));
     println!("  floor steps/sched  {:>10.1}", per(floor_steps, floor_runs));
     println!("  VmRSS {rss} kB, VmHWM {hwm} kB at the end");
+    if by_size {
+        println!("  allocations per schedule by size (bytes, up to):");
+        for (class, n) in SIZES.iter().enumerate() {
+            let n = n.load(Ordering::Relaxed);
+            if n > 0 {
+                let size = if class == 128 { "more".to_string() } else { (class * 8).to_string() };
+                println!("    {size:>6}  {:>8.2}", per(n, schedules));
+            }
+        }
+    }
 }

@@ -209,7 +209,31 @@ fn lines(period: Duration, sink: impl Fn(String) + Send + Sync + 'static) -> Cal
 }
 
 /// A set of interleaving hashes with a fixed hasher (no OS randomness, even where unobservable).
-pub(super) type Hashes = HashSet<u64, BuildHasherDefault<std::collections::hash_map::DefaultHasher>>;
+/// Only its size is ever read.
+pub(super) type Hashes = HashSet<u64, BuildHasherDefault<Mix>>;
+
+/// The set's hasher: its keys are hashes already (FNV-1a over a schedule's picks), so a multiply
+/// that spreads every bit of the key over the high ones (where the table reads its control
+/// bytes) does, where SipHash cost a hundred instructions per schedule twice over.
+#[derive(Default)]
+pub(super) struct Mix(u64);
+
+impl std::hash::Hasher for Mix {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, key: u64) {
+        let mixed = (self.0 ^ key).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = mixed ^ (mixed >> 32);
+    }
+}
 
 /// What the workers have run, shared, and when the callback was last called.
 struct Shared {

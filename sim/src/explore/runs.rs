@@ -8,6 +8,7 @@ use super::progress::{Batch, Hashes, Tracker};
 use super::report::{Counterexample, Found};
 use super::{run_seed, MakeChecker, SHRINK_BUDGET, SHRINK_STEPS};
 use crate::fault::{Faults, Injector};
+use crate::kernel::PickHash;
 use crate::runtime::{Failure, Outcome, Run, Runtime};
 use crate::schedule::{Choice, Schedule};
 use crate::shrink::{self, Lenient, Shrunk};
@@ -79,10 +80,6 @@ struct Folded {
 const FOLD_EVERY: usize = 4096;
 
 impl Ran {
-    fn push(&mut self, index: u64, hash: u64, steps: u64, schedule: &Schedule) {
-        self.record(index, hash, steps, drew(schedule));
-    }
-
     /// Schedule `index` ran `steps` steps with picks hashing to `hash`; `drew`: it drew a
     /// random value.
     pub(super) fn record(&mut self, index: u64, hash: u64, steps: u64, drew: bool) {
@@ -262,6 +259,8 @@ where
             let mut fold_at = FOLD_EVERY;
             let mut failed: Option<Failed> = None;
             let mut batch = Batch::default();
+            // The last run's scheduler, reseeded for the next run when it can be.
+            let mut spare: Option<Box<dyn Scheduler>> = None;
             loop {
                 // The deadline is read before an index is taken, never after: the schedules
                 // that run are a contiguous prefix of the order (see `budget.rs`).
@@ -275,16 +274,21 @@ where
                 }
                 let index = i * n + k;
                 let run_seed = run_seed(seed, index);
-                let scheduler = self.inject(self.scheduler(run_seed, expected_steps), run_seed);
+                let reseeded = spare.take().and_then(|mut s| s.reseed(run_seed).then_some(s));
+                let scheduler =
+                    reseeded.unwrap_or_else(|| self.inject(self.scheduler(run_seed, expected_steps), run_seed));
                 let run = self.untraced(&runtime, scheduler, run_seed);
-                let hash = pick_hash(&run.schedule);
-                self.tracker.ran(&mut batch, hash, run.steps);
-                ran.push(index, hash, run.steps, &run.schedule);
-                if let Some(failure) = run.failure {
-                    first_failure.fetch_min(i, Ordering::SeqCst);
-                    if failed.as_ref().is_none_or(|f| f.index > index) {
-                        failed = Some(Failed { index, seed: run_seed, failure, schedule: run.schedule });
+                spare = Some(run.scheduler);
+                self.tracker.ran(&mut batch, run.picks, run.steps);
+                ran.record(index, run.picks, run.steps, run.drew);
+                match run.failure {
+                    Some(failure) => {
+                        first_failure.fetch_min(i, Ordering::SeqCst);
+                        if failed.as_ref().is_none_or(|f| f.index > index) {
+                            failed = Some(Failed { index, seed: run_seed, failure, schedule: run.schedule });
+                        }
                     }
+                    None => Runtime::recycle(run.schedule),
                 }
                 if ran.folds && ran.seen.len() >= fold_at {
                     // Every index below `done` ran; a failure below it is the first one.
@@ -404,15 +408,57 @@ pub(super) fn tally(ran: Ran, failed: Option<Failed>) -> Tally {
     }
 }
 
-/// FNV-1a over the picks (draws left out: an interleaving is the order of the steps).
+/// The hash of a schedule's picks (see [`PickHash`]): what a run's `picks` says, from its
+/// schedule alone.
 pub(super) fn pick_hash(schedule: &Schedule) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = PickHash::default();
     for c in &schedule.choices {
         if let Choice::Pick(i) = c {
-            for byte in (i + 1).to_le_bytes() {
-                h = (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-            }
+            h.add(*i);
         }
     }
-    h
+    h.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{drew, pick_hash};
+    use crate::strategy::{Random, Scheduler};
+    use crate::{random_range, spawn, yield_now, Runtime};
+
+    /// What a run says of its picks and draws, kept as the choices were made, is what its
+    /// schedule says; and a scheduler reseeded in place runs as a new one.
+    #[test]
+    fn a_run_hashes_its_picks_as_its_schedule_does() {
+        let program = || async {
+            let handles: Vec<_> = (0..4)
+                .map(|i| {
+                    spawn(format!("t{i}"), async move {
+                        yield_now().await;
+                        if i == 2 {
+                            random_range(0..10);
+                        }
+                        yield_now().await;
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        };
+        let runtime = Runtime::new();
+        let mut reused: Box<dyn Scheduler> = Box::new(Random::new(0));
+        for seed in 0..20 {
+            let new = runtime.execute(seed, Box::new(Random::new(seed)), program);
+            assert_eq!(new.picks, pick_hash(&new.schedule));
+            assert_eq!(new.drew, drew(&new.schedule));
+            assert!(new.drew);
+            assert!(reused.reseed(seed));
+            let again = runtime.execute(seed, reused, program);
+            assert_eq!(again.schedule, new.schedule);
+            assert_eq!(again.picks, new.picks);
+            reused = again.scheduler;
+            Runtime::recycle(again.schedule);
+        }
+    }
 }

@@ -30,7 +30,7 @@ use rand_chacha::ChaCha8Rng;
 pub struct Random {
     picks: ChaCha8Rng,
     /// Made at the first fire choice (most runs have none).
-    fires: Option<ChaCha8Rng>,
+    fires: Option<Box<ChaCha8Rng>>,
     seed: u64,
     draws: Draws,
 }
@@ -39,6 +39,13 @@ impl Random {
     /// Uniform picks, fire choices and program randomness, all from `seed`.
     pub fn new(seed: u64) -> Random {
         Random { picks: pick_stream(seed), fires: None, seed, draws: Draws::new(seed) }
+    }
+}
+
+impl Random {
+    /// Starts over as `Random::new(seed)`, in place (see [`Scheduler::reseed`]).
+    fn restart(&mut self, seed: u64) {
+        *self = Random { picks: pick_stream(seed), fires: None, seed, draws: Draws::new(seed) };
     }
 }
 
@@ -81,9 +88,14 @@ impl Scheduler for Random {
         Ok(self.draws.below(bound))
     }
 
+    fn reseed(&mut self, seed: u64) -> bool {
+        self.restart(seed);
+        true
+    }
+
     fn fire(&mut self, cx: &FireContext<'_>) -> Result<usize, Divergence> {
         // A choice: all due timers (asyncio's order) half the time, else one of them alone.
-        let fires = self.fires.get_or_insert_with(|| fire_stream(self.seed));
+        let fires = self.fires.get_or_insert_with(|| Box::new(fire_stream(self.seed)));
         Ok(fire_choice(fires, cx.due.len()))
     }
 }

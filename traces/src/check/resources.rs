@@ -233,6 +233,8 @@ pub(crate) struct Model {
     pub(crate) stepping: Option<TaskId>,
     /// Counts step ends: a resource whose `touched` equals it was touched in the current step.
     pub(crate) step_serial: u64,
+    /// The `step_serial` when an op was last recorded on any resource.
+    touched_any: u64,
     pub(crate) last_step: u64,
     pub(crate) last_time: Time,
     /// Some resource is an Event or a Condition, whose step-end accounting rules then apply.
@@ -262,6 +264,7 @@ impl Default for Model {
             wakes: 0,
             stepping: None,
             step_serial: 1,
+            touched_any: 0,
             last_step: 0,
             last_time: Time::ZERO,
             has_wait_rules: false,
@@ -288,6 +291,7 @@ impl Model {
             wakes,
             stepping,
             step_serial,
+            touched_any,
             last_step,
             last_time,
             has_wait_rules,
@@ -309,7 +313,7 @@ impl Model {
         waits.clear();
         timer_instants.clear();
         timer_expired.clear();
-        (*ready_count, *wakes, *stepping, *step_serial) = (0, 0, None, 1);
+        (*ready_count, *wakes, *stepping, *step_serial, *touched_any) = (0, 0, None, 1, 0);
         (*last_step, *last_time, *has_wait_rules, *next_seq, *timer_count) = (0, Time::ZERO, false, 0, 0);
     }
 
@@ -371,14 +375,21 @@ impl Model {
         self.resources.get(id.index())
     }
 
-    fn task_mut(&mut self, task: TaskId) -> &mut TaskState {
-        while self.tasks.len() <= task.index() {
-            self.tasks.push(TaskState::default());
+    #[inline]
+    pub(crate) fn task_mut(&mut self, task: TaskId) -> &mut TaskState {
+        if self.tasks.len() <= task.index() {
+            self.grow_tasks(task);
         }
         &mut self.tasks[task.index()]
     }
 
-    fn make_ready(&mut self, task: TaskId) {
+    #[cold]
+    fn grow_tasks(&mut self, task: TaskId) {
+        self.tasks.resize_with(task.index() + 1, TaskState::default);
+    }
+
+    #[inline]
+    pub(crate) fn make_ready(&mut self, task: TaskId) {
         let seq = self.wakes;
         let t = self.task_mut(task);
         if t.ready.is_none() {
@@ -388,6 +399,7 @@ impl Model {
         }
     }
 
+    #[inline]
     fn unready(&mut self, task: TaskId) {
         if self.task_mut(task).ready.take().is_some() {
             self.ready_count -= 1;
@@ -395,6 +407,7 @@ impl Model {
     }
 
     /// What `task` waits on and its timers.
+    #[inline]
     pub(crate) fn waits_of(&self, task: TaskId) -> &TaskWaits {
         static NONE: TaskWaits = TaskWaits { pending: Pendings { first: None, more: Vec::new() }, timers: 0, fired: 0 };
         self.waits.get(task.index()).unwrap_or(&NONE)
@@ -408,6 +421,7 @@ impl Model {
     }
 
     /// Whether `task` waits on something: a pending request or wait, or another task's end.
+    #[inline]
     pub(crate) fn is_blocked(&self, task: TaskId) -> bool {
         self.tasks
             .get(task.index())
@@ -423,22 +437,11 @@ impl Model {
     /// where it runs for every event.)
     #[inline(always)]
     pub(crate) fn apply(&mut self, record: &Record) {
-        if record.time > self.last_time {
-            self.clock_passed(record.time);
-        }
-        self.last_step = record.step;
-        self.last_time = record.time;
+        self.stamp(record);
         let task = record.task;
         match (&record.event, task) {
-            (Event::Spawn { name, .. }, Some(t)) => {
-                self.task_mut(t).name = Name::new(name);
-                self.make_ready(t);
-            }
-            (Event::Poll, Some(t)) => {
-                self.unready(t);
-                self.stepping = Some(t);
-                self.task_mut(t).joining = None;
-            }
+            (Event::Spawn { name, .. }, Some(t)) => self.spawned(t, name),
+            (Event::Poll, Some(t)) => self.polled(t),
             (Event::Join { target }, Some(t)) => self.task_mut(t).joining = Some(*target),
             (Event::Wake { .. }, Some(t)) => self.make_ready(t),
             (Event::Cancel { .. }, Some(t)) => self.task_mut(t).cancel_requested = true,
@@ -478,6 +481,36 @@ impl Model {
             (Event::Resource { id, op }, _) => self.op(*id, op, task, record.step),
             _ => {}
         }
+    }
+
+    /// The step and time of `record`, the first thing [`Model::apply`] does with any record.
+    #[inline(always)]
+    pub(crate) fn stamp(&mut self, record: &Record) {
+        if record.time > self.last_time {
+            self.clock_passed(record.time);
+        }
+        self.last_step = record.step;
+        self.last_time = record.time;
+    }
+
+    /// `Spawn` of `task` named `name`: it is ready.
+    #[inline(always)]
+    pub(crate) fn spawned(&mut self, task: TaskId, name: &str) {
+        if self.tasks.len() == task.index() {
+            // The next task, as a run spawns them: made with its name.
+            self.tasks.push(TaskState { name: Name::new(name), ..TaskState::default() });
+        } else {
+            self.task_mut(task).name = Name::new(name);
+        }
+        self.make_ready(task);
+    }
+
+    /// `Poll` of `task`: its step begins.
+    #[inline(always)]
+    pub(crate) fn polled(&mut self, task: TaskId) {
+        self.unready(task);
+        self.stepping = Some(task);
+        self.task_mut(task).joining = None;
     }
 
     /// The clock moved to `now`: the timers of earlier instants have fired or were dropped.
@@ -534,6 +567,12 @@ impl Model {
     /// Whether resource `r` was touched (an op recorded on it) during the current step.
     pub(crate) fn touched(&self, r: &ResourceState) -> bool {
         r.touched == self.step_serial
+    }
+
+    /// Whether any resource was touched during the current step.
+    #[inline]
+    pub(crate) fn touched_any(&self) -> bool {
+        self.touched_any == self.step_serial
     }
 
     fn new_resource(
@@ -611,6 +650,7 @@ impl Model {
             _ => None,
         };
         let r = &mut self.resources[id.index()];
+        self.touched_any = self.step_serial;
         if r.touched != self.step_serial {
             r.touched = self.step_serial;
             r.dropped_handoff = None;

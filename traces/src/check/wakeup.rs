@@ -22,7 +22,17 @@ use crate::event::{Event, Record, ResourceKind};
 use crate::ids::TaskId;
 
 /// The work-conservation rule, at the end of `task`'s step.
+#[inline]
 pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
+    // Only resources touched in the step or that the task waits on are looked at: when there
+    // are none (the task's own list of what it waits on mirrors the resources' lists), none.
+    if !model.touched_any() && model.waits_of(task).pending.is_empty() {
+        return None;
+    }
+    resources_at_step_end(model, record, task)
+}
+
+fn resources_at_step_end(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
     for r in &model.resources {
         let Some(free) = r.free().filter(|f| *f > 0) else {
             continue;
