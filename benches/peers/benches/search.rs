@@ -95,15 +95,16 @@ fn main() {
     versus(Program::Counter { tasks: 8 }, cap);
 }
 
-/// One worker, then two, on the unreduced DFS of `program` with `cap`: the same report, and
-/// the ratio of their times.
+/// One worker, then two, on the unreduced DFS of `program` with `cap`: the same report, the
+/// ratio of their times, and the CPU time each took (what the two workers ran in all, whatever
+/// share of the cores the machine's other load left them).
 fn versus(program: Program, cap: u64) {
     let before = load();
-    let one = dfs(program, Reduction::Off, cap, None, 1);
-    let two = dfs(program, Reduction::Off, cap, None, 2);
+    let (one, one_cpu) = timed(|| dfs(program, Reduction::Off, cap, None, 1));
+    let (two, two_cpu) = timed(|| dfs(program, Reduction::Off, cap, None, 2));
     assert_eq!(one, two, "the report does not depend on the worker count");
     println!(
-        "{} unreduced, {} schedules{}: one worker {:.2} s, two {:.2} s, {:.2}x; load average {before} before, {} after",
+        "{} unreduced, {} schedules{}: one worker {:.2} s (CPU {one_cpu}), two {:.2} s (CPU {two_cpu}), {:.2}x; load average {before} before, {} after",
         program.name(),
         one.schedules,
         if one.exhausted { " (exhausted)" } else { " (cap)" },
@@ -112,4 +113,22 @@ fn versus(program: Program, cap: u64) {
         one.elapsed.as_secs_f64() / two.elapsed.as_secs_f64(),
         load()
     );
+}
+
+/// `f`'s result and the CPU time the process spent in it, where `/proc/self/stat` says
+/// (user and system time, in the kernel's fixed 100 ticks a second).
+fn timed(f: impl FnOnce() -> Report) -> (Report, String) {
+    let cpu = || -> Option<u64> {
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // The fields after the command name (in parentheses, which may hold spaces).
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+    };
+    let start = cpu();
+    let report = f();
+    let spent = match (start, cpu()) {
+        (Some(a), Some(b)) => format!("{:.2} s", (b - a) as f64 / 100.0),
+        _ => "unknown".to_string(),
+    };
+    (report, spent)
 }
