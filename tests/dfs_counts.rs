@@ -290,3 +290,111 @@ fn a_time_budget_cuts_a_parallel_dfs_at_a_prefix_of_the_dfs_order() {
     let counted = dfs().schedules(timed.schedules).run();
     assert_eq!(timed.runs, counted.runs);
 }
+
+/// Three tasks of `k` steps each: (3k)! / (k!)³ interleavings (k = 3: 1,680). With
+/// `fail_on: Some((first, order))`, the run in which task `first` takes the first step and
+/// the tasks finish in `order` fails. DFS tries the first pick's options in ready order (a, b,
+/// c), so a failure that needs `c` first sits in the last third of the DFS order.
+type FailOn = Option<(&'static str, [&'static str; 3])>;
+
+async fn three_tasks(k: u64, fail_on: FailOn) {
+    let log = std::rc::Rc::new(std::cell::RefCell::new((None, Vec::new())));
+    for name in ["a", "b", "c"] {
+        let log = log.clone();
+        spawn(name, async move {
+            log.borrow_mut().0.get_or_insert(name);
+            for _ in 1..k {
+                yield_now().await;
+            }
+            let mut log = log.borrow_mut();
+            log.1.push(name);
+            if log.1.len() == 3 && fail_on.is_some_and(|(first, order)| log.0 == Some(first) && log.1[..] == order) {
+                panic!("{first:?} first, finished in the order {:?}", log.1, first = log.0);
+            }
+        });
+    }
+}
+
+fn parallel(jobs: usize, budget: u64, fail_on: FailOn) -> weft::Report {
+    explore(move || three_tasks(3, fail_on))
+        .name("parallel")
+        .strategy(Strategy::Dfs { max_preemptions: None })
+        .schedules(budget)
+        .jobs(jobs)
+        .keep_runs(true)
+        .shrink(false)
+        .environment(false)
+        .run()
+}
+
+#[test]
+fn a_parallel_dfs_reports_what_one_worker_does() {
+    // The whole tree, then budgets that end inside it (the first schedule alone, one inside
+    // the first task's subtree, most of the tree, all but one, exactly all, one more): the
+    // schedules, their order and pick hashes, `exhausted`, for 1 to 4 workers.
+    let all = 1_680;
+    for budget in [u64::MAX, 1, 37, 700, all - 1, all, all + 1] {
+        let one = parallel(1, budget, None);
+        assert_eq!(one.schedules, budget.min(all), "budget {budget}");
+        assert_eq!(one.exhausted, budget >= all, "budget {budget}");
+        assert_eq!(one.distinct, one.schedules, "budget {budget}: a schedule ran twice");
+        let runs = one.runs.as_ref().expect("runs kept");
+        assert!(runs.iter().enumerate().all(|(i, r)| r.index == i as u64), "budget {budget}: runs out of order");
+        for jobs in 2..=4 {
+            assert_eq!(parallel(jobs, budget, None), one, "budget {budget}, {jobs} workers");
+        }
+    }
+}
+
+#[test]
+fn a_parallel_dfs_finds_the_failure_one_worker_finds_at_the_same_index() {
+    let all = 1_680;
+    // `a` first and finishing a, b, c: asyncio's order, the first schedule. `b` first: in the
+    // middle third. `c` first: in the last third; with a budget that stops short of it too.
+    let first = parallel(1, u64::MAX, Some(("a", ["a", "b", "c"])));
+    assert_eq!(first.schedules, 1);
+    let middle = parallel(1, u64::MAX, Some(("b", ["c", "a", "b"])));
+    assert!(middle.schedules > all / 3 && middle.schedules <= 2 * all / 3, "{}", middle.schedules);
+    let late = parallel(1, u64::MAX, Some(("c", ["b", "a", "c"])));
+    assert!(late.schedules > 2 * all / 3, "{}", late.schedules);
+    let cases = [
+        (("a", ["a", "b", "c"]), u64::MAX),
+        (("b", ["c", "a", "b"]), u64::MAX),
+        (("c", ["b", "a", "c"]), u64::MAX),
+        (("c", ["b", "a", "c"]), late.schedules - 1),
+        (("c", ["b", "a", "c"]), late.schedules),
+    ];
+    for (fail_on, budget) in cases {
+        let one = parallel(1, budget, Some(fail_on));
+        assert_eq!(one.failure.is_some(), budget >= late.schedules || fail_on.0 != "c", "{fail_on:?}, budget {budget}");
+        if let Some(found) = &one.failure {
+            assert!(found.failure.to_string().contains("finished in the order"), "{}", found.failure);
+            assert_eq!(found.index + 1, one.schedules, "the failure is the last schedule counted");
+        }
+        for jobs in 2..=4 {
+            assert_eq!(parallel(jobs, budget, Some(fail_on)), one, "{fail_on:?}, budget {budget}, {jobs} workers");
+        }
+    }
+}
+
+#[test]
+fn a_shard_reports_the_same_for_any_number_of_workers() {
+    // The units a shard takes depend on the shard count alone, never on the workers in it.
+    for (k, n) in [(0, 2), (1, 2), (2, 3)] {
+        let shard = |jobs| {
+            explore(|| three_tasks(3, None))
+                .strategy(Strategy::Dfs { max_preemptions: None })
+                .schedules(u64::MAX)
+                .shard(k, n)
+                .jobs(jobs)
+                .keep_runs(true)
+                .environment(false)
+                .run()
+        };
+        let one = shard(1);
+        assert!(one.exhausted && one.schedules > 0);
+        for jobs in 2..=4 {
+            assert_eq!(shard(jobs), one, "shard {k}/{n}, {jobs} workers");
+        }
+    }
+}

@@ -12,7 +12,7 @@ mod pos;
 mod random;
 mod replay;
 
-pub(crate) use dfs::split_depth;
+pub(crate) use dfs::Node;
 pub use dfs::{Dfs, DfsTree, Reduction, FAIR_STREAK};
 pub use fifo::Fifo;
 pub(crate) use footprint::Footprints;

@@ -1,8 +1,8 @@
 //! weft's exhaustive search on the peers' programs, their shared counter in a tracked cell
 //! (`weft_peer_bench::tracked`, so that the reduction is valid): DFS without and with
 //! partial-order reduction, schedules run, whether the tree was exhausted, and the time; the
-//! ten-task semaphore within a time budget each way; two workers against one on an unreduced
-//! DFS that takes over a second.
+//! ten-task semaphore within a time budget each way; two workers against one on unreduced
+//! DFS: the five-task counter exhausted (over a second) and the eight-task counter capped.
 //!
 //! ```text
 //! cargo bench -p weft-peer-bench --bench search
@@ -88,18 +88,47 @@ fn main() {
         row(ten, reduction, &report);
     }
     println!();
-    // Two workers against one: the unreduced eight-task counter, a DFS over a second.
-    let program = Program::Counter { tasks: 8 };
-    let one = dfs(program, Reduction::Off, cap, None, 1);
-    let two = dfs(program, Reduction::Off, cap, None, 2);
+    // Two workers against one, unreduced: the five-task counter exhausted (a DFS over a
+    // second), and the eight-task counter under the cap (its first subtree alone holds more).
+    let five = Program::Counter { tasks: 5 };
+    versus(five, u64::MAX);
+    versus(Program::Counter { tasks: 8 }, cap);
+}
+
+/// One worker, then two, on the unreduced DFS of `program` with `cap`: the same report, the
+/// ratio of their times, and the CPU time each took (what the two workers ran in all, whatever
+/// share of the cores the machine's other load left them).
+fn versus(program: Program, cap: u64) {
+    let before = load();
+    let (one, one_cpu) = timed(|| dfs(program, Reduction::Off, cap, None, 1));
+    let (two, two_cpu) = timed(|| dfs(program, Reduction::Off, cap, None, 2));
     assert_eq!(one, two, "the report does not depend on the worker count");
     println!(
-        "{} unreduced, {} schedules: one worker {:.2} s, two {:.2} s, {:.2}x; load average {}",
+        "{} unreduced, {} schedules{}: one worker {:.2} s (CPU {one_cpu}), two {:.2} s (CPU {two_cpu}), {:.2}x; load average {before} before, {} after",
         program.name(),
         one.schedules,
+        if one.exhausted { " (exhausted)" } else { " (cap)" },
         one.elapsed.as_secs_f64(),
         two.elapsed.as_secs_f64(),
         one.elapsed.as_secs_f64() / two.elapsed.as_secs_f64(),
         load()
     );
+}
+
+/// `f`'s result and the CPU time the process spent in it, where `/proc/self/stat` says
+/// (user and system time, in the kernel's fixed 100 ticks a second).
+fn timed(f: impl FnOnce() -> Report) -> (Report, String) {
+    let cpu = || -> Option<u64> {
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // The fields after the command name (in parentheses, which may hold spaces).
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+    };
+    let start = cpu();
+    let report = f();
+    let spent = match (start, cpu()) {
+        (Some(a), Some(b)) => format!("{:.2} s", (b - a) as f64 / 100.0),
+        _ => "unknown".to_string(),
+    };
+    (report, spent)
 }

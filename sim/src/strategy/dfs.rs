@@ -240,9 +240,22 @@ impl DfsTree {
         self
     }
 
-    /// The unit of the schedule that finished last, when the tree is split.
-    pub(crate) fn last_unit(&self) -> Option<u64> {
-        self.0.borrow().last_unit
+    /// Gives away part of what is left to explore, as subtree `id`, `room` the schedules the
+    /// budget has left (see `Tree::donate`): the path to it, for [`DfsTree::subtree`] on another worker.
+    pub(crate) fn donate(&self, id: usize, room: u64) -> Option<Vec<Node>> {
+        self.0.borrow_mut().donate(id, room)
+    }
+
+    /// A tree exploring only the subtree that `prefix` (from [`DfsTree::donate`]) leads to,
+    /// with this tree's bounds.
+    pub(crate) fn subtree(&self, prefix: Vec<Node>) -> DfsTree {
+        let config = self.0.borrow().config;
+        DfsTree(Rc::new(RefCell::new(Tree::subtree(config, prefix))))
+    }
+
+    /// The subtrees given away that the path moved past since the last call, in DFS order.
+    pub(crate) fn take_crossed(&self) -> Vec<usize> {
+        std::mem::take(&mut self.0.borrow_mut().crossed)
     }
 
     /// The scheduler for the next run (program draws from `seed`).
@@ -398,7 +411,9 @@ impl Dfs {
                     tree.redundant = true;
                     return Err(Dfs::covered(step));
                 }
-                tree.path.push(Node::new(kind, chosen, todo, self.sleep.clone()));
+                let mut node = Node::new(kind, chosen, todo, self.sleep.clone());
+                node.began = tree.runs;
+                tree.path.push(node);
                 tree.cursor += 1;
                 self.current = Some(depth);
                 Ok((depth, chosen))

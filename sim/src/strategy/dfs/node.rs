@@ -110,12 +110,33 @@ pub(crate) struct Node {
     pub(crate) explored: Vec<Sleeper>,
     /// The chosen option's segment, once a run has taken it.
     pub(crate) segment: Option<Segment>,
+    /// The options given away to other workers here (see `Tree::donate`), by the ids of their
+    /// subtrees: the next ones after `chosen`, in option order, which the tree skips.
+    pub(crate) given: Vec<usize>,
+    /// The tree's schedule count when the chosen option's subtree began, and the schedules and
+    /// number of the options explored here: the size of an option's subtree, on average, so
+    /// that a part given away under a schedule budget can be one that the budget reaches.
+    pub(crate) began: u64,
+    pub(crate) sizes: u64,
+    pub(crate) measured: u64,
 }
 
 impl Node {
     /// A point first reached, taking `chosen`, with `todo` to explore and `sleep` holding.
     pub(crate) fn new(kind: Kind, chosen: Opt, todo: Vec<Opt>, sleep: Vec<Sleeper>) -> Node {
-        Node { kind, chosen, todo, done: Vec::new(), sleep, explored: Vec::new(), segment: None }
+        Node {
+            kind,
+            chosen,
+            todo,
+            done: Vec::new(),
+            sleep,
+            explored: Vec::new(),
+            segment: None,
+            given: Vec::new(),
+            began: 0,
+            sizes: 0,
+            measured: 0,
+        }
     }
 
     /// Whether task `t` is asleep here.
@@ -154,6 +175,11 @@ impl Node {
                 && *o != self.chosen
                 && !matches!(o, Opt::Task(t) if self.asleep(*t))
         })
+    }
+
+    /// The average size of an option's subtree here, once one has been explored.
+    pub(crate) fn option_size(&self) -> Option<u64> {
+        (self.measured > 0).then(|| self.sizes / self.measured)
     }
 
     /// Adds `opt` to the options to explore here (a backtrack point), if it is offered.

@@ -60,14 +60,19 @@ pub(crate) struct Tree {
     pub(crate) split: Option<Split>,
     /// Units met so far.
     pub(crate) units: u64,
-    /// The unit of the current path's point at the split depth, while it is on the path.
-    pub(crate) unit: Option<u64>,
-    /// The unit of the run that finished last, with a split.
-    pub(crate) last_unit: Option<u64>,
+    /// Schedules this tree has run.
+    pub(crate) runs: u64,
+    /// The subtrees given away (`Tree::donate`) that the path has moved past since this was
+    /// last taken, in DFS order: their schedules come after the runs before and before the
+    /// runs after.
+    pub(crate) crossed: Vec<usize>,
     /// `WEFT_DEBUG_DPOR` was set when the tree was made: each run's end prints its events and
     /// the backtrack points their races add (a debugging aid, `docs/search.md`).
     pub(crate) debug: bool,
 }
+
+/// A budget with this many schedules left or more counts as none when giving work away.
+const UNLIMITED: u64 = 1 << 40;
 
 impl Tree {
     pub(crate) fn new(max_preemptions: Option<u32>) -> Tree {
@@ -81,8 +86,8 @@ impl Tree {
             redundant: false,
             split: None,
             units: 0,
-            unit: None,
-            last_unit: None,
+            runs: 0,
+            crossed: Vec::new(),
             debug: std::env::var_os("WEFT_DEBUG_DPOR").is_some(),
         }
     }
@@ -100,9 +105,52 @@ impl Tree {
         let Some(split) = self.split.as_mut().filter(|s| s.depth == depth) else { return true };
         let unit = self.units;
         self.units += 1;
-        let owned = (split.owns)(unit);
-        self.unit = owned.then_some(unit);
-        owned
+        (split.owns)(unit)
+    }
+
+    /// A tree that explores only the subtree below `prefix`, the points of a path another tree
+    /// gave away (`Tree::donate`), the last one taking the option given.
+    pub(crate) fn subtree(config: Config, prefix: Vec<Node>) -> Tree {
+        let mut tree = Tree::new(config.max_preemptions);
+        tree.config = config;
+        tree.floor = prefix.len();
+        tree.path = prefix;
+        tree
+    }
+
+    /// Gives away part of what is left to explore, for another worker: the next option at a
+    /// point at or below the floor (and the split depth, so that units stay whole). Returns
+    /// the path to that option; this tree skips it, and `crossed` gets `id` when the path moves
+    /// past it. Full DFS only: with reduction, what a subtree explores depends on the races
+    /// found in the others.
+    ///
+    /// Which point: the shallowest (the largest part, the fewest hand-overs) whose options are
+    /// known to hold at most half of `room`, the schedules the budget has left, so that the
+    /// part given away starts within the budget; with no budget to speak of, simply the
+    /// shallowest; failing both, the deepest (the part that comes next in DFS order).
+    pub(crate) fn donate(&mut self, id: usize, room: u64) -> Option<Vec<Node>> {
+        if self.exhausted || self.config.reduction != Reduction::Off {
+            return None;
+        }
+        let top = self.floor.max(self.split.as_ref().map_or(0, |s| s.depth));
+        let open: Vec<usize> = (top..self.path.len()).filter(|&d| self.path[d].next().is_some()).collect();
+        let fits = |d: &usize| match self.path[*d].option_size() {
+            Some(size) => size <= room / 2,
+            None => room >= UNLIMITED,
+        };
+        let depth = open.iter().copied().find(fits).or_else(|| open.last().copied())?;
+        let node = &mut self.path[depth];
+        let option = node.next()?;
+        node.done.push(option);
+        node.given.push(id);
+        let mut prefix = self.path[..=depth].to_vec();
+        for n in &mut prefix {
+            n.given.clear();
+        }
+        let last = prefix.last_mut().expect("the prefix ends at the point given");
+        last.chosen = option;
+        last.segment = None;
+        Some(prefix)
     }
 
     pub(crate) fn start_run(&mut self) {
@@ -118,19 +166,16 @@ impl Tree {
         let log = std::mem::take(&mut self.log);
         // Points the run did not reach (it stopped early) are not on its path.
         self.path.truncate(self.cursor.max(self.floor));
-        if let Some(depth) = self.split.as_ref().map(|s| s.depth) {
-            self.last_unit = match self.path.len() > depth {
-                true => self.unit,
-                // A schedule that ends above the split depth is a unit of its own.
-                false if schedule => {
-                    let unit = self.units;
-                    self.units += 1;
-                    let owns = &mut self.split.as_mut().expect("the tree is split").owns;
-                    schedule = owns(unit);
-                    Some(unit)
-                }
-                false => None,
-            };
+        if let Some(split) = self.split.as_mut().filter(|s| self.path.len() <= s.depth) {
+            // A schedule that ends above the split depth is a unit of its own.
+            if schedule {
+                let unit = self.units;
+                self.units += 1;
+                schedule = (split.owns)(unit);
+            }
+        }
+        if schedule {
+            self.runs += 1;
         }
         self.note_segments(&log);
         if self.config.reduction == Reduction::Dpor {
@@ -180,6 +225,10 @@ impl Tree {
             let node = self.path.last_mut().expect("the path is longer than the floor");
             let chosen = node.chosen;
             node.done.push(chosen);
+            node.sizes += self.runs - node.began;
+            node.measured += 1;
+            // The options given away here come next in DFS order.
+            self.crossed.append(&mut node.given);
             if let (true, Opt::Task(task), Some(segment)) = (sleep_sets, chosen, &node.segment) {
                 if segment.sleepable {
                     node.explored.push(Sleeper { task, accesses: segment.accesses.clone() });
@@ -188,6 +237,7 @@ impl Tree {
             if let Some(next) = node.next() {
                 node.chosen = next;
                 node.segment = None;
+                node.began = self.runs;
                 return;
             }
             self.path.pop();
