@@ -139,93 +139,111 @@ mod handoff {
         print(format!("{joined} {}", logs.join(" | ")));
     }
 
-    /// Three tasks take a lock in turn, the first looking at it before it asks; a watcher
-    /// notes the lock's repr (held or not, how many wait).
+    /// A primitive a task can hold a unit of around some work.
+    trait Hold: 'static {
+        /// Takes a unit, runs `body`, gives the unit back.
+        async fn hold(&self, body: impl std::future::Future<Output = ()>);
+        /// What a task notes of it while holding.
+        fn seen(&self) -> String {
+            String::new()
+        }
+    }
+
+    impl Hold for Lock {
+        async fn hold(&self, body: impl std::future::Future<Output = ()>) {
+            let _held = self.lock().await;
+            body.await;
+        }
+    }
+
+    impl Hold for Semaphore {
+        async fn hold(&self, body: impl std::future::Future<Output = ()>) {
+            let _permit = self.permit().await;
+            body.await;
+        }
+        fn seen(&self) -> String {
+            format!(":{}", self.value())
+        }
+    }
+
+    impl Hold for BoundedSemaphore {
+        async fn hold(&self, body: impl std::future::Future<Output = ()>) {
+            let _permit = self.permit().await;
+            body.await;
+        }
+    }
+
+    /// Tasks `ids` that each hold a unit of `p`: note their turn (and what they see of `p`)
+    /// in `order`, yield, and, if `out`, note that they leave.
+    fn takers<P: Hold>(p: &Rc<P>, ids: &[u32], order: &Log, out: bool) -> Vec<weft::JoinHandle<()>> {
+        let spawn_one = |i: u32| {
+            let (p, order) = (p.clone(), order.clone());
+            spawn(format!("t{i}"), async move {
+                p.hold(async {
+                    note(&order, format!("{i}{}", p.seen()));
+                    yield_now().await;
+                    if out {
+                        note(&order, format!("{i} out"));
+                    }
+                })
+                .await
+            })
+        };
+        ids.iter().map(|&i| spawn_one(i)).collect()
+    }
+
+    /// Three tasks take a lock in turn; a peeker notes whether it is held, then takes it too;
+    /// a watcher notes the lock's repr (held or not, how many wait).
     pub fn lock_watched() -> Program {
         Box::pin(async {
             let lock = Rc::new(Lock::new());
-            let order = log("order");
-            let mut logs = vec![order.clone()];
-            let mut handles = Vec::new();
-            for i in 0..3 {
-                let (lock, order, mine) = (lock.clone(), order.clone(), log("mine"));
-                logs.push(mine.clone());
-                handles.push(spawn(format!("t{i}"), async move {
-                    if i == 0 {
-                        note(&mine, lock.locked());
-                    }
-                    let _held = lock.lock().await;
-                    note(&order, i);
-                    yield_now().await;
-                }));
-            }
-            let (l, watch) = (lock.clone(), log("watch"));
-            logs.push(watch.clone());
-            handles.push(spawn("watcher", async move { note(&watch, format!("{l:?}")) }));
-            finish(handles, logs).await;
+            let (order, peek, watch) = (log("order"), log("peek"), log("watch"));
+            let mut handles = takers(&lock, &[0, 1], &order, false);
+            let (l, o, seen) = (lock.clone(), order.clone(), peek.clone());
+            handles.push(spawn("peeker", async move {
+                note(&seen, l.locked());
+                l.hold(async { note(&o, "peeker") }).await;
+            }));
+            let l = lock.clone();
+            let w = watch.clone();
+            handles.push(spawn("watcher", async move { note(&w, format!("{l:?}")) }));
+            finish(handles, vec![order, peek, watch]).await;
         })
     }
 
-    /// Three tasks on a semaphore of two permits, each noting the free permits it leaves.
+    /// Three tasks on a semaphore of two permits, each noting the free permits it leaves; a
+    /// watcher notes whether it would wait, then the repr.
     pub fn semaphore_two() -> Program {
         Box::pin(async {
             let sem = Rc::new(Semaphore::new(2));
-            let order = log("order");
-            let mut logs = vec![order.clone()];
-            let mut handles = Vec::new();
-            for i in 0..3 {
-                let (sem, order) = (sem.clone(), order.clone());
-                handles.push(spawn(format!("t{i}"), async move {
-                    let _permit = sem.permit().await;
-                    note(&order, format!("{i}:{}", sem.value()));
-                    yield_now().await;
-                }));
-            }
-            let (s, watch) = (sem.clone(), log("watch"));
-            logs.push(watch.clone());
+            let (order, watch) = (log("order"), log("watch"));
+            let mut handles = takers(&sem, &[0, 1, 2], &order, false);
+            let (s, w) = (sem.clone(), watch.clone());
             handles.push(spawn("watcher", async move {
-                note(&watch, s.locked());
+                note(&w, s.locked());
                 yield_now().await;
-                note(&watch, format!("{s:?}"));
+                note(&w, format!("{s:?}"));
             }));
-            finish(handles, logs).await;
+            finish(handles, vec![order, watch]).await;
         })
     }
 
     /// Three tasks on a BoundedSemaphore(1), a lock by another name (one unit).
     pub fn bounded_one() -> Program {
         Box::pin(async {
-            let sem = Rc::new(BoundedSemaphore::new(1));
             let order = log("order");
-            let mut handles = Vec::new();
-            for i in 0..3 {
-                let (sem, order) = (sem.clone(), order.clone());
-                handles.push(spawn(format!("t{i}"), async move {
-                    let _permit = sem.permit().await;
-                    note(&order, i);
-                    yield_now().await;
-                }));
-            }
+            let handles = takers(&Rc::new(BoundedSemaphore::new(1)), &[0, 1, 2], &order, false);
             finish(handles, vec![order]).await;
         })
     }
 
-    /// One task takes the lock; another releases it under it (asyncio locks have no owner);
-    /// a third takes it; the first task's guard then finds its hold gone.
+    /// Two tasks take the lock in turn; a third releases it under whoever holds it (asyncio
+    /// locks have no owner), whose guard then finds its hold gone.
     pub fn foreign_release() -> Program {
         Box::pin(async {
             let lock = Rc::new(Lock::new());
-            let order = log("order");
-            let (releaser, mut handles) = (log("releaser"), Vec::new());
-            for i in [0, 2] {
-                let (lock, order) = (lock.clone(), order.clone());
-                handles.push(spawn(format!("t{i}"), async move {
-                    let _held = lock.lock().await;
-                    note(&order, i);
-                    yield_now().await;
-                    note(&order, format!("{i} out"));
-                }));
-            }
+            let (order, releaser) = (log("order"), log("releaser"));
+            let mut handles = takers(&lock, &[0, 2], &order, true);
             let (l, r) = (lock.clone(), releaser.clone());
             handles.push(spawn("t1", async move {
                 yield_now().await;
@@ -305,18 +323,8 @@ mod handoff {
     /// Three tasks take a lock in turn; the faults of the test cancel one of them.
     pub fn lock_cancelled() -> Program {
         Box::pin(async {
-            let lock = Rc::new(Lock::new());
             let order = log("order");
-            let mut handles = Vec::new();
-            for i in 0..3 {
-                let (lock, order) = (lock.clone(), order.clone());
-                handles.push(spawn(format!("t{i}"), async move {
-                    let _held = lock.lock().await;
-                    note(&order, i);
-                    yield_now().await;
-                    note(&order, format!("{i} out"));
-                }));
-            }
+            let handles = takers(&Rc::new(Lock::new()), &[0, 1, 2], &order, true);
             finish(handles, vec![order]).await;
         })
     }
