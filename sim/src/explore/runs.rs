@@ -76,6 +76,11 @@ struct Folded {
     distinct: Hashes,
 }
 
+/// A worker's `running` slot, alone on its cache line: each worker writes its own at every
+/// schedule, and two slots sharing a line would bounce it between the cores.
+#[repr(align(128))]
+struct Slot(AtomicU64);
+
 /// A folding worker folds once this many runs more have piled up since it last folded.
 const FOLD_EVERY: usize = 4096;
 
@@ -252,7 +257,7 @@ where
         let first_failure = AtomicU64::new(u64::MAX);
         // Per worker, a lower bound of the (local) index it runs: every index below the least
         // of them has run. A worker sets it before taking an index, so it never overshoots.
-        let running: Vec<AtomicU64> = (0..jobs).map(|_| AtomicU64::new(0)).collect();
+        let running: Vec<Slot> = (0..jobs).map(|_| Slot(AtomicU64::new(0))).collect();
         let work = |worker: usize| {
             let runtime = self.runtime(false);
             let mut ran = Ran::listing(self.keep_runs);
@@ -267,7 +272,7 @@ where
                 if self.deadline.passed() {
                     break;
                 }
-                running[worker].store(next.load(Ordering::SeqCst), Ordering::SeqCst);
+                running[worker].0.store(next.load(Ordering::SeqCst), Ordering::SeqCst);
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 if i >= local || i > first_failure.load(Ordering::Relaxed) {
                     break;
@@ -292,13 +297,13 @@ where
                 }
                 if ran.folds && ran.seen.len() >= fold_at {
                     // Every index below `done` ran; a failure below it is the first one.
-                    let done = running.iter().map(|r| r.load(Ordering::SeqCst)).min().unwrap_or(0);
+                    let done = running.iter().map(|r| r.0.load(Ordering::SeqCst)).min().unwrap_or(0);
                     let counted = first_failure.load(Ordering::SeqCst).saturating_add(1).min(done);
                     ran.fold(counted.saturating_mul(n).saturating_add(k));
                     fold_at = ran.seen.len() + FOLD_EVERY;
                 }
             }
-            running[worker].store(u64::MAX, Ordering::SeqCst);
+            running[worker].0.store(u64::MAX, Ordering::SeqCst);
             self.tracker.flush(&mut batch);
             (ran, failed)
         };
