@@ -47,7 +47,7 @@ impl Recorder for Installed {
         let event = Event::NewResource {
             id,
             kind,
-            name: resource.name().to_string(),
+            name: k.resources.name_buffer(id, resource.name()),
             capacity: resource.capacity(),
             initial: resource.initial(),
             fifo: resource.fifo(),

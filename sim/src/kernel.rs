@@ -55,6 +55,43 @@ pub(crate) struct TaskMeta {
     pub(crate) steps: u64,
 }
 
+impl TaskMeta {
+    /// A new task's record, in the lists (and name) of `recycled`, a task of an earlier run, if
+    /// there is one: every field as new, their room kept.
+    fn new(recycled: Option<TaskMeta>) -> TaskMeta {
+        let (mut name, mut joining) = match recycled {
+            // Every field named, so that a new one cannot be carried over by mistake.
+            Some(TaskMeta {
+                name,
+                joining,
+                done: _,
+                cancel: _,
+                cancel_passed_on: _,
+                callback: _,
+                cancels: _,
+                cancel_message: _,
+                waiting: _,
+                steps: _,
+            }) => (name, joining),
+            None => (String::new(), Vec::new()),
+        };
+        name.clear();
+        joining.clear();
+        TaskMeta {
+            name,
+            done: false,
+            cancel: false,
+            cancel_passed_on: false,
+            callback: false,
+            cancels: 0,
+            cancel_message: None,
+            waiting: None,
+            joining,
+            steps: 0,
+        }
+    }
+}
+
 /// Where events go: the trace (when tracing) and the online checkers: weft's own first (with
 /// checks on), then those the user added.
 pub(crate) struct Sink {
@@ -137,6 +174,9 @@ pub(crate) struct Kernel {
     pub(crate) ready: ReadyQueue,
     pub(crate) timers: Timers,
     pub(crate) tasks: Vec<TaskMeta>,
+    /// Tasks of the thread's earlier runs, for new tasks to reuse the room of (the next spawn
+    /// takes the last; `Kept::keep` leaves the first task of the last run there).
+    pub(crate) retired: Vec<TaskMeta>,
     /// Futures of tasks spawned during the current step; the executor moves them into its slab.
     pub(crate) spawned: Vec<(TaskId, TaskFuture)>,
     pub(crate) resources: Resources,
@@ -292,18 +332,8 @@ impl Kernel {
     /// (a copy for the task otherwise).
     pub(crate) fn spawn(&mut self, name: String, future: TaskFuture) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
-        self.tasks.push(TaskMeta {
-            name: String::new(),
-            done: false,
-            cancel: false,
-            cancel_passed_on: false,
-            callback: false,
-            cancels: 0,
-            cancel_message: None,
-            waiting: None,
-            joining: Vec::new(),
-            steps: 0,
-        });
+        let meta = TaskMeta::new(self.retired.pop());
+        self.tasks.push(meta);
         self.spawned.push((id, future));
         self.ready.push(id);
         self.access(Object::Spawn, Mode::Write);
@@ -318,6 +348,15 @@ impl Kernel {
         };
         self.tasks[id.index()].name = name;
         id
+    }
+
+    /// `name` in the room of the name of the task that will be recycled for the next spawn (a
+    /// name weft gives, `main`, costs no allocation once a thread has run once).
+    pub(crate) fn name_buffer(&mut self, name: &str) -> String {
+        let mut buffer = self.retired.last_mut().map(|t| std::mem::take(&mut t.name)).unwrap_or_default();
+        buffer.clear();
+        buffer.push_str(name);
+        buffer
     }
 
     /// Registers a loop callback's task (see [`TaskMeta::callback`]), at the tail of the ready

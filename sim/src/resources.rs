@@ -7,6 +7,8 @@ use weft_traces::{Op, Resource, ResourceId, ResourceKind};
 #[derive(Debug, Default)]
 pub(crate) struct Resources {
     table: Vec<Entry>,
+    /// Names of earlier runs' resources, emptied, for this run's names to be written in.
+    spare: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -23,11 +25,22 @@ impl Resources {
     /// A new resource as `resource` describes it, named later ([`Resources::name`]).
     pub(crate) fn register(&mut self, resource: &Resource) -> ResourceId {
         let (kind, handoff, single) = (resource.kind(), resource.hands_off(), resource.capacity() == Some(1));
-        self.table.push(Entry { kind, name: String::new(), handoff, single });
+        let name = self.spare.pop().unwrap_or_default();
+        self.table.push(Entry { kind, name, handoff, single });
         ResourceId(self.table.len() as u32 - 1)
     }
 
     /// Names resource `id`.
+    /// `name` written in the room of resource `id`'s name (which is left empty until
+    /// [`Resources::name`] gives it back), so that a thread's runs register their resources
+    /// without allocating.
+    pub(crate) fn name_buffer(&mut self, id: ResourceId, name: &str) -> String {
+        let mut buffer = self.table.get_mut(id.index()).map(|e| std::mem::take(&mut e.name)).unwrap_or_default();
+        buffer.clear();
+        buffer.push_str(name);
+        buffer
+    }
+
     pub(crate) fn name(&mut self, id: ResourceId, name: String) {
         if let Some(entry) = self.table.get_mut(id.index()) {
             entry.name = name;
@@ -62,7 +75,8 @@ impl Resources {
 
     /// Empties it, keeping its room (see `reuse.rs`).
     pub(crate) fn clear(&mut self) {
-        self.table.clear();
+        let Resources { table, spare } = self;
+        spare.extend(table.drain(..).map(|e| e.name));
     }
 
     /// `Lock 'name'`.

@@ -20,6 +20,8 @@ use weft_traces::{Checker, Invariants};
 #[derive(Default)]
 pub(crate) struct Kept {
     pub(crate) tasks: Vec<TaskMeta>,
+    /// The tasks of the thread's runs, kept for the next run's tasks (see `Kernel::retired`).
+    pub(crate) retired: Vec<TaskMeta>,
     pub(crate) futures: Vec<Option<TaskFuture>>,
     pub(crate) spawned: Vec<(weft_traces::TaskId, TaskFuture)>,
     pub(crate) ready: ReadyQueue,
@@ -69,7 +71,9 @@ impl Kept {
             let (kept, _) = c.take();
             c.set((kept, choices));
         });
-        self.tasks.clear();
+        // Last task first, so that the next run's first spawn (its main task) takes this run's
+        // main task's record, name and all. Bounded: a run takes one per task it spawns.
+        self.retired.extend(self.tasks.drain(..).rev());
         self.futures.clear();
         self.spawned.clear();
         self.ready.clear();

@@ -9,7 +9,7 @@ use crate::probe;
 use crate::reuse::Kept;
 use crate::schedule::Schedule;
 use crate::strategy::{Divergence, Footprints, Mode, Object, Scheduler, Strategy};
-use crate::task::{spawn, JoinHandle};
+use crate::task::{self, JoinHandle};
 use crate::timers::{Fire, Timers};
 use crate::waker::waker;
 use crate::watchdog::{self, Watch, DEFAULT_HANG_TIMEOUT};
@@ -267,6 +267,7 @@ impl Runtime {
                 ready: kept.ready,
                 timers: Timers::default(),
                 tasks: kept.tasks,
+                retired: kept.retired,
                 spawned: kept.spawned,
                 resources: kept.resources,
                 chooser: Chooser {
@@ -286,7 +287,7 @@ impl Runtime {
         let mut executor =
             Executor { installed: &installed, futures: kept.futures, budget: self.budget(), probe: self.checks };
         let (main, end, futures) = recorder::install(&installed, || {
-            let main: JoinHandle<T> = spawn("main", build());
+            let main: JoinHandle<T> = task::spawn_main(build());
             let end = executor.run();
             executor.close();
             (main, end, executor.futures)
@@ -314,6 +315,7 @@ impl Runtime {
         let choices = made.len();
         Kept {
             tasks: std::mem::take(&mut kernel.tasks),
+            retired: std::mem::take(&mut kernel.retired),
             futures,
             spawned: std::mem::take(&mut kernel.spawned),
             ready: std::mem::take(&mut kernel.ready),
@@ -673,8 +675,14 @@ impl Executor<'_> {
         for future in self.futures.drain(..).flatten() {
             let _ = panic::catch_task(self.installed, move || drop(future));
         }
-        let spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
-        drop(spawned);
+        // Dropped outside the kernel (their Drop code may reach it); the list, emptied, stays.
+        let mut spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
+        spawned.clear();
+        self.kernel(|k| {
+            if k.spawned.is_empty() {
+                k.spawned = spawned;
+            }
+        });
     }
 }
 

@@ -305,6 +305,17 @@ impl<T: 'static> JoinHandle<T> {
 /// ```
 #[track_caller]
 pub fn spawn<T: 'static>(name: impl Into<String>, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
+    spawn_named(Ok(name.into()), future)
+}
+
+/// Spawns a run's main task (named `main`, in a recycled name's room). (`spawn_named` takes a
+/// name given, or one to write in the kernel's room.)
+pub(crate) fn spawn_main<T: 'static>(future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
+    spawn_named(Err("main"), future)
+}
+
+#[track_caller]
+fn spawn_named<T: 'static>(name: Result<String, &str>, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
     let slot = RefCell::new(JoinSlot { output: None, finished_at: 0, waiter: None, id: TaskId(0) });
     let shared = Rc::new(Shared { status: Cell::new(Status::Running), slot });
     let guard = OnDrop { shared: shared.clone() };
@@ -312,7 +323,10 @@ pub fn spawn<T: 'static>(name: impl Into<String>, future: impl Future<Output = T
         let output = future.await;
         guard.shared.finish(Ok(output));
     };
-    let task_id = context::with("spawn", |k| k.spawn(name.into(), Box::pin(task)));
+    let task_id = context::with("spawn", |k| {
+        let name = name.unwrap_or_else(|name| k.name_buffer(name));
+        k.spawn(name, Box::pin(task))
+    });
     shared.slot.borrow_mut().id = task_id;
     JoinHandle { id: task_id, shared, taken: false, awaited: Cell::new(None) }
 }
