@@ -73,6 +73,7 @@
 //! together.
 
 pub mod budget;
+mod claims;
 mod failures;
 pub mod json;
 mod progress;

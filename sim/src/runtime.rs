@@ -13,7 +13,7 @@ use crate::task::{self, JoinHandle};
 use crate::timers::{Fire, Timers};
 use crate::waker::waker;
 use crate::watchdog::{self, Watch, DEFAULT_HANG_TIMEOUT};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -247,7 +247,6 @@ impl Runtime {
         };
         let accesses = scheduler.wants_accesses();
         let footprints = Footprints::new(accesses || scheduler.reads_steps(), accesses);
-        static EPOCH: AtomicU32 = AtomicU32::new(0);
         let watch = Watch::start(&self.name, seed, watchdog::timeout(self.hang_timeout));
         let kept = Kept::take();
         let mut checkers = kept.checkers;
@@ -259,7 +258,7 @@ impl Runtime {
             watch: watch.clone(),
             monitors: Default::default(),
             kernel: RefCell::new(Kernel {
-                epoch: EPOCH.fetch_add(1, Ordering::Relaxed),
+                epoch: next_epoch(),
                 now: Time::ZERO,
                 step: 0,
                 current: None,
@@ -447,6 +446,26 @@ impl fmt::Display for Failure {
             Failure::Diverged(d) => d.fmt(f),
         }
     }
+}
+
+/// A new run's epoch, unique among the process's runs (until the counter wraps, after 2^32
+/// runs): each thread reserves a block of epochs at once, so that workers running schedules
+/// side by side do not both write one shared counter at every run.
+fn next_epoch() -> u32 {
+    const BLOCK: u32 = 1024;
+    static RESERVED: AtomicU32 = AtomicU32::new(0);
+    thread_local! {
+        /// The next epoch of this thread's block, and how many are left in it.
+        static BLOCK_LEFT: Cell<(u32, u32)> = const { Cell::new((0, 0)) };
+    }
+    BLOCK_LEFT.with(|block| {
+        let (next, left) = match block.get() {
+            (_, 0) => (RESERVED.fetch_add(BLOCK, Ordering::Relaxed), BLOCK),
+            reserved => reserved,
+        };
+        block.set((next.wrapping_add(1), left - 1));
+        next
+    })
 }
 
 /// A run's step budget: `base` steps plus `per_task` for each task spawned so far.

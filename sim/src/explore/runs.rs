@@ -3,6 +3,7 @@
 //! and replays the shrunk schedule with its own trace, which is the failure reported.
 
 use super::budget::Deadline;
+use super::claims::{Chunk, Slot};
 use super::failures::write_trace;
 use super::progress::{Batch, Hashes, Tracker};
 use super::report::{Counterexample, Found};
@@ -75,11 +76,6 @@ struct Folded {
     steps: u64,
     distinct: Hashes,
 }
-
-/// A worker's `running` slot, alone on its cache line: each worker writes its own at every
-/// schedule, and two slots sharing a line would bounce it between the cores.
-#[repr(align(128))]
-struct Slot(AtomicU64);
 
 /// A folding worker folds once this many runs more have piled up since it last folded.
 const FOLD_EVERY: usize = 4096;
@@ -266,15 +262,19 @@ where
             let mut batch = Batch::default();
             // The last run's scheduler, reseeded for the next run when it can be.
             let mut spare: Option<Box<dyn Scheduler>> = None;
+            let mut chunk = Chunk::new();
             loop {
-                // The deadline is read before an index is taken, never after: the schedules
-                // that run are a contiguous prefix of the order (see `budget.rs`).
-                if self.deadline.passed() {
-                    break;
-                }
-                running[worker].0.store(next.load(Ordering::SeqCst), Ordering::SeqCst);
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= local || i > first_failure.load(Ordering::Relaxed) {
+                let i = match chunk.pop() {
+                    Some(i) => i,
+                    // The deadline is read before indices are taken, never after: the
+                    // schedules that run are a contiguous prefix of the order (`claims.rs`).
+                    None if self.deadline.passed() => break,
+                    None => match chunk.take(&next, &running[worker], local, jobs as u64) {
+                        Some(()) => continue,
+                        None => break,
+                    },
+                };
+                if i > first_failure.load(Ordering::Relaxed) {
                     break;
                 }
                 let index = i * n + k;
