@@ -3,7 +3,7 @@
 use super::resources::Model;
 use super::{accounting, deadlock, exclusion, fifo, wakeup, Checker, Violation};
 use crate::event::{Event, Exit, Op, Record};
-use crate::ids::TaskId;
+use crate::ids::{ResourceId, TaskId};
 use std::any::Any;
 
 /// All of weft's invariants over the event stream: mutual exclusion and capacity, FIFO
@@ -128,6 +128,13 @@ impl Invariants {
         let Event::Resource { id, op } = &record.event else {
             return None;
         };
+        self.before_op(record, *id, op)
+    }
+
+    /// The rules that read the model before a resource op.
+    #[inline(always)]
+    fn before_op(&self, record: &Record, id: ResourceId, op: &Op) -> Found {
+        let id = &id;
         match (op, record.task) {
             (Op::Grant, task) => exclusion::on_grant(&self.model, record, *id, task)
                 .or_else(|| fifo::on_grant(&self.model, record, *id, task?))
@@ -178,19 +185,42 @@ impl Invariants {
                 let v = Violation::panic(record.step, record.time, t, &name, message, location.as_deref());
                 Some(Box::new(v))
             }
-            (Event::Suspend | Event::Exit { .. }, Some(t)) => {
-                let found = wakeup::at_step_end(&self.model, record, t)
-                    .or_else(|| {
-                        let waits = self.model.has_wait_rules;
-                        waits.then(|| accounting::at_step_end(&self.model, record, t)).flatten()
-                    })
-                    .or_else(|| self.deadlock_at_step_end(record, t))
-                    .map(Box::new);
-                self.model.clear_step();
-                found
-            }
+            (Event::Suspend | Event::Exit { .. }, Some(t)) => self.step_ended(record, t),
             _ => None,
         }
+    }
+
+    /// The rules at the end of `task`'s step (its `Suspend` or `Exit`, already applied); then
+    /// the next step begins.
+    fn step_ended(&mut self, record: &Record, t: TaskId) -> Found {
+        let found = wakeup::at_step_end(&self.model, record, t)
+            .or_else(|| {
+                let waits = self.model.has_wait_rules;
+                waits.then(|| accounting::at_step_end(&self.model, record, t)).flatten()
+            })
+            .or_else(|| self.deadlock_at_step_end(record, t))
+            .map(Box::new);
+        self.model.clear_step();
+        found
+    }
+
+    /// A resource op outside the probes: [`Invariants::observe_all`] for it, without the
+    /// dispatch on every other kind of event (no rule reads the model after an op).
+    #[inline(never)]
+    fn on_op(&mut self, record: &Record, id: ResourceId, op: &Op) -> Option<Violation> {
+        let found = self.before_op(record, id, op);
+        self.model.stamp(record);
+        self.model.op(id, op, record.task, record.step);
+        found.map(|v| *v)
+    }
+
+    /// A `Suspend` outside the probes: [`Invariants::observe_all`] for it (no rule reads the
+    /// model before a suspension).
+    #[inline(never)]
+    fn on_suspend(&mut self, record: &Record, task: TaskId) -> Option<Violation> {
+        self.model.stamp(record);
+        self.model.end_step(task);
+        self.step_ended(record, task).map(|v| *v)
     }
 }
 
@@ -234,8 +264,10 @@ impl Invariants {
 
 impl Checker for Invariants {
     /// The events no rule reads before or after them outside the probes at quiescence (a
-    /// `Spawn`, a `Wake`; a `Poll` while tasks are ready) only update the model, in a few
-    /// instructions; every other goes through all the rules.
+    /// `Spawn`, a `Wake`, a `Join`; a `Poll` while tasks are ready) only update the model, in a
+    /// few instructions; a resource op and a `Suspend` go through their own rules only; every
+    /// other event, and every event during the probes, through all the rules
+    /// ([`Invariants::observe_all`], the one definition the shortcuts follow).
     #[inline]
     fn observe(&mut self, record: &Record) -> Option<Violation> {
         if self.probe.is_none() {
@@ -255,6 +287,13 @@ impl Checker for Invariants {
                     self.model.spawned(t, name);
                     return None;
                 }
+                (Event::Join { target }, Some(t)) => {
+                    self.model.stamp(record);
+                    self.model.task_mut(t).joining = Some(*target);
+                    return None;
+                }
+                (Event::Resource { id, op }, _) => return self.on_op(record, *id, op),
+                (Event::Suspend, Some(t)) => return self.on_suspend(record, t),
                 _ => {}
             }
         }
@@ -263,5 +302,120 @@ impl Checker for Invariants {
 
     fn as_any(&self) -> Option<&dyn Any> {
         Some(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Fault, ResourceKind};
+    use crate::ids::{ResourceId, Time};
+
+    /// A small seeded generator (the tests must not depend on anything but the seed).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    /// A stream of records over a few tasks and resources: mostly the shapes of real runs
+    /// (polls, ops, suspensions), with every other kind of event mixed in, in any order.
+    fn stream(seed: u64, len: usize) -> Vec<Record> {
+        let mut g = Lcg(seed);
+        let (mut step, mut time) = (0, 0);
+        let kinds = [
+            ResourceKind::Lock,
+            ResourceKind::Semaphore,
+            ResourceKind::BoundedSemaphore,
+            ResourceKind::Condition,
+            ResourceKind::Event,
+            ResourceKind::Barrier,
+            ResourceKind::Queue,
+        ];
+        let mut records = Vec::new();
+        for _ in 0..len {
+            let task = (g.below(8) != 0).then(|| TaskId(g.below(4) as u32));
+            let id = ResourceId(g.below(3) as u32);
+            let t = TaskId(g.below(4) as u32);
+            let op = match g.below(16) {
+                0..=2 => Op::Request,
+                3..=4 => Op::Grant,
+                5..=6 => Op::Release,
+                7 => Op::Abandon,
+                8 => Op::Wake { waiter: t },
+                9 => Op::Wait,
+                10 => Op::Resume,
+                11 => Op::Set,
+                12 => Op::Arrive { index: g.below(3) },
+                13 => Op::Put { size: g.below(3) },
+                14 => Op::Get { size: g.below(3) },
+                _ => Op::Notify { requested: 1, woken: g.below(2) },
+            };
+            let event = match g.below(24) {
+                0 => Event::Spawn { name: format!("t{}", g.below(4)), parent: None },
+                1..=3 => {
+                    step += 1;
+                    Event::Poll
+                }
+                4..=6 => Event::Suspend,
+                7 => Event::Exit { exit: [Exit::Returned, Exit::Cancelled][g.below(2) as usize].clone() },
+                8..=9 => Event::Wake { by: task },
+                10 => Event::Join { target: t },
+                11 => Event::Sleep { until: Time(time + g.below(3)) },
+                12 => Event::TimerFired,
+                13 => Event::Cancel { by: task },
+                14 => {
+                    let kind = kinds[g.below(kinds.len() as u64) as usize];
+                    let capacity = (g.below(3) != 0).then(|| 1 + g.below(2));
+                    Event::NewResource { id, kind, name: "r".into(), capacity, initial: None, fifo: g.below(2) == 0 }
+                }
+                15 => {
+                    time += g.below(2);
+                    Event::Fault { fault: Fault::ForceYield }
+                }
+                _ => Event::Resource { id, op },
+            };
+            records.push(Record::new(step, Time(time), task, event));
+        }
+        records
+    }
+
+    /// The shortcuts of `observe` (the events it handles without the full dispatch) leave the
+    /// checker exactly as `observe_all`, the definition, does, and find the same violations;
+    /// the model's shortcuts for some ops leave it as its definition of every op does.
+    #[test]
+    fn the_shortcuts_judge_and_model_as_the_full_rules() {
+        let mut fast_paths = 0;
+        for seed in 0..400 {
+            let (mut fast, mut full) = (Invariants::new(), Invariants::new());
+            for (i, record) in stream(seed, 120).iter().enumerate() {
+                fast_paths += usize::from(fast.probe.is_none());
+                // The model's own shortcuts (an acquire's and a release's ops) against its
+                // definition of every op.
+                // (A resource's first op may register it: the general case, with no shortcut.)
+                match &record.event {
+                    Event::Resource { id, op } if full.model.resources.len() > id.index() => {
+                        let (mut shortcut, mut definition) = (full.model.clone(), full.model.clone());
+                        shortcut.stamp(record);
+                        definition.stamp(record);
+                        shortcut.op(*id, op, record.task, record.step);
+                        definition.any_op(*id, op, record.task, record.step);
+                        assert_eq!(
+                            format!("{shortcut:?}"),
+                            format!("{definition:?}"),
+                            "seed {seed}, record {i}: {record:?}"
+                        );
+                    }
+                    _ => {}
+                }
+                let (a, b) = (fast.observe(record), full.observe_all(record));
+                assert_eq!(a, b, "seed {seed}, record {i}: {record:?}");
+                assert_eq!(format!("{fast:?}"), format!("{full:?}"), "seed {seed}, record {i}: {record:?}");
+            }
+        }
+        assert!(fast_paths > 10_000, "the streams reach the shortcuts: {fast_paths}");
     }
 }

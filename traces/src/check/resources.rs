@@ -542,7 +542,7 @@ impl Model {
         }
     }
 
-    fn end_step(&mut self, task: TaskId) {
+    pub(crate) fn end_step(&mut self, task: TaskId) {
         self.task_mut(task).steps += 1;
         if self.stepping == Some(task) {
             self.stepping = None;
@@ -620,10 +620,97 @@ impl Model {
         r.fifo = fifo;
     }
 
-    fn op(&mut self, id: ResourceId, op: &Op, task: Option<TaskId>, step: u64) {
+    pub(crate) fn op(&mut self, id: ResourceId, op: &Op, task: Option<TaskId>, step: u64) {
         if self.resources.len() <= id.index() {
             self.new_resource(id, ResourceKind::Foreign, "", None, None, false);
         }
+        // The ops of every acquire and release, each in what it needs of the general case below
+        // (which stays the definition: each shortcut is that code with the other ops' parts
+        // left out).
+        match (op, task) {
+            (Op::Request, Some(t)) => return self.request(id, t, step),
+            (Op::Grant, Some(t)) => return self.grant(id, t),
+            (Op::Release, _) => return self.release(id, task),
+            _ => {}
+        }
+        self.any_op(id, op, task, step);
+    }
+
+    /// Marks resource `id` touched in the current step (an op was recorded on it).
+    #[inline(always)]
+    fn touch(&mut self, id: ResourceId) -> &mut ResourceState {
+        self.touched_any = self.step_serial;
+        let r = &mut self.resources[id.index()];
+        if r.touched != self.step_serial {
+            r.touched = self.step_serial;
+            r.dropped_handoff = None;
+        }
+        r
+    }
+
+    /// `Request` by `task`: [`Model::any_op`] for it.
+    fn request(&mut self, id: ResourceId, task: TaskId, step: u64) {
+        let seq = self.next_seq;
+        let serial = self.tasks.get(task.index()).map_or(0, |t| t.steps);
+        let had = self.waits_of(task).pending.iter().any(|w| (w.id, w.request) == (id, true));
+        let spare_at_request = self.idle_if_none_unwoken(&self.resources[id.index()], Some(task));
+        let r = self.touch(id);
+        if had {
+            r.requests.retain(|p| p.task != task);
+        }
+        r.requests.push(Pending { task, seq, step, serial, woken: false, set_at: None });
+        if let Some(idle) = spare_at_request {
+            r.spare = r.spare.max(idle);
+        }
+        self.next_seq += 1;
+        let listed = &mut self.waits_mut(task).pending;
+        if had {
+            listed.retain(|w| (w.id, w.request) != (id, true));
+        }
+        listed.push(Waiting { id, request: true, serial, woken: false });
+    }
+
+    /// `Grant` to `task`: [`Model::any_op`] for it.
+    fn grant(&mut self, id: ResourceId, task: TaskId) {
+        let waits = self.waits_of(task);
+        let listed = waits.pending.iter().any(|w| w.id == id && w.request);
+        let waiter_granted =
+            listed && waits.pending.iter().any(|w| w.id == id && w.request && self.waiting_since_a_step(task, w));
+        let r = self.touch(id);
+        r.grants += 1;
+        r.spare = match waiter_granted {
+            true => 0,
+            false => r.spare.saturating_sub(1),
+        };
+        // A fast path's request is the last one; a waiter's is usually the first.
+        let mine = |p: &Pending| p.task == task;
+        match r.requests.last().is_some_and(mine) {
+            true => drop(r.requests.pop()),
+            false => {
+                if let Some(i) = r.requests.iter().position(mine) {
+                    r.requests.remove(i);
+                }
+            }
+        }
+        r.holders.push(task);
+        let listed_here = &mut self.waits_mut(task).pending;
+        if listed {
+            listed_here.retain(|w| (w.id, w.request) != (id, true));
+        }
+    }
+
+    /// `Release` (by `task`, if a task released): [`Model::any_op`] for it.
+    fn release(&mut self, id: ResourceId, task: Option<TaskId>) {
+        let r = self.touch(id);
+        r.releases += 1;
+        let at = task.and_then(|t| r.holders.iter().position(|h| *h == t)).or((!r.holders.is_empty()).then_some(0));
+        if let Some(at) = at {
+            r.holders.remove(at);
+        }
+    }
+
+    /// Any op on resource `id` (registered): the definition of what each op does to the model.
+    pub(crate) fn any_op(&mut self, id: ResourceId, op: &Op, task: Option<TaskId>, step: u64) {
         let seq = self.next_seq;
         let serial = task.and_then(|t| self.tasks.get(t.index())).map_or(0, |t| t.steps);
         // Whether the task already has a request (a wait) listed here, which a new one replaces:
