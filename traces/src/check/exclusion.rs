@@ -6,18 +6,26 @@
 //! `release()` adds a unit, as in asyncio; a `Semaphore(0)` has none until released), what a
 //! user declared for a resource of their own.
 
-use super::resources::Model;
+use super::resources::{Model, ResourceState};
 use super::{Rule, Violation, ViolationKind};
 use crate::event::Record;
 use crate::ids::{ResourceId, TaskId};
 
 /// The violation if granting `id` to `task` now exceeds its capacity.
+#[inline]
 pub(crate) fn on_grant(model: &Model, record: &Record, id: ResourceId, task: Option<TaskId>) -> Option<Violation> {
     let r = model.resource(id)?;
     let free = r.free()?;
     if free > 0 {
         return None;
     }
+    report(model, record, r, task)
+}
+
+/// The violation of a grant of `r` with no unit free.
+#[cold]
+fn report(model: &Model, record: &Record, r: &ResourceState, task: Option<TaskId>) -> Option<Violation> {
+    let id = r.id;
     let holders: Vec<String> = r.holders.iter().map(|t| model.task(*t)).collect();
     let holders = if holders.is_empty() { "others".to_string() } else { holders.join(", ") };
     let who = task.map_or("a task".to_string(), |t| model.task(t));

@@ -24,7 +24,8 @@ use crate::ids::{ResourceId, TaskId};
 /// The violation if granting `id` to `task` now passes over a live waiter.
 pub(crate) fn on_grant(model: &Model, record: &Record, id: ResourceId, task: TaskId) -> Option<Violation> {
     let r = model.resource(id)?;
-    if !r.fifo {
+    // A grant with no other request listed passes nobody (the uncontended acquire: one look).
+    if !r.fifo || r.requests.len() <= 1 {
         return None;
     }
     let mine = r.requests.iter().find(|p| p.task == task)?;
