@@ -267,7 +267,7 @@ impl Checker for Invariants {
     /// `Spawn`, a `Wake`, a `Join`; a `Poll` while tasks are ready) only update the model, in a
     /// few instructions; a resource op and a `Suspend` go through their own rules only; every
     /// other event, and every event during the probes, through all the rules
-    /// ([`Invariants::observe_all`], the one definition the shortcuts follow).
+    /// (`observe_all`, the one definition the shortcuts follow).
     #[inline]
     fn observe(&mut self, record: &Record) -> Option<Violation> {
         if self.probe.is_none() {
