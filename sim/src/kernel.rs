@@ -538,10 +538,17 @@ impl Kernel {
     /// any two steps) and
     /// applies the fault it chooses (a recorded choice). Returns the waker of a `timeout`
     /// deadline to fire, which the caller wakes once the kernel is no longer borrowed.
+    #[inline]
     pub(crate) fn inject_fault(&mut self) -> Result<Option<Waker>, Divergence> {
-        if !self.chooser.scheduler.injects_faults() {
-            return Ok(None);
+        match self.chooser.scheduler.injects_faults() {
+            true => self.offer_fault(),
+            false => Ok(None),
         }
+    }
+
+    /// [`Kernel::inject_fault`] for a scheduler that injects faults.
+    #[inline(never)]
+    fn offer_fault(&mut self) -> Result<Option<Waker>, Divergence> {
         let step = self.step + 1;
         // Any task but main and the loop's callbacks may be hit, unless it is already being
         // cancelled.
