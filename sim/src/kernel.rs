@@ -273,7 +273,7 @@ impl Kernel {
     /// [`Kernel::record_for`], giving the event back when no trace kept it (so that what it
     /// carries, a name, need not be copied to be kept elsewhere too). An event nobody listens
     /// to (no trace, no checker) is not even stamped.
-    #[inline]
+    #[inline(always)]
     fn emit(&mut self, task: Option<TaskId>, event: Event) -> Option<Event> {
         if !self.listened() {
             return Some(event);

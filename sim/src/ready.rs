@@ -19,7 +19,7 @@ const RECLAIM: usize = 32;
 
 impl ReadyQueue {
     /// Appends `task` unless it is already queued; says whether it was appended.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, task: TaskId) -> bool {
         let i = task.index();
         if self.queued.len() <= i {
