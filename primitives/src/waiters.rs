@@ -80,6 +80,10 @@ impl WaitList {
     /// Removes the waiter (its task ran, or its future was dropped); returns whether it had been
     /// woken, or `None` if it was not listed.
     pub(crate) fn remove(&mut self, key: WaiterKey) -> Option<bool> {
+        // Most often the head (a FIFO grant): no search.
+        if self.entries.front().is_some_and(|e| e.key == key.0) {
+            return self.entries.pop_front().map(|e| e.woken);
+        }
         let i = self.find(key)?;
         self.entries.remove(i).map(|e| e.woken)
     }

@@ -65,6 +65,22 @@ impl Recorder for Installed {
         self.kernel.borrow_mut().record_op(id, op);
     }
 
+    /// The id checked against this run's epoch and the op recorded under one borrow; only a
+    /// resource new to the run lets the borrow go to register first.
+    fn record_on(&self, resource: &Resource, op: Op) {
+        let mut k = self.kernel.borrow_mut();
+        let id = match resource.id_in_run(u64::from(k.epoch)) {
+            Some(id) => id,
+            None => {
+                drop(k);
+                let id = resource.id_with(self);
+                k = self.kernel.borrow_mut();
+                id
+            }
+        };
+        k.record_op(id, op);
+    }
+
     fn observe(&self, id: ResourceId) {
         self.kernel.borrow_mut().access(Object::Resource(id), Mode::Read);
     }

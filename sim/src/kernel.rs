@@ -193,7 +193,7 @@ pub(crate) struct Kernel {
 
 impl Kernel {
     /// Records `event` about the running task.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn record(&mut self, event: Event) {
         let task = self.current;
         self.record_for(task, event);
@@ -216,13 +216,16 @@ impl Kernel {
     /// it is (nothing to free for most): the checkers see it by reference, out of line.
     #[inline(always)]
     pub(crate) fn record_for(&mut self, task: Option<TaskId>, event: Event) {
+        // Known here, where the event was just made, so that for most events dropping it (or
+        // the record below) is nothing at all (the record itself went by reference to `show`,
+        // after which the compiler no longer knows what it holds).
+        let owns_nothing = owns_nothing(&event);
         if !self.listened() {
+            if owns_nothing {
+                std::mem::forget(event);
+            }
             return;
         }
-        // Known here, where the event was just made, so that for most events dropping the
-        // record below is nothing at all (the record itself went by reference to `show`, after
-        // which the compiler no longer knows what it holds).
-        let owns_nothing = owns_nothing(&event);
         let record = Record::new(self.step, self.now, task, event);
         self.show(&record);
         if self.sink.trace.is_some() {
@@ -232,14 +235,26 @@ impl Kernel {
         }
     }
 
-    /// Shows `record` to the checkers: weft's own first, then the user's.
-    #[inline(never)]
+    /// Shows `record` to the checkers: weft's own first, then the user's. Inlined where the
+    /// event is made, so that weft's checker (whose `observe` is inline) handles the events of
+    /// its fast paths (a `Poll`, a `Wake`, a `Spawn`) in place, and every other event goes
+    /// straight to its out-of-line rules: no call that only passes the record on. The user's
+    /// checkers, rarely any, are shown it out of line.
+    #[inline(always)]
     fn show(&mut self, record: &Record) {
         if let Some(invariants) = &mut self.sink.invariants {
             if let Some(v) = invariants.observe(record) {
                 self.violation.get_or_insert(v);
             }
         }
+        if !self.sink.checkers.is_empty() {
+            self.show_checkers(record);
+        }
+    }
+
+    /// Shows `record` to the user's checkers, in the order they were added.
+    #[inline(never)]
+    fn show_checkers(&mut self, record: &Record) {
         for checker in &mut self.sink.checkers {
             if let Some(v) = checker.observe(record) {
                 self.violation.get_or_insert(v);
@@ -258,6 +273,7 @@ impl Kernel {
     /// [`Kernel::record_for`], giving the event back when no trace kept it (so that what it
     /// carries, a name, need not be copied to be kept elsewhere too). An event nobody listens
     /// to (no trace, no checker) is not even stamped.
+    #[inline(always)]
     fn emit(&mut self, task: Option<TaskId>, event: Event) -> Option<Event> {
         if !self.listened() {
             return Some(event);
@@ -292,6 +308,7 @@ impl Kernel {
     }
 
     /// Records a resource op by the running task, and tracks what it waits on.
+    #[inline(always)]
     pub(crate) fn record_op(&mut self, id: ResourceId, op: Op) {
         if self.footprints.accesses {
             let mode = self.resources.mode(id, &op);
@@ -310,6 +327,7 @@ impl Kernel {
     }
 
     /// Makes `task` ready (asyncio's `call_soon` of its wake-up), unless it is done or queued.
+    #[inline(always)]
     pub(crate) fn wake(&mut self, task: TaskId) {
         if self.closed || self.tasks.get(task.index()).is_none_or(|t| t.done) {
             self.access(Object::Exit(task), Mode::Read);
@@ -520,10 +538,17 @@ impl Kernel {
     /// any two steps) and
     /// applies the fault it chooses (a recorded choice). Returns the waker of a `timeout`
     /// deadline to fire, which the caller wakes once the kernel is no longer borrowed.
+    #[inline]
     pub(crate) fn inject_fault(&mut self) -> Result<Option<Waker>, Divergence> {
-        if !self.chooser.scheduler.injects_faults() {
-            return Ok(None);
+        match self.chooser.scheduler.injects_faults() {
+            true => self.offer_fault(),
+            false => Ok(None),
         }
+    }
+
+    /// [`Kernel::inject_fault`] for a scheduler that injects faults.
+    #[inline(never)]
+    fn offer_fault(&mut self) -> Result<Option<Waker>, Divergence> {
         let step = self.step + 1;
         // Any task but main and the loop's callbacks may be hit, unless it is already being
         // cancelled.

@@ -35,6 +35,7 @@ pub(crate) struct Caught {
 }
 
 /// Runs task code (a poll, or a future's drop), catching a panic with its message and location.
+#[inline(always)]
 pub(crate) fn catch_task<R>(installed: &Installed, f: impl FnOnce() -> R) -> Result<R, Caught> {
     let outer = installed.in_task.replace(true);
     let watch = installed.watch.as_deref().filter(|_| !outer);

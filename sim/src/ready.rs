@@ -19,6 +19,7 @@ const RECLAIM: usize = 32;
 
 impl ReadyQueue {
     /// Appends `task` unless it is already queued; says whether it was appended.
+    #[inline(always)]
     pub(crate) fn push(&mut self, task: TaskId) -> bool {
         let i = task.index();
         if self.queued.len() <= i {
@@ -40,6 +41,7 @@ impl ReadyQueue {
     }
 
     /// Removes and returns the task at `index` (0 is the head).
+    #[inline]
     pub(crate) fn take(&mut self, index: usize) -> TaskId {
         let task = self.as_slice()[index];
         match index {
@@ -53,14 +55,17 @@ impl ReadyQueue {
     }
 
     /// The ready tasks, head first.
+    #[inline]
     pub(crate) fn as_slice(&self) -> &[TaskId] {
         &self.queue[self.head..]
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.queue.len() - self.head
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -80,6 +85,7 @@ impl ReadyQueue {
     }
 
     /// Whether `task` is queued.
+    #[inline]
     pub(crate) fn contains(&self, task: TaskId) -> bool {
         self.queued.get(task.index()).copied().unwrap_or(false)
     }

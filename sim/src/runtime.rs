@@ -501,10 +501,15 @@ impl Executor<'_> {
         loop {
             // A violation or divergence found during the last step ends the run; `run_with`
             // reports it from the kernel.
-            if self.kernel(|k| k.violation.is_some() || k.divergence.is_some()) {
+            let budget = self.budget;
+            let (over, idle, spent) = self.kernel(|k| {
+                let over = k.violation.is_some() || k.divergence.is_some();
+                (over, k.ready.is_empty(), k.step >= budget.steps(k.tasks.len()))
+            });
+            if over {
                 return None;
             }
-            if self.kernel(|k| k.ready.is_empty()) {
+            if idle {
                 match self.advance_clock() {
                     Ok(true) => {
                         self.judge(monitor::overdue);
@@ -514,7 +519,7 @@ impl Executor<'_> {
                     Err(d) => return Some(Failure::Diverged(d)),
                 }
             }
-            if self.kernel(|k| k.step >= self.budget.steps(k.tasks.len())) {
+            if spent {
                 return Some(self.kernel(livelock));
             }
             match self.kernel(Kernel::inject_fault) {
@@ -623,11 +628,16 @@ impl Executor<'_> {
     }
 
     /// Moves the futures of tasks spawned during the last step into the slab.
+    #[inline]
     fn adopt_spawned(&mut self) {
-        // Most steps spawn nothing: one look, no list moved back and forth.
-        if self.kernel(|k| k.spawned.is_empty()) {
-            return;
+        // Most steps spawn nothing: one look, inline; no list moved back and forth.
+        if !self.kernel(|k| k.spawned.is_empty()) {
+            self.adopt();
         }
+    }
+
+    #[inline(never)]
+    fn adopt(&mut self) {
         let mut spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
         for (id, future) in spawned.drain(..) {
             if self.futures.len() <= id.index() {

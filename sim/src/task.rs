@@ -1,7 +1,7 @@
 //! Tasks: `spawn`, join handles, cancellation, `current_task`.
 
 use crate::context;
-use crate::kernel::Waiting;
+use crate::kernel::{TaskFuture, Waiting};
 use crate::strategy::{Mode, Object};
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -319,13 +319,15 @@ fn spawn_named<T: 'static>(name: Result<String, &str>, future: impl Future<Outpu
     let slot = RefCell::new(JoinSlot { output: None, finished_at: 0, waiter: None, id: TaskId(0) });
     let shared = Rc::new(Shared { status: Cell::new(Status::Running), slot });
     let guard = OnDrop { shared: shared.clone() };
-    let task = async move {
+    // Boxed before the kernel is reached, so that only the box goes through the hook's
+    // closures, not the future (copied at every level otherwise).
+    let task: TaskFuture = Box::pin(async move {
         let output = future.await;
         guard.shared.finish(Ok(output));
-    };
+    });
     let task_id = context::with("spawn", |k| {
         let name = name.unwrap_or_else(|name| k.name_buffer(name));
-        k.spawn(name, Box::pin(task))
+        k.spawn(name, task)
     });
     shared.slot.borrow_mut().id = task_id;
     JoinHandle { id: task_id, shared, taken: false, awaited: Cell::new(None) }

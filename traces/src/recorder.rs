@@ -36,6 +36,46 @@ pub trait Recorder {
     fn register(&self, resource: &Resource) -> ResourceId;
     /// The running task did `op` on resource `id`.
     fn record(&self, id: ResourceId, op: Op);
+    /// The running task did `op` on `resource`: [`Recorder::record`] with the resource's id in
+    /// this run, registering it first if it has none here. Every [`Resource`] operation comes
+    /// here, one call each; by default it asks for the id ([`Resource::id_with`]) and records,
+    /// and a simulator may do both at once (weft checks the id and records under one borrow of
+    /// its state).
+    ///
+    /// ```
+    /// use std::cell::{Cell, RefCell};
+    /// use weft_traces::recorder::{self, Recorder};
+    /// use weft_traces::{Op, Resource, ResourceId, TaskId};
+    ///
+    /// /// Registers every resource as id 0 and keeps the ops it hears of.
+    /// #[derive(Default)]
+    /// struct Log(RefCell<Vec<(ResourceId, Op)>>, Cell<u32>);
+    /// impl Recorder for Log {
+    ///     fn as_any(&self) -> &dyn std::any::Any { self }
+    ///     fn run_id(&self) -> u64 { 1 }
+    ///     fn register(&self, _: &Resource) -> ResourceId {
+    ///         self.1.set(self.1.get() + 1);
+    ///         ResourceId(0)
+    ///     }
+    ///     fn record(&self, id: ResourceId, op: Op) { self.0.borrow_mut().push((id, op)) }
+    ///     fn current_task(&self) -> Option<TaskId> { None }
+    ///     fn is_cancelling(&self, _: TaskId) -> bool { false }
+    ///     fn force_yield(&self) -> bool { false }
+    /// }
+    ///
+    /// let log = Log::default();
+    /// let lock = Resource::lock("l");
+    /// recorder::install(&log, || {
+    ///     log.record_on(&lock, Op::Request); // the default: registers, then records
+    ///     lock.grant(); // every operation of a resource comes through `record_on`
+    /// });
+    /// assert_eq!(*log.0.borrow(), [(ResourceId(0), Op::Request), (ResourceId(0), Op::Grant)]);
+    /// assert_eq!(log.1.get(), 1); // registered once in the run
+    /// ```
+    fn record_on(&self, resource: &Resource, op: Op) {
+        let id = resource.id_with(self);
+        self.record(id, op);
+    }
     /// The running task looked at resource `id`'s state without an operation (see
     /// [`Resource::observe`]). Nothing by default.
     fn observe(&self, _id: ResourceId) {}

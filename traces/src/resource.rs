@@ -326,18 +326,62 @@ impl Resource {
     /// assert_eq!(weft_traces::resource::Resource::event("e").id(), None);
     /// ```
     pub fn id(&self) -> Option<ResourceId> {
-        recorder::with(|r| self.id_in(r))
+        recorder::with(|r| self.id_with(r))
     }
 
-    fn id_in(&self, r: &dyn Recorder) -> ResourceId {
-        let run = r.run_id();
-        match self.registered.get() {
-            Some((registered_run, id)) if registered_run == run => id,
-            _ => {
-                let id = r.register(self);
+    /// Its id in the run of `recorder`, registering it there first if needed: what
+    /// [`Resource::id`] is with the recorder installed on this thread, for a [`Recorder`] that
+    /// is handed a resource ([`Recorder::record_on`]).
+    ///
+    /// ```
+    /// # use std::cell::Cell;
+    /// # use weft_traces::recorder::Recorder;
+    /// # use weft_traces::{Op, Resource, ResourceId, TaskId};
+    /// /// Gives each registration the next id; run 7.
+    /// struct Ids(Cell<u32>);
+    /// impl Recorder for Ids {
+    ///     fn as_any(&self) -> &dyn std::any::Any { self }
+    ///     fn run_id(&self) -> u64 { 7 }
+    ///     fn register(&self, _: &Resource) -> ResourceId {
+    ///         self.0.set(self.0.get() + 1);
+    ///         ResourceId(self.0.get())
+    ///     }
+    ///     fn record(&self, _: ResourceId, _: Op) {}
+    ///     fn current_task(&self) -> Option<TaskId> { None }
+    ///     fn is_cancelling(&self, _: TaskId) -> bool { false }
+    ///     fn force_yield(&self) -> bool { false }
+    /// }
+    /// let (ids, lock) = (Ids(Cell::new(0)), Resource::lock("l"));
+    /// assert_eq!(lock.id_in_run(7), None);
+    /// assert_eq!(lock.id_with(&ids), ResourceId(1)); // registered now
+    /// assert_eq!(lock.id_with(&ids), ResourceId(1)); // and known from then on
+    /// assert_eq!(lock.id_in_run(7), Some(ResourceId(1)));
+    /// ```
+    pub fn id_with<R: Recorder + ?Sized>(&self, recorder: &R) -> ResourceId {
+        let run = recorder.run_id();
+        match self.id_in_run(run) {
+            Some(id) => id,
+            None => {
+                let id = recorder.register(self);
                 self.registered.set(Some((run, id)));
                 id
             }
+        }
+    }
+
+    /// Its id in run `run` (a [`Recorder::run_id`]), if it registered with that run; `None`
+    /// if it did not (yet). A recorder that knows its run id without asking can check a
+    /// resource's id this way before it records ([`Recorder::record_on`]).
+    ///
+    /// ```
+    /// let lock = weft_traces::resource::Resource::lock("l");
+    /// assert_eq!(lock.id_in_run(1), None); // created outside a simulation: registered nowhere
+    /// ```
+    #[inline]
+    pub fn id_in_run(&self, run: u64) -> Option<ResourceId> {
+        match self.registered.get() {
+            Some((registered, id)) if registered == run => Some(id),
+            _ => None,
         }
     }
 
@@ -350,10 +394,7 @@ impl Resource {
     /// ```
     #[inline]
     pub fn record(&self, op: impl FnOnce() -> Op) {
-        recorder::with(|r| {
-            let id = self.id_in(r);
-            r.record(id, op());
-        });
+        recorder::with(|r| r.record_on(self, op()));
     }
 
     /// Tells the running simulation that the running task looked at this resource's state
@@ -367,7 +408,7 @@ impl Resource {
     #[inline]
     pub fn observe(&self) {
         recorder::with(|r| {
-            let id = self.id_in(r);
+            let id = self.id_with(r);
             r.observe(id);
         });
     }
