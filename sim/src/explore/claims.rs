@@ -45,9 +45,9 @@ impl Chunk {
     }
 
     /// Takes the next chunk of `0..local` from `counter` for a worker among `jobs`, first
-    /// lowering `running` (its slot) to a bound below every index it will run. `None` once every
+    /// lowering `running` (its slot) to a bound below every index it will run. False once every
     /// index is taken.
-    pub(super) fn take(&mut self, counter: &AtomicU64, running: &Slot, local: u64, jobs: u64) -> Option<()> {
+    pub(super) fn take(&mut self, counter: &AtomicU64, running: &Slot, local: u64, jobs: u64) -> bool {
         let now = Instant::now();
         if let Some(at) = self.taken_at {
             let took = now.saturating_duration_since(at);
@@ -65,10 +65,10 @@ impl Chunk {
         let size = self.size.min(share);
         let start = counter.fetch_add(size, Ordering::SeqCst);
         if start >= local {
-            return None;
+            return false;
         }
         (self.next, self.end) = (start, start.saturating_add(size).min(local));
-        Some(())
+        true
     }
 }
 
@@ -89,7 +89,7 @@ mod tests {
             while !live.is_empty() {
                 live.retain(|&w| {
                     let chunk = &mut chunks[w];
-                    if chunk.take(&counter, &slots[w], local, jobs).is_none() {
+                    if !chunk.take(&counter, &slots[w], local, jobs) {
                         return false;
                     }
                     assert!(chunk.end - chunk.next <= MAX_CHUNK);

@@ -269,10 +269,8 @@ where
                     // The deadline is read before indices are taken, never after: the
                     // schedules that run are a contiguous prefix of the order (`claims.rs`).
                     None if self.deadline.passed() => break,
-                    None => match chunk.take(&next, &running[worker], local, jobs as u64) {
-                        Some(()) => continue,
-                        None => break,
-                    },
+                    None if chunk.take(&next, &running[worker], local, jobs as u64) => continue,
+                    None => break,
                 };
                 if i > first_failure.load(Ordering::Relaxed) {
                     break;
