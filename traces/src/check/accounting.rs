@@ -18,13 +18,49 @@
 //!   events alone, to the capacity rule (`exclusion`: no unit is granted while none is free)
 //!   and the work-conservation rule (`wakeup`), which read the same counts.
 
-use super::resources::{Model, Pending};
+use super::resources::{Model, Pending, ResourceState};
 use super::{Rule, Violation, ViolationKind};
 use crate::event::{Op, Record, ResourceKind};
 use crate::ids::{ResourceId, TaskId};
 
 fn violation(record: &Record, rule: Rule, id: ResourceId, task: Option<TaskId>, message: String) -> Violation {
     Violation::at(record, ViolationKind::Accounting, rule, Some(id), message).about(task)
+}
+
+/// The conservation rule at a `Release` of `id` (before it is applied): a resource with a
+/// capacity never gets back more units than it has.
+#[inline]
+pub(crate) fn on_release(model: &Model, record: &Record, id: ResourceId) -> Option<Violation> {
+    let r = model.resource(id)?;
+    let (capacity, free) = (r.capacity?, r.free()?);
+    if free < i128::from(capacity) {
+        return None;
+    }
+    Some(release_report(model, record, r, capacity))
+}
+
+/// The violation of a `Release` of `r` with every unit free already.
+#[cold]
+fn release_report(model: &Model, record: &Record, r: &ResourceState, capacity: u64) -> Violation {
+    let (id, task) = (r.id, record.task);
+    let who = || task.map_or("a task".to_string(), |t| model.task(t));
+    let message = match r.initial {
+            None => format!(
+                "{} released {} more often than it was granted ({} grants, {} releases before this one): a unit was made out of nothing",
+                who(),
+                r.describe(),
+                r.grants,
+                r.releases
+            ),
+            Some(initial) => format!(
+                "{} released {}, whose {capacity} unit(s) were all free already ({initial} at the start, {} grants, {} releases before this one): a unit was made out of nothing",
+                who(),
+                r.describe(),
+                r.grants,
+                r.releases
+            ),
+        };
+    violation(record, Rule::Conservation, id, task, message)
 }
 
 /// Rules read before `op` is applied.
@@ -42,29 +78,7 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
                 r.describe()
             )))
         }
-        Op::Release => {
-            let (capacity, free) = (r.capacity?, r.free()?);
-            if free < i128::from(capacity) {
-                return None;
-            }
-            let message = match r.initial {
-                None => format!(
-                    "{} released {} more often than it was granted ({} grants, {} releases before this one): a unit was made out of nothing",
-                    who(),
-                    r.describe(),
-                    r.grants,
-                    r.releases
-                ),
-                Some(initial) => format!(
-                    "{} released {}, whose {capacity} unit(s) were all free already ({initial} at the start, {} grants, {} releases before this one): a unit was made out of nothing",
-                    who(),
-                    r.describe(),
-                    r.grants,
-                    r.releases
-                ),
-            };
-            Some(violation(record, Rule::Conservation, id, task, message))
-        }
+        Op::Release => on_release(model, record, id),
         Op::Arrive { index } => {
             if let Some((_, other)) = r.cycle.iter().find(|(i, _)| i == index) {
                 return Some(violation(record, Rule::BarrierIndex, id, task, format!(

@@ -16,18 +16,27 @@
 //! A waiter whose task has a cancellation pending is not live: asyncio lets a newcomer pass a
 //! cancelled waiter.
 
-use super::resources::{Model, Pending};
+use super::resources::{Model, Pending, ResourceState};
 use super::{Rule, Violation, ViolationKind};
 use crate::event::Record;
 use crate::ids::{ResourceId, TaskId};
 
 /// The violation if granting `id` to `task` now passes over a live waiter.
+#[inline]
 pub(crate) fn on_grant(model: &Model, record: &Record, id: ResourceId, task: TaskId) -> Option<Violation> {
     let r = model.resource(id)?;
-    // A grant with no other request listed passes nobody (the uncontended acquire: one look).
+    // A grant with no other request listed passes nobody (the uncontended acquire: one look,
+    // where the grant is checked).
     if !r.fifo || r.requests.len() <= 1 {
         return None;
     }
+    contended_grant(model, record, r, task)
+}
+
+/// [`on_grant`] when other requests are listed.
+#[inline(never)]
+fn contended_grant(model: &Model, record: &Record, r: &ResourceState, task: TaskId) -> Option<Violation> {
+    let id = r.id;
     let mine = r.requests.iter().find(|p| p.task == task)?;
     let live = |p: &&Pending| p.task != task && model.suspended(p) && model.is_live(p.task);
     let (passed, how, rule) = if model.suspended(mine) {

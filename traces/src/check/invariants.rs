@@ -208,6 +208,31 @@ impl Invariants {
     /// dispatch on every other kind of event (no rule reads the model after an op).
     #[inline(never)]
     fn on_op(&mut self, record: &Record, id: ResourceId, op: &Op) -> Option<Violation> {
+        // An acquire's and a release's ops on a registered resource: their rules and the
+        // model's update under one dispatch (each what the general case below does for it).
+        if self.model.is_registered(id) {
+            match (op, record.task) {
+                (Op::Request, Some(t)) => {
+                    self.model.stamp(record);
+                    self.model.request(id, t, record.step);
+                    return None;
+                }
+                (Op::Grant, Some(t)) => {
+                    let found = exclusion::on_grant(&self.model, record, id, Some(t))
+                        .or_else(|| fifo::on_grant(&self.model, record, id, t));
+                    self.model.stamp(record);
+                    self.model.grant(id, t);
+                    return found;
+                }
+                (Op::Release, task) => {
+                    let found = accounting::on_release(&self.model, record, id);
+                    self.model.stamp(record);
+                    self.model.release(id, task);
+                    return found;
+                }
+                _ => {}
+            }
+        }
         let found = self.before_op(record, id, op);
         self.model.stamp(record);
         self.model.op(id, op, record.task, record.step);

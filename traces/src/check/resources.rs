@@ -636,6 +636,12 @@ impl Model {
         self.any_op(id, op, task, step);
     }
 
+    /// Whether resource `id` was registered (by its `NewResource`, or its first op).
+    #[inline(always)]
+    pub(crate) fn is_registered(&self, id: ResourceId) -> bool {
+        id.index() < self.resources.len()
+    }
+
     /// Marks resource `id` touched in the current step (an op was recorded on it).
     #[inline(always)]
     fn touch(&mut self, id: ResourceId) -> &mut ResourceState {
@@ -649,7 +655,8 @@ impl Model {
     }
 
     /// `Request` by `task`: [`Model::any_op`] for it.
-    fn request(&mut self, id: ResourceId, task: TaskId, step: u64) {
+    #[inline]
+    pub(crate) fn request(&mut self, id: ResourceId, task: TaskId, step: u64) {
         let seq = self.next_seq;
         let serial = self.tasks.get(task.index()).map_or(0, |t| t.steps);
         let had = self.waits_of(task).pending.iter().any(|w| (w.id, w.request) == (id, true));
@@ -671,7 +678,8 @@ impl Model {
     }
 
     /// `Grant` to `task`: [`Model::any_op`] for it.
-    fn grant(&mut self, id: ResourceId, task: TaskId) {
+    #[inline]
+    pub(crate) fn grant(&mut self, id: ResourceId, task: TaskId) {
         let waits = self.waits_of(task);
         let listed = waits.pending.iter().any(|w| w.id == id && w.request);
         let waiter_granted =
@@ -700,7 +708,8 @@ impl Model {
     }
 
     /// `Release` (by `task`, if a task released): [`Model::any_op`] for it.
-    fn release(&mut self, id: ResourceId, task: Option<TaskId>) {
+    #[inline]
+    pub(crate) fn release(&mut self, id: ResourceId, task: Option<TaskId>) {
         let r = self.touch(id);
         r.releases += 1;
         let at = task.and_then(|t| r.holders.iter().position(|h| *h == t)).or((!r.holders.is_empty()).then_some(0));
