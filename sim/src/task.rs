@@ -76,17 +76,20 @@ enum Status {
     Cancelled,
 }
 
-/// Where a task's output goes, and who waits for it.
-struct JoinSlot<T> {
-    /// The output until the join handle's await takes it.
-    output: Option<Result<T, Cancelled>>,
+/// A task's join state apart from its output: its status, when it finished, who awaits it.
+/// What a join does with it is the same whatever the output's type, so it is compiled once,
+/// here, optimized with weft, and not again for each output type in the crate that spawns
+/// (where `cargo test` compiles it unoptimized): the generic code of `spawn` and
+/// [`JoinHandle`] only moves the output.
+struct Join {
+    status: Cell<Status>,
     /// The kernel step in which the task finished, for `as_completed`'s order.
-    finished_at: u64,
+    finished_at: Cell<u64>,
     /// Who awaits it, and whether its wake-up goes through a done callback first.
-    waiter: Option<(Waker, Await)>,
+    waiter: RefCell<Option<(Waker, Await)>>,
     /// The task's id, set once the kernel has given it one (kept here, not in an allocation of
     /// its own, for the task's future to name itself when it is dropped).
-    id: TaskId,
+    id: Cell<TaskId>,
 }
 
 /// How a join handle is awaited: what the awaiting task's cancellation does to the awaited task,
@@ -104,11 +107,12 @@ pub(crate) enum Await {
     Observe,
 }
 
-/// A task's join slot and its status, in one allocation shared by its join handle, its future
+/// A task's join state and its output, in one allocation shared by its join handle, its future
 /// and (the status only, through [`StatusOf`]) its cancel handles.
 struct Shared<T> {
-    status: Cell<Status>,
-    slot: RefCell<JoinSlot<T>>,
+    join: Join,
+    /// The output until the join handle's await takes it.
+    output: RefCell<Option<Result<T, Cancelled>>>,
 }
 
 /// A task's status, whatever its output's type.
@@ -118,30 +122,134 @@ trait StatusOf {
 
 impl<T> StatusOf for Shared<T> {
     fn status(&self) -> Status {
-        self.status.get()
+        self.join.status.get()
     }
 }
 
 impl<T> Shared<T> {
+    /// The task finished with `output`: kept for the join, and its awaiter woken (the first
+    /// outcome only: a task finishes once).
     fn finish(&self, output: Result<T, Cancelled>) {
-        let waiter = {
-            let mut s = self.slot.borrow_mut();
-            if !matches!(self.status.get(), Status::Running) {
-                return;
-            }
-            self.status.set(match &output {
-                Ok(_) => Status::Returned,
-                Err(_) => Status::Cancelled,
-            });
-            s.output = Some(output);
-            s.finished_at = context::try_with(|k| k.step).unwrap_or(0);
-            s.waiter.take()
-        };
+        if self.join.finishes(output.is_ok()) {
+            *self.output.borrow_mut() = Some(output);
+            self.join.wake_awaiter();
+        }
+    }
+}
+
+impl Join {
+    /// A join state for a task not yet given its id.
+    fn new() -> Join {
+        Join {
+            status: Cell::new(Status::Running),
+            finished_at: Cell::new(0),
+            waiter: RefCell::new(None),
+            id: Cell::new(TaskId(0)),
+        }
+    }
+
+    /// The task finishes now, returned or cancelled; false if it had finished already.
+    #[inline(never)]
+    fn finishes(&self, returned: bool) -> bool {
+        if !matches!(self.status.get(), Status::Running) {
+            return false;
+        }
+        self.status.set(if returned { Status::Returned } else { Status::Cancelled });
+        self.finished_at.set(context::try_with(|k| k.step).unwrap_or(0));
+        true
+    }
+
+    /// Wakes whoever awaits the finished task, as it awaits it.
+    #[inline(never)]
+    fn wake_awaiter(&self) {
+        let waiter = self.waiter.borrow_mut().take();
         match waiter {
             None => {}
             Some((w, Await::Direct)) => w.wake(),
             Some((w, Await::Callback | Await::Observe)) => wake_via_callback(w),
         }
+    }
+
+    /// The message of the cancellation requested of the task, if any (its future is being
+    /// dropped).
+    #[inline(never)]
+    fn cancel_message(&self) -> Option<Rc<str>> {
+        let id = self.id.get();
+        context::try_with(|k| k.tasks.get(id.index()).and_then(|t| t.cancel_message.clone())).flatten()
+    }
+
+    /// The task's state (a read of its end, `docs/search.md`).
+    #[inline(never)]
+    fn status_now(&self) -> Status {
+        let target = self.id.get();
+        context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
+        self.status.get()
+    }
+
+    /// An await took the finished task's output: the awaiting task waits on it no more.
+    #[inline(never)]
+    fn joined(&self, awaited: &Cell<Option<(TaskId, u64)>>) {
+        awaited.set(None);
+        let target = self.id.get();
+        context::try_with(|k| {
+            k.awaited(Object::Exit(target));
+            if let Some(t) = k.current {
+                k.tasks[t.index()].waiting = None;
+            }
+        });
+    }
+
+    /// Registers the awaiting task's waker, and what it awaits, as `mode` says; `awaited`
+    /// names the awaiting task and its step when the await passes cancellation down.
+    #[inline(never)]
+    fn register(&self, cx: &mut Context<'_>, mode: Await, awaited: &Cell<Option<(TaskId, u64)>>) {
+        let passes_cancel = mode != Await::Observe;
+        *self.waiter.borrow_mut() = Some((cx.waker().clone(), mode));
+        let target = self.id.get();
+        let by = context::try_with(|k| {
+            let t = k.current?;
+            let meta = &mut k.tasks[t.index()];
+            meta.waiting = Some(Waiting::Join(target));
+            if passes_cancel && !meta.joining.iter().any(|(t, _)| *t == target) {
+                meta.joining.push((target, true));
+            }
+            let steps = meta.steps;
+            k.record(Event::Join { target });
+            Some((t, steps))
+        });
+        awaited.set(by.flatten().filter(|_| passes_cancel));
+    }
+
+    /// Ready once the task has finished, leaving its outcome in place; otherwise registers the
+    /// awaiting task as `mode` says.
+    #[inline(never)]
+    fn poll_finished(&self, cx: &mut Context<'_>, mode: Await, awaited: &Cell<Option<(TaskId, u64)>>) -> Poll<()> {
+        if !matches!(self.status_now(), Status::Running) {
+            let target = self.id.get();
+            context::try_with(|k| k.awaited(Object::Exit(target)));
+            return Poll::Ready(());
+        }
+        self.register(cx, mode, awaited);
+        Poll::Pending
+    }
+
+    /// The join handle is dropped, `awaited` by a task's poll (in its current or previous step)
+    /// before the task finished: the await is cancelled, and so is the task. Otherwise it
+    /// detaches.
+    #[inline(never)]
+    fn dropped(&self, awaited: Option<(TaskId, u64)>) {
+        let Some((awaiting, step)) = awaited else { return };
+        if !matches!(self.status_now(), Status::Running) {
+            return;
+        }
+        let target = self.id.get();
+        context::try_with(|k| {
+            let now = k.current.filter(|t| *t == awaiting).map(|t| k.tasks[t.index()].steps);
+            if now.is_some_and(|now| now == step || now == step + 1) {
+                let message = k.tasks[awaiting.index()].cancel_message.clone();
+                k.cancel(target, message.as_ref());
+            }
+        });
     }
 }
 
@@ -172,8 +280,7 @@ struct OnDrop<T> {
 
 impl<T> Drop for OnDrop<T> {
     fn drop(&mut self) {
-        let id = self.shared.slot.borrow().id;
-        let message = context::try_with(|k| k.tasks.get(id.index()).and_then(|t| t.cancel_message.clone())).flatten();
+        let message = self.shared.join.cancel_message();
         self.shared.finish(Err(Cancelled { message }));
     }
 }
@@ -316,21 +423,28 @@ pub(crate) fn spawn_main<T: 'static>(future: impl Future<Output = T> + 'static) 
 
 #[track_caller]
 fn spawn_named<T: 'static>(name: Result<String, &str>, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
-    let slot = RefCell::new(JoinSlot { output: None, finished_at: 0, waiter: None, id: TaskId(0) });
-    let shared = Rc::new(Shared { status: Cell::new(Status::Running), slot });
+    let shared = Rc::new(Shared { join: Join::new(), output: RefCell::new(None) });
     let guard = OnDrop { shared: shared.clone() };
-    // Boxed before the kernel is reached, so that only the box goes through the hook's
-    // closures, not the future (copied at every level otherwise).
+    // Boxed before the kernel is reached, so that only the box goes to it, not the future.
     let task: TaskFuture = Box::pin(async move {
         let output = future.await;
         guard.shared.finish(Ok(output));
     });
-    let task_id = context::with("spawn", |k| {
+    let id = spawn_task(name, task, &shared.join);
+    JoinHandle { id, shared, taken: false, awaited: Cell::new(None) }
+}
+
+/// The kernel's part of a spawn, whatever the output's type: registers `task` under `name` (or
+/// under a name written in the kernel's room), and gives its id to `join`.
+#[track_caller]
+#[inline(never)]
+fn spawn_task(name: Result<String, &str>, task: TaskFuture, join: &Join) -> TaskId {
+    let id = context::with("spawn", |k| {
         let name = name.unwrap_or_else(|name| k.name_buffer(name));
         k.spawn(name, task)
     });
-    shared.slot.borrow_mut().id = task_id;
-    JoinHandle { id: task_id, shared, taken: false, awaited: Cell::new(None) }
+    join.id.set(id);
+    id
 }
 
 impl<T> JoinHandle<T> {
@@ -341,7 +455,7 @@ impl<T> JoinHandle<T> {
 
     /// The output, if the task returned (for the run's main task).
     pub(crate) fn into_output(self) -> Option<T> {
-        self.shared.slot.borrow_mut().output.take().and_then(Result::ok)
+        self.shared.output.borrow_mut().take().and_then(Result::ok)
     }
 
     /// Whether the task has finished (returned or been cancelled); it stays true once the
@@ -379,23 +493,19 @@ impl<T> JoinHandle<T> {
     where
         T: Clone,
     {
-        let target = self.id;
-        context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
-        self.shared.slot.borrow().output.clone()
+        self.status_now();
+        self.shared.output.borrow().clone()
     }
 
     /// The task's state (a read of its end, `docs/search.md`).
     fn status_now(&self) -> Status {
-        let target = self.id;
-        context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
-        self.shared.status.get()
+        self.shared.join.status_now()
     }
 
     /// Reads the outcome, if the task finished and nobody took it.
     pub(crate) fn peek<R>(&self, f: impl FnOnce(Option<&Result<T, Cancelled>>) -> R) -> R {
-        let target = self.id;
-        context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
-        f(self.shared.slot.borrow().output.as_ref())
+        self.status_now();
+        f(self.shared.output.borrow().as_ref())
     }
 
     /// Forgets that it is awaited: dropping it now detaches the task.
@@ -405,59 +515,26 @@ impl<T> JoinHandle<T> {
 
     /// The step in which the task finished, once it has.
     pub(crate) fn finished_at(&self) -> Option<u64> {
-        self.is_finished().then(|| self.shared.slot.borrow().finished_at)
+        self.is_finished().then(|| self.shared.join.finished_at.get())
     }
 
     /// Ready once the task has finished, leaving its outcome in place; otherwise registers the
     /// awaiting task as `mode` says.
     pub(crate) fn poll_finished(&mut self, cx: &mut Context<'_>, mode: Await) -> Poll<()> {
-        if self.is_finished() {
-            let target = self.id;
-            context::try_with(|k| k.awaited(Object::Exit(target)));
-            return Poll::Ready(());
-        }
-        self.register(cx, mode);
-        Poll::Pending
+        self.shared.join.poll_finished(cx, mode, &self.awaited)
     }
 
     /// Polls the join, awaited as `mode` says.
     pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>, mode: Await) -> Poll<Result<T, Cancelled>> {
         assert!(!self.taken, "weft: a JoinHandle was awaited again after it returned the task's output");
-        let mut slot = self.shared.slot.borrow_mut();
-        if let Some(output) = slot.output.take() {
+        let output = self.shared.output.borrow_mut().take();
+        if let Some(output) = output {
             self.taken = true;
-            self.awaited.set(None);
-            let target = self.id;
-            context::try_with(|k| {
-                k.awaited(Object::Exit(target));
-                if let Some(t) = k.current {
-                    k.tasks[t.index()].waiting = None;
-                }
-            });
+            self.shared.join.joined(&self.awaited);
             return Poll::Ready(output);
         }
-        drop(slot);
-        self.register(cx, mode);
+        self.shared.join.register(cx, mode, &self.awaited);
         Poll::Pending
-    }
-
-    /// Registers the awaiting task's waker, and what it awaits, as `mode` says.
-    fn register(&mut self, cx: &mut Context<'_>, mode: Await) {
-        let passes_cancel = mode != Await::Observe;
-        self.shared.slot.borrow_mut().waiter = Some((cx.waker().clone(), mode));
-        let target = self.id;
-        let awaited = context::try_with(|k| {
-            let t = k.current?;
-            let meta = &mut k.tasks[t.index()];
-            meta.waiting = Some(Waiting::Join(target));
-            if passes_cancel && !meta.joining.iter().any(|(t, _)| *t == target) {
-                meta.joining.push((target, true));
-            }
-            let steps = meta.steps;
-            k.record(Event::Join { target });
-            Some((t, steps))
-        });
-        self.awaited.set(awaited.flatten().filter(|_| passes_cancel));
     }
 }
 
@@ -567,18 +644,9 @@ impl<T> Drop for JoinHandle<T> {
     /// Dropped while awaited (a pending poll in its task's current or previous step) and before
     /// the task finished: the await is cancelled, and so is the task. Otherwise it detaches.
     fn drop(&mut self) {
-        let Some((awaiting, step)) = self.awaited.get() else { return };
-        if self.is_finished() {
-            return;
+        if self.awaited.get().is_some() {
+            self.shared.join.dropped(self.awaited.get());
         }
-        let target = self.id;
-        context::try_with(|k| {
-            let now = k.current.filter(|t| *t == awaiting).map(|t| k.tasks[t.index()].steps);
-            if now.is_some_and(|now| now == step || now == step + 1) {
-                let message = k.tasks[awaiting.index()].cancel_message.clone();
-                k.cancel(target, message.as_ref());
-            }
-        });
     }
 }
 
