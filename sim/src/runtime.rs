@@ -240,6 +240,21 @@ impl Runtime {
         scheduler: Box<dyn Scheduler>,
         build: impl FnOnce() -> F,
     ) -> Outcome<T> {
+        // Only the main task's spawn and its output depend on the program's types: the run
+        // itself is compiled once, in weft (not again, unoptimized, in each crate that runs one).
+        let mut build = Some(build);
+        let mut main: Option<JoinHandle<T>> = None;
+        let outcome = self.execute_main(seed, scheduler, &mut || {
+            if let Some(build) = build.take() {
+                main = Some(task::spawn_main(build()));
+            }
+        });
+        outcome.with_output(main.and_then(JoinHandle::into_output))
+    }
+
+    /// [`Runtime::execute`] for a main task that `spawn_main` spawns (the output left out).
+    #[inline(never)]
+    fn execute_main(&self, seed: u64, scheduler: Box<dyn Scheduler>, spawn_main: &mut dyn FnMut()) -> Outcome<()> {
         panic::install_quiet_hook();
         let scheduler: Box<dyn Scheduler> = match self.faults.any() {
             true => Box::new(Injector::new(scheduler, self.faults, seed)),
@@ -285,11 +300,11 @@ impl Runtime {
         };
         let mut executor =
             Executor { installed: &installed, futures: kept.futures, budget: self.budget(), probe: self.checks };
-        let (main, end, futures) = recorder::install(&installed, || {
-            let main: JoinHandle<T> = task::spawn_main(build());
+        let (end, futures) = recorder::install(&installed, || {
+            spawn_main();
             let end = executor.run();
             executor.close();
-            (main, end, executor.futures)
+            (end, executor.futures)
         });
         if let Some(watch) = watch {
             Watch::end(watch); // before the task names it points to are freed
@@ -330,7 +345,7 @@ impl Runtime {
             (None, None) => end,
         };
         Outcome {
-            output: main.into_output(),
+            output: None,
             failure,
             events: kernel.sink.trace.unwrap_or_default(),
             schedule: Schedule::from(made),
@@ -367,6 +382,14 @@ pub(crate) struct Outcome<T> {
     pub(crate) seed: u64,
     pub(crate) steps: u64,
     pub(crate) now: Time,
+}
+
+impl Outcome<()> {
+    /// The same outcome with the main task's `output`.
+    fn with_output<T>(self, output: Option<T>) -> Outcome<T> {
+        let Outcome { output: _, failure, events, schedule, picks, drew, scheduler, seed, steps, now } = self;
+        Outcome { output, failure, events, schedule, picks, drew, scheduler, seed, steps, now }
+    }
 }
 
 impl<T> Outcome<T> {
