@@ -98,6 +98,9 @@ pub struct Pct {
     next_low: u64,
     /// The pick from which picks are fair (the ready queue's head).
     fair_from: u64,
+    /// The depth and expected picks it was made for (a reseed starts over with them).
+    depth: u32,
+    expected_picks: u64,
 }
 
 impl Pct {
@@ -105,11 +108,30 @@ impl Pct {
     /// a depth outside is taken as the nearest of the two) over runs of about `expected_picks`
     /// picks with a choice, seeded by `seed`.
     pub fn new(depth: u32, seed: u64, expected_picks: u64) -> Pct {
-        let picks = expected_picks.max(1);
+        let mut pct = Pct {
+            rng: pick_stream(seed),
+            draws: Draws::new(seed),
+            priorities: Vec::new(),
+            change_points: Vec::new(),
+            picks: 0,
+            next_low: 0,
+            fair_from: 0,
+            depth,
+            expected_picks,
+        };
+        pct.restart(seed);
+        pct
+    }
+
+    /// Starts over for `seed`, as [`Pct::new`] of the same depth and expected picks would,
+    /// keeping the room of its lists.
+    fn restart(&mut self, seed: u64) {
+        let picks = self.expected_picks.max(1);
         let mut rng = pick_stream(seed);
-        let depth = depth.clamp(1, super::Strategy::MAX_PCT_DEPTH);
+        let depth = self.depth.clamp(1, super::Strategy::MAX_PCT_DEPTH);
         let count = u64::from(depth - 1).min(picks - 1);
-        let mut change_points: Vec<u64> = Vec::with_capacity(count as usize);
+        let change_points = &mut self.change_points;
+        change_points.clear();
         while (change_points.len() as u64) < count {
             // A choice: where the priorities change (distinct picks, the first excluded; at most
             // `MAX_PCT_DEPTH - 1` of them, so this stays quick even when they are most picks).
@@ -119,15 +141,12 @@ impl Pct {
             }
         }
         change_points.sort_unstable();
-        Pct {
-            rng,
-            draws: Draws::new(seed),
-            priorities: Vec::new(),
-            change_points,
-            picks: 0,
-            next_low: LOWEST_INITIAL - 1,
-            fair_from: picks.saturating_mul(10).max(1000),
-        }
+        self.rng = rng;
+        self.draws = Draws::new(seed);
+        self.priorities.clear();
+        self.picks = 0;
+        self.next_low = LOWEST_INITIAL - 1;
+        self.fair_from = picks.saturating_mul(10).max(1000);
     }
 
     fn priority(&mut self, task: TaskId) -> u64 {
@@ -190,6 +209,11 @@ impl Scheduler for Pct {
         // A choice: all due timers (asyncio's order) half the time, else one of them alone.
         Ok(fire_choice(&mut self.rng, cx.due.len()))
     }
+
+    fn reseed(&mut self, seed: u64) -> bool {
+        self.restart(seed);
+        true
+    }
 }
 
 /// Asyncio's order, counting the picks with a choice: how `weft::explore` measures
@@ -224,6 +248,21 @@ impl Scheduler for PickCount {
 
 #[cfg(test)]
 mod tests {
+    /// A reseeded PCT picks as a new one made for the seed (its lists reused, its priorities,
+    /// change points and count started over), whatever the runs before it did.
+    #[test]
+    fn a_reseeded_pct_picks_as_a_new_one() {
+        for depth in [1, 3, 10] {
+            let mut reused = Pct::new(depth, 1, 12);
+            picks(&mut reused, 40, true);
+            for seed in 0..50 {
+                let fresh = picks(&mut Pct::new(depth, seed, 12), 30, seed % 2 == 0);
+                assert!(reused.reseed(seed));
+                assert_eq!(picks(&mut reused, 30, seed % 2 == 0), fresh, "depth {depth}, seed {seed}");
+            }
+        }
+    }
+
     #[test]
     fn a_depth_beyond_the_maximum_is_the_maximum() {
         // Asked through the library (the string forms refuse it), u32::MAX would mean billions of
