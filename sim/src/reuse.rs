@@ -1,5 +1,5 @@
 //! The run state a thread keeps between its runs: the task table, the slab of futures, the
-//! ready queue, the resource table, the list of online checkers and weft's own checker (reset),
+//! ready queue, the steps' footprint lists (for runs that collect them), the resource table, the list of online checkers and weft's own checker (reset),
 //! handed back empty at a run's
 //! end and taken by the thread's next run, so that a worker's schedules clear these vectors
 //! instead of allocating them again. Nothing of a run survives in them: each is emptied before
@@ -13,6 +13,7 @@ use crate::kernel::{TaskFuture, TaskMeta};
 use crate::ready::ReadyQueue;
 use crate::resources::Resources;
 use crate::schedule::Choice;
+use crate::strategy::Footprint;
 use std::cell::Cell;
 use weft_traces::{Checker, Invariants};
 
@@ -39,6 +40,9 @@ thread_local! {
     /// A finished run's list of choices that its caller no longer needs, and how many choices
     /// the thread's last run made.
     static CHOICES: Cell<(Vec<Choice>, usize)> = const { Cell::new((Vec::new(), 0)) };
+    /// The steps' footprint lists of the thread's last run that collected footprints (kept
+    /// apart: most runs collect none, and pass nothing).
+    static FOOTPRINTS: Cell<Vec<Footprint>> = const { Cell::new(Vec::new()) };
 }
 
 impl Kept {
@@ -50,6 +54,16 @@ impl Kept {
         choices.reserve(made);
         kept.choices = choices;
         kept
+    }
+
+    /// The footprint lists a run that collects footprints starts with (empty on a new thread).
+    pub(crate) fn footprint_room() -> Vec<Footprint> {
+        FOOTPRINTS.take()
+    }
+
+    /// Keeps a run's footprint lists for the thread's next run that collects footprints.
+    pub(crate) fn keep_footprints(steps: Vec<Footprint>) {
+        FOOTPRINTS.set(steps);
     }
 
     /// A list of choices no longer needed, for the thread's next run (which would otherwise
@@ -88,7 +102,7 @@ impl Kept {
 
 #[cfg(test)]
 mod tests {
-    use crate::{spawn, strategy::Random, yield_now, Runtime};
+    use crate::{spawn, strategy::Pos, strategy::Random, yield_now, Runtime};
     use weft_traces::Resource;
 
     /// A program of `n` tasks that yield twice each, run with Random picks; its trace as text.
@@ -135,6 +149,40 @@ mod tests {
             }
         });
         run.failure.map(|f| f.to_string()).unwrap_or_default()
+    }
+
+    /// A program of `n` tasks whose steps touch resources in a pattern (each its own, and its
+    /// neighbour's), run under POS, which reads the steps' footprints: its trace as text.
+    fn footprinted_trace_of(n: usize, seed: u64) -> String {
+        let run = Runtime::new().seed(seed).checks(false).build_and_run(Box::new(Pos::new(seed)), move || async move {
+            let rs: Vec<_> = (0..n).map(|i| std::rc::Rc::new(Resource::lock(&format!("r{i}")))).collect();
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    let rs = rs.clone();
+                    spawn(format!("t{i}"), async move {
+                        for round in 0..3 {
+                            rs[(i + round) % n].request();
+                            yield_now().await;
+                            rs[(i + round) % n].abandon();
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        });
+        run.trace.to_text()
+    }
+
+    #[test]
+    fn a_run_on_kept_footprint_lists_picks_as_a_run_on_new_ones() {
+        let fresh = std::thread::spawn(|| footprinted_trace_of(3, 7)).join().unwrap();
+        // A bigger run first leaves more footprints, touching more resources, behind.
+        footprinted_trace_of(8, 1);
+        assert_eq!(footprinted_trace_of(3, 7), fresh);
+        // The schedule depends on the footprints: other seeds order the steps otherwise.
+        assert!((0..8).any(|seed| footprinted_trace_of(3, seed) != fresh));
     }
 
     #[test]

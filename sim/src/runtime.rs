@@ -261,7 +261,10 @@ impl Runtime {
             false => scheduler,
         };
         let accesses = scheduler.wants_accesses();
-        let footprints = Footprints::new(accesses || scheduler.reads_steps(), accesses);
+        let footprints = match accesses || scheduler.reads_steps() {
+            true => Footprints::with_room(accesses, Kept::footprint_room()),
+            false => Footprints::new(false, false),
+        };
         let watch = Watch::start(&self.name, seed, watchdog::timeout(self.hang_timeout));
         let kept = Kept::take();
         let mut checkers = kept.checkers;
@@ -325,6 +328,9 @@ impl Runtime {
                 .map(|d| Failure::Diverged(Divergence { step: kernel.step, ..d })),
             _ => end,
         };
+        if kernel.footprints.is_on() {
+            Kept::keep_footprints(std::mem::take(&mut kernel.footprints).into_room());
+        }
         let made = std::mem::take(&mut kernel.chooser.made);
         let choices = made.len();
         Kept {

@@ -255,6 +255,23 @@ impl Footprints {
         Footprints { on, accesses: on && accesses, ..Footprints::default() }
     }
 
+    /// Collected (with accesses if `accesses`), in the room of `steps`, lists an earlier run's
+    /// footprints left (see [`Footprints::into_room`]): their entries are emptied as each is
+    /// reused.
+    pub(crate) fn with_room(accesses: bool, steps: Vec<Footprint>) -> Footprints {
+        Footprints { steps, ..Footprints::new(true, accesses) }
+    }
+
+    /// Whether they are collected.
+    pub(crate) fn is_on(&self) -> bool {
+        self.on
+    }
+
+    /// The steps' lists, for a later run's footprints to reuse.
+    pub(crate) fn into_room(self) -> Vec<Footprint> {
+        self.steps
+    }
+
     /// Step `step`, by `task`, is about to run. Inlined: without footprints it is one branch.
     #[inline]
     pub(crate) fn open(&mut self, task: TaskId, step: u64) {
