@@ -117,6 +117,9 @@ impl Pos {
         let i = task.index();
         if self.priorities.len() <= i {
             self.priorities.resize(i + 1, None);
+        }
+        // (Longer after a reseed, its lists emptied: each a new task's prediction of nothing.)
+        if self.predicted.len() <= i {
             self.predicted.resize_with(i + 1, Vec::new);
         }
         i
@@ -184,6 +187,17 @@ impl Scheduler for Pos {
 
     fn draw(&mut self, bound: u64) -> Result<u64, Divergence> {
         Ok(self.draws.below(bound))
+    }
+
+    fn reseed(&mut self, seed: u64) -> bool {
+        // Every field named, so that a new one cannot be forgotten here.
+        let Pos { rng, draws, priorities, predicted, chosen, rivals, picks } = self;
+        (*rng, *draws) = (pick_stream(seed), Draws::new(seed));
+        priorities.clear();
+        predicted.iter_mut().for_each(Vec::clear);
+        rivals.clear();
+        (*chosen, *picks) = (None, 0);
+        true
     }
 }
 
@@ -261,19 +275,46 @@ mod tests {
 
     /// The picks of a run where tasks 1 and 2 are always ready and each step touches the lock.
     fn racing_run(seed: u64, picks: u64) -> Vec<usize> {
-        let mut pos = Pos::new(seed);
-        let ready = [TaskId(1), TaskId(2)];
-        // Both tasks have run once, touching the lock, before the first pick.
-        let mut steps = vec![step(1, 1, &[LOCK]), step(2, 2, &[LOCK])];
-        let mut last = Some(TaskId(2));
+        picks_of(&mut Pos::new(seed), &[TaskId(1), TaskId(2)], 2, picks, |_| &[LOCK])
+    }
+
+    /// The picks of `pos` over a run where `ready` are always ready, the first `ran` of them
+    /// having run a step before the first pick, and a step of task `t` touches `touches(t)`.
+    fn picks_of(
+        pos: &mut Pos,
+        ready: &[TaskId],
+        ran: usize,
+        picks: u64,
+        touches: fn(u32) -> &'static [ResourceId],
+    ) -> Vec<usize> {
+        let mut steps: Vec<Footprint> =
+            ready[..ran].iter().enumerate().map(|(n, t)| step(t.0, n as u64 + 1, touches(t.0))).collect();
+        let mut last = ready.last().copied();
         let mut order = Vec::new();
-        for n in 3..3 + picks {
-            let i = pos.pick(&PickContext { ready: &ready, last, step: n, steps: &steps }).unwrap();
-            steps = vec![step(ready[i].0, n, &[LOCK])];
+        for n in ready.len() as u64 + 1..ready.len() as u64 + 1 + picks {
+            let i = pos.pick(&PickContext { ready, last, step: n, steps: &steps }).unwrap();
+            steps = vec![step(ready[i].0, n, touches(ready[i].0))];
             order.push(i);
             last = Some(ready[i]);
         }
         order
+    }
+
+    /// A reseeded POS picks as a new one made for the seed, whatever it saw before (more tasks,
+    /// other predictions).
+    #[test]
+    fn a_reseeded_pos_picks_as_a_new_one() {
+        let ready = [TaskId(1), TaskId(2), TaskId(3)];
+        let touches: fn(u32) -> &'static [ResourceId] = |t| if t == 2 { &[OTHER] } else { &[LOCK] };
+        let mut reused = Pos::new(1);
+        let many: Vec<TaskId> = (1..=6).map(TaskId).collect();
+        picks_of(&mut reused, &many, 6, 40, |t| if t % 2 == 0 { &[LOCK] } else { &[OTHER, LOCK] });
+        for seed in 0..50 {
+            // Tasks that have not run yet are predicted to touch nothing, as in a new run.
+            let fresh = picks_of(&mut Pos::new(seed), &ready, 1, 30, touches);
+            assert!(reused.reseed(seed));
+            assert_eq!(picks_of(&mut reused, &ready, 1, 30, touches), fresh, "seed {seed}");
+        }
     }
 
     #[test]
