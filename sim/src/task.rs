@@ -280,6 +280,10 @@ struct OnDrop<T> {
 
 impl<T> Drop for OnDrop<T> {
     fn drop(&mut self) {
+        // Dropped with the future of a task that returned (the common case): nothing to do.
+        if !matches!(self.shared.join.status.get(), Status::Running) {
+            return;
+        }
         let message = self.shared.join.cancel_message();
         self.shared.finish(Err(Cancelled { message }));
     }
