@@ -648,8 +648,9 @@ impl<T> Drop for JoinHandle<T> {
     /// Dropped while awaited (a pending poll in its task's current or previous step) and before
     /// the task finished: the await is cancelled, and so is the task. Otherwise it detaches.
     fn drop(&mut self) {
-        if self.awaited.get().is_some() {
-            self.shared.join.dropped(self.awaited.get());
+        // Most handles are dropped after their await took the output: one look, here.
+        if let awaited @ Some(_) = self.awaited.get() {
+            self.shared.join.dropped(awaited);
         }
     }
 }
