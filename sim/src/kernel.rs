@@ -189,6 +189,9 @@ pub(crate) struct Kernel {
     pub(crate) divergence: Option<Divergence>,
     /// Set when the run is over: late wakes and records (from futures dropped at the end) are ignored.
     pub(crate) closed: bool,
+    /// Someone reads the events (a trace, weft's checker, a user's checker) and the run is not
+    /// closed: set when the run is made, cleared when it closes (`Kernel::close`).
+    pub(crate) heard: bool,
 }
 
 impl Kernel {
@@ -208,7 +211,13 @@ impl Kernel {
     /// Whether anyone reads the events: a trace, weft's checker, a user's checker.
     #[inline(always)]
     fn listened(&self) -> bool {
-        !self.closed && (self.sink.trace.is_some() || self.sink.invariants.is_some() || !self.sink.checkers.is_empty())
+        self.heard
+    }
+
+    /// The run is over: late wakes and records are ignored.
+    pub(crate) fn close(&mut self) {
+        self.closed = true;
+        self.heard = false;
     }
 
     /// Records `event` about `task`, and shows it to the checkers. Inlined where it is called,

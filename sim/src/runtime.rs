@@ -295,6 +295,7 @@ impl Runtime {
                     drew: false,
                 },
                 footprints,
+                heard: self.tracing || invariants.is_some() || !checkers.is_empty(),
                 sink: Sink { trace: self.tracing.then(Vec::new), invariants, checkers },
                 violation: None,
                 divergence: None,
@@ -729,7 +730,7 @@ impl Executor<'_> {
     /// Ends the run: drops every remaining future (their Drop handlers may wake or record, which
     /// the closed kernel ignores).
     fn close(&mut self) {
-        self.kernel(|k| k.closed = true);
+        self.kernel(Kernel::close);
         for future in self.futures.drain(..).flatten() {
             let _ = panic::catch_task(self.installed, move || drop(future));
         }
