@@ -1,6 +1,6 @@
 //! The run state a thread keeps between its runs: the task table, the slab of futures, the
-//! ready queue, the steps' footprint lists (for runs that collect them), the resource table, the list of online checkers and weft's own checker (reset),
-//! handed back empty at a run's
+//! ready queue, the steps' footprint lists (for runs that collect them), the resource table,
+//! the list of online checkers and weft's own checker (reset), handed back empty at a run's
 //! end and taken by the thread's next run, so that a worker's schedules clear these vectors
 //! instead of allocating them again. Nothing of a run survives in them: each is emptied before
 //! it is kept (the tasks' names and futures are dropped then), so a run sees the same state

@@ -337,7 +337,6 @@ impl<T> Drop for OnDrop<T> {
 /// # let _ = child;
 /// ```
 pub struct JoinHandle<T> {
-    id: TaskId,
     shared: Rc<Shared<T>>,
     /// The await took the output.
     taken: bool,
@@ -347,7 +346,7 @@ pub struct JoinHandle<T> {
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle").field("id", &self.id).field("finished", &self.is_finished()).finish()
+        f.debug_struct("JoinHandle").field("id", &self.id()).field("finished", &self.is_finished()).finish()
     }
 }
 
@@ -358,7 +357,7 @@ impl<T: 'static> JoinHandle<T> {
     /// other tasks while this one awaits it (asyncio passes the task object around).
     pub fn canceller(&self) -> CancelHandle {
         let status: Rc<dyn StatusOf> = self.shared.clone();
-        CancelHandle { id: self.id, status }
+        CancelHandle { id: self.id(), status }
     }
 
     /// Requests cancellation (asyncio's `Task.cancel()`): the task's future is dropped at its next
@@ -434,27 +433,26 @@ fn spawn_named<T: 'static>(name: Result<String, &str>, future: impl Future<Outpu
         let output = future.await;
         guard.shared.finish(Ok(output));
     });
-    let id = spawn_task(name, task, &shared.join);
-    JoinHandle { id, shared, taken: false, awaited: Cell::new(None) }
+    spawn_task(name, task, &shared.join);
+    JoinHandle { shared, taken: false, awaited: Cell::new(None) }
 }
 
 /// The kernel's part of a spawn, whatever the output's type: registers `task` under `name` (or
 /// under a name written in the kernel's room), and gives its id to `join`.
 #[track_caller]
 #[inline(never)]
-fn spawn_task(name: Result<String, &str>, task: TaskFuture, join: &Join) -> TaskId {
+fn spawn_task(name: Result<String, &str>, task: TaskFuture, join: &Join) {
     let id = context::with("spawn", |k| {
         let name = name.unwrap_or_else(|name| k.name_buffer(name));
         k.spawn(name, task)
     });
     join.id.set(id);
-    id
 }
 
 impl<T> JoinHandle<T> {
     /// The task's id.
     pub fn id(&self) -> TaskId {
-        self.id
+        self.shared.join.id.get()
     }
 
     /// The output, if the task returned (for the run's main task).

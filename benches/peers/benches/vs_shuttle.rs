@@ -118,6 +118,7 @@ fn main() {
             );
         }
     }
+    println!("(rates: medians of the rounds; ratio and checks: medians of each round's own ratio)");
     println!();
     println!("{:<16} {:>12} {:>14} {:>10}", "program", "floor ns/step", "weft ns/step", "ratio");
     for program in Program::ALL {
@@ -136,4 +137,5 @@ fn main() {
         let (fl, wf) = (median(fl), median(wf));
         println!("{:<16} {:>12.1} {:>14.1} {:>9.2}x", program.name(), fl, wf, ratio);
     }
+    println!("(times: medians of the rounds; ratio: the median of each round's own ratio)");
 }

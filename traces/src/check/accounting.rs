@@ -45,21 +45,21 @@ fn release_report(model: &Model, record: &Record, r: &ResourceState, capacity: u
     let (id, task) = (r.id, record.task);
     let who = || task.map_or("a task".to_string(), |t| model.task(t));
     let message = match r.initial {
-            None => format!(
-                "{} released {} more often than it was granted ({} grants, {} releases before this one): a unit was made out of nothing",
-                who(),
-                r.describe(),
-                r.grants,
-                r.releases
-            ),
-            Some(initial) => format!(
-                "{} released {}, whose {capacity} unit(s) were all free already ({initial} at the start, {} grants, {} releases before this one): a unit was made out of nothing",
-                who(),
-                r.describe(),
-                r.grants,
-                r.releases
-            ),
-        };
+        None => format!(
+            "{} released {} more often than it was granted ({} grants, {} releases before this one): a unit was made out of nothing",
+            who(),
+            r.describe(),
+            r.grants,
+            r.releases
+        ),
+        Some(initial) => format!(
+            "{} released {}, whose {capacity} unit(s) were all free already ({initial} at the start, {} grants, {} releases before this one): a unit was made out of nothing",
+            who(),
+            r.describe(),
+            r.grants,
+            r.releases
+        ),
+    };
     violation(record, Rule::Conservation, id, task, message)
 }
 
