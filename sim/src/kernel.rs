@@ -355,9 +355,11 @@ impl Kernel {
     }
 
     /// Registers a new task, ready to take its first step at the tail of the ready queue. Its
-    /// `name` moves into the `Spawn` event, and back to the task when no trace keeps the event
-    /// (a copy for the task otherwise).
-    pub(crate) fn spawn(&mut self, name: String, future: TaskFuture) -> TaskId {
+    /// `name` is written in the room of a retired task's name ([`Kernel::name_buffer`]), moves
+    /// into the `Spawn` event, and back to the task when no trace keeps the event (a copy for
+    /// the task otherwise).
+    pub(crate) fn spawn(&mut self, name: &str, future: TaskFuture) -> TaskId {
+        let name = self.name_buffer(name);
         let id = TaskId(self.tasks.len() as u32);
         let meta = TaskMeta::new(self.retired.pop());
         self.tasks.push(meta);
@@ -377,8 +379,9 @@ impl Kernel {
         id
     }
 
-    /// `name` in the room of the name of the task that will be recycled for the next spawn (a
-    /// name weft gives, `main`, costs no allocation once a thread has run once).
+    /// `name` in the room of the name of the task that will be recycled for the next spawn: a
+    /// spawn costs no allocation for its name once the thread has run a task with a name as
+    /// long.
     pub(crate) fn name_buffer(&mut self, name: &str) -> String {
         let mut buffer = self.retired.last_mut().map(|t| std::mem::take(&mut t.name)).unwrap_or_default();
         buffer.clear();
@@ -389,7 +392,7 @@ impl Kernel {
     /// Registers a loop callback's task (see [`TaskMeta::callback`]), at the tail of the ready
     /// queue.
     pub(crate) fn spawn_callback(&mut self, future: TaskFuture) -> TaskId {
-        let id = self.spawn("callback".to_string(), future);
+        let id = self.spawn("callback", future);
         self.tasks[id.index()].callback = true;
         id
     }

@@ -400,7 +400,9 @@ impl<T: 'static> JoinHandle<T> {
 }
 
 /// Spawns `future` as a new task named `name` (asyncio's `create_task(coro, name=...)`). Its
-/// first step is queued at the tail of the ready queue.
+/// first step is queued at the tail of the ready queue. The name is copied into room the
+/// thread keeps from earlier tasks, so a name that is already a string (a literal, a field)
+/// costs no allocation.
 ///
 /// ```
 /// use weft_sim::{spawn, sleep, now, Runtime};
@@ -414,18 +416,17 @@ impl<T: 'static> JoinHandle<T> {
 /// assert_eq!(run.output, Some((Duration::from_secs(2), Duration::from_secs(2))));
 /// ```
 #[track_caller]
-pub fn spawn<T: 'static>(name: impl Into<String>, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
-    spawn_named(Ok(name.into()), future)
+pub fn spawn<T: 'static>(name: impl AsRef<str>, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
+    spawn_named(name.as_ref(), future)
 }
 
-/// Spawns a run's main task (named `main`, in a recycled name's room). (`spawn_named` takes a
-/// name given, or one to write in the kernel's room.)
+/// Spawns a run's main task, named `main`.
 pub(crate) fn spawn_main<T: 'static>(future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
-    spawn_named(Err("main"), future)
+    spawn_named("main", future)
 }
 
 #[track_caller]
-fn spawn_named<T: 'static>(name: Result<String, &str>, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
+fn spawn_named<T: 'static>(name: &str, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
     let shared = Rc::new(Shared { join: Join::new(), output: RefCell::new(None) });
     let guard = OnDrop { shared: shared.clone() };
     // Boxed before the kernel is reached, so that only the box goes to it, not the future.
@@ -437,15 +438,12 @@ fn spawn_named<T: 'static>(name: Result<String, &str>, future: impl Future<Outpu
     JoinHandle { shared, taken: false, awaited: Cell::new(None) }
 }
 
-/// The kernel's part of a spawn, whatever the output's type: registers `task` under `name` (or
-/// under a name written in the kernel's room), and gives its id to `join`.
+/// The kernel's part of a spawn, whatever the output's type: registers `task` under `name`,
+/// and gives its id to `join`.
 #[track_caller]
 #[inline(never)]
-fn spawn_task(name: Result<String, &str>, task: TaskFuture, join: &Join) {
-    let id = context::with("spawn", |k| {
-        let name = name.unwrap_or_else(|name| k.name_buffer(name));
-        k.spawn(name, task)
-    });
+fn spawn_task(name: &str, task: TaskFuture, join: &Join) {
+    let id = context::with("spawn", |k| k.spawn(name, task));
     join.id.set(id);
 }
 

@@ -139,7 +139,7 @@ impl<E: Clone + 'static> TaskGroup<E> {
     #[track_caller]
     pub fn spawn<T: 'static>(
         &self,
-        name: impl Into<String>,
+        name: impl AsRef<str>,
         future: impl Future<Output = Result<T, E>> + 'static,
     ) -> Result<JoinHandle<Result<T, E>>, GroupClosed> {
         {
