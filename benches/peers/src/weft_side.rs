@@ -21,7 +21,7 @@ async fn counter(tasks: usize) {
     let handles: Vec<_> = (0..tasks)
         .map(|i| {
             let (lock, x) = (lock.clone(), x.clone());
-            spawn(format!("t{i}"), async move {
+            spawn(crate::task_name(i), async move {
                 let _held = lock.lock().await;
                 let v = x.get();
                 yield_now().await;
@@ -41,7 +41,7 @@ async fn semaphore(tasks: usize, permits: usize) {
     let handles: Vec<_> = (0..tasks)
         .map(|i| {
             let (sem, inside) = (sem.clone(), inside.clone());
-            spawn(format!("t{i}"), async move {
+            spawn(crate::task_name(i), async move {
                 let _permit = sem.permit().await;
                 inside.set(inside.get() + 1);
                 assert!(inside.get() <= permits);
