@@ -240,3 +240,96 @@ fn cpython_prints_the_logs_these_tests_expect() {
         assert_eq!(printed.lines().collect::<Vec<_>>(), log, "{program}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A task's end: its future's drop handlers run before its join wakes the awaiter, and within
+// the run, whoever still holds the join handle.
+
+/// The index in `run`'s trace of the first event by `task` that `is` picks out.
+fn position<T>(run: &weft::Run<T>, task: weft::TaskId, is: impl Fn(&weft::traces::Event) -> bool) -> usize {
+    let found = run.trace.events.iter().position(|r| r.task == Some(task) && is(&r.event));
+    found.unwrap_or_else(|| panic!("no such event by {task:?} in\n{}", run.trace.to_text()))
+}
+
+/// `child` releases a lock in its future's drop and its end wakes `main`: the release comes
+/// first in the trace.
+fn release_then_wake(run: &weft::Run<weft::TaskId>) {
+    use weft::traces::{Event, Op};
+    let child = run.output.expect("the run returns the child's id");
+    let release = position(run, child, |e| matches!(e, Event::Resource { op: Op::Release, .. }));
+    let wakes_main = |r: &weft::traces::Record| {
+        r.task != Some(child) && matches!(r.event, Event::Wake { by: Some(by) } if by == child)
+    };
+    let wake = run.trace.events.iter().position(wakes_main).expect("the child's end wakes main");
+    assert!(release < wake, "the join woke its awaiter before the future's drop released:\n{}", run.trace.to_text());
+}
+
+#[test]
+fn a_cancelled_task_runs_its_drop_handlers_before_its_join_wakes_the_awaiter() {
+    let run = Runtime::new().run(async {
+        let lock = Rc::new(Lock::new());
+        let held = lock.clone();
+        let child = spawn("child", async move {
+            let _guard = held.lock().await;
+            std::future::pending::<()>().await;
+        });
+        yield_now().await; // the child holds the lock
+        let id = child.id();
+        child.cancel();
+        assert!(child.await.is_err());
+        id
+    });
+    assert!(run.is_ok(), "{:?}", run.failure);
+    release_then_wake(&run);
+}
+
+/// Returns at its first poll and releases the lock it holds only when dropped, as a
+/// hand-written future may.
+struct ReturnsHolding(#[allow(dead_code)] weft::primitives::LockGuard<'static>);
+
+impl std::future::Future for ReturnsHolding {
+    type Output = ();
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        std::task::Poll::Ready(())
+    }
+}
+
+#[test]
+fn a_returning_task_drops_its_future_before_its_join_wakes_the_awaiter() {
+    let run = Runtime::new().run(async {
+        let lock: &'static Lock = Box::leak(Box::new(Lock::new()));
+        let guard = lock.lock().await;
+        // The task's future itself returns holding the lock (not a future awaited inside an
+        // async block, which the block drops before it returns).
+        let child = spawn("child", ReturnsHolding(guard));
+        let id = child.id();
+        child.await.unwrap();
+        id
+    });
+    assert!(run.is_ok(), "{:?}", run.failure);
+    release_then_wake(&run);
+}
+
+#[test]
+fn a_task_whose_handle_outlives_the_run_has_its_future_dropped_in_the_run() {
+    let dropped = Rc::new(Cell::new(false));
+    let seen = dropped.clone();
+    let run = Runtime::new().run(async move {
+        struct Flag(Rc<Cell<bool>>);
+        impl Drop for Flag {
+            fn drop(&mut self) {
+                self.0.set(true);
+            }
+        }
+        let flag = Flag(seen);
+        // Never finishes; its handle is the run's output (in a tuple: clippy takes an async
+        // block that returns a future for a missing `.await`).
+        (spawn("forever", async move {
+            let _flag = flag;
+            std::future::pending::<()>().await;
+        }),)
+    });
+    let (handle,) = run.output.expect("main returned the handle");
+    assert!(dropped.get(), "the task's future outlived the run");
+    assert!(handle.cancelled(), "a task whose future the run's end dropped finishes cancelled");
+}

@@ -6,17 +6,13 @@ use crate::ready::ReadyQueue;
 use crate::resources::Resources;
 use crate::schedule::Choice;
 use crate::strategy::{Divergence, FireContext, Footprints, Mode, Object, PickContext, Scheduler};
+use crate::task::TaskRef;
 use crate::timers::Timers;
 use crate::watchdog::Watch;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
 use weft_traces::{Checker, Event, Exit, Fault, Invariants, Op, Record, ResourceId, TaskId, Time, Violation};
-
-/// A task's future, its output already routed to its join handle.
-pub(crate) type TaskFuture = Pin<Box<dyn Future<Output = ()>>>;
 
 /// What a blocked task waits on, for deadlock reports.
 #[derive(Clone, Copy, Debug)]
@@ -177,8 +173,8 @@ pub(crate) struct Kernel {
     /// Tasks of the thread's earlier runs, for new tasks to reuse the room of (the next spawn
     /// takes the last; `Kept::keep` leaves the first task of the last run there).
     pub(crate) retired: Vec<TaskMeta>,
-    /// Futures of tasks spawned during the current step; the executor moves them into its slab.
-    pub(crate) spawned: Vec<(TaskId, TaskFuture)>,
+    /// Tasks spawned during the current step; the executor moves them into its slab.
+    pub(crate) spawned: Vec<(TaskId, TaskRef)>,
     pub(crate) resources: Resources,
     pub(crate) chooser: Chooser,
     /// What the steps since the last pick with a choice did, for the scheduler's next pick.
@@ -358,9 +354,10 @@ impl Kernel {
     /// `name` is written in the room of a retired task's name ([`Kernel::name_buffer`]), moves
     /// into the `Spawn` event, and back to the task when no trace keeps the event (a copy for
     /// the task otherwise).
-    pub(crate) fn spawn(&mut self, name: &str, future: TaskFuture) -> TaskId {
+    pub(crate) fn spawn(&mut self, name: &str, future: TaskRef) -> TaskId {
         let name = self.name_buffer(name);
         let id = TaskId(self.tasks.len() as u32);
+        future.set_id(id);
         let meta = TaskMeta::new(self.retired.pop());
         self.tasks.push(meta);
         self.spawned.push((id, future));
@@ -391,7 +388,7 @@ impl Kernel {
 
     /// Registers a loop callback's task (see [`TaskMeta::callback`]), at the tail of the ready
     /// queue.
-    pub(crate) fn spawn_callback(&mut self, future: TaskFuture) -> TaskId {
+    pub(crate) fn spawn_callback(&mut self, future: TaskRef) -> TaskId {
         let id = self.spawn("callback", future);
         self.tasks[id.index()].callback = true;
         id

@@ -8,13 +8,13 @@
 //! alike; the executor only performs it.
 
 use crate::context::Installed;
-use crate::kernel::TaskFuture;
 use crate::runtime::run_task_code;
+use crate::task::TaskRef;
 use weft_traces::{Event, TaskId};
 
 /// Polls blocked `task` once, recording the poll and its outcome; a finished or panicked task's
 /// future is dropped, as after any step.
-pub(crate) fn probe(installed: &Installed, slot: &mut Option<TaskFuture>, task: TaskId) {
+pub(crate) fn probe(installed: &Installed, slot: &mut Option<TaskRef>, task: TaskId) {
     let epoch = {
         let mut k = installed.kernel.borrow_mut();
         k.current = Some(task);

@@ -9,11 +9,12 @@
 //! A run inside a run's task (a nested `Runtime`) finds nothing kept (the outer run holds it)
 //! and starts with new vectors, as every run did before.
 
-use crate::kernel::{TaskFuture, TaskMeta};
+use crate::kernel::TaskMeta;
 use crate::ready::ReadyQueue;
 use crate::resources::Resources;
 use crate::schedule::Choice;
 use crate::strategy::Footprint;
+use crate::task::TaskRef;
 use std::cell::Cell;
 use weft_traces::{Checker, Invariants};
 
@@ -23,8 +24,8 @@ pub(crate) struct Kept {
     pub(crate) tasks: Vec<TaskMeta>,
     /// The tasks of the thread's runs, kept for the next run's tasks (see `Kernel::retired`).
     pub(crate) retired: Vec<TaskMeta>,
-    pub(crate) futures: Vec<Option<TaskFuture>>,
-    pub(crate) spawned: Vec<(weft_traces::TaskId, TaskFuture)>,
+    pub(crate) futures: Vec<Option<TaskRef>>,
+    pub(crate) spawned: Vec<(weft_traces::TaskId, TaskRef)>,
     pub(crate) ready: ReadyQueue,
     pub(crate) resources: Resources,
     pub(crate) checkers: Vec<Box<dyn Checker>>,

@@ -2,14 +2,14 @@
 
 use crate::context::Installed;
 use crate::fault::{Faults, Injector};
-use crate::kernel::{Chooser, Kernel, PickHash, Sink, TaskFuture, Waiting};
+use crate::kernel::{Chooser, Kernel, PickHash, Sink, Waiting};
 use crate::monitor;
 use crate::panic;
 use crate::probe;
 use crate::reuse::Kept;
 use crate::schedule::Schedule;
 use crate::strategy::{Divergence, Footprints, Mode, Object, Scheduler, Strategy};
-use crate::task::{self, JoinHandle};
+use crate::task::{self, JoinHandle, TaskRef};
 use crate::timers::{Fire, Timers};
 use crate::waker::waker;
 use crate::watchdog::{self, Watch, DEFAULT_HANG_TIMEOUT};
@@ -514,7 +514,7 @@ impl Budget {
 /// The step loop and the slab of task futures.
 struct Executor<'a> {
     installed: &'a Installed,
-    futures: Vec<Option<TaskFuture>>,
+    futures: Vec<Option<TaskRef>>,
     budget: Budget,
     /// Probe blocked tasks at quiescence (checks on).
     probe: bool,
@@ -717,7 +717,7 @@ impl Executor<'_> {
     /// wake: as a step of its own task (named `callback`), so what it does is recorded about a
     /// task, like any other step. Not a choice: asyncio runs due handles in order.
     fn call(&mut self, call: Box<dyn FnOnce()>) {
-        let future: TaskFuture = Box::pin(async move { call() });
+        let future = task::callback_task(call);
         let id = self.kernel(|k| {
             let id = k.spawn_callback(future);
             k.ready.remove(id);
@@ -732,11 +732,13 @@ impl Executor<'_> {
     fn close(&mut self) {
         self.kernel(Kernel::close);
         for future in self.futures.drain(..).flatten() {
-            let _ = panic::catch_task(self.installed, move || drop(future));
+            let _ = panic::catch_task(self.installed, move || end(Some(future)));
         }
         // Dropped outside the kernel (their Drop code may reach it); the list, emptied, stays.
         let mut spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
-        spawned.clear();
+        for (_, future) in spawned.drain(..) {
+            let _ = panic::catch_task(self.installed, move || end(Some(future)));
+        }
         self.kernel(|k| {
             if k.spawned.is_empty() {
                 k.spawned = spawned;
@@ -751,7 +753,7 @@ impl Executor<'_> {
 /// Returns how the task ended, if it did. The step loop and the quiescence probe both use it.
 pub(crate) fn run_task_code(
     installed: &Installed,
-    slot: &mut Option<TaskFuture>,
+    slot: &mut Option<TaskRef>,
     task: TaskId,
     epoch: u32,
     cancel: bool,
@@ -759,13 +761,13 @@ pub(crate) fn run_task_code(
     let outcome = match (cancel, slot.as_mut()) {
         (true, _) => {
             let future = slot.take();
-            panic::catch_task(installed, move || drop(future)).map(|()| Some(Exit::Cancelled))
+            panic::catch_task(installed, move || end(future)).map(|()| Some(Exit::Cancelled))
         }
         (false, None) => return None,
         (false, Some(future)) => {
             let waker = waker(epoch, task);
             let mut cx = Context::from_waker(&waker);
-            panic::catch_task(installed, || match future.as_mut().poll(&mut cx) {
+            panic::catch_task(installed, || match future.poll(&mut cx) {
                 Poll::Pending => None,
                 Poll::Ready(()) => Some(Exit::Returned),
             })
@@ -774,9 +776,17 @@ pub(crate) fn run_task_code(
     let exit = outcome.unwrap_or_else(|c| Some(Exit::Panicked { message: c.message, location: c.location }));
     if exit.is_some() {
         let future = slot.take();
-        let _ = panic::catch_task(installed, move || drop(future));
+        let _ = panic::catch_task(installed, move || end(future));
     }
     exit
+}
+
+/// Drops a task's future, if it still has one ([`Task::end`](crate::task::Task::end)), and the
+/// executor's hold on the task: the last hold drops the output nobody took.
+fn end(task: Option<TaskRef>) {
+    if let Some(task) = task {
+        task.end();
+    }
 }
 
 /// The same words as the offline checker's (`weft_traces::check`), which must agree with it.

@@ -1,7 +1,7 @@
 //! Tasks: `spawn`, join handles, cancellation, `current_task`.
 
 use crate::context;
-use crate::kernel::{TaskFuture, Waiting};
+use crate::kernel::Waiting;
 use crate::strategy::{Mode, Object};
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -81,14 +81,14 @@ enum Status {
 /// here, optimized with weft, and not again for each output type in the crate that spawns
 /// (where `cargo test` compiles it unoptimized): the generic code of `spawn` and
 /// [`JoinHandle`] only moves the output.
-struct Join {
+pub(crate) struct Join {
     status: Cell<Status>,
     /// The kernel step in which the task finished, for `as_completed`'s order.
     finished_at: Cell<u64>,
     /// Who awaits it, and whether its wake-up goes through a done callback first.
     waiter: RefCell<Option<(Waker, Await)>>,
-    /// The task's id, set once the kernel has given it one (kept here, not in an allocation of
-    /// its own, for the task's future to name itself when it is dropped).
+    /// The task's id, set once the kernel has given it one (for the task to find its
+    /// cancellation's message when its future is dropped).
     id: Cell<TaskId>,
 }
 
@@ -107,26 +107,70 @@ pub(crate) enum Await {
     Observe,
 }
 
-/// A task's join state and its output, in one allocation shared by its join handle, its future
-/// and (the status only, through [`StatusOf`]) its cancel handles.
-struct Shared<T> {
+/// A task in one allocation: its join state, its output once it has one, and its future, shared
+/// by the executor (which polls the future and drops it where the task ends), the task's join
+/// handle (which takes the output) and its cancel handles. The future is pinned in place: the
+/// allocation never moves, and the future is dropped in it.
+pub(crate) struct TaskCell<T, F: ?Sized> {
     join: Join,
     /// The output until the join handle's await takes it.
     output: RefCell<Option<Result<T, Cancelled>>>,
+    future: F,
 }
 
-/// A task's status, whatever its output's type.
-trait StatusOf {
-    fn status(&self) -> Status;
+/// A task's future in its cell, until the task ends.
+pub(crate) struct FutureSlot<F>(RefCell<Option<F>>);
+
+/// The future's place seen from a join handle, which never touches it.
+pub(crate) trait Erased {}
+
+impl<F> Erased for FutureSlot<F> {}
+
+/// A task as the executor steps it and a cancel handle reads it, whatever its future's and its
+/// output's types.
+pub(crate) trait Task {
+    /// Its join state.
+    fn join(&self) -> &Join;
+
+    /// Polls the future once. When it returns, it is dropped, then its output is kept for the
+    /// join and the awaiter woken; if the poll panics, it is dropped as by [`Task::end`].
+    fn poll(&self, cx: &mut Context<'_>) -> Poll<()>;
+
+    /// Drops the future (a cancellation landing, the run closing; nothing when it returned
+    /// already); a task that had not finished then finishes cancelled, with the message of the
+    /// cancellation requested (also if dropping the future panics). In this order the drop
+    /// handlers of the future run before the join wakes its awaiter, as asyncio throws
+    /// `CancelledError` into the coroutine before its task is done.
+    fn end(&self);
 }
 
-impl<T> StatusOf for Shared<T> {
-    fn status(&self) -> Status {
-        self.join.status.get()
+/// The executor's and a cancel handle's hold on a task.
+pub(crate) type TaskRef = Rc<dyn Task>;
+
+impl dyn Task {
+    /// The kernel has given the task its id.
+    pub(crate) fn set_id(&self, id: TaskId) {
+        self.join().id.set(id);
     }
 }
 
-impl<T> Shared<T> {
+/// A new task running `future` (its join handle's view of it, and the executor's).
+fn new_task<T: 'static, F: Future<Output = T> + 'static>(future: F) -> (Rc<TaskCell<T, dyn Erased>>, TaskRef) {
+    let cell = Rc::new(TaskCell {
+        join: Join::new(),
+        output: RefCell::new(None),
+        future: FutureSlot(RefCell::new(Some(future))),
+    });
+    let task: TaskRef = cell.clone();
+    (cell, task)
+}
+
+/// A task for a loop callback: runs `call` in its one step.
+pub(crate) fn callback_task(call: impl FnOnce() + 'static) -> TaskRef {
+    new_task(async move { call() }).1
+}
+
+impl<T, F: ?Sized> TaskCell<T, F> {
     /// The task finished with `output`: kept for the join, and its awaiter woken (the first
     /// outcome only: a task finishes once).
     fn finish(&self, output: Result<T, Cancelled>) {
@@ -134,6 +178,76 @@ impl<T> Shared<T> {
             *self.output.borrow_mut() = Some(output);
             self.join.wake_awaiter();
         }
+    }
+
+    /// The future was dropped before the task finished: it finishes cancelled.
+    fn finish_dropped(&self) {
+        // Dropped with the future of a task that returned (the common case): nothing to do.
+        if matches!(self.join.status.get(), Status::Running) {
+            let message = self.join.cancel_message();
+            self.finish(Err(Cancelled { message }));
+        }
+    }
+}
+
+impl<T, F: Future<Output = T>> Task for TaskCell<T, FutureSlot<F>> {
+    fn join(&self) -> &Join {
+        &self.join
+    }
+
+    fn poll(&self, cx: &mut Context<'_>) -> Poll<()> {
+        // Declared before the borrow of the future, so that on a panic the borrow is released
+        // first and this ends the task.
+        let unwinding = EndOnUnwind(self);
+        let output = {
+            let mut slot = self.future.0.borrow_mut();
+            // A task that ended is not stepped again (its executor slot is empty).
+            let Some(future) = slot.as_mut() else {
+                std::mem::forget(unwinding);
+                return Poll::Ready(());
+            };
+            // SAFETY: the future is never moved: it stays in this cell, an `Rc`'s allocation,
+            // until it is dropped in place (`*slot = None`, here or in `end`).
+            match unsafe { Pin::new_unchecked(future) }.poll(cx) {
+                Poll::Pending => {
+                    drop(slot);
+                    std::mem::forget(unwinding);
+                    return Poll::Pending;
+                }
+                Poll::Ready(output) => {
+                    *slot = None;
+                    output
+                }
+            }
+        };
+        std::mem::forget(unwinding);
+        self.finish(Ok(output));
+        Poll::Ready(())
+    }
+
+    fn end(&self) {
+        // Runs after the future's drop, also when that panics.
+        let _finish = FinishDropped(self);
+        let mut slot = self.future.0.borrow_mut();
+        *slot = None;
+    }
+}
+
+/// Ends the task if the poll of its future panics (it is forgotten otherwise).
+struct EndOnUnwind<'a, T, F: Future<Output = T>>(&'a TaskCell<T, FutureSlot<F>>);
+
+impl<T, F: Future<Output = T>> Drop for EndOnUnwind<'_, T, F> {
+    fn drop(&mut self) {
+        self.0.end();
+    }
+}
+
+/// Finishes the task cancelled, unless it finished, once its future is dropped.
+struct FinishDropped<'a, T, F: ?Sized>(&'a TaskCell<T, F>);
+
+impl<T, F: ?Sized> Drop for FinishDropped<'_, T, F> {
+    fn drop(&mut self) {
+        self.0.finish_dropped();
     }
 }
 
@@ -259,33 +373,15 @@ pub(crate) fn wake_via_callback(waker: Waker) {
     let mut waker = Some(waker);
     context::try_with(|k| {
         let w = waker.take();
-        let future: crate::kernel::TaskFuture = Box::pin(async move {
+        k.spawn_callback(callback_task(move || {
             if let Some(w) = w {
                 w.wake();
             }
-        });
-        k.spawn_callback(future);
+        }));
     });
     // Outside a run there is no ready queue: wake it at once.
     if let Some(w) = waker {
         w.wake();
-    }
-}
-
-/// Sets the slot to `Cancelled` (with the message of the cancellation) if the task's future is
-/// dropped before it finished.
-struct OnDrop<T> {
-    shared: Rc<Shared<T>>,
-}
-
-impl<T> Drop for OnDrop<T> {
-    fn drop(&mut self) {
-        // Dropped with the future of a task that returned (the common case): nothing to do.
-        if !matches!(self.shared.join.status.get(), Status::Running) {
-            return;
-        }
-        let message = self.shared.join.cancel_message();
-        self.shared.finish(Err(Cancelled { message }));
     }
 }
 
@@ -337,7 +433,10 @@ impl<T> Drop for OnDrop<T> {
 /// # let _ = child;
 /// ```
 pub struct JoinHandle<T> {
-    shared: Rc<Shared<T>>,
+    /// The task's join state and output.
+    cell: Rc<TaskCell<T, dyn Erased>>,
+    /// The same task, as its cancel handles hold it.
+    task: TaskRef,
     /// The await took the output.
     taken: bool,
     /// The task whose poll left this handle pending, and which of its steps that was.
@@ -356,8 +455,7 @@ impl<T: 'static> JoinHandle<T> {
     /// A handle that cancels this task and reads its state, which can be cloned and kept by
     /// other tasks while this one awaits it (asyncio passes the task object around).
     pub fn canceller(&self) -> CancelHandle {
-        let status: Rc<dyn StatusOf> = self.shared.clone();
-        CancelHandle { id: self.id(), status }
+        CancelHandle { id: self.id(), task: self.task.clone() }
     }
 
     /// Requests cancellation (asyncio's `Task.cancel()`): the task's future is dropped at its next
@@ -427,35 +525,27 @@ pub(crate) fn spawn_main<T: 'static>(future: impl Future<Output = T> + 'static) 
 
 #[track_caller]
 fn spawn_named<T: 'static>(name: &str, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
-    let shared = Rc::new(Shared { join: Join::new(), output: RefCell::new(None) });
-    let guard = OnDrop { shared: shared.clone() };
-    // Boxed before the kernel is reached, so that only the box goes to it, not the future.
-    let task: TaskFuture = Box::pin(async move {
-        let output = future.await;
-        guard.shared.finish(Ok(output));
-    });
-    spawn_task(name, task, &shared.join);
-    JoinHandle { shared, taken: false, awaited: Cell::new(None) }
+    let (cell, task) = new_task(future);
+    spawn_task(name, task.clone());
+    JoinHandle { cell, task, taken: false, awaited: Cell::new(None) }
 }
 
-/// The kernel's part of a spawn, whatever the output's type: registers `task` under `name`,
-/// and gives its id to `join`.
+/// The kernel's part of a spawn, whatever the output's type: registers `task` under `name`.
 #[track_caller]
 #[inline(never)]
-fn spawn_task(name: &str, task: TaskFuture, join: &Join) {
-    let id = context::with("spawn", |k| k.spawn(name, task));
-    join.id.set(id);
+fn spawn_task(name: &str, task: TaskRef) {
+    context::with("spawn", |k| k.spawn(name, task));
 }
 
 impl<T> JoinHandle<T> {
     /// The task's id.
     pub fn id(&self) -> TaskId {
-        self.shared.join.id.get()
+        self.cell.join.id.get()
     }
 
     /// The output, if the task returned (for the run's main task).
     pub(crate) fn into_output(self) -> Option<T> {
-        self.shared.output.borrow_mut().take().and_then(Result::ok)
+        self.cell.output.borrow_mut().take().and_then(Result::ok)
     }
 
     /// Whether the task has finished (returned or been cancelled); it stays true once the
@@ -494,18 +584,18 @@ impl<T> JoinHandle<T> {
         T: Clone,
     {
         self.status_now();
-        self.shared.output.borrow().clone()
+        self.cell.output.borrow().clone()
     }
 
     /// The task's state (a read of its end, `docs/search.md`).
     fn status_now(&self) -> Status {
-        self.shared.join.status_now()
+        self.cell.join.status_now()
     }
 
     /// Reads the outcome, if the task finished and nobody took it.
     pub(crate) fn peek<R>(&self, f: impl FnOnce(Option<&Result<T, Cancelled>>) -> R) -> R {
         self.status_now();
-        f(self.shared.output.borrow().as_ref())
+        f(self.cell.output.borrow().as_ref())
     }
 
     /// Forgets that it is awaited: dropping it now detaches the task.
@@ -515,25 +605,25 @@ impl<T> JoinHandle<T> {
 
     /// The step in which the task finished, once it has.
     pub(crate) fn finished_at(&self) -> Option<u64> {
-        self.is_finished().then(|| self.shared.join.finished_at.get())
+        self.is_finished().then(|| self.cell.join.finished_at.get())
     }
 
     /// Ready once the task has finished, leaving its outcome in place; otherwise registers the
     /// awaiting task as `mode` says.
     pub(crate) fn poll_finished(&mut self, cx: &mut Context<'_>, mode: Await) -> Poll<()> {
-        self.shared.join.poll_finished(cx, mode, &self.awaited)
+        self.cell.join.poll_finished(cx, mode, &self.awaited)
     }
 
     /// Polls the join, awaited as `mode` says.
     pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>, mode: Await) -> Poll<Result<T, Cancelled>> {
         assert!(!self.taken, "weft: a JoinHandle was awaited again after it returned the task's output");
-        let output = self.shared.output.borrow_mut().take();
+        let output = self.cell.output.borrow_mut().take();
         if let Some(output) = output {
             self.taken = true;
-            self.shared.join.joined(&self.awaited);
+            self.cell.join.joined(&self.awaited);
             return Poll::Ready(output);
         }
-        self.shared.join.register(cx, mode, &self.awaited);
+        self.cell.join.register(cx, mode, &self.awaited);
         Poll::Pending
     }
 }
@@ -556,12 +646,12 @@ impl<T> JoinHandle<T> {
 #[derive(Clone)]
 pub struct CancelHandle {
     id: TaskId,
-    status: Rc<dyn StatusOf>,
+    task: TaskRef,
 }
 
 impl fmt::Debug for CancelHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CancelHandle").field("id", &self.id).field("status", &self.status.status()).finish()
+        f.debug_struct("CancelHandle").field("id", &self.id).field("status", &self.task.join().status.get()).finish()
     }
 }
 
@@ -585,7 +675,7 @@ impl CancelHandle {
     fn status_now(&self) -> Status {
         let target = self.id;
         context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
-        self.status.status()
+        self.task.join().status.get()
     }
 
     /// Requests cancellation (asyncio's `Task.cancel()`; see [`JoinHandle::cancel`]).
@@ -646,7 +736,7 @@ impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         // Most handles are dropped after their await took the output: one look, here.
         if let awaited @ Some(_) = self.awaited.get() {
-            self.shared.join.dropped(awaited);
+            self.cell.join.dropped(awaited);
         }
     }
 }
