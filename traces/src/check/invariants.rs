@@ -239,6 +239,15 @@ impl Invariants {
         found.map(|v| *v)
     }
 
+    /// A `Spawn` outside the probes: [`Invariants::observe_all`] for it (no rule reads it),
+    /// out of line (a task's name is copied into the model).
+    #[inline(never)]
+    fn on_spawn(&mut self, record: &Record, task: TaskId, name: &str) -> Option<Violation> {
+        self.model.stamp(record);
+        self.model.spawned(task, name);
+        None
+    }
+
     /// A `Suspend` outside the probes: [`Invariants::observe_all`] for it (no rule reads the
     /// model before a suspension).
     #[inline(never)]
@@ -307,11 +316,7 @@ impl Checker for Invariants {
                     self.model.make_ready(t);
                     return None;
                 }
-                (Event::Spawn { name, .. }, Some(t)) => {
-                    self.model.stamp(record);
-                    self.model.spawned(t, name);
-                    return None;
-                }
+                (Event::Spawn { name, .. }, Some(t)) => return self.on_spawn(record, t, name),
                 (Event::Join { target }, Some(t)) => {
                     self.model.stamp(record);
                     self.model.task_mut(t).joining = Some(*target);
