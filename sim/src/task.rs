@@ -206,8 +206,9 @@ impl<T, F: Future<Output = T>> Task for TaskCell<T, FutureSlot<F>> {
                 std::mem::forget(unwinding);
                 return Poll::Ready(());
             };
-            // SAFETY: the future is never moved: it stays in this cell, an `Rc`'s allocation,
-            // until it is dropped in place (`*slot = None`, here or in `end`).
+            // SAFETY: the future is never moved: it stays in this cell, an `Rc`'s allocation
+            // that nothing takes the cell out of, until it is dropped in place (`*slot = None`,
+            // here or in `end`, or with the cell).
             match unsafe { Pin::new_unchecked(future) }.poll(cx) {
                 Poll::Pending => {
                     drop(slot);
