@@ -774,9 +774,13 @@ pub(crate) fn run_task_code(
         }
     };
     let exit = outcome.unwrap_or_else(|c| Some(Exit::Panicked { message: c.message, location: c.location }));
-    if exit.is_some() {
+    if let Some(exit) = &exit {
+        // A future that returned was dropped by its poll, a cancelled one above: only the hold
+        // goes (and with the last, the output nobody took). After a panic the future is ended,
+        // wherever the panic came from.
         let future = slot.take();
-        let _ = panic::catch_task(installed, move || end(future));
+        let gone = matches!(exit, Exit::Returned | Exit::Cancelled);
+        let _ = panic::catch_task(installed, move || if gone { drop(future) } else { end(future) });
     }
     exit
 }

@@ -199,31 +199,27 @@ impl<T, F: Future<Output = T>> Task for TaskCell<T, FutureSlot<F>> {
         // Declared before the borrow of the future, so that on a panic the borrow is released
         // first and this ends the task.
         let unwinding = EndOnUnwind(self);
-        let output = {
+        // `Ready(None)`: the task had ended (not reached: its executor slot is empty then).
+        let polled = {
             let mut slot = self.future.0.borrow_mut();
-            // A task that ended is not stepped again (its executor slot is empty).
-            let Some(future) = slot.as_mut() else {
-                std::mem::forget(unwinding);
-                return Poll::Ready(());
-            };
             // SAFETY: the future is never moved: it stays in this cell, an `Rc`'s allocation
             // that nothing takes the cell out of, until it is dropped in place (`*slot = None`,
             // here or in `end`, or with the cell).
-            match unsafe { Pin::new_unchecked(future) }.poll(cx) {
-                Poll::Pending => {
-                    drop(slot);
-                    std::mem::forget(unwinding);
-                    return Poll::Pending;
-                }
-                Poll::Ready(output) => {
+            match slot.as_mut().map(|future| unsafe { Pin::new_unchecked(future) }.poll(cx)) {
+                Some(Poll::Pending) => Poll::Pending,
+                Some(Poll::Ready(output)) => {
                     *slot = None;
-                    output
+                    Poll::Ready(Some(output))
                 }
+                None => Poll::Ready(None),
             }
         };
         std::mem::forget(unwinding);
-        self.finish(Ok(output));
-        Poll::Ready(())
+        polled.map(|output| {
+            if let Some(output) = output {
+                self.finish(Ok(output));
+            }
+        })
     }
 
     fn end(&self) {
@@ -456,7 +452,7 @@ impl<T: 'static> JoinHandle<T> {
     /// A handle that cancels this task and reads its state, which can be cloned and kept by
     /// other tasks while this one awaits it (asyncio passes the task object around).
     pub fn canceller(&self) -> CancelHandle {
-        CancelHandle { id: self.id(), task: self.task.clone() }
+        CancelHandle { task: self.task.clone() }
     }
 
     /// Requests cancellation (asyncio's `Task.cancel()`): the task's future is dropped at its next
@@ -500,8 +496,8 @@ impl<T: 'static> JoinHandle<T> {
 
 /// Spawns `future` as a new task named `name` (asyncio's `create_task(coro, name=...)`). Its
 /// first step is queued at the tail of the ready queue. The name is copied into room the
-/// thread keeps from earlier tasks, so a name that is already a string (a literal, a field)
-/// costs no allocation.
+/// thread keeps from its earlier tasks' names, so a name that is already a string (a literal,
+/// a field) costs no allocation once the thread has run a task with a name as long.
 ///
 /// ```
 /// use weft_sim::{spawn, sleep, now, Runtime};
@@ -646,20 +642,19 @@ impl<T> JoinHandle<T> {
 /// ```
 #[derive(Clone)]
 pub struct CancelHandle {
-    id: TaskId,
     task: TaskRef,
 }
 
 impl fmt::Debug for CancelHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CancelHandle").field("id", &self.id).field("status", &self.task.join().status.get()).finish()
+        f.debug_struct("CancelHandle").field("id", &self.id()).field("status", &self.task.join().status.get()).finish()
     }
 }
 
 impl CancelHandle {
     /// The task's id.
     pub fn id(&self) -> TaskId {
-        self.id
+        self.task.join().id.get()
     }
 
     /// Whether the task finished (asyncio's `done()`).
@@ -674,7 +669,7 @@ impl CancelHandle {
 
     /// The task's state (a read of its end, `docs/search.md`).
     fn status_now(&self) -> Status {
-        let target = self.id;
+        let target = self.id();
         context::try_with(|k| k.access(Object::Exit(target), Mode::Read));
         self.task.join().status.get()
     }
@@ -682,22 +677,22 @@ impl CancelHandle {
     /// Requests cancellation (asyncio's `Task.cancel()`; see [`JoinHandle::cancel`]).
     #[track_caller]
     pub fn cancel(&self) -> bool {
-        context::with("cancel", |k| k.cancel(self.id, None))
+        context::with("cancel", |k| k.cancel(self.id(), None))
     }
 
     /// Requests cancellation with a message (asyncio's `cancel(msg)`).
     #[track_caller]
     pub fn cancel_with(&self, message: impl AsRef<str>) -> bool {
         let message: Rc<str> = message.as_ref().into();
-        context::with("cancel_with", |k| k.cancel(self.id, Some(&message)))
+        context::with("cancel_with", |k| k.cancel(self.id(), Some(&message)))
     }
 
     /// asyncio's `cancelling()`: how many cancellations were requested and not revoked.
     #[track_caller]
     pub fn cancelling(&self) -> u32 {
         context::with("cancelling", |k| {
-            k.access(Object::Cancel(self.id), Mode::Read);
-            k.tasks.get(self.id.index()).map_or(0, |t| t.cancels)
+            k.access(Object::Cancel(self.id()), Mode::Read);
+            k.tasks.get(self.id().index()).map_or(0, |t| t.cancels)
         })
     }
 
@@ -719,7 +714,7 @@ impl CancelHandle {
     /// ```
     #[track_caller]
     pub fn uncancel(&self) -> u32 {
-        context::with("uncancel", |k| k.uncancel(self.id))
+        context::with("uncancel", |k| k.uncancel(self.id()))
     }
 }
 
