@@ -13,9 +13,9 @@
 //! | `yield` | makes a primitive's fast path suspend once anyway | tokio's cooperative budget |
 
 use crate::schedule::Choice;
+use crate::strategy::chacha::ChaCha8;
 use crate::strategy::{Divergence, FireContext, PickContext, Scheduler};
 use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use std::fmt;
 use std::str::FromStr;
 use weft_traces::{Fault, TaskId};
@@ -435,7 +435,7 @@ type Kind<'a> = (&'a [TaskId], fn(TaskId) -> Fault);
 pub struct Injector {
     inner: Box<dyn Scheduler>,
     faults: Faults,
-    rng: ChaCha8Rng,
+    rng: ChaCha8,
     /// Faults injected so far, by [`FaultKind`] order.
     injected: [u32; 4],
 }
@@ -444,7 +444,7 @@ impl Injector {
     /// `inner` with `faults`, for a run with `seed`.
     pub fn new(inner: Box<dyn Scheduler>, faults: Faults, seed: u64) -> Injector {
         // A stream of its own, so that turning faults on does not change the strategy's picks.
-        let rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6661_756c_7473_2121);
+        let rng = ChaCha8::seed_from_u64(seed ^ 0x6661_756c_7473_2121);
         Injector { inner, faults, rng, injected: [0; 4] }
     }
 

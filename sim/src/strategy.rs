@@ -4,6 +4,7 @@
 //! every [`crate::Choice`] and never knows which strategy it runs. [`Strategy`] is the
 //! user-facing description (what `WEFT_STRATEGY` names), which builds a scheduler for a seed.
 
+pub(crate) mod chacha;
 mod dfs;
 mod fifo;
 mod footprint;
@@ -25,8 +26,8 @@ pub use replay::Replay;
 
 use crate::fault::FaultContext;
 use crate::schedule::{Choice, Schedule, ScheduleError};
+use crate::strategy::chacha::ChaCha8;
 use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use std::fmt;
 use weft_traces::{Fault, TaskId};
 
@@ -425,7 +426,7 @@ impl std::str::FromStr for Strategy {
 #[derive(Clone, Debug)]
 pub struct Draws {
     seed: u64,
-    rng: Option<Box<ChaCha8Rng>>,
+    rng: Option<Box<ChaCha8>>,
 }
 
 impl Draws {
@@ -437,7 +438,7 @@ impl Draws {
     /// A value in `0..bound` (`bound >= 1`).
     pub fn below(&mut self, bound: u64) -> u64 {
         let seed = self.seed;
-        let rng = self.rng.get_or_insert_with(|| Box::new(ChaCha8Rng::seed_from_u64(seed)));
+        let rng = self.rng.get_or_insert_with(|| Box::new(ChaCha8::seed_from_u64(seed)));
         rng.gen_range(0..bound.max(1))
     }
 }

@@ -4,8 +4,8 @@
 
 use super::random::{fire_choice, pick_stream};
 use super::{Divergence, Draws, Fifo, FireContext, PickContext, Scheduler};
+use crate::strategy::chacha::ChaCha8;
 use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 use std::cell::Cell;
 use std::rc::Rc;
 use weft_traces::TaskId;
@@ -86,7 +86,7 @@ const LOWEST_INITIAL: u64 = 1 << 63;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Pct {
-    rng: ChaCha8Rng,
+    rng: ChaCha8,
     draws: Draws,
     /// Priority by task index; `None` until the task is first seen ready.
     priorities: Vec<Option<u64>>,

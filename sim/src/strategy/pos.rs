@@ -2,8 +2,8 @@
 
 use super::random::pick_stream;
 use super::{Divergence, Draws, PickContext, Scheduler};
+use crate::strategy::chacha::ChaCha8;
 use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 use weft_traces::{ResourceId, TaskId};
 
 /// Past this many picks with a choice, picks are fair (the ready queue's head).
@@ -87,7 +87,7 @@ const FAIR_FROM_PICK: u64 = 10_000;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Pos {
-    rng: ChaCha8Rng,
+    rng: ChaCha8,
     draws: Draws,
     /// Priority of each task's next step, by task index; `None`: a fresh one when next needed.
     priorities: Vec<Option<u64>>,

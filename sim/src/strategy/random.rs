@@ -1,8 +1,8 @@
 //! Uniformly random scheduling.
 
 use super::{Divergence, Draws, FireContext, PickContext, Scheduler};
+use crate::strategy::chacha::ChaCha8;
 use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 /// Picks uniformly among the ready tasks at every choice point.
 ///
@@ -28,9 +28,9 @@ use rand_chacha::ChaCha8Rng;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Random {
-    picks: ChaCha8Rng,
+    picks: ChaCha8,
     /// Made at the first fire choice (most runs have none).
-    fires: Option<Box<ChaCha8Rng>>,
+    fires: Option<Box<ChaCha8>>,
     seed: u64,
     draws: Draws,
 }
@@ -51,15 +51,15 @@ impl Random {
 
 /// The stream of a strategy's fire choices: stream 2 of the seed's ChaCha8, apart from its
 /// picks (stream 1) and the program's draws (stream 0).
-pub(crate) fn fire_stream(seed: u64) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+pub(crate) fn fire_stream(seed: u64) -> ChaCha8 {
+    let mut rng = ChaCha8::seed_from_u64(seed);
     rng.set_stream(2);
     rng
 }
 
 /// A choice at a timer scheduling point with `due` timers: `0` (fire them all, asyncio's
 /// order) with probability 1/2, otherwise `i` in `1..=due` (fire the `i`-th alone), uniformly.
-pub(crate) fn fire_choice(rng: &mut ChaCha8Rng, due: usize) -> usize {
+pub(crate) fn fire_choice(rng: &mut ChaCha8, due: usize) -> usize {
     match rng.gen_bool(0.5) {
         true => 0,
         false => rng.gen_range(1..=due.max(1)),
@@ -68,8 +68,8 @@ pub(crate) fn fire_choice(rng: &mut ChaCha8Rng, due: usize) -> usize {
 
 /// The stream a strategy draws its own decisions from: stream 1 of the seed's ChaCha8, so that
 /// it never consumes the values the program draws (stream 0).
-pub(crate) fn pick_stream(seed: u64) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+pub(crate) fn pick_stream(seed: u64) -> ChaCha8 {
+    let mut rng = ChaCha8::seed_from_u64(seed);
     rng.set_stream(1);
     rng
 }
