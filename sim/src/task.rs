@@ -690,9 +690,10 @@ impl CancelHandle {
     /// asyncio's `cancelling()`: how many cancellations were requested and not revoked.
     #[track_caller]
     pub fn cancelling(&self) -> u32 {
+        let id = self.id();
         context::with("cancelling", |k| {
-            k.access(Object::Cancel(self.id()), Mode::Read);
-            k.tasks.get(self.id().index()).map_or(0, |t| t.cancels)
+            k.access(Object::Cancel(id), Mode::Read);
+            k.tasks.get(id.index()).map_or(0, |t| t.cancels)
         })
     }
 

@@ -2,7 +2,7 @@
 
 use super::{Divergence, Draws, FireContext, PickContext, Scheduler};
 use crate::strategy::chacha::ChaCha8;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 
 /// Picks uniformly among the ready tasks at every choice point.
 ///
@@ -52,9 +52,7 @@ impl Random {
 /// The stream of a strategy's fire choices: stream 2 of the seed's ChaCha8, apart from its
 /// picks (stream 1) and the program's draws (stream 0).
 pub(crate) fn fire_stream(seed: u64) -> ChaCha8 {
-    let mut rng = ChaCha8::seed_from_u64(seed);
-    rng.set_stream(2);
-    rng
+    ChaCha8::stream_of(seed, 2)
 }
 
 /// A choice at a timer scheduling point with `due` timers: `0` (fire them all, asyncio's
@@ -69,9 +67,7 @@ pub(crate) fn fire_choice(rng: &mut ChaCha8, due: usize) -> usize {
 /// The stream a strategy draws its own decisions from: stream 1 of the seed's ChaCha8, so that
 /// it never consumes the values the program draws (stream 0).
 pub(crate) fn pick_stream(seed: u64) -> ChaCha8 {
-    let mut rng = ChaCha8::seed_from_u64(seed);
-    rng.set_stream(1);
-    rng
+    ChaCha8::stream_of(seed, 1)
 }
 
 impl Scheduler for Random {
