@@ -78,9 +78,9 @@ fn memory() -> (u64, u64) {
 
 fn main() {
     let name = setting("WEFT_BENCH_PROGRAM", "counter-3");
-    let program = Program::ALL.into_iter().find(|p| p.name() == name).unwrap_or_else(|| {
+    let program = Program::parse(&name).unwrap_or_else(|| {
         let names: Vec<String> = Program::ALL.iter().map(|p| p.name()).collect();
-        panic!("WEFT_BENCH_PROGRAM={name} is none of {}", names.join(", "))
+        panic!("WEFT_BENCH_PROGRAM={name} is none of {} (or one of them at another size)", names.join(", "))
     });
     let strategy = match setting("WEFT_BENCH_SAMPLER", "random").as_str() {
         "random" => Strategy::Random,

@@ -41,13 +41,32 @@ impl Program {
             Program::ProducerConsumer { items } => format!("prod-cons-{items}"),
         }
     }
+
+    /// The program a [`Program::name`] names, of any size (`counter-100`, `semaphore-50x3`).
+    ///
+    /// ```
+    /// use weft_peer_bench::Program;
+    /// assert_eq!(Program::parse("semaphore-50x3"), Some(Program::Semaphore { tasks: 50, permits: 3 }));
+    /// assert_eq!(Program::parse("counter-0x"), None);
+    /// ```
+    pub fn parse(name: &str) -> Option<Program> {
+        let number = |s: &str| s.parse::<usize>().ok().filter(|n| *n > 0);
+        if let Some(tasks) = name.strip_prefix("counter-") {
+            return Some(Program::Counter { tasks: number(tasks)? });
+        }
+        if let Some(items) = name.strip_prefix("prod-cons-") {
+            return Some(Program::ProducerConsumer { items: number(items)? });
+        }
+        let (tasks, permits) = name.strip_prefix("semaphore-")?.split_once('x')?;
+        Some(Program::Semaphore { tasks: number(tasks)?, permits: number(permits)? })
+    }
 }
 
-/// The name weft gives the `i`-th task a program spawns (`i` below 10, as in every program
-/// here): written once, not formatted at every spawn. shuttle's tasks and the floor's have no
+/// The name weft gives the `i`-th task a program spawns (`t0` to `t9`; `t` beyond, in the
+/// larger programs [`Program::parse`] makes): written once, not formatted at every spawn. shuttle's tasks and the floor's have no
 /// names, so a `format!` per spawn would have weft's side of the comparison run more code of
 /// its own than theirs.
 pub fn task_name(i: usize) -> &'static str {
     const NAMES: [&str; 10] = ["t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9"];
-    NAMES[i]
+    NAMES.get(i).copied().unwrap_or("t")
 }

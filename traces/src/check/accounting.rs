@@ -144,7 +144,7 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
         if !matches!(r.kind, ResourceKind::Event | ResourceKind::Condition) {
             continue;
         }
-        if !model.touched(r) && r.pending_of(task).is_none() {
+        if !model.touched(r) && !model.waits_on(task, r.id) {
             continue;
         }
         match r.kind {
@@ -182,7 +182,8 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
                 // The notification is owed to the waiters listed when it was dropped: a wait of
                 // the dropping task itself began after (its abandoned one was its only one here),
                 // as when a timed-out waiter waits again at once.
-                let owed = |p: &&Pending| p.task != dropped && !p.woken && model.is_live(p.task);
+                let owed =
+                    |p: &&Pending| p.task != dropped && !model.woken(p.task, r.id, false) && model.is_live(p.task);
                 if let Some(left) = r.waits.iter().find(owed) {
                     return Some(violation(record, Rule::Notification, r.id, Some(left.task), format!(
                         "{} was notified on {} and withdrew without passing the notification on; {} still waits (since step {})",

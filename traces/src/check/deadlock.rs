@@ -160,7 +160,9 @@ impl Search {
         // release): its task runs and may give the unit back later.
         let in_flight = self.reached.iter().any(|t| {
             model.waits_of(*t).pending.iter().any(|w| {
-                model.resource(w.id).is_some_and(|r| r.requests.iter().any(|p| p.woken && !model.exited(p.task)))
+                model.resource(w.id).is_some_and(|r| {
+                    r.requests.iter().any(|p| model.woken(p.task, r.id, true) && !model.exited(p.task))
+                })
             })
         });
         (!in_flight).then_some(&self.reached[..])

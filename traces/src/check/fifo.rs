@@ -37,10 +37,12 @@ pub(crate) fn on_grant(model: &Model, record: &Record, id: ResourceId, task: Tas
 #[inline(never)]
 fn contended_grant(model: &Model, record: &Record, r: &ResourceState, task: TaskId) -> Option<Violation> {
     let id = r.id;
-    let mine = r.requests.iter().find(|p| p.task == task)?;
+    // The list is in the order the requests began: those before the grantee's began before it.
+    let at = r.requests.iter().position(|p| p.task == task)?;
+    let mine = &r.requests[at];
     let live = |p: &&Pending| p.task != task && model.suspended(p) && model.is_live(p.task);
     let (passed, how, rule) = if model.suspended(mine) {
-        let passed = r.requests.iter().filter(live).find(|p| p.seq < mine.seq && !model.is_ready(p.task))?;
+        let passed = r.requests[..at].iter().filter(live).find(|p| !model.is_ready(p.task))?;
         (passed, "was granted it first, although", Rule::GrantOrder)
     } else {
         // A newcomer may take a unit only if no live waiter is still waiting unwoken, and the
@@ -61,7 +63,7 @@ fn contended_grant(model: &Model, record: &Record, r: &ResourceState, task: Task
         model.task(task),
         model.task(passed.task),
         passed.step,
-        if passed.woken || model.is_ready(passed.task) {
+        if model.woken(passed.task, id, true) || model.is_ready(passed.task) {
             " (woken, its task not yet run)"
         } else {
             " and was not woken"

@@ -413,6 +413,44 @@ mod tests {
         records
     }
 
+    /// Each resource's waiter counts, kept as tasks step, wake, are cancelled and exit, are its
+    /// list counted by the definition (requests whose task ended a step since and has not
+    /// exited; of those, the ones whose task is ready or being cancelled), after every record.
+    #[test]
+    fn the_waiter_counts_are_the_waiters_counted() {
+        let (mut counted, mut in_flight) = (0, 0);
+        for seed in 0..400 {
+            let mut checker = Invariants::new();
+            for (i, record) in stream(seed, 120).iter().enumerate() {
+                let _ = checker.observe(record);
+                let m = &checker.model;
+                for r in &m.resources {
+                    let waiters: Vec<_> = r.requests.iter().filter(|p| m.suspended(p) && !m.exited(p.task)).collect();
+                    let woken = waiters.iter().filter(|p| m.in_flight(p.task)).count();
+                    let expected = (waiters.len() as u32, woken as u32);
+                    assert_eq!(
+                        (r.waiters, r.waiters_in_flight),
+                        expected,
+                        "seed {seed}, record {i}: {record:?}, {}",
+                        r.id
+                    );
+                    counted += waiters.len();
+                    for (t, task) in m.tasks.iter().enumerate() {
+                        let t = TaskId(t as u32);
+                        let listed = m.waits_of(t).pending.iter().filter(|w| m.counts(t, w)).count();
+                        assert_eq!(task.waiting as usize, listed, "seed {seed}, record {i}, {t}");
+                    }
+                    // The tasks' lists are the resources' (what the counts are kept by).
+                    for t in (0..4).map(TaskId) {
+                        assert_eq!(r.pending_of(t).is_some(), m.waits_on(t, r.id), "seed {seed}, record {i}, {t}");
+                    }
+                    in_flight += woken;
+                }
+            }
+        }
+        assert!(counted > 10_000 && in_flight > 1_000, "the streams make waiters: {counted}, {in_flight} woken");
+    }
+
     /// The shortcuts of `observe` (the events it handles without the full dispatch) leave the
     /// checker exactly as `observe_all`, the definition, does, and find the same violations;
     /// the model's shortcuts for some ops leave it as its definition of every op does.

@@ -20,7 +20,11 @@
 //! - A **request** (`Request`) is pending until its task's `Grant` or `Abandon`; it becomes a
 //!   *waiter* when its task's step ends without the grant. A **wait** (`Wait`) is pending until
 //!   `Resume` or `Abandon`. Both are kept in the order they began, and each task lists the
-//!   resources it has one pending on.
+//!   resources it has one pending on (with whether a `Wake` was recorded for it).
+//! - Each resource **counts** its waiters of unfinished tasks and those with a wake-up in
+//!   flight, and the counts follow the tasks as they end steps, are woken, polled, cancelled and
+//!   exit (each through its own short list): no rule counts a queue, so an event costs the
+//!   checkers the same however many tasks wait.
 //! - A task's **timers** are the deadlines of its `Sleep`s that have not fired (`TimerFired`)
 //!   and whose instant has not passed. A timer dropped before it fires (a `timeout` whose
 //!   future completed) is not in the events, so it counts until the clock passes its instant:
@@ -83,6 +87,9 @@ pub(crate) struct TaskState {
     pub(crate) cancel_requested: bool,
     /// The task it suspended awaiting the end of (`Join`), until it is polled again.
     pub(crate) joining: Option<TaskId>,
+    /// How many of its requests count among their resources' waiters (whose counts then
+    /// follow its wake-ups): looked at in place on every wake-up and poll.
+    pub(crate) waiting: u32,
 }
 
 /// What the deadlock rule needs of a task, apart from [`TaskState`] (which stays small: a
@@ -106,7 +113,8 @@ pub(crate) struct Waiting {
     pub(crate) request: bool,
     /// Its task's ended steps when it began (see [`Pending::serial`]).
     pub(crate) serial: u32,
-    /// A wake-up is in flight to it.
+    /// The resource recorded a `Wake` for it (a hand-off or notification is in flight): kept
+    /// here only, where a `Wake` finds it without a search of the resource's queue.
     pub(crate) woken: bool,
 }
 
@@ -159,14 +167,10 @@ impl<'a> IntoIterator for &'a Pendings {
 #[derive(Clone, Debug)]
 pub(crate) struct Pending {
     pub(crate) task: TaskId,
-    /// Order among all requests and waits of the run.
-    pub(crate) seq: u64,
     pub(crate) step: u64,
     /// Its task's ended steps when it began: once its task ends one more, it is a waiter, not a
     /// fast path in progress ([`Model::suspended`]).
     pub(crate) serial: u32,
-    /// The resource recorded a `Wake` for it (a hand-off or notification is in flight).
-    pub(crate) woken: bool,
     /// For an Event wait: the step of the `set()` that must wake it.
     pub(crate) set_at: Option<u64>,
 }
@@ -184,6 +188,8 @@ pub(crate) struct ResourceState {
     pub(crate) grants: u64,
     pub(crate) releases: u64,
     pub(crate) holders: Vec<TaskId>,
+    /// Pending requests and waits, each list in the order they began (pushed at its end,
+    /// removed in place): the FIFO rule reads the queue by it.
     pub(crate) requests: Vec<Pending>,
     pub(crate) waits: Vec<Pending>,
     /// An Event's flag.
@@ -201,6 +207,12 @@ pub(crate) struct ResourceState {
     pub(crate) dropped_handoff: Option<TaskId>,
     /// The model's `step_serial` when an op was last recorded on it.
     pub(crate) touched: u64,
+    /// Its *waiters*: the requests whose task ended a step since they began and has not exited
+    /// (the step-end rules' and a request's count, kept as the tasks' states change instead of
+    /// counted over the list).
+    pub(crate) waiters: u32,
+    /// How many of its waiters have a wake-up in flight.
+    pub(crate) waiters_in_flight: u32,
 }
 
 impl ResourceState {
@@ -239,7 +251,6 @@ pub(crate) struct Model {
     pub(crate) last_time: Time,
     /// Some resource is an Event or a Condition, whose step-end accounting rules then apply.
     pub(crate) has_wait_rules: bool,
-    next_seq: u64,
     /// Per task, what it waits on and its timers (grown on a task's first wait or timer).
     waits: Vec<TaskWaits>,
     /// Every task's timer instants, earliest first, to drop those the clock has passed.
@@ -268,7 +279,6 @@ impl Default for Model {
             last_step: 0,
             last_time: Time::ZERO,
             has_wait_rules: false,
-            next_seq: 0,
             waits: Vec::new(),
             timer_instants: BinaryHeap::new(),
             timer_count: 0,
@@ -295,7 +305,6 @@ impl Model {
             last_step,
             last_time,
             has_wait_rules,
-            next_seq,
             waits,
             timer_instants,
             timer_count,
@@ -314,7 +323,7 @@ impl Model {
         timer_instants.clear();
         timer_expired.clear();
         (*ready_count, *wakes, *stepping, *step_serial, *touched_any) = (0, 0, None, 1, 0);
-        (*last_step, *last_time, *has_wait_rules, *next_seq, *timer_count) = (0, Time::ZERO, false, 0, 0);
+        (*last_step, *last_time, *has_wait_rules, *timer_count) = (0, Time::ZERO, false, 0);
     }
 
     /// `'name' (#1)`.
@@ -348,18 +357,46 @@ impl Model {
     }
 
     /// `r`'s idle units (free, less the waiters with a wake-up in flight), if none of its
-    /// waiters (other than `requester`'s) is left unwoken; `None` if one is.
-    fn idle_if_none_unwoken(&self, r: &ResourceState, requester: Option<TaskId>) -> Option<u64> {
+    /// waiters is left unwoken; `None` if one is. (A request reads them once the requester's
+    /// own earlier request, which it replaces, no longer counts.)
+    #[inline]
+    fn idle_if_none_unwoken(r: &ResourceState) -> Option<u64> {
         let free = r.free()?;
-        let mut in_flight = 0;
-        let waiters = r.requests.iter().filter(|p| Some(p.task) != requester);
-        for p in waiters.filter(|p| self.suspended(p) && !self.exited(p.task)) {
-            match self.in_flight(p.task) {
-                true => in_flight += 1,
-                false => return None,
-            }
+        if r.waiters > r.waiters_in_flight {
+            return None;
         }
-        Some(u64::try_from(free - in_flight).unwrap_or(0))
+        Some(u64::try_from(free - i128::from(r.waiters_in_flight)).unwrap_or(0))
+    }
+
+    /// Whether `task`'s listed `w` counts among its resource's waiters (a request, of a task
+    /// that ended a step since it began and has not exited).
+    #[inline]
+    pub(crate) fn counts(&self, task: TaskId, w: &Waiting) -> bool {
+        w.request && self.tasks.get(task.index()).is_some_and(|t| t.steps > w.serial && !t.exited)
+    }
+
+    /// The counts of `task`'s waiting requests, as it begins (`delta` 1) or stops (-1) to have a
+    /// wake-up in flight (called only when it has some: [`TaskState::waiting`]).
+    #[inline(never)]
+    fn in_flight_changed(&mut self, task: TaskId, delta: i32) {
+        let Model { tasks, resources, waits, .. } = self;
+        let steps = tasks[task.index()].steps;
+        for w in waits[task.index()].pending.iter().filter(|w| w.request && steps > w.serial) {
+            let r = &mut resources[w.id.index()];
+            r.waiters_in_flight = r.waiters_in_flight.wrapping_add_signed(delta);
+        }
+    }
+
+    /// `task`'s listed request `w` on `id` leaves the resource's list: it no longer counts.
+    #[inline]
+    fn uncount(&mut self, task: TaskId, w: &Waiting) {
+        if self.counts(task, w) {
+            let in_flight = self.in_flight(task);
+            self.tasks[task.index()].waiting -= 1;
+            let r = &mut self.resources[w.id.index()];
+            r.waiters -= 1;
+            r.waiters_in_flight -= u32::from(in_flight);
+        }
     }
 
     pub(crate) fn exited(&self, task: TaskId) -> bool {
@@ -394,15 +431,34 @@ impl Model {
         let t = self.task_mut(task);
         if t.ready.is_none() {
             t.ready = Some(seq);
+            let shifts = t.waiting > 0 && !t.cancel_requested;
             self.ready_count += 1;
             self.wakes += 1;
+            if shifts {
+                self.in_flight_changed(task, 1);
+            }
         }
     }
 
     #[inline]
     fn unready(&mut self, task: TaskId) {
-        if self.task_mut(task).ready.take().is_some() {
+        let t = self.task_mut(task);
+        if t.ready.take().is_some() {
+            let shifts = t.waiting > 0 && !t.cancel_requested;
             self.ready_count -= 1;
+            if shifts {
+                self.in_flight_changed(task, -1);
+            }
+        }
+    }
+
+    /// `Cancel` of `task`: a wake-up is in flight to its waits from now on.
+    fn cancel_requested(&mut self, task: TaskId) {
+        let t = self.task_mut(task);
+        let shifts = t.waiting > 0 && t.ready.is_none() && !t.cancel_requested;
+        t.cancel_requested = true;
+        if shifts {
+            self.in_flight_changed(task, 1);
         }
     }
 
@@ -428,6 +484,18 @@ impl Model {
             .is_some_and(|t| !t.exited && (t.joining.is_some() || !self.waits_of(task).pending.is_empty()))
     }
 
+    /// Whether `task` lists a pending request or wait on `id` (as the resource's lists do: the
+    /// two are kept in step; found without a search of a long queue).
+    #[inline]
+    pub(crate) fn waits_on(&self, task: TaskId, id: ResourceId) -> bool {
+        self.waits_of(task).pending.iter().any(|w| w.id == id)
+    }
+
+    /// Whether `task`'s request (`request`) or wait on `id` was woken (a `Wake` recorded for it).
+    pub(crate) fn woken(&self, task: TaskId, id: ResourceId, request: bool) -> bool {
+        self.waits_of(task).pending.iter().any(|w| (w.id, w.request) == (id, request) && w.woken)
+    }
+
     /// Whether any task is ready or has a timer: the run goes on, or the clock can advance.
     pub(crate) fn is_running(&self) -> bool {
         self.ready_count > 0 || self.timer_count > 0
@@ -444,12 +512,13 @@ impl Model {
             (Event::Poll, Some(t)) => self.polled(t),
             (Event::Join { target }, Some(t)) => self.task_mut(t).joining = Some(*target),
             (Event::Wake { .. }, Some(t)) => self.make_ready(t),
-            (Event::Cancel { .. }, Some(t)) => self.task_mut(t).cancel_requested = true,
+            (Event::Cancel { .. }, Some(t)) => self.cancel_requested(t),
             (Event::Suspend, Some(t)) => self.end_step(t),
             (Event::Exit { .. }, Some(t)) => {
                 self.unready(t);
-                self.task_mut(t).exited = true;
                 let waits = self.waits.get_mut(t.index()).map(std::mem::take).unwrap_or_default();
+                waits.pending.iter().for_each(|w| self.uncount(t, w));
+                self.task_mut(t).exited = true;
                 self.timer_count -= waits.timers as usize;
                 if let Some(left) = self.waits.get_mut(t.index()) {
                     left.fired = waits.fired; // its instants are still to be passed
@@ -543,9 +612,30 @@ impl Model {
     }
 
     pub(crate) fn end_step(&mut self, task: TaskId) {
-        self.task_mut(task).steps += 1;
+        let t = self.task_mut(task);
+        let ended = t.steps;
+        t.steps += 1;
+        let exited = t.exited;
         if self.stepping == Some(task) {
             self.stepping = None;
+        }
+        // The requests it made during the step it ended are waiters now.
+        if !exited && self.waits.get(task.index()).is_some_and(|w| !w.pending.is_empty()) {
+            self.count_waiters(task, ended);
+        }
+    }
+
+    /// `task`'s requests that began during its step `ended` (their serial) become waiters.
+    #[inline(never)]
+    fn count_waiters(&mut self, task: TaskId, ended: u32) {
+        let Model { tasks, resources, waits, .. } = self;
+        let t = &mut tasks[task.index()];
+        let in_flight = u32::from(t.ready.is_some() || t.cancel_requested);
+        for w in waits[task.index()].pending.iter().filter(|w| w.request && w.serial == ended) {
+            let r = &mut resources[w.id.index()];
+            r.waiters += 1;
+            r.waiters_in_flight += in_flight;
+            t.waiting += 1;
         }
     }
 
@@ -609,6 +699,8 @@ impl Model {
                 spare: 0,
                 dropped_handoff: None,
                 touched: 0,
+                waiters: 0,
+                waiters_in_flight: 0,
             });
         }
         self.has_wait_rules |= matches!(kind, ResourceKind::Event | ResourceKind::Condition);
@@ -657,19 +749,21 @@ impl Model {
     /// `Request` by `task`: [`Model::any_op`] for it.
     #[inline]
     pub(crate) fn request(&mut self, id: ResourceId, task: TaskId, step: u64) {
-        let seq = self.next_seq;
         let serial = self.tasks.get(task.index()).map_or(0, |t| t.steps);
-        let had = self.waits_of(task).pending.iter().any(|w| (w.id, w.request) == (id, true));
-        let spare_at_request = self.idle_if_none_unwoken(&self.resources[id.index()], Some(task));
+        let old = self.waits_of(task).pending.iter().find(|w| (w.id, w.request) == (id, true)).copied();
+        if let Some(old) = &old {
+            self.uncount(task, old);
+        }
+        let spare_at_request = Model::idle_if_none_unwoken(&self.resources[id.index()]);
+        let had = old.is_some();
         let r = self.touch(id);
         if had {
             r.requests.retain(|p| p.task != task);
         }
-        r.requests.push(Pending { task, seq, step, serial, woken: false, set_at: None });
+        r.requests.push(Pending { task, step, serial, set_at: None });
         if let Some(idle) = spare_at_request {
             r.spare = r.spare.max(idle);
         }
-        self.next_seq += 1;
         let listed = &mut self.waits_mut(task).pending;
         if had {
             listed.retain(|w| (w.id, w.request) != (id, true));
@@ -680,10 +774,12 @@ impl Model {
     /// `Grant` to `task`: [`Model::any_op`] for it.
     #[inline]
     pub(crate) fn grant(&mut self, id: ResourceId, task: TaskId) {
-        let waits = self.waits_of(task);
-        let listed = waits.pending.iter().any(|w| w.id == id && w.request);
-        let waiter_granted =
-            listed && waits.pending.iter().any(|w| w.id == id && w.request && self.waiting_since_a_step(task, w));
+        let request = self.waits_of(task).pending.iter().find(|w| w.id == id && w.request).copied();
+        let listed = request.is_some();
+        let waiter_granted = request.is_some_and(|w| self.waiting_since_a_step(task, &w));
+        if let Some(w) = &request {
+            self.uncount(task, w);
+        }
         let r = self.touch(id);
         r.grants += 1;
         r.spare = match waiter_granted {
@@ -720,7 +816,6 @@ impl Model {
 
     /// Any op on resource `id` (registered): the definition of what each op does to the model.
     pub(crate) fn any_op(&mut self, id: ResourceId, op: &Op, task: Option<TaskId>, step: u64) {
-        let seq = self.next_seq;
         let serial = task.and_then(|t| self.tasks.get(t.index())).map_or(0, |t| t.steps);
         // Whether the task already has a request (a wait) listed here, which a new one replaces:
         // known from its own list, so a new waiter costs no search of a long queue.
@@ -741,8 +836,19 @@ impl Model {
             }
             _ => false,
         };
+        let woken_here = match (op, task) {
+            (Op::Abandon, Some(t)) => self.waits_of(t).pending.iter().any(|w| w.id == id && w.woken),
+            _ => false,
+        };
+        // The ops that take the task's request off the resource's list take it off its count.
+        if let (Op::Request | Op::Grant | Op::Abandon, Some(t)) = (op, task) {
+            let request = self.waits_of(t).pending.iter().find(|w| w.id == id && w.request).copied();
+            if let Some(w) = request {
+                self.uncount(t, &w);
+            }
+        }
         let spare_at_request = match op {
-            Op::Request => self.idle_if_none_unwoken(&self.resources[id.index()], task),
+            Op::Request => Model::idle_if_none_unwoken(&self.resources[id.index()]),
             _ => None,
         };
         let r = &mut self.resources[id.index()];
@@ -751,14 +857,13 @@ impl Model {
             r.touched = self.step_serial;
             r.dropped_handoff = None;
         }
-        let pending = |task| Pending { task, seq, step, serial, woken: false, set_at: None };
+        let pending = |task| Pending { task, step, serial, set_at: None };
         match (op, task) {
             (Op::Request, Some(t)) => {
                 if had {
                     r.requests.retain(|p| p.task != t);
                 }
                 r.requests.push(pending(t));
-                self.next_seq += 1;
                 // Spare units stay spare until a waiter's acquire ends: a later request never
                 // lowers them (a spuriously polled waiter looks woken to it, and is not).
                 if let Some(idle) = spare_at_request {
@@ -770,7 +875,6 @@ impl Model {
                     r.waits.retain(|p| p.task != t);
                 }
                 r.waits.push(pending(t));
-                self.next_seq += 1;
             }
             (Op::Grant, _) => {
                 r.grants += 1;
@@ -801,10 +905,7 @@ impl Model {
             }
             (Op::Abandon, Some(t)) => {
                 r.spare = 0;
-                if r.requests.iter().any(|p| p.task == t && p.woken) {
-                    r.dropped_handoff = Some(t);
-                }
-                if r.waits.iter().any(|p| p.task == t && p.woken) {
+                if woken_here {
                     r.dropped_handoff = Some(t);
                 }
                 r.requests.retain(|p| p.task != t);
@@ -812,14 +913,8 @@ impl Model {
                 r.cycle.retain(|(_, holder)| *holder != t);
             }
             (Op::Resume, Some(t)) => r.waits.retain(|p| p.task != t),
-            (Op::Wake { waiter }, _) => {
-                r.dropped_handoff = None;
-                for p in r.requests.iter_mut().chain(r.waits.iter_mut()) {
-                    if p.task == *waiter {
-                        p.woken = true;
-                    }
-                }
-            }
+            // The waiter's listed request or wait is marked woken (`list_pending`).
+            (Op::Wake { .. }, _) => r.dropped_handoff = None,
             (Op::Set, _) => {
                 r.set = true;
                 for p in &mut r.waits {

@@ -37,7 +37,7 @@ fn resources_at_step_end(model: &Model, record: &Record, task: TaskId) -> Option
         let Some(free) = r.free().filter(|f| *f > 0) else {
             continue;
         };
-        if !model.touched(r) && r.pending_of(task).is_none() {
+        if !model.touched(r) && !model.waits_on(task, r.id) {
             continue;
         }
         let Some(short) = shortfall(model, r, free) else {
@@ -66,23 +66,19 @@ struct Shortfall<'a> {
 /// `None` if `r`'s waiters with a wake-up in flight cover its `free` units (or every waiter
 /// has one); otherwise the shortfall, naming the first waiter left unwoken.
 fn shortfall<'a>(model: &Model, r: &'a ResourceState, free: i128) -> Option<Shortfall<'a>> {
-    let (mut waiters, mut in_flight, mut starved) = (0, 0, None);
-    for p in r.requests.iter().filter(|p| model.suspended(p) && !model.exited(p.task)) {
-        waiters += 1;
-        match model.in_flight(p.task) {
-            true => in_flight += 1,
-            false => starved = starved.or(Some(p)),
-        }
-        // Covered already: more waiters can only add wake-ups in flight (a long queue behind
-        // its woken head costs one look).
-        if in_flight > 0 && in_flight as i128 + i128::from(r.spare) >= free {
-            return None;
-        }
+    // From the resource's counts; the list is read only to name the starved waiter.
+    let (waiters, in_flight) = (r.waiters as usize, r.waiters_in_flight as usize);
+    if waiters == in_flight {
+        return None;
     }
-    let starved = starved?;
     // Spare units may wait behind a wake-up in flight, whose exit hands them out.
     let spare = if in_flight > 0 { i128::from(r.spare) } else { 0 };
-    (free - in_flight as i128 > spare).then_some(Shortfall { free, waiters, in_flight, starved })
+    if free - in_flight as i128 <= spare {
+        return None;
+    }
+    let starved =
+        r.requests.iter().find(|p| model.suspended(p) && !model.exited(p.task) && !model.in_flight(p.task))?;
+    Some(Shortfall { free, waiters, in_flight, starved })
 }
 
 /// How many of the waiters have a wake-up in flight, said against what the free units call for.
