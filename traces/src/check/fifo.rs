@@ -42,7 +42,7 @@ fn contended_grant(model: &Model, record: &Record, r: &ResourceState, task: Task
     let mine = &r.requests[at];
     let live = |p: &&Pending| p.task != task && model.suspended(p) && model.is_live(p.task);
     let (passed, how, rule) = if model.suspended(mine) {
-        let passed = r.requests[..at].iter().filter(live).find(|p| !model.is_ready(p.task))?;
+        let passed = r.requests.range(..at).filter(live).find(|p| !model.is_ready(p.task))?;
         (passed, "was granted it first, although", Rule::GrantOrder)
     } else {
         // A newcomer may take a unit only if no live waiter is still waiting unwoken, and the

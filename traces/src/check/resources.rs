@@ -33,7 +33,7 @@
 use crate::event::{Event, Op, Record, ResourceKind};
 use crate::ids::{ResourceId, TaskId, Time};
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// A task's name, kept inline when short (most are), so that following a run allocates little.
 #[derive(Clone, Debug)]
@@ -190,8 +190,9 @@ pub(crate) struct ResourceState {
     pub(crate) holders: Vec<TaskId>,
     /// Pending requests and waits, each list in the order they began (pushed at its end,
     /// removed in place): the FIFO rule reads the queue by it.
-    pub(crate) requests: Vec<Pending>,
-    pub(crate) waits: Vec<Pending>,
+    /// (Double-ended: a FIFO grant takes the first, a fast path's the last, each in place.)
+    pub(crate) requests: VecDeque<Pending>,
+    pub(crate) waits: VecDeque<Pending>,
     /// An Event's flag.
     pub(crate) set: bool,
     /// A Queue's size, once an op reported it.
@@ -679,7 +680,7 @@ impl Model {
             // An earlier run's lists (emptied) if there are any: their room is kept.
             let (holders, requests, waits, cycle) = match self.spare.pop() {
                 Some(r) => (r.holders, r.requests, r.waits, r.cycle),
-                None => (Vec::with_capacity(2), Vec::with_capacity(8), Vec::new(), Vec::new()),
+                None => (Vec::with_capacity(2), VecDeque::with_capacity(8), VecDeque::new(), Vec::new()),
             };
             self.resources.push(ResourceState {
                 id: next,
@@ -760,7 +761,7 @@ impl Model {
         if had {
             r.requests.retain(|p| p.task != task);
         }
-        r.requests.push(Pending { task, step, serial, set_at: None });
+        r.requests.push_back(Pending { task, step, serial, set_at: None });
         if let Some(idle) = spare_at_request {
             r.spare = r.spare.max(idle);
         }
@@ -788,8 +789,8 @@ impl Model {
         };
         // A fast path's request is the last one; a waiter's is usually the first.
         let mine = |p: &Pending| p.task == task;
-        match r.requests.last().is_some_and(mine) {
-            true => drop(r.requests.pop()),
+        match r.requests.back().is_some_and(mine) {
+            true => drop(r.requests.pop_back()),
             false => {
                 if let Some(i) = r.requests.iter().position(mine) {
                     r.requests.remove(i);
@@ -863,7 +864,7 @@ impl Model {
                 if had {
                     r.requests.retain(|p| p.task != t);
                 }
-                r.requests.push(pending(t));
+                r.requests.push_back(pending(t));
                 // Spare units stay spare until a waiter's acquire ends: a later request never
                 // lowers them (a spuriously polled waiter looks woken to it, and is not).
                 if let Some(idle) = spare_at_request {
@@ -874,7 +875,7 @@ impl Model {
                 if had {
                     r.waits.retain(|p| p.task != t);
                 }
-                r.waits.push(pending(t));
+                r.waits.push_back(pending(t));
             }
             (Op::Grant, _) => {
                 r.grants += 1;
@@ -885,7 +886,7 @@ impl Model {
                 if let Some(t) = task {
                     // A fast path's request is the last one; a waiter's is usually the first.
                     let mine = |p: &Pending| p.task == t;
-                    let at = match r.requests.last().is_some_and(mine) {
+                    let at = match r.requests.back().is_some_and(mine) {
                         true => Some(r.requests.len() - 1),
                         false => r.requests.iter().position(mine),
                     };
