@@ -302,7 +302,7 @@ impl Checker for Invariants {
     /// few instructions; a resource op and a `Suspend` go through their own rules only; every
     /// other event, and every event during the probes, through all the rules
     /// (`observe_all`, the one definition the shortcuts follow).
-    #[inline]
+    #[inline(always)]
     fn observe(&mut self, record: &Record) -> Option<Violation> {
         if self.probe.is_none() {
             match (&record.event, record.task) {
