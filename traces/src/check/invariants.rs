@@ -259,6 +259,15 @@ impl Invariants {
 }
 
 impl Invariants {
+    /// An `Exit` that is no panic, outside the probes: [`Invariants::observe_all`] for it (no
+    /// rule reads the model before it).
+    #[inline(never)]
+    fn on_exit(&mut self, record: &Record, task: TaskId) -> Option<Violation> {
+        self.model.stamp(record);
+        self.model.exit(task);
+        self.step_ended(record, task).map(|v| *v)
+    }
+
     /// The deadlock rule, where the wait-for graph may have closed: the task whose step ended
     /// blocked, and blocked tasks whose last timer the clock passed (not during the probes).
     fn deadlock_at_step_end(&mut self, record: &Record, task: TaskId) -> Option<Violation> {
@@ -299,9 +308,9 @@ impl Invariants {
 impl Checker for Invariants {
     /// The events no rule reads before or after them outside the probes at quiescence (a
     /// `Spawn`, a `Wake`, a `Join`; a `Poll` while tasks are ready) only update the model, in a
-    /// few instructions; a resource op and a `Suspend` go through their own rules only; every
-    /// other event, and every event during the probes, through all the rules
-    /// (`observe_all`, the one definition the shortcuts follow).
+    /// few instructions; a resource op, a `Suspend` and an `Exit` that is no panic go through
+    /// their own rules only; every other event, and every event during the probes, through all
+    /// the rules (`observe_all`, the one definition the shortcuts follow).
     #[inline(always)]
     fn observe(&mut self, record: &Record) -> Option<Violation> {
         if self.probe.is_none() {
@@ -324,6 +333,7 @@ impl Checker for Invariants {
                 }
                 (Event::Resource { id, op }, _) => return self.on_op(record, *id, op),
                 (Event::Suspend, Some(t)) => return self.on_suspend(record, t),
+                (Event::Exit { exit: Exit::Returned | Exit::Cancelled }, Some(t)) => return self.on_exit(record, t),
                 _ => {}
             }
         }

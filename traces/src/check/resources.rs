@@ -515,22 +515,7 @@ impl Model {
             (Event::Wake { .. }, Some(t)) => self.make_ready(t),
             (Event::Cancel { .. }, Some(t)) => self.cancel_requested(t),
             (Event::Suspend, Some(t)) => self.end_step(t),
-            (Event::Exit { .. }, Some(t)) => {
-                self.unready(t);
-                let waits = self.waits.get_mut(t.index()).map(std::mem::take).unwrap_or_default();
-                waits.pending.iter().for_each(|w| self.uncount(t, w));
-                self.task_mut(t).exited = true;
-                self.timer_count -= waits.timers as usize;
-                if let Some(left) = self.waits.get_mut(t.index()) {
-                    left.fired = waits.fired; // its instants are still to be passed
-                }
-                for w in &waits.pending {
-                    let r = &mut self.resources[w.id.index()];
-                    r.requests.retain(|p| p.task != t);
-                    r.waits.retain(|p| p.task != t);
-                }
-                self.end_step(t);
-            }
+            (Event::Exit { .. }, Some(t)) => self.exit(t),
             (Event::Sleep { until }, Some(t)) => {
                 self.waits_mut(t).timers += 1;
                 self.timer_instants.push(Reverse((*until, t)));
@@ -550,6 +535,33 @@ impl Model {
             }
             (Event::Resource { id, op }, _) => self.op(*id, op, task, record.step),
             _ => {}
+        }
+    }
+
+    /// `Exit` of `task`: it is no longer ready, and what it waited on and its timers are
+    /// forgotten (its timers' instants stay, to be passed); its step ends.
+    #[inline]
+    pub(crate) fn exit(&mut self, task: TaskId) {
+        self.unready(task);
+        // Most tasks end waiting on nothing, with no timer: nothing to forget.
+        if self.waits.get(task.index()).is_some_and(|w| !w.pending.is_empty() || w.timers > 0) {
+            self.forget_waits(task);
+        }
+        self.task_mut(task).exited = true;
+        self.end_step(task);
+    }
+
+    /// What an exiting `task` waited on, and its timers.
+    #[inline(never)]
+    fn forget_waits(&mut self, task: TaskId) {
+        let waits = std::mem::take(&mut self.waits[task.index()]);
+        waits.pending.iter().for_each(|w| self.uncount(task, w));
+        self.timer_count -= waits.timers as usize;
+        self.waits[task.index()].fired = waits.fired; // its instants are still to be passed
+        for w in &waits.pending {
+            let r = &mut self.resources[w.id.index()];
+            r.requests.retain(|p| p.task != task);
+            r.waits.retain(|p| p.task != task);
         }
     }
 
