@@ -208,8 +208,9 @@ impl Invariants {
     /// dispatch on every other kind of event (no rule reads the model after an op).
     #[inline(never)]
     fn on_op(&mut self, record: &Record, id: ResourceId, op: &Op) -> Option<Violation> {
-        // An acquire's and a release's ops on a registered resource: their rules and the
-        // model's update under one dispatch (each what the general case below does for it).
+        // An acquire's and a release's ops, and a wake-up, on a registered resource: their
+        // rules and the model's update under one dispatch (each what the general case below
+        // does for it).
         if self.model.is_registered(id) {
             match (op, record.task) {
                 (Op::Request, Some(t)) => {
@@ -229,6 +230,11 @@ impl Invariants {
                     self.model.stamp(record);
                     self.model.release(id, task);
                     return found;
+                }
+                (Op::Wake { waiter }, _) => {
+                    self.model.stamp(record);
+                    self.model.wake(id, *waiter);
+                    return None;
                 }
                 _ => {}
             }

@@ -146,6 +146,19 @@ impl Pendings {
         }
     }
 
+    /// Takes the listed request (`request`) or wait on `id` off the list, if there is one (as
+    /// `retain` of every other would: there is at most one of each).
+    #[inline]
+    fn take(&mut self, id: ResourceId, request: bool) -> Option<Waiting> {
+        let first = self.first?;
+        if (first.id, first.request) == (id, request) {
+            self.first = (!self.more.is_empty()).then(|| self.more.remove(0));
+            return Some(first);
+        }
+        let at = self.more.iter().position(|w| (w.id, w.request) == (id, request))?;
+        Some(self.more.remove(at))
+    }
+
     fn retain(&mut self, keep: impl Fn(&Waiting) -> bool) {
         self.more.retain(&keep);
         if self.first.as_ref().is_some_and(|w| !keep(w)) {
@@ -729,13 +742,14 @@ impl Model {
         if self.resources.len() <= id.index() {
             self.new_resource(id, ResourceKind::Foreign, "", None, None, false);
         }
-        // The ops of every acquire and release, each in what it needs of the general case below
-        // (which stays the definition: each shortcut is that code with the other ops' parts
-        // left out).
+        // The ops of every acquire and release, and a wake-up, each in what it needs of the
+        // general case below (which stays the definition: each shortcut is that code with the
+        // other ops' parts left out).
         match (op, task) {
             (Op::Request, Some(t)) => return self.request(id, t, step),
             (Op::Grant, Some(t)) => return self.grant(id, t),
             (Op::Release, _) => return self.release(id, task),
+            (Op::Wake { waiter }, _) => return self.wake(id, *waiter),
             _ => {}
         }
         self.any_op(id, op, task, step);
@@ -763,32 +777,28 @@ impl Model {
     #[inline]
     pub(crate) fn request(&mut self, id: ResourceId, task: TaskId, step: u64) {
         let serial = self.tasks.get(task.index()).map_or(0, |t| t.steps);
-        let old = self.waits_of(task).pending.iter().find(|w| (w.id, w.request) == (id, true)).copied();
+        // The task's earlier request here, which this one replaces.
+        let old = self.waits_mut(task).pending.take(id, true);
         if let Some(old) = &old {
             self.uncount(task, old);
         }
         let spare_at_request = Model::idle_if_none_unwoken(&self.resources[id.index()]);
-        let had = old.is_some();
         let r = self.touch(id);
-        if had {
+        if old.is_some() {
             r.requests.retain(|p| p.task != task);
         }
         r.requests.push_back(Pending { task, step, serial, set_at: None });
         if let Some(idle) = spare_at_request {
             r.spare = r.spare.max(idle);
         }
-        let listed = &mut self.waits_mut(task).pending;
-        if had {
-            listed.retain(|w| (w.id, w.request) != (id, true));
-        }
-        listed.push(Waiting { id, request: true, serial, woken: false });
+        self.waits[task.index()].pending.push(Waiting { id, request: true, serial, woken: false });
     }
 
     /// `Grant` to `task`: [`Model::any_op`] for it.
     #[inline]
     pub(crate) fn grant(&mut self, id: ResourceId, task: TaskId) {
-        let request = self.waits_of(task).pending.iter().find(|w| w.id == id && w.request).copied();
-        let listed = request.is_some();
+        // The request it closes, off the task's list.
+        let request = self.waits_mut(task).pending.take(id, true);
         let waiter_granted = request.is_some_and(|w| self.waiting_since_a_step(task, &w));
         if let Some(w) = &request {
             self.uncount(task, w);
@@ -810,10 +820,6 @@ impl Model {
             }
         }
         r.holders.push(task);
-        let listed_here = &mut self.waits_mut(task).pending;
-        if listed {
-            listed_here.retain(|w| (w.id, w.request) != (id, true));
-        }
     }
 
     /// `Release` (by `task`, if a task released): [`Model::any_op`] for it.
@@ -824,6 +830,15 @@ impl Model {
         let at = task.and_then(|t| r.holders.iter().position(|h| *h == t)).or((!r.holders.is_empty()).then_some(0));
         if let Some(at) = at {
             r.holders.remove(at);
+        }
+    }
+
+    /// `Wake` of `waiter`: [`Model::any_op`] for it.
+    #[inline]
+    pub(crate) fn wake(&mut self, id: ResourceId, waiter: TaskId) {
+        self.touch(id).dropped_handoff = None;
+        if let Some(t) = self.waits.get_mut(waiter.index()) {
+            t.pending.iter_mut().filter(|w| w.id == id).for_each(|w| w.woken = true);
         }
     }
 
