@@ -9,6 +9,7 @@
 //! WEFT_BENCH_PROGRAM=semaphore-10x3 WEFT_BENCH_SAMPLER=pct WEFT_BENCH_CHECKS=0 cargo bench -p weft-peer-bench --bench weft_alone
 //! WEFT_BENCH_MEMORY=1 WEFT_BENCH_SCHEDULES=10000000 cargo bench -p weft-peer-bench --bench weft_alone
 //! WEFT_BENCH_SIZES=1 cargo bench -p weft-peer-bench --bench weft_alone    # allocations by size
+//! WEFT_BENCH_PROGRAM=semaphore-160x3 cargo bench -p weft-peer-bench --bench weft_alone # any size
 //! ```
 //!
 //! Under `perf record -g` or `valgrind --tool=callgrind` it profiles weft's side only.
