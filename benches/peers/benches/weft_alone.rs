@@ -81,7 +81,11 @@ fn main() {
     let name = setting("WEFT_BENCH_PROGRAM", "counter-3");
     let program = Program::parse(&name).unwrap_or_else(|| {
         let names: Vec<String> = Program::ALL.iter().map(|p| p.name()).collect();
-        panic!("WEFT_BENCH_PROGRAM={name} is none of {} (or one of them at another size)", names.join(", "))
+        panic!(
+            "WEFT_BENCH_PROGRAM={name} is none of {} (or one of them at another size, 1 to {})",
+            names.join(", "),
+            Program::MAX_SIZE
+        )
     });
     let strategy = match setting("WEFT_BENCH_SAMPLER", "random").as_str() {
         "random" => Strategy::Random,

@@ -42,15 +42,22 @@ impl Program {
         }
     }
 
-    /// The program a [`Program::name`] names, of any size (`counter-100`, `semaphore-50x3`).
+    /// The largest size [`Program::parse`] takes (tasks, permits or items): each schedule
+    /// spawns that many tasks, so a larger one would only ask for memory.
+    pub const MAX_SIZE: usize = 10_000;
+
+    /// The program a [`Program::name`] names, of any size from 1 to [`Program::MAX_SIZE`]
+    /// (`counter-100`, `semaphore-50x3`).
     ///
     /// ```
     /// use weft_peer_bench::Program;
     /// assert_eq!(Program::parse("semaphore-50x3"), Some(Program::Semaphore { tasks: 50, permits: 3 }));
     /// assert_eq!(Program::parse("counter-0x"), None);
+    /// assert_eq!(Program::parse("counter-0"), None);
+    /// assert_eq!(Program::parse("counter-10001"), None);
     /// ```
     pub fn parse(name: &str) -> Option<Program> {
-        let number = |s: &str| s.parse::<usize>().ok().filter(|n| *n > 0);
+        let number = |s: &str| s.parse::<usize>().ok().filter(|n| (1..=Program::MAX_SIZE).contains(n));
         if let Some(tasks) = name.strip_prefix("counter-") {
             return Some(Program::Counter { tasks: number(tasks)? });
         }
@@ -63,9 +70,9 @@ impl Program {
 }
 
 /// The name weft gives the `i`-th task a program spawns (`t0` to `t9`; `t` beyond, in the
-/// larger programs [`Program::parse`] makes): written once, not formatted at every spawn. shuttle's tasks and the floor's have no
-/// names, so a `format!` per spawn would have weft's side of the comparison run more code of
-/// its own than theirs.
+/// larger programs [`Program::parse`] makes): written once, not formatted at every spawn.
+/// shuttle's tasks and the floor's have no names, so a `format!` per spawn would have weft's
+/// side of the comparison run more code of its own than theirs.
 pub fn task_name(i: usize) -> &'static str {
     const NAMES: [&str; 10] = ["t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9"];
     NAMES.get(i).copied().unwrap_or("t")

@@ -431,7 +431,9 @@ mod tests {
 
     /// Each resource's waiter counts, kept as tasks step, wake, are cancelled and exit, are its
     /// list counted by the definition (requests whose task ended a step since and has not
-    /// exited; of those, the ones whose task is ready or being cancelled), after every record.
+    /// exited; of those, the ones whose task is ready or being cancelled), each task's count of
+    /// its waiting requests is its list counted, and the tasks' lists mirror the resources',
+    /// after every record.
     #[test]
     fn the_waiter_counts_are_the_waiters_counted() {
         let (mut counted, mut in_flight) = (0, 0);
@@ -451,16 +453,16 @@ mod tests {
                         r.id
                     );
                     counted += waiters.len();
-                    for (t, task) in m.tasks.iter().enumerate() {
-                        let t = TaskId(t as u32);
-                        let listed = m.waits_of(t).pending.iter().filter(|w| m.counts(t, w)).count();
-                        assert_eq!(task.waiting as usize, listed, "seed {seed}, record {i}, {t}");
-                    }
+                    in_flight += woken;
                     // The tasks' lists are the resources' (what the counts are kept by).
                     for t in (0..4).map(TaskId) {
                         assert_eq!(r.pending_of(t).is_some(), m.waits_on(t, r.id), "seed {seed}, record {i}, {t}");
                     }
-                    in_flight += woken;
+                }
+                for (t, task) in m.tasks.iter().enumerate() {
+                    let t = TaskId(t as u32);
+                    let listed = m.waits_of(t).pending.iter().filter(|w| m.counts(t, w)).count();
+                    assert_eq!(task.waiting as usize, listed, "seed {seed}, record {i}, {t}");
                 }
             }
         }

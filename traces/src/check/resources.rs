@@ -202,8 +202,8 @@ pub(crate) struct ResourceState {
     pub(crate) releases: u64,
     pub(crate) holders: Vec<TaskId>,
     /// Pending requests and waits, each list in the order they began (pushed at its end,
-    /// removed in place): the FIFO rule reads the queue by it.
-    /// (Double-ended: a FIFO grant takes the first, a fast path's the last, each in place.)
+    /// removed in place): the FIFO rule reads the queue by it. Double-ended, so that a FIFO
+    /// grant takes the first and a fast path's the last, each without moving the rest.
     pub(crate) requests: VecDeque<Pending>,
     pub(crate) waits: VecDeque<Pending>,
     /// An Event's flag.
@@ -389,15 +389,18 @@ impl Model {
         w.request && self.tasks.get(task.index()).is_some_and(|t| t.steps > w.serial && !t.exited)
     }
 
-    /// The counts of `task`'s waiting requests, as it begins (`delta` 1) or stops (-1) to have a
+    /// The counts of `task`'s waiting requests, as it begins (`now` true) or stops to have a
     /// wake-up in flight (called only when it has some: [`TaskState::waiting`]).
     #[inline(never)]
-    fn in_flight_changed(&mut self, task: TaskId, delta: i32) {
+    fn in_flight_changed(&mut self, task: TaskId, now: bool) {
         let Model { tasks, resources, waits, .. } = self;
         let steps = tasks[task.index()].steps;
         for w in waits[task.index()].pending.iter().filter(|w| w.request && steps > w.serial) {
             let r = &mut resources[w.id.index()];
-            r.waiters_in_flight = r.waiters_in_flight.wrapping_add_signed(delta);
+            match now {
+                true => r.waiters_in_flight += 1,
+                false => r.waiters_in_flight -= 1,
+            }
         }
     }
 
@@ -449,7 +452,7 @@ impl Model {
             self.ready_count += 1;
             self.wakes += 1;
             if shifts {
-                self.in_flight_changed(task, 1);
+                self.in_flight_changed(task, true);
             }
         }
     }
@@ -461,7 +464,7 @@ impl Model {
             let shifts = t.waiting > 0 && !t.cancel_requested;
             self.ready_count -= 1;
             if shifts {
-                self.in_flight_changed(task, -1);
+                self.in_flight_changed(task, false);
             }
         }
     }
@@ -472,7 +475,7 @@ impl Model {
         let shifts = t.waiting > 0 && t.ready.is_none() && !t.cancel_requested;
         t.cancel_requested = true;
         if shifts {
-            self.in_flight_changed(task, 1);
+            self.in_flight_changed(task, true);
         }
     }
 
@@ -837,6 +840,12 @@ impl Model {
     #[inline]
     pub(crate) fn wake(&mut self, id: ResourceId, waiter: TaskId) {
         self.touch(id).dropped_handoff = None;
+        self.mark_woken(id, waiter);
+    }
+
+    /// Marks `waiter`'s listed request and wait on `id` woken.
+    #[inline]
+    fn mark_woken(&mut self, id: ResourceId, waiter: TaskId) {
         if let Some(t) = self.waits.get_mut(waiter.index()) {
             t.pending.iter_mut().filter(|w| w.id == id).for_each(|w| w.woken = true);
         }
@@ -865,7 +874,7 @@ impl Model {
             _ => false,
         };
         let woken_here = match (op, task) {
-            (Op::Abandon, Some(t)) => self.waits_of(t).pending.iter().any(|w| w.id == id && w.woken),
+            (Op::Abandon, Some(t)) => self.woken(t, id, true) || self.woken(t, id, false),
             _ => false,
         };
         // The ops that take the task's request off the resource's list take it off its count.
@@ -962,9 +971,7 @@ impl Model {
     /// Keeps the task's list of its pending requests and waits in step with the resource's.
     fn list_pending(&mut self, id: ResourceId, op: &Op, task: Option<TaskId>, serial: u32) {
         if let Op::Wake { waiter } = op {
-            if let Some(t) = self.waits.get_mut(waiter.index()) {
-                t.pending.iter_mut().filter(|w| w.id == id).for_each(|w| w.woken = true);
-            }
+            self.mark_woken(id, *waiter);
             return;
         }
         let Some(task) = task else { return };
