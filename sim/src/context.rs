@@ -10,7 +10,7 @@ use crate::monitor::Monitors;
 use crate::strategy::{Mode, Object};
 use crate::watchdog::Watch;
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use weft_traces::recorder::{self, Recorder};
 use weft_traces::{Event, Op, Resource, ResourceId, TaskId};
@@ -102,13 +102,50 @@ impl Recorder for Installed {
     }
 }
 
-/// Runs `f` on the running kernel; `None` outside a simulation.
-pub(crate) fn try_with<R>(f: impl FnOnce(&mut Kernel) -> R) -> Option<R> {
+thread_local! {
+    /// The `Installed` that [`install`] put behind the recorder hook on this thread (null when
+    /// none): the hook's own pointer is compared with it, so that the kernel is found without a
+    /// call through the hook's vtable. It always points at a live `Installed` or is null: it is
+    /// set and restored exactly as the hook is, by the same guard.
+    static INSTALLED: Cell<*const Installed> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Installs `installed` as this thread's recorder hook for the length of `f` (see
+/// [`recorder::install`]), and as the kernel weft's own functions reach.
+pub(crate) fn install<R>(installed: &Installed, f: impl FnOnce() -> R) -> R {
+    struct Restore(*const Installed);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            INSTALLED.with(|slot| slot.set(self.0));
+        }
+    }
+    recorder::install(installed, || {
+        let _restore = Restore(INSTALLED.with(|slot| slot.replace(installed)));
+        f()
+    })
+}
+
+/// Runs `f` on the `Installed` behind this thread's recorder hook; `None` when the hook is not
+/// weft's (no simulation, or another recorder installed inside one).
+#[inline]
+pub(crate) fn try_installed<R>(f: impl FnOnce(&Installed) -> R) -> Option<R> {
     recorder::with(|r| {
-        let installed = r.as_any().downcast_ref::<Installed>()?;
-        Some(f(&mut installed.kernel.borrow_mut()))
+        let mine = INSTALLED.with(Cell::get);
+        // The hook is weft's when it points where `install` put it.
+        if mine.is_null() || !std::ptr::eq((r as *const dyn Recorder).cast::<()>(), mine.cast::<()>()) {
+            return None;
+        }
+        // SAFETY: `mine` is not null, so `install` is on the stack and `mine` is the live
+        // `Installed` it was given (see `INSTALLED`).
+        Some(f(unsafe { &*mine }))
     })
     .flatten()
+}
+
+/// Runs `f` on the running kernel; `None` outside a simulation.
+#[inline]
+pub(crate) fn try_with<R>(f: impl FnOnce(&mut Kernel) -> R) -> Option<R> {
+    try_installed(|installed| f(&mut installed.kernel.borrow_mut()))
 }
 
 /// Runs `f` on the running kernel, or panics saying that `what` needs a weft simulation.
@@ -126,4 +163,61 @@ pub(crate) fn outside(what: &str) -> ! {
     panic!(
         "weft: `{what}` was called outside a weft simulation; run this code under `weft::Runtime::run` or `weft::explore` (weft's primitives work anywhere, but weft's clock, tasks and randomness only exist inside a run)"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A recorder that is not weft's kernel.
+    struct Other;
+
+    impl Recorder for Other {
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+        fn run_id(&self) -> u64 {
+            0
+        }
+        fn register(&self, _: &Resource) -> ResourceId {
+            ResourceId(0)
+        }
+        fn record(&self, _: ResourceId, _: Op) {}
+        fn current_task(&self) -> Option<TaskId> {
+            None
+        }
+        fn is_cancelling(&self, _: TaskId) -> bool {
+            false
+        }
+        fn force_yield(&self) -> bool {
+            false
+        }
+    }
+
+    fn in_run() -> bool {
+        try_with(|_| ()).is_some()
+    }
+
+    /// The kernel is reached while weft's hook is installed, not while another recorder is
+    /// installed inside the run (nor after that one is gone, nor after the run, nor after a
+    /// run that panicked out of `install`).
+    #[test]
+    fn the_kernel_is_reached_only_through_its_own_hook() {
+        assert!(!in_run(), "before any run");
+        let run = crate::Runtime::new().checks(false).run(async {
+            let mut seen = vec![in_run()];
+            seen.push(recorder::install(&Other, in_run));
+            seen.push(in_run());
+            seen
+        });
+        assert_eq!(run.output, Some(vec![true, false, true]));
+        assert!(!in_run(), "after the run");
+        let unwound = std::panic::catch_unwind(|| {
+            crate::Runtime::new().checks(false).run(async {
+                recorder::install(&Other, || std::panic::resume_unwind(Box::new("out")));
+            })
+        });
+        assert!(unwound.is_ok(), "a task's panic is the run's");
+        assert!(!in_run(), "after a run whose task panicked");
+    }
 }

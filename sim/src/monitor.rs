@@ -186,7 +186,7 @@ fn register_liveness(name: String, goal: Box<dyn Fn() -> bool>, within: Option<D
 
 #[track_caller]
 fn installed(what: &str, f: impl FnOnce(&Installed)) {
-    let done = weft_traces::recorder::with(|r| r.as_any().downcast_ref::<Installed>().map(f)).flatten();
+    let done = context::try_installed(f);
     if done.is_none() {
         context::outside(what);
     }

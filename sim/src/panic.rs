@@ -1,7 +1,7 @@
 //! A panic in a task fails the run with its message and trace; it is not printed as it happens.
 //! A panic anywhere else (a bug in weft itself, say) is printed as usual.
 
-use crate::context::Installed;
+use crate::context::{self, Installed};
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Once;
@@ -14,8 +14,10 @@ pub(crate) fn install_quiet_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let quiet = weft_traces::recorder::with(|r| {
-                let installed = r.as_any().downcast_ref::<Installed>().filter(|i| i.in_task.get())?;
+            let quiet = context::try_installed(|installed| {
+                if !installed.in_task.get() {
+                    return None;
+                }
                 let at = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
                 installed.panic_location.replace(at);
                 Some(())

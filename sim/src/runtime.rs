@@ -1,6 +1,6 @@
 //! `Runtime`: one deterministic run of a program, and what it returns.
 
-use crate::context::Installed;
+use crate::context::{self, Installed};
 use crate::fault::{Faults, Injector};
 use crate::kernel::{Chooser, Kernel, PickHash, Sink, Waiting};
 use crate::monitor;
@@ -21,7 +21,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use weft_traces::check::SCREENFUL;
 use weft_traces::{
-    recorder, Checker, Event, Exit, Header, Invariants, Record, Rule, TaskId, Time, Trace, Violation, ViolationKind,
+    Checker, Event, Exit, Header, Invariants, Record, Rule, TaskId, Time, Trace, Violation, ViolationKind,
 };
 
 /// Runs programs deterministically in virtual time.
@@ -304,7 +304,7 @@ impl Runtime {
         };
         let mut executor =
             Executor { installed: &installed, futures: kept.futures, budget: self.budget(), probe: self.checks };
-        let (end, futures) = recorder::install(&installed, || {
+        let (end, futures) = context::install(&installed, || {
             spawn_main();
             let end = executor.run();
             executor.close();
