@@ -670,7 +670,12 @@ impl Executor<'_> {
     fn adopt(&mut self) {
         let mut spawned = self.kernel(|k| std::mem::take(&mut k.spawned));
         for (id, future) in spawned.drain(..) {
-            if self.futures.len() <= id.index() {
+            // Tasks are numbered as they are spawned: the next one goes at the end.
+            if self.futures.len() == id.index() {
+                self.futures.push(Some(future));
+                continue;
+            }
+            if self.futures.len() < id.index() {
                 self.futures.resize_with(id.index() + 1, || None);
             }
             self.futures[id.index()] = Some(future);
