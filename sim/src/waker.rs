@@ -1,4 +1,4 @@
-//! Wakers that find their way back to the executor through the one thread-local.
+//! Wakers that find their way back to the executor through the recorder hook (`context.rs`).
 //!
 //! A weft waker is a task id and the run's epoch packed into the data pointer: no allocation, no
 //! reference count. Waking it appends the task to the running kernel's ready queue. A waker that
