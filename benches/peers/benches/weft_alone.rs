@@ -9,6 +9,7 @@
 //! WEFT_BENCH_PROGRAM=semaphore-10x3 WEFT_BENCH_SAMPLER=pct WEFT_BENCH_CHECKS=0 cargo bench -p weft-peer-bench --bench weft_alone
 //! WEFT_BENCH_MEMORY=1 WEFT_BENCH_SCHEDULES=10000000 cargo bench -p weft-peer-bench --bench weft_alone
 //! WEFT_BENCH_SIZES=1 cargo bench -p weft-peer-bench --bench weft_alone    # allocations by size
+//! WEFT_BENCH_COUNT=0 WEFT_BENCH_JOBS=2 cargo bench -p weft-peer-bench --bench weft_alone # scaling
 //! WEFT_BENCH_PROGRAM=semaphore-160x3 cargo bench -p weft-peer-bench --bench weft_alone # any size
 //! ```
 //!
@@ -29,8 +30,16 @@ static BYTES: AtomicU64 = AtomicU64::new(0);
 /// `SIZES_ON` is set: where a schedule's allocations come from, without backtraces.
 static SIZES: [AtomicU64; 129] = [const { AtomicU64::new(0) }; 129];
 static SIZES_ON: AtomicBool = AtomicBool::new(false);
+/// Whether allocations are counted (`WEFT_BENCH_COUNT=0`: not, for timings without the
+/// counters' cost). Never while several workers explore: their counts in the shared counters
+/// above would bounce one cache line between them at every allocation, and slow them down as
+/// the workers themselves do not (2 workers measured 1.73x one with counting, 2.0x without).
+static COUNTING: AtomicBool = AtomicBool::new(true);
 
 fn count(size: usize) {
+    if !COUNTING.load(Ordering::Relaxed) {
+        return;
+    }
     ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
     BYTES.fetch_add(size as u64, Ordering::Relaxed);
     if SIZES_ON.load(Ordering::Relaxed) {
@@ -97,6 +106,7 @@ fn main() {
     let jobs: usize = setting("WEFT_BENCH_JOBS", "1").parse().expect("WEFT_BENCH_JOBS: a number");
     let watch_memory = setting("WEFT_BENCH_MEMORY", "0") != "0";
     let by_size = setting("WEFT_BENCH_SIZES", "0") != "0";
+    let counting = jobs == 1 && setting("WEFT_BENCH_COUNT", "1") != "0";
 
     let floor_runs = 10_000u64;
     let (a0, b0) = counts();
@@ -122,6 +132,7 @@ fn main() {
                 }
             });
         }
+        COUNTING.store(counting, Ordering::Relaxed);
         let (c0, d0) = counts();
         SIZES_ON.store(by_size, Ordering::Relaxed);
         let report = weft::explore(move || weft_side::run(program))
@@ -151,8 +162,12 @@ fn main() {
     println!("  schedules/s        {:>10.0}", per(schedules, 1) / elapsed.as_secs_f64());
     println!("  steps/schedule     {:>10.1}", per(report.steps, schedules));
     println!("  ns/step            {:>10.1}", elapsed.as_nanos() as f64 / report.steps as f64);
-    println!("  allocs/schedule    {:>10.1}   floor {:>6.1}", per(allocations, schedules), per(a1 - a0, floor_runs));
-    println!("  bytes/schedule     {:>10.0}   floor {:>6.0}", per(bytes, schedules), per(b1 - b0, floor_runs));
+    if counting {
+        println!("  allocs/schedule    {:>10.1}   floor {:>6.1}", per(allocations, schedules), per(a1 - a0, floor_runs));
+        println!("  bytes/schedule     {:>10.0}   floor {:>6.0}", per(bytes, schedules), per(b1 - b0, floor_runs));
+    } else {
+        println!("  allocs/schedule    not counted (WEFT_BENCH_COUNT=0, or more than one job)");
+    }
     println!("  floor steps/sched  {:>10.1}", per(floor_steps, floor_runs));
     println!("  VmRSS {rss} kB, VmHWM {hwm} kB at the end");
     if by_size {
