@@ -81,6 +81,7 @@ pub mod regressions;
 mod report;
 mod runs;
 mod search;
+mod verdicts;
 
 pub use failures::failures_dir;
 pub use json::{merge, MergeError};
@@ -135,6 +136,7 @@ where
         reduction: Reduction::Off,
         checks: true,
         checkers: Vec::new(),
+        memo: true,
         progress: None,
         time_budget: None,
         report_file: None,
@@ -189,6 +191,7 @@ pub struct Explore<F> {
     reduction: Reduction,
     checks: bool,
     checkers: Vec<MakeChecker>,
+    memo: bool,
     progress: Option<Callback>,
     time_budget: Option<Duration>,
     report_file: Option<PathBuf>,
@@ -365,6 +368,33 @@ where
         self
     }
 
+    /// Whether each sampling worker remembers the schedules its checked runs passed with, and
+    /// takes the verdict of a run that meets one again from there instead of running the
+    /// checkers over it (default on). A run is a function of its schedule, so the report is the
+    /// same either way; only the time differs. While most of a worker's recent runs meet a
+    /// schedule it has passed (a program of few tasks, sampled at length), it runs each
+    /// schedule with checks off first and runs it again checked only if that schedule is new
+    /// or the run failed: those runs cost what they cost unchecked. Off, every run is checked
+    /// as it runs (what the checkers cost, measured).
+    ///
+    /// ```
+    /// use weft_sim::{spawn, yield_now};
+    /// let program = || async {
+    ///     let a = spawn("a", async { yield_now().await });
+    ///     let b = spawn("b", async { yield_now().await });
+    ///     a.await.unwrap();
+    ///     b.await.unwrap();
+    /// };
+    /// let with = weft_sim::explore(program).schedules(2000).environment(false).run();
+    /// let without = weft_sim::explore(program).memo(false).schedules(2000).environment(false).run();
+    /// assert!(with.is_ok());
+    /// assert_eq!((with.schedules, with.distinct, with.steps), (without.schedules, without.distinct, without.steps));
+    /// ```
+    pub fn memo(mut self, on: bool) -> Self {
+        self.memo = on;
+        self
+    }
+
     /// Which faults each run may inject (default none; `WEFT_FAULTS`). Each injected fault is
     /// a choice of the run's schedule: the failure's replay line reproduces it, and shrinking
     /// drops the faults the failure does not need.
@@ -483,6 +513,7 @@ where
             reduction: self.reduction,
             checks: self.checks,
             checkers: &self.checkers,
+            memo: self.memo,
             keep_runs: self.keep_runs.unwrap_or(self.shard.1 > 1 || self.report_file.is_some()),
             tracker: &tracker,
             deadline: Deadline::new(started, self.time_budget),

@@ -7,6 +7,7 @@ use super::claims::{Chunk, Slot};
 use super::failures::write_trace;
 use super::progress::{Batch, Hashes, Tracker};
 use super::report::{Counterexample, Found};
+use super::verdicts::{Plan, Verdicts};
 use super::{run_seed, MakeChecker, SHRINK_BUDGET, SHRINK_STEPS};
 use crate::fault::{Faults, Injector};
 use crate::kernel::PickHash;
@@ -128,6 +129,8 @@ pub(super) struct Context<'a, F> {
     pub(super) reduction: Reduction,
     pub(super) checks: bool,
     pub(super) checkers: &'a [MakeChecker],
+    /// Workers take the verdict of a schedule they have passed from memory (`verdicts.rs`).
+    pub(super) memo: bool,
     /// Keep every counted run for the report ([`crate::Explore::keep_runs`]).
     pub(super) keep_runs: bool,
     pub(super) tracker: &'a Tracker<'a>,
@@ -143,16 +146,29 @@ where
     /// The exploration's `Runtime`, from `Runtime::new()` (so default checkers apply); each run
     /// on it is given its own seed.
     pub(super) fn runtime(&self, tracing: bool) -> Runtime {
-        let runtime = Runtime::new().name(self.name).strategy(self.strategy.clone());
-        let mut runtime = match self.max_steps {
-            Some(n) => runtime.max_steps(n),
-            None => runtime,
-        };
+        let mut runtime = self.bare_runtime();
         for make in self.checkers {
             let make = make.clone();
             runtime = runtime.checker(move || make());
         }
         runtime.tracing(tracing).checks(self.checks)
+    }
+
+    /// The exploration's `Runtime` with no checker at all, weft's or the user's (tracing off):
+    /// the runs whose verdict a worker may know already (`verdicts.rs`). `None` when the runs
+    /// are not checked anyway, or the memo is off.
+    fn unchecked_runtime(&self) -> Option<Runtime> {
+        let checked = self.checks || !self.checkers.is_empty();
+        (self.memo && checked).then(|| self.bare_runtime().tracing(false).checks(false))
+    }
+
+    /// The exploration's name, strategy and step budget, and nothing else of its settings.
+    fn bare_runtime(&self) -> Runtime {
+        let runtime = Runtime::new().name(self.name).strategy(self.strategy.clone());
+        match self.max_steps {
+            Some(n) => runtime.max_steps(n),
+            None => runtime,
+        }
     }
 
     /// One run of a fresh program, with its trace when `tracing`.
@@ -256,6 +272,8 @@ where
         let running: Vec<Slot> = (0..jobs).map(|_| Slot(AtomicU64::new(0))).collect();
         let work = |worker: usize| {
             let runtime = self.runtime(false);
+            let unchecked = self.unchecked_runtime();
+            let mut verdicts = Verdicts::default();
             let mut ran = Ran::listing(self.keep_runs);
             let mut fold_at = FOLD_EVERY;
             let mut failed: Option<Failed> = None;
@@ -277,10 +295,44 @@ where
                 }
                 let index = i * n + k;
                 let run_seed = run_seed(seed, index);
-                let reseeded = spare.take().and_then(|mut s| s.reseed(run_seed).then_some(s));
-                let scheduler =
-                    reseeded.unwrap_or_else(|| self.inject(self.scheduler(run_seed, expected_steps), run_seed));
-                let run = self.untraced(&runtime, scheduler, run_seed);
+                // The last run's scheduler reseeded, or a new one: either starts as new.
+                let fresh = |spare: Option<Box<dyn Scheduler>>| {
+                    let reseeded = spare.and_then(|mut s| s.reseed(run_seed).then_some(s));
+                    reseeded.unwrap_or_else(|| self.inject(self.scheduler(run_seed, expected_steps), run_seed))
+                };
+                let scheduler = fresh(spare.take());
+                let plan = verdicts.plan();
+                let run = match &unchecked {
+                    Some(unchecked) if plan == Plan::UncheckedFirst => {
+                        let tried = self.untraced(unchecked, scheduler, run_seed);
+                        let known = tried.failure.is_none()
+                            && verdicts.passed(tried.picks, tried.steps, &tried.schedule.choices);
+                        verdicts.note(known);
+                        match known {
+                            // The run its checked run of this seed would be, pass and all.
+                            true => tried,
+                            false => {
+                                Runtime::recycle(tried.schedule);
+                                let run = self.untraced(&runtime, fresh(Some(tried.scheduler)), run_seed);
+                                if run.failure.is_none() {
+                                    verdicts.pass(run.picks, run.steps, &run.schedule.choices);
+                                }
+                                run
+                            }
+                        }
+                    }
+                    Some(_) if plan == Plan::Remember => {
+                        let run = self.untraced(&runtime, scheduler, run_seed);
+                        let known = run.failure.is_none() && verdicts.pass(run.picks, run.steps, &run.schedule.choices);
+                        verdicts.note(known);
+                        run
+                    }
+                    Some(_) => {
+                        verdicts.paused();
+                        self.untraced(&runtime, scheduler, run_seed)
+                    }
+                    None => self.untraced(&runtime, scheduler, run_seed),
+                };
                 spare = Some(run.scheduler);
                 self.tracker.ran(&mut batch, run.picks, run.steps);
                 ran.record(index, run.picks, run.steps, run.drew);
