@@ -3,7 +3,8 @@
 //!
 //! Run with `cargo bench --bench explore`; criterion reports `thrpt` in schedules/s (group
 //! `schedules`) and steps/s (group `steps`). Group `checks` compares one worker with weft's
-//! checkers on (the default) and off: `cargo bench --bench explore -- checks`.
+//! checkers on (the default, with the verdict memo), on for every run (the memo off), and off:
+//! `cargo bench --bench explore -- checks`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::cell::Cell;
@@ -36,13 +37,14 @@ async fn locked_increments(tasks: u64) {
 }
 
 fn exploration(tasks: u64, strategy: &Strategy, jobs: usize) -> Report {
-    exploration_with(tasks, strategy, jobs, true)
+    exploration_with(tasks, strategy, jobs, true, true)
 }
 
-fn exploration_with(tasks: u64, strategy: &Strategy, jobs: usize, checks: bool) -> Report {
+fn exploration_with(tasks: u64, strategy: &Strategy, jobs: usize, checks: bool, memo: bool) -> Report {
     let report = explore(move || locked_increments(tasks))
         .name("bench")
         .checks(checks)
+        .memo(memo)
         .strategy(strategy.clone())
         .schedules(SCHEDULES)
         .jobs(jobs)
@@ -71,16 +73,18 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-/// What the checkers cost: the same explorations on one worker, checks on and off.
+/// What the checkers cost: the same explorations on one worker, checks on (as a test runs them,
+/// the verdict memo on), on for every run as it runs (the memo off: what the checkers
+/// themselves cost), and off.
 fn checks(c: &mut Criterion) {
     let mut g = c.benchmark_group("checks");
     g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
     g.throughput(Throughput::Elements(SCHEDULES));
     for tasks in [3u64, 8] {
         for strategy in [Strategy::Random, Strategy::Pct { depth: 3 }] {
-            for on in [true, false] {
-                let id = BenchmarkId::new(format!("{tasks}-tasks/{strategy}"), if on { "on" } else { "off" });
-                g.bench_with_input(id, &on, |b, &on| b.iter(|| exploration_with(tasks, &strategy, 1, on)));
+            for (name, checks, memo) in [("on", true, true), ("on-every-run", true, false), ("off", false, true)] {
+                let id = BenchmarkId::new(format!("{tasks}-tasks/{strategy}"), name);
+                g.bench_function(id, |b| b.iter(|| exploration_with(tasks, &strategy, 1, checks, memo)));
             }
         }
     }

@@ -7,6 +7,7 @@
 //! ```text
 //! cargo bench -p weft-peer-bench --bench weft_alone
 //! WEFT_BENCH_PROGRAM=semaphore-10x3 WEFT_BENCH_SAMPLER=pct WEFT_BENCH_CHECKS=0 cargo bench -p weft-peer-bench --bench weft_alone
+//! WEFT_BENCH_MEMO=0 cargo bench -p weft-peer-bench --bench weft_alone    # every run checked as it runs
 //! WEFT_BENCH_MEMORY=1 WEFT_BENCH_SCHEDULES=10000000 cargo bench -p weft-peer-bench --bench weft_alone
 //! WEFT_BENCH_SIZES=1 cargo bench -p weft-peer-bench --bench weft_alone    # allocations by size
 //! WEFT_BENCH_COUNT=0 WEFT_BENCH_JOBS=2 cargo bench -p weft-peer-bench --bench weft_alone # scaling
@@ -102,6 +103,7 @@ fn main() {
         other => panic!("WEFT_BENCH_SAMPLER={other} is neither random nor pct"),
     };
     let checks = setting("WEFT_BENCH_CHECKS", "1") != "0";
+    let memo = setting("WEFT_BENCH_MEMO", "1") != "0";
     let schedules: u64 = setting("WEFT_BENCH_SCHEDULES", "100000").parse().expect("WEFT_BENCH_SCHEDULES: a number");
     let jobs: usize = setting("WEFT_BENCH_JOBS", "1").parse().expect("WEFT_BENCH_JOBS: a number");
     let watch_memory = setting("WEFT_BENCH_MEMORY", "0") != "0";
@@ -141,6 +143,7 @@ fn main() {
             .schedules(schedules)
             .jobs(jobs)
             .checks(checks)
+            .memo(memo)
             .shrink(false)
             .environment(false)
             .run();
@@ -155,7 +158,7 @@ fn main() {
     let (rss, hwm) = memory();
     let per = |x: u64, n: u64| x as f64 / n as f64;
     println!(
-        "{} {strategy} checks={checks} jobs={jobs}: {schedules} schedules in {:.2} s",
+        "{} {strategy} checks={checks} memo={memo} jobs={jobs}: {schedules} schedules in {:.2} s",
         program.name(),
         elapsed.as_secs_f64()
     );
@@ -163,7 +166,11 @@ fn main() {
     println!("  steps/schedule     {:>10.1}", per(report.steps, schedules));
     println!("  ns/step            {:>10.1}", elapsed.as_nanos() as f64 / report.steps as f64);
     if counting {
-        println!("  allocs/schedule    {:>10.1}   floor {:>6.1}", per(allocations, schedules), per(a1 - a0, floor_runs));
+        println!(
+            "  allocs/schedule    {:>10.1}   floor {:>6.1}",
+            per(allocations, schedules),
+            per(a1 - a0, floor_runs)
+        );
         println!("  bytes/schedule     {:>10.0}   floor {:>6.0}", per(bytes, schedules), per(b1 - b0, floor_runs));
     } else {
         println!("  allocs/schedule    not counted (WEFT_BENCH_COUNT=0, or more than one job)");
