@@ -356,8 +356,9 @@ where
     }
 
     /// Whether weft's invariant checkers run on every schedule (default on; see
-    /// [`Runtime::checks`](crate::Runtime::checks)). Off, runs still fail on panics, livelocks and deadlocks, and cost
-    /// about a fifth less (`docs/checkers.md`).
+    /// [`Runtime::checks`](crate::Runtime::checks)). Off, runs still fail on panics, livelocks
+    /// and deadlocks, and a run checked as it runs costs about a third less (`docs/checkers.md`);
+    /// a schedule met again is not checked again anyway ([`Explore::memo`]).
     ///
     /// ```
     /// let report = weft_sim::explore(|| async {}).checks(false).schedules(10).environment(false).run();
