@@ -164,6 +164,7 @@ fn main() {
     );
     println!("  schedules/s        {:>10.0}", per(schedules, 1) / elapsed.as_secs_f64());
     println!("  steps/schedule     {:>10.1}", per(report.steps, schedules));
+    println!("  interleavings      {:>10}", report.distinct);
     println!("  ns/step            {:>10.1}", elapsed.as_nanos() as f64 / report.steps as f64);
     if counting {
         println!(

@@ -181,6 +181,49 @@ where
         runtime.execute(seed, scheduler, self.factory)
     }
 
+    /// The run of `run_seed` that a sampling worker counts, made as its `verdicts` plan
+    /// (`verdicts.rs`): checked at once, or first on `unchecked` (checks off) and again checked
+    /// unless its schedule passed before. `fresh` gives a scheduler as new for the seed (the
+    /// unchecked run's, reseeded) for the run again.
+    fn sampled(
+        &self,
+        runtime: &Runtime,
+        unchecked: Option<&Runtime>,
+        verdicts: &mut Verdicts,
+        scheduler: Box<dyn Scheduler>,
+        fresh: impl Fn(Option<Box<dyn Scheduler>>) -> Box<dyn Scheduler>,
+        run_seed: u64,
+    ) -> Outcome<Fut::Output> {
+        let Some(unchecked) = unchecked else { return self.untraced(runtime, scheduler, run_seed) };
+        match verdicts.plan() {
+            Plan::UncheckedFirst => {
+                let tried = self.untraced(unchecked, scheduler, run_seed);
+                let known =
+                    tried.failure.is_none() && verdicts.passed(tried.picks, tried.steps, &tried.schedule.choices);
+                verdicts.note(known);
+                if known {
+                    return tried; // the run its checked run would be, pass and all
+                }
+                Runtime::recycle(tried.schedule);
+                let run = self.untraced(runtime, fresh(Some(tried.scheduler)), run_seed);
+                if run.failure.is_none() {
+                    verdicts.pass(run.picks, run.steps, &run.schedule.choices);
+                }
+                run
+            }
+            Plan::Remember => {
+                let run = self.untraced(runtime, scheduler, run_seed);
+                let known = run.failure.is_none() && verdicts.pass(run.picks, run.steps, &run.schedule.choices);
+                verdicts.note(known);
+                run
+            }
+            Plan::Check => {
+                verdicts.paused();
+                self.untraced(runtime, scheduler, run_seed)
+            }
+        }
+    }
+
     /// The exploring scheduler with the exploration's faults added. Replays (of a failure, or
     /// of shrinking candidates) are not wrapped: their faults come from their schedule only.
     fn inject(&self, scheduler: Box<dyn Scheduler>, seed: u64) -> Box<dyn Scheduler> {
@@ -301,38 +344,7 @@ where
                     reseeded.unwrap_or_else(|| self.inject(self.scheduler(run_seed, expected_steps), run_seed))
                 };
                 let scheduler = fresh(spare.take());
-                let plan = verdicts.plan();
-                let run = match &unchecked {
-                    Some(unchecked) if plan == Plan::UncheckedFirst => {
-                        let tried = self.untraced(unchecked, scheduler, run_seed);
-                        let known = tried.failure.is_none()
-                            && verdicts.passed(tried.picks, tried.steps, &tried.schedule.choices);
-                        verdicts.note(known);
-                        match known {
-                            // The run its checked run of this seed would be, pass and all.
-                            true => tried,
-                            false => {
-                                Runtime::recycle(tried.schedule);
-                                let run = self.untraced(&runtime, fresh(Some(tried.scheduler)), run_seed);
-                                if run.failure.is_none() {
-                                    verdicts.pass(run.picks, run.steps, &run.schedule.choices);
-                                }
-                                run
-                            }
-                        }
-                    }
-                    Some(_) if plan == Plan::Remember => {
-                        let run = self.untraced(&runtime, scheduler, run_seed);
-                        let known = run.failure.is_none() && verdicts.pass(run.picks, run.steps, &run.schedule.choices);
-                        verdicts.note(known);
-                        run
-                    }
-                    Some(_) => {
-                        verdicts.paused();
-                        self.untraced(&runtime, scheduler, run_seed)
-                    }
-                    None => self.untraced(&runtime, scheduler, run_seed),
-                };
+                let run = self.sampled(&runtime, unchecked.as_ref(), &mut verdicts, scheduler, fresh, run_seed);
                 spare = Some(run.scheduler);
                 self.tracker.ran(&mut batch, run.picks, run.steps);
                 ran.record(index, run.picks, run.steps, run.drew);
