@@ -119,33 +119,34 @@ fn a_passing_program_reports_the_same_with_and_without_the_memo() {
     }
 }
 
-#[test]
-fn a_violation_only_the_checkers_see_is_found_at_the_same_schedule_with_the_memo() {
-    for strategy in [Strategy::Random, Strategy::Fifo] {
-        let without = report(rare_double_grant, strategy.clone(), Faults::none(), 20_000, 1, false);
+/// `program` fails, under each of `strategies`, well after the first windows of runs (by then
+/// a worker tries runs unchecked first), with a failure that starts with `kind`; and the report
+/// is the same with the memo, on one worker and two.
+fn found_alike<Fut: std::future::Future + 'static>(
+    program: impl Fn() -> Fut + Send + Sync + Copy + 'static,
+    strategies: &[Strategy],
+    kind: &str,
+) {
+    for strategy in strategies {
+        let without = report(program, strategy.clone(), Faults::none(), 20_000, 1, false);
         let found = without.failure.as_ref().unwrap_or_else(|| panic!("{strategy}: not found: {without}"));
-        assert!(found.failure.to_string().starts_with("mutual-exclusion"), "{}", found.failure);
-        // Found well after the first windows of runs: by then the worker tries runs unchecked.
+        assert!(found.failure.to_string().starts_with(kind), "{}", found.failure);
         assert!(found.index > 500, "{strategy}: found at {}", found.index);
         for jobs in [1, 2] {
-            let with = report(rare_double_grant, strategy.clone(), Faults::none(), 20_000, jobs, true);
+            let with = report(program, strategy.clone(), Faults::none(), 20_000, jobs, true);
             assert_same(&with, &without, &format!("{strategy}, {jobs} job(s)"));
         }
     }
 }
 
 #[test]
+fn a_violation_only_the_checkers_see_is_found_at_the_same_schedule_with_the_memo() {
+    found_alike(rare_double_grant, &[Strategy::Random, Strategy::Fifo], "mutual-exclusion");
+}
+
+#[test]
 fn a_deadlock_is_reported_in_the_checkers_words_with_the_memo() {
-    for strategy in [Strategy::Random, Strategy::Pct { depth: 3 }, Strategy::Pos] {
-        let without = report(rare_deadlock, strategy.clone(), Faults::none(), 20_000, 1, false);
-        let found = without.failure.as_ref().unwrap_or_else(|| panic!("{strategy}: not found: {without}"));
-        assert!(found.failure.to_string().starts_with("deadlock"), "{}", found.failure);
-        assert!(found.index > 500, "{strategy}: found at {}", found.index);
-        for jobs in [1, 2] {
-            let with = report(rare_deadlock, strategy.clone(), Faults::none(), 20_000, jobs, true);
-            assert_same(&with, &without, &format!("{strategy}, {jobs} job(s)"));
-        }
-    }
+    found_alike(rare_deadlock, &[Strategy::Random, Strategy::Pct { depth: 3 }, Strategy::Pos], "deadlock");
 }
 
 /// A checker that counts the runs it is made for, and sees nothing wrong.
