@@ -195,3 +195,35 @@ fn the_memo_skips_the_checkers_on_schedules_it_has_passed() {
     assert!(alone < every / 4, "{alone} of {every} runs checked");
     assert_eq!(report.schedules, 3000);
 }
+
+/// Every scenario of the catalogue (the tutorial's programs, the workloads, and with feature
+/// `mutants` the zoo's broken primitives, which must fail): the same report with the memo as
+/// without, under Random and PCT, with the scenario's faults. (The zoo's bugs are found in the
+/// first runs, before a worker tries any unchecked: the tests above, whose failures come late,
+/// are the ones that catch a memo counting a run it should have checked.)
+#[test]
+fn every_scenario_reports_the_same_with_and_without_the_memo() {
+    let mut engaged = 0;
+    for scenario in weft::scenarios::all() {
+        for strategy in [Strategy::Random, Strategy::Pct { depth: 3 }] {
+            let run = |memo| {
+                explore(move || (scenario.program)())
+                    .name(scenario.name)
+                    .strategy(strategy.clone())
+                    .faults(scenario.faults)
+                    .schedules(400)
+                    .seed(3)
+                    .jobs(1)
+                    .memo(memo)
+                    .keep_runs(true)
+                    .environment(false)
+                    .run()
+            };
+            let without = run(false);
+            assert_same(&run(true), &without, &format!("{} under {strategy}", scenario.name));
+            engaged += usize::from(without.failure.is_none() && without.distinct < 100);
+        }
+    }
+    // Enough of them repeat their schedules for the memo to take the unchecked path.
+    assert!(engaged >= 4, "{engaged} explorations whose schedules repeat");
+}
