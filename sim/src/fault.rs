@@ -427,8 +427,9 @@ impl FaultContext<'_> {
     }
 }
 
-/// A kind of fault with its candidate tasks.
-type Kind<'a> = (&'a [TaskId], fn(TaskId) -> Fault);
+/// A kind of fault with its candidate tasks: two lists, one after the other (a cancellation's
+/// candidates are the ready tasks, then the suspended ones; the other kinds use the first only).
+type Kind<'a> = (&'a [TaskId], &'a [TaskId], fn(TaskId) -> Fault);
 
 /// Adds faults to any scheduler: picks and draws go to the inner one; faults are drawn from
 /// their own stream, seeded from the run's seed.
@@ -443,9 +444,7 @@ pub struct Injector {
 impl Injector {
     /// `inner` with `faults`, for a run with `seed`.
     pub fn new(inner: Box<dyn Scheduler>, faults: Faults, seed: u64) -> Injector {
-        // A stream of its own, so that turning faults on does not change the strategy's picks.
-        let rng = ChaCha8::seed_from_u64(seed ^ 0x6661_756c_7473_2121);
-        Injector { inner, faults, rng, injected: [0; 4] }
+        Injector { inner, faults, rng: fault_stream(seed), injected: [0; 4] }
     }
 
     fn roll(&mut self) -> bool {
@@ -458,9 +457,27 @@ impl Injector {
     }
 }
 
+/// The faults' stream for a run with `seed`: a stream of its own, so that turning faults on
+/// does not change the strategy's picks.
+fn fault_stream(seed: u64) -> ChaCha8 {
+    ChaCha8::seed_from_u64(seed ^ 0x6661_756c_7473_2121)
+}
+
 impl Scheduler for Injector {
     fn reads_steps(&self) -> bool {
         self.inner.reads_steps()
+    }
+
+    /// Starts over as `Injector::new` of the inner scheduler, reseeded, would (if the inner one
+    /// can be).
+    fn reseed(&mut self, seed: u64) -> bool {
+        // Every field named, so that a new one cannot be forgotten here.
+        let Injector { inner, faults: _, rng, injected } = self;
+        if !inner.reseed(seed) {
+            return false;
+        }
+        (*rng, *injected) = (fault_stream(seed), [0; 4]);
+        true
     }
 
     fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
@@ -494,23 +511,29 @@ impl Scheduler for Injector {
         if !self.roll() {
             return Ok(None);
         }
-        // A choice: the kind among those enabled that have a candidate, then the task.
-        let cancellable: Vec<TaskId> = cx.ready.iter().chain(cx.suspended).copied().collect();
-        let mut kinds: Vec<Kind<'_>> = Vec::new();
-        if self.fits(FaultKind::Cancel) && !cancellable.is_empty() {
-            kinds.push((&cancellable, |task| Fault::Cancel { task }));
+        // A choice: the kind among those enabled that have a candidate, then the task. (In a
+        // list on the stack: an offer allocates nothing.)
+        let none: &[TaskId] = &[];
+        let mut kinds: [Kind<'_>; 3] = [(none, none, |task| Fault::Cancel { task }); 3];
+        let mut enabled = 0;
+        if self.fits(FaultKind::Cancel) && cx.ready.len() + cx.suspended.len() > 0 {
+            kinds[enabled] = (cx.ready, cx.suspended, |task| Fault::Cancel { task });
+            enabled += 1;
         }
         if self.fits(FaultKind::Spurious) && !cx.suspended.is_empty() {
-            kinds.push((cx.suspended, |task| Fault::SpuriousPoll { task }));
+            kinds[enabled] = (cx.suspended, none, |task| Fault::SpuriousPoll { task });
+            enabled += 1;
         }
         if self.fits(FaultKind::Timeout) && !cx.timeouts.is_empty() {
-            kinds.push((cx.timeouts, |task| Fault::FireTimeout { task }));
+            kinds[enabled] = (cx.timeouts, none, |task| Fault::FireTimeout { task });
+            enabled += 1;
         }
-        if kinds.is_empty() {
+        if enabled == 0 {
             return Ok(None);
         }
-        let (tasks, make) = kinds[self.rng.gen_range(0..kinds.len())];
-        let fault = make(tasks[self.rng.gen_range(0..tasks.len())]);
+        let (first, then, make) = kinds[self.rng.gen_range(0..enabled)];
+        let i = self.rng.gen_range(0..first.len() + then.len());
+        let fault = make(first.get(i).copied().unwrap_or_else(|| then[i - first.len()]));
         self.injected[FaultKind::of(fault).index()] += 1;
         Ok(Some(fault))
     }

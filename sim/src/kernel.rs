@@ -9,10 +9,26 @@ use crate::strategy::{Divergence, FireContext, Footprints, Mode, Object, PickCon
 use crate::task::TaskRef;
 use crate::timers::Timers;
 use crate::watchdog::Watch;
+use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
 use weft_traces::{Checker, Event, Exit, Fault, Invariants, Op, Record, ResourceId, TaskId, Time, Violation};
+
+/// The lists a fault offer hands its scheduler ([`FaultContext`]), kept by the thread between
+/// offers and runs, so that an offer allocates nothing once they have grown.
+#[derive(Default)]
+struct OfferLists {
+    ready: Vec<TaskId>,
+    suspended: Vec<TaskId>,
+    timeouts: Vec<TaskId>,
+}
+
+thread_local! {
+    static OFFER_LISTS: Cell<OfferLists> = const {
+        Cell::new(OfferLists { ready: Vec::new(), suspended: Vec::new(), timeouts: Vec::new() })
+    };
+}
 
 /// What a blocked task waits on, for deadlock reports.
 #[derive(Clone, Copy, Debug)]
@@ -563,23 +579,29 @@ impl Kernel {
         // cancelled.
         let tasks = &self.tasks;
         let candidate = |t: &TaskId| *t != TaskId(0) && !tasks[t.index()].cancel && !tasks[t.index()].callback;
-        let ready: Vec<TaskId> = self.ready.as_slice().iter().copied().filter(candidate).collect();
-        let suspended: Vec<TaskId> = (0..tasks.len() as u32)
-            .map(TaskId)
-            .filter(|t| !tasks[t.index()].done && !self.ready.contains(*t) && candidate(t))
-            .collect();
-        let timeouts = self.timers.timeout_tasks();
-        let queue: Vec<TaskId> = self.ready.as_slice().to_vec();
+        let mut lists = OFFER_LISTS.take();
+        let OfferLists { ready, suspended, timeouts } = &mut lists;
+        ready.clear();
+        ready.extend(self.ready.as_slice().iter().copied().filter(candidate));
+        suspended.clear();
+        suspended.extend(
+            (0..tasks.len() as u32)
+                .map(TaskId)
+                .filter(|t| !tasks[t.index()].done && !self.ready.contains(*t) && candidate(t)),
+        );
+        self.timers.timeout_tasks_into(timeouts);
         let cx = FaultContext {
             step,
-            ready: &ready,
-            suspended: &suspended,
-            timeouts: &timeouts,
-            queue: &queue,
+            ready,
+            suspended,
+            timeouts,
+            queue: self.ready.as_slice(),
             last: self.last,
             steps: self.footprints.as_slice(),
         };
-        let Some(fault) = self.chooser.scheduler.fault(&cx)? else { return Ok(None) };
+        let offered = self.chooser.scheduler.fault(&cx);
+        OFFER_LISTS.set(lists);
+        let Some(fault) = offered? else { return Ok(None) };
         self.chooser.record(Choice::Fault { step, fault });
         let target = match fault {
             Fault::Cancel { task } | Fault::SpuriousPoll { task } | Fault::FireTimeout { task } => Some(task),

@@ -27,7 +27,7 @@ pub use replay::Replay;
 use crate::fault::FaultContext;
 use crate::schedule::{Choice, Schedule, ScheduleError};
 use crate::strategy::chacha::ChaCha8;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use std::fmt;
 use weft_traces::{Fault, TaskId};
 
@@ -422,24 +422,71 @@ impl std::str::FromStr for Strategy {
 
 /// The run's own random stream, seeded from its seed: the only randomness weft has. The
 /// generator is made at the first draw (most programs draw nothing, and a schedule then pays
-/// nothing for it); the values are the same as if it had been made at once.
+/// nothing for it); the values are the same as if it had been made at once. A reseeded stream
+/// keeps its generator's room: a worker's runs that draw allocate it once.
 #[derive(Clone, Debug)]
 pub struct Draws {
-    seed: u64,
-    rng: Option<Box<ChaCha8>>,
+    stream: LazyStream,
 }
 
 impl Draws {
     /// The stream for `seed`.
     pub fn new(seed: u64) -> Draws {
-        Draws { seed, rng: None }
+        Draws { stream: LazyStream::new(seed, 0) }
+    }
+
+    /// Starts over as [`Draws::new`] of `seed` would, in place.
+    ///
+    /// ```
+    /// use weft_sim::strategy::Draws;
+    /// let mut reused = Draws::new(1);
+    /// reused.below(100);
+    /// reused.reseed(7);
+    /// let mut new = Draws::new(7);
+    /// assert!((0..20).all(|_| reused.below(1000) == new.below(1000)));
+    /// ```
+    pub fn reseed(&mut self, seed: u64) {
+        self.stream.reseed(seed);
     }
 
     /// A value in `0..bound` (`bound >= 1`).
     pub fn below(&mut self, bound: u64) -> u64 {
-        let seed = self.seed;
-        let rng = self.rng.get_or_insert_with(|| Box::new(ChaCha8::seed_from_u64(seed)));
-        rng.gen_range(0..bound.max(1))
+        self.stream.get().gen_range(0..bound.max(1))
+    }
+}
+
+/// Stream `stream` of a run's seed, made at its first use and kept when the seed changes: its
+/// first use after a [`LazyStream::reseed`] remakes it in place. The values are those of
+/// `ChaCha8::stream_of(seed, stream)` from its start, however the generator was come by.
+#[derive(Clone, Debug)]
+pub(crate) struct LazyStream {
+    seed: u64,
+    stream: u64,
+    rng: Option<Box<ChaCha8>>,
+    /// `rng` is another seed's (or none was made yet).
+    stale: bool,
+}
+
+impl LazyStream {
+    pub(crate) fn new(seed: u64, stream: u64) -> LazyStream {
+        LazyStream { seed, stream, rng: None, stale: true }
+    }
+
+    pub(crate) fn reseed(&mut self, seed: u64) {
+        (self.seed, self.stale) = (seed, true);
+    }
+
+    pub(crate) fn get(&mut self) -> &mut ChaCha8 {
+        if self.stale {
+            self.stale = false;
+            let fresh = ChaCha8::stream_of(self.seed, self.stream);
+            match &mut self.rng {
+                Some(rng) => **rng = fresh,
+                None => self.rng = Some(Box::new(fresh)),
+            }
+        }
+        // Made above if it was not before: a new stream is stale.
+        self.rng.get_or_insert_with(|| Box::new(ChaCha8::stream_of(self.seed, self.stream)))
     }
 }
 

@@ -104,12 +104,12 @@ impl Timers {
         std::mem::replace(&mut self.pending, later).into_values().map(|t| (t.task, t.fire)).collect()
     }
 
-    /// Tasks with a pending `timeout` deadline, by id, each once.
-    pub(crate) fn timeout_tasks(&self) -> Vec<TaskId> {
-        let mut tasks: Vec<TaskId> = self.pending.values().filter(|t| t.timeout).map(|t| t.task).collect();
+    /// Tasks with a pending `timeout` deadline, by id, each once, into `tasks` (emptied first).
+    pub(crate) fn timeout_tasks_into(&self, tasks: &mut Vec<TaskId>) {
+        tasks.clear();
+        tasks.extend(self.pending.values().filter(|t| t.timeout).map(|t| t.task));
         tasks.sort_unstable();
         tasks.dedup();
-        tasks
     }
 
     /// Removes the earliest pending `timeout` deadline of `task` and returns its waker, to fire

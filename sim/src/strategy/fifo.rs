@@ -28,4 +28,9 @@ impl Scheduler for Fifo {
     fn draw(&mut self, bound: u64) -> Result<u64, Divergence> {
         Ok(self.draws.below(bound))
     }
+
+    fn reseed(&mut self, seed: u64) -> bool {
+        self.draws.reseed(seed);
+        true
+    }
 }

@@ -142,7 +142,7 @@ impl Pct {
         }
         change_points.sort_unstable();
         self.rng = rng;
-        self.draws = Draws::new(seed);
+        self.draws.reseed(seed);
         self.priorities.clear();
         self.picks = 0;
         self.next_low = LOWEST_INITIAL - 1;

@@ -192,7 +192,8 @@ impl Scheduler for Pos {
     fn reseed(&mut self, seed: u64) -> bool {
         // Every field named, so that a new one cannot be forgotten here.
         let Pos { rng, draws, priorities, predicted, chosen, rivals, picks } = self;
-        (*rng, *draws) = (pick_stream(seed), Draws::new(seed));
+        *rng = pick_stream(seed);
+        draws.reseed(seed);
         priorities.clear();
         predicted.iter_mut().for_each(Vec::clear);
         rivals.clear();

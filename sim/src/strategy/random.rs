@@ -1,6 +1,6 @@
 //! Uniformly random scheduling.
 
-use super::{Divergence, Draws, FireContext, PickContext, Scheduler};
+use super::{Divergence, Draws, FireContext, LazyStream, PickContext, Scheduler};
 use crate::strategy::chacha::ChaCha8;
 use rand::Rng;
 
@@ -30,30 +30,32 @@ use rand::Rng;
 pub struct Random {
     picks: ChaCha8,
     /// Made at the first fire choice (most runs have none).
-    fires: Option<Box<ChaCha8>>,
-    seed: u64,
+    fires: LazyStream,
     draws: Draws,
 }
 
 impl Random {
     /// Uniform picks, fire choices and program randomness, all from `seed`.
     pub fn new(seed: u64) -> Random {
-        Random { picks: pick_stream(seed), fires: None, seed, draws: Draws::new(seed) }
+        Random { picks: pick_stream(seed), fires: LazyStream::new(seed, FIRE_STREAM), draws: Draws::new(seed) }
     }
 }
 
 impl Random {
-    /// Starts over as `Random::new(seed)`, in place (see [`Scheduler::reseed`]).
+    /// Starts over as `Random::new(seed)`, in place (see [`Scheduler::reseed`]), keeping the
+    /// room of the streams made at their first use.
     fn restart(&mut self, seed: u64) {
-        *self = Random { picks: pick_stream(seed), fires: None, seed, draws: Draws::new(seed) };
+        // Every field named, so that a new one cannot be forgotten here.
+        let Random { picks, fires, draws } = self;
+        *picks = pick_stream(seed);
+        fires.reseed(seed);
+        draws.reseed(seed);
     }
 }
 
 /// The stream of a strategy's fire choices: stream 2 of the seed's ChaCha8, apart from its
 /// picks (stream 1) and the program's draws (stream 0).
-pub(crate) fn fire_stream(seed: u64) -> ChaCha8 {
-    ChaCha8::stream_of(seed, 2)
-}
+const FIRE_STREAM: u64 = 2;
 
 /// A choice at a timer scheduling point with `due` timers: `0` (fire them all, asyncio's
 /// order) with probability 1/2, otherwise `i` in `1..=due` (fire the `i`-th alone), uniformly.
@@ -91,8 +93,7 @@ impl Scheduler for Random {
 
     fn fire(&mut self, cx: &FireContext<'_>) -> Result<usize, Divergence> {
         // A choice: all due timers (asyncio's order) half the time, else one of them alone.
-        let fires = self.fires.get_or_insert_with(|| Box::new(fire_stream(self.seed)));
-        Ok(fire_choice(fires, cx.due.len()))
+        Ok(fire_choice(self.fires.get(), cx.due.len()))
     }
 }
 
