@@ -1,10 +1,11 @@
 //! The run state a thread keeps between its runs: the task table, the slab of futures, the
-//! ready queue, the steps' footprint lists (for runs that collect them), the resource table,
-//! the list of online checkers and weft's own checker (reset), handed back empty at a run's
-//! end and taken by the thread's next run, so that a worker's schedules clear these vectors
-//! instead of allocating them again. Nothing of a run survives in them: each is emptied before
-//! it is kept (the tasks' names and futures are dropped then), so a run sees the same state
-//! whether its vectors are new or reused, only with room already made.
+//! ready queue, the timers' lists, the steps' footprint lists (for runs that collect them), the
+//! resource table, the list of online checkers and weft's own checker (reset), handed back
+//! empty at a run's end and taken by the thread's next run, so that a worker's schedules clear
+//! these vectors instead of allocating them again. Nothing of a run survives in them: each is
+//! emptied before it is kept (the tasks' names, futures and pending timers are dropped then),
+//! so a run sees the same state whether its vectors are new or reused, only with room already
+//! made.
 //!
 //! A run inside a run's task (a nested `Runtime`) finds nothing kept (the outer run holds it)
 //! and starts with new vectors, as every run did before.
@@ -15,6 +16,7 @@ use crate::resources::Resources;
 use crate::schedule::Choice;
 use crate::strategy::Footprint;
 use crate::task::TaskRef;
+use crate::timers::Timers;
 use std::cell::Cell;
 use weft_traces::{Checker, Invariants};
 
@@ -28,6 +30,8 @@ pub(crate) struct Kept {
     pub(crate) spawned: Vec<(weft_traces::TaskId, TaskRef)>,
     pub(crate) ready: ReadyQueue,
     pub(crate) resources: Resources,
+    /// The timers' table and lists (emptied).
+    pub(crate) timers: Timers,
     pub(crate) checkers: Vec<Box<dyn Checker>>,
     /// weft's own checker, reset for the next run that has checks on.
     pub(crate) invariants: Option<Box<Invariants>>,
@@ -93,6 +97,7 @@ impl Kept {
         self.spawned.clear();
         self.ready.clear();
         self.resources.clear();
+        self.timers.clear();
         self.checkers.clear();
         if let Some(invariants) = &mut self.invariants {
             invariants.reset();

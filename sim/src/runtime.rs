@@ -10,7 +10,7 @@ use crate::reuse::Kept;
 use crate::schedule::Schedule;
 use crate::strategy::{Divergence, Footprints, Mode, Object, Scheduler, Strategy};
 use crate::task::{self, JoinHandle, TaskRef};
-use crate::timers::{Fire, Timers};
+use crate::timers::Fire;
 use crate::waker::waker;
 use crate::watchdog::{self, Watch, DEFAULT_HANG_TIMEOUT};
 use std::cell::{Cell, RefCell};
@@ -282,7 +282,7 @@ impl Runtime {
                 current: None,
                 last: None,
                 ready: kept.ready,
-                timers: Timers::default(),
+                timers: kept.timers,
                 tasks: kept.tasks,
                 retired: kept.retired,
                 spawned: kept.spawned,
@@ -341,6 +341,7 @@ impl Runtime {
             spawned: std::mem::take(&mut kernel.spawned),
             ready: std::mem::take(&mut kernel.ready),
             resources: std::mem::take(&mut kernel.resources),
+            timers: std::mem::take(&mut kernel.timers),
             checkers: std::mem::take(&mut kernel.sink.checkers),
             invariants: kernel.sink.invariants.take(),
             choices: Vec::new(),
@@ -697,23 +698,23 @@ impl Executor<'_> {
             let Some(deadline) = k.timers.next_deadline() else { return Ok(None) };
             k.now = k.now.max(deadline);
             let tasks = k.timers.due_tasks(k.now);
-            let due = match k.fire(&tasks)? {
-                0 => k.timers.due(k.now),
-                i => k.timers.take_due(k.now, i - 1).into_iter().collect(),
-            };
+            let which = k.fire(&tasks);
+            k.timers.keep_due_tasks(tasks);
+            let due = k.timers.fire_due(k.now, which?);
             for (task, _) in &due {
                 k.record_for(Some(*task), Event::TimerFired);
             }
             k.footprints.timers_fired();
             Ok(Some(due))
         })?;
-        let Some(due) = due else { return Ok(false) };
-        for (_, fire) in due {
+        let Some(mut due) = due else { return Ok(false) };
+        for (_, fire) in due.drain(..) {
             match fire {
                 Fire::Wake(waker) => waker.wake(),
                 Fire::Call(call) => self.call(call),
             }
         }
+        self.kernel(|k| k.timers.keep_fired(due));
         Ok(true)
     }
 

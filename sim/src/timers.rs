@@ -34,11 +34,24 @@ impl std::fmt::Debug for Timer {
     }
 }
 
-/// Pending timers, ordered by (deadline, registration).
+/// Pending timers, ordered by (deadline, registration), and the lists the clock's advances
+/// hand out (kept, emptied, across advances and runs: an advance allocates nothing once they
+/// have grown).
 #[derive(Debug, Default)]
 pub(crate) struct Timers {
     pending: BTreeMap<TimerKey, Timer>,
     registered: u64,
+    due_tasks: Vec<TaskId>,
+    fired: Vec<(TaskId, Fire)>,
+}
+
+impl std::fmt::Debug for Fire {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Fire::Wake(_) => "wake",
+            Fire::Call(_) => "call",
+        })
+    }
 }
 
 impl Timers {
@@ -87,21 +100,62 @@ impl Timers {
         self.pending.keys().next().map(|(t, _)| *t)
     }
 
-    /// The tasks of the timers due at or before `now`, in firing order.
-    pub(crate) fn due_tasks(&self, now: Time) -> Vec<TaskId> {
-        self.pending.range(..(Time(now.0.saturating_add(1)), 0)).map(|(_, t)| t.task).collect()
+    /// The tasks of the timers due at or before `now`, in firing order (in the kept list: give
+    /// it back with [`Timers::keep_due_tasks`]).
+    pub(crate) fn due_tasks(&mut self, now: Time) -> Vec<TaskId> {
+        let mut tasks = std::mem::take(&mut self.due_tasks);
+        tasks.clear();
+        tasks.extend(self.pending.range(..(Time(now.0.saturating_add(1)), 0)).map(|(_, t)| t.task));
+        tasks
     }
 
-    /// Removes the `i`-th (0-based) timer due at or before `now` and returns it.
-    pub(crate) fn take_due(&mut self, now: Time, i: usize) -> Option<(TaskId, Fire)> {
-        let key = *self.pending.range(..(Time(now.0.saturating_add(1)), 0)).nth(i)?.0;
-        self.pending.remove(&key).map(|t| (t.task, t.fire))
+    /// Gives back the list [`Timers::due_tasks`] handed out.
+    pub(crate) fn keep_due_tasks(&mut self, tasks: Vec<TaskId>) {
+        self.due_tasks = tasks;
     }
 
-    /// Removes every timer due at or before `now`, in firing order.
-    pub(crate) fn due(&mut self, now: Time) -> Vec<(TaskId, Fire)> {
-        let later = self.pending.split_off(&(Time(now.0.saturating_add(1)), 0));
-        std::mem::replace(&mut self.pending, later).into_values().map(|t| (t.task, t.fire)).collect()
+    /// Removes the timers due at or before `now` that fire now and returns them, in firing
+    /// order (in the kept list: give it back with [`Timers::keep_fired`]): `which` 0, every one
+    /// of them; `i`, the `i`-th (from 1) alone.
+    pub(crate) fn fire_due(&mut self, now: Time, which: usize) -> Vec<(TaskId, Fire)> {
+        let mut fired = std::mem::take(&mut self.fired);
+        fired.clear();
+        match which {
+            0 => {
+                while let Some(entry) = self.pending.first_entry() {
+                    if entry.key().0 > now {
+                        break;
+                    }
+                    let timer = entry.remove();
+                    fired.push((timer.task, timer.fire));
+                }
+            }
+            i => {
+                let due = self.pending.range(..(Time(now.0.saturating_add(1)), 0)).nth(i - 1);
+                if let Some(key) = due.map(|(key, _)| *key) {
+                    fired.extend(self.pending.remove(&key).map(|t| (t.task, t.fire)));
+                }
+            }
+        }
+        fired
+    }
+
+    /// Gives back the list [`Timers::fire_due`] handed out, emptied.
+    pub(crate) fn keep_fired(&mut self, fired: Vec<(TaskId, Fire)>) {
+        if fired.is_empty() && fired.capacity() > self.fired.capacity() {
+            self.fired = fired;
+        }
+    }
+
+    /// Drops every pending timer and starts the registration count over, keeping the lists'
+    /// room (for the thread's next run, `reuse.rs`).
+    pub(crate) fn clear(&mut self) {
+        // Every field named, so that a new one cannot be forgotten here.
+        let Timers { pending, registered, due_tasks, fired } = self;
+        pending.clear();
+        *registered = 0;
+        due_tasks.clear();
+        fired.clear();
     }
 
     /// Tasks with a pending `timeout` deadline, by id, each once, into `tasks` (emptied first).
