@@ -378,7 +378,7 @@ impl Dfs {
         &mut self,
         kind: Kind,
         step: u64,
-        first: impl FnOnce(&Tree, &[Sleeper]) -> Option<(Opt, Vec<Opt>)>,
+        first: impl FnOnce(&Tree, &Kind, &[Sleeper]) -> Option<(Opt, Vec<Opt>)>,
     ) -> Result<(usize, Opt), Divergence> {
         let mut guard = self.tree.0.borrow_mut();
         let tree = &mut *guard;
@@ -402,7 +402,7 @@ impl Dfs {
                 ),
             }),
             None => {
-                let Some((chosen, todo)) = first(tree, &self.sleep) else {
+                let Some((chosen, todo)) = first(tree, &kind, &self.sleep) else {
                     tree.redundant = true;
                     return Err(Dfs::covered(step));
                 };
@@ -444,11 +444,10 @@ impl Dfs {
     /// The first option of a new step point and what it explores: the first allowed task that
     /// is awake (asyncio's where allowed), else the first fault worth trying.
     fn first_step_option(tree: &Tree, kind: &Kind, sleep: &[Sleeper], fresh: &[Fault]) -> Option<(Opt, Vec<Opt>)> {
-        let probe = Node::new(kind.clone(), Opt::Index(0), Vec::new(), sleep.to_vec());
         let max = tree.config.max_preemptions;
         let tasks: Vec<Opt> = kind.options().into_iter().filter(|o| matches!(o, Opt::Task(_))).collect();
-        let allowed: Vec<Opt> = tasks.into_iter().filter(|o| probe.allows(*o, max)).collect();
-        let awake = allowed.iter().copied().find(|o| !matches!(o, Opt::Task(t) if probe.asleep(*t)));
+        let allowed: Vec<Opt> = tasks.into_iter().filter(|o| node::allows(kind, *o, max)).collect();
+        let awake = allowed.iter().copied().find(|o| !matches!(o, Opt::Task(t) if node::asleep(sleep, *t)));
         let full = tree.config.reduction == Reduction::Off || tree.above_split(tree.cursor);
         let faults: Vec<Opt> = match full {
             false => fresh.iter().map(|&f| Opt::Fault(f)).collect(),
@@ -511,11 +510,10 @@ impl Scheduler for Dfs {
         }
         let kind = self.step_kind(cx.ready, Vec::new(), cx.last);
         let max = self.tree.0.borrow().config.max_preemptions;
-        let probe = Node::new(kind.clone(), Opt::Index(0), Vec::new(), self.sleep.clone());
-        let allowed: Vec<TaskId> = cx.ready.iter().copied().filter(|&t| probe.allows(Opt::Task(t), max)).collect();
-        if let [only] = allowed[..] {
+        let mut allowed = cx.ready.iter().copied().filter(|&t| node::allows(&kind, Opt::Task(t), max));
+        if let (Some(only), None) = (allowed.next(), allowed.next()) {
             // The bound leaves one choice: not a point of the tree.
-            if probe.asleep(only) {
+            if node::asleep(&self.sleep, only) {
                 self.tree.0.borrow_mut().redundant = true;
                 return Err(Dfs::covered(cx.step));
             }
@@ -523,7 +521,7 @@ impl Scheduler for Dfs {
             return Dfs::index_of(cx.ready, only, cx.step);
         }
         let (point, chosen) =
-            self.choose(kind.clone(), cx.step, |tree, sleep| Dfs::first_step_option(tree, &kind, sleep, &[]))?;
+            self.choose(kind, cx.step, |tree, kind, sleep| Dfs::first_step_option(tree, kind, sleep, &[]))?;
         let Opt::Task(task) = chosen else { unreachable!("a pick point offers tasks only") };
         self.descend(point);
         self.chose = Some((cx.step, point));
@@ -543,7 +541,7 @@ impl Scheduler for Dfs {
         }
         let kind = Kind::Fire { due: cx.due.len() };
         let options = kind.options();
-        let (_, chosen) = self.choose(kind, cx.step, |_, _| Some((Opt::Index(0), options)))?;
+        let (_, chosen) = self.choose(kind, cx.step, |_, _, _| Some((Opt::Index(0), options)))?;
         let Opt::Index(i) = chosen else { unreachable!("a timer point offers indices only") };
         Ok(i)
     }
@@ -604,14 +602,13 @@ impl Scheduler for Dfs {
             })
             .collect();
         let kind = self.step_kind(cx.queue, menu.clone(), cx.last);
-        let probe = Node::new(kind.clone(), Opt::Index(0), Vec::new(), Vec::new());
-        let allowed = cx.queue.iter().filter(|&&t| probe.allows(Opt::Task(t), config.max_preemptions)).count();
+        let allowed = cx.queue.iter().filter(|&&t| node::allows(&kind, Opt::Task(t), config.max_preemptions)).count();
         if allowed + menu.len() < 2 {
             self.last_faults = Some(FaultPoint { menu, injected: false, last: cx.last });
             return Ok(None);
         }
         let (point, chosen) =
-            self.choose(kind.clone(), cx.step, |tree, sleep| Dfs::first_step_option(tree, &kind, sleep, &fresh))?;
+            self.choose(kind, cx.step, |tree, kind, sleep| Dfs::first_step_option(tree, kind, sleep, &fresh))?;
         self.descend(point);
         match chosen {
             Opt::Task(task) => {
@@ -640,7 +637,7 @@ impl Scheduler for Dfs {
         if !self.tree.0.borrow().config.faults.fits(FaultKind::Yield, &self.injected) {
             return Ok(false);
         }
-        let (_, chosen) = self.choose(Kind::Yield, step, |_, _| Some((Opt::Index(0), Kind::Yield.options())))?;
+        let (_, chosen) = self.choose(Kind::Yield, step, |_, _, _| Some((Opt::Index(0), Kind::Yield.options())))?;
         let yields = chosen == Opt::Index(1);
         if yields {
             self.injected[FaultKind::Yield as usize] += 1;

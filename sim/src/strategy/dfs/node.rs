@@ -92,6 +92,24 @@ pub(crate) struct Segment {
     pub(crate) sleepable: bool,
 }
 
+/// Whether `opt` may be taken at a point of `kind` within the preemption bound `max` (what
+/// [`Node::allows`] says, before there is a node).
+pub(crate) fn allows(kind: &Kind, opt: Opt, max: Option<u32>) -> bool {
+    match (kind, opt) {
+        (Kind::Step { last: Some(last), preemptions, free, .. }, Opt::Task(t)) => match max {
+            Some(max) if *preemptions >= max && !free => t == *last,
+            _ => true,
+        },
+        _ => true,
+    }
+}
+
+/// Whether task `t` is asleep under the sleep set `sleep` (what [`Node::asleep`] says, before
+/// there is a node).
+pub(crate) fn asleep(sleep: &[Sleeper], t: TaskId) -> bool {
+    sleep.iter().any(|s| s.task == t)
+}
+
 /// One scheduling point on the current path.
 #[derive(Clone, Debug)]
 pub(crate) struct Node {
@@ -141,7 +159,7 @@ impl Node {
 
     /// Whether task `t` is asleep here.
     pub(crate) fn asleep(&self, t: TaskId) -> bool {
-        self.sleep.iter().any(|s| s.task == t)
+        asleep(&self.sleep, t)
     }
 
     /// The sleep set the chosen option's subtree starts from: the node's, plus (for a task)
@@ -157,13 +175,7 @@ impl Node {
 
     /// Whether `task` may be picked here within the preemption bound `max`.
     pub(crate) fn allows(&self, opt: Opt, max: Option<u32>) -> bool {
-        match (&self.kind, opt) {
-            (Kind::Step { last: Some(last), preemptions, free, .. }, Opt::Task(t)) => match max {
-                Some(max) if *preemptions >= max && !free => t == *last,
-                _ => true,
-            },
-            _ => true,
-        }
+        allows(&self.kind, opt, max)
     }
 
     /// The option whose subtree the tree explores next here, if any: the first in option order
