@@ -274,6 +274,7 @@ impl DfsTree {
             current: None,
             since_fault_point: None,
             last_faults: None,
+            spare_ready: Vec::new(),
         }
     }
 
@@ -324,6 +325,9 @@ pub struct Dfs {
     since_fault_point: Option<Vec<Access>>,
     /// The previous fault point.
     last_faults: Option<FaultPoint>,
+    /// The ready list of the last point the run met on the path (its node has its own): the
+    /// room for the next point's, so that a pick allocates nothing once the run has made one.
+    spare_ready: Vec<TaskId>,
 }
 
 impl Dfs {
@@ -388,6 +392,9 @@ impl Dfs {
                 tree.cursor += 1;
                 self.sleep = node.sleep.clone();
                 self.current = Some(depth);
+                if let Kind::Step { ready, .. } = kind {
+                    self.spare_ready = ready;
+                }
                 Ok((depth, node.chosen))
             }
             Some(node) => Err(Divergence {
@@ -431,9 +438,12 @@ impl Dfs {
     }
 
     /// The step point's kind for a pick among `ready` (`previous`: the task polled last).
-    fn step_kind(&self, ready: &[TaskId], faults: Vec<Fault>, previous: Option<TaskId>) -> Kind {
+    fn step_kind(&mut self, ready: &[TaskId], faults: Vec<Fault>, previous: Option<TaskId>) -> Kind {
+        let mut list = std::mem::take(&mut self.spare_ready);
+        list.clear();
+        list.extend_from_slice(ready);
         Kind::Step {
-            ready: ready.to_vec(),
+            ready: list,
             faults,
             last: previous.filter(|p| ready.contains(p)),
             preemptions: self.preemptions,
