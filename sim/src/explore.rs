@@ -319,8 +319,10 @@ where
     /// weft's own checkers do, and a violation it returns fails the run, which is then shrunk
     /// (candidates must fail the same way: the same kind and [`Rule`](weft_traces::Rule), so
     /// name yours with `Rule::User`) and replayed like a built-in one. It runs whether or not
-    /// [`checks`](Explore::checks) is on. For a rule over the program's own state, an
-    /// [`invariant`](crate::invariant) registered inside the program is lighter.
+    /// [`checks`](Explore::checks) is on. Its verdict must depend only on the events of the
+    /// run: a schedule met again is not shown to it again ([`Explore::memo`]). For a rule over
+    /// the program's own state, an [`invariant`](crate::invariant) registered inside the
+    /// program is lighter.
     ///
     /// ```
     /// use weft_sim::{explore, spawn};
@@ -377,6 +379,11 @@ where
     /// schedule with checks off first and runs it again checked only if that schedule is new
     /// or the run failed: those runs cost what they cost unchecked. Off, every run is checked
     /// as it runs (what the checkers cost, measured).
+    ///
+    /// It rests on what replay rests on: the program is a function of its schedule, and a
+    /// checker's verdict a function of the events it is shown ([`Explore::checker`] builds one
+    /// afresh per run; a checker that carries state from run to run through a static or an
+    /// `Arc` sees fewer runs with the memo, and should be explored with `memo(false)`).
     ///
     /// ```
     /// use weft_sim::{spawn, yield_now};

@@ -9,25 +9,30 @@ use crate::strategy::{Divergence, FireContext, Footprints, Mode, Object, PickCon
 use crate::task::TaskRef;
 use crate::timers::Timers;
 use crate::watchdog::Watch;
-use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
 use weft_traces::{Checker, Event, Exit, Fault, Invariants, Op, Record, ResourceId, TaskId, Time, Violation};
 
-/// The lists a fault offer hands its scheduler ([`FaultContext`]), kept by the thread between
-/// offers and runs, so that an offer allocates nothing once they have grown.
-#[derive(Default)]
-struct OfferLists {
+/// The lists a fault offer hands its scheduler ([`FaultContext`]), refilled at each offer and
+/// kept between runs with the rest of the run state (`reuse.rs`), so that an offer allocates
+/// nothing once they have grown.
+#[derive(Debug, Default)]
+pub(crate) struct OfferLists {
     ready: Vec<TaskId>,
     suspended: Vec<TaskId>,
     timeouts: Vec<TaskId>,
 }
 
-thread_local! {
-    static OFFER_LISTS: Cell<OfferLists> = const {
-        Cell::new(OfferLists { ready: Vec::new(), suspended: Vec::new(), timeouts: Vec::new() })
-    };
+impl OfferLists {
+    /// Empties them, keeping their room.
+    pub(crate) fn clear(&mut self) {
+        // Every field named, so that a new one cannot be forgotten here.
+        let OfferLists { ready, suspended, timeouts } = self;
+        ready.clear();
+        suspended.clear();
+        timeouts.clear();
+    }
 }
 
 /// What a blocked task waits on, for deadlock reports.
@@ -192,6 +197,7 @@ pub(crate) struct Kernel {
     /// Tasks spawned during the current step; the executor moves them into its slab.
     pub(crate) spawned: Vec<(TaskId, TaskRef)>,
     pub(crate) resources: Resources,
+    pub(crate) offer_lists: OfferLists,
     pub(crate) chooser: Chooser,
     /// What the steps since the last pick with a choice did, for the scheduler's next pick.
     pub(crate) footprints: Footprints,
@@ -579,8 +585,7 @@ impl Kernel {
         // cancelled.
         let tasks = &self.tasks;
         let candidate = |t: &TaskId| *t != TaskId(0) && !tasks[t.index()].cancel && !tasks[t.index()].callback;
-        let mut lists = OFFER_LISTS.take();
-        let OfferLists { ready, suspended, timeouts } = &mut lists;
+        let OfferLists { ready, suspended, timeouts } = &mut self.offer_lists;
         ready.clear();
         ready.extend(self.ready.as_slice().iter().copied().filter(candidate));
         suspended.clear();
@@ -599,9 +604,7 @@ impl Kernel {
             last: self.last,
             steps: self.footprints.as_slice(),
         };
-        let offered = self.chooser.scheduler.fault(&cx);
-        OFFER_LISTS.set(lists);
-        let Some(fault) = offered? else { return Ok(None) };
+        let Some(fault) = self.chooser.scheduler.fault(&cx)? else { return Ok(None) };
         self.chooser.record(Choice::Fault { step, fault });
         let target = match fault {
             Fault::Cancel { task } | Fault::SpuriousPoll { task } | Fault::FireTimeout { task } => Some(task),

@@ -1,8 +1,8 @@
 //! The run state a thread keeps between its runs: the task table, the slab of futures, the
-//! ready queue, the timers' lists, the steps' footprint lists (for runs that collect them), the
-//! resource table, the list of online checkers and weft's own checker (reset), handed back
-//! empty at a run's end and taken by the thread's next run, so that a worker's schedules clear
-//! these vectors instead of allocating them again. Nothing of a run survives in them: each is
+//! ready queue, the timers' lists, a fault offer's lists, the steps' footprint lists (for runs
+//! that collect them), the resource table, the list of online checkers and weft's own checker
+//! (reset), handed back empty at a run's end and taken by the thread's next run, so that a
+//! worker's schedules clear these vectors instead of allocating them again. Nothing of a run survives in them: each is
 //! emptied before it is kept (the tasks' names, futures and pending timers are dropped then),
 //! so a run sees the same state whether its vectors are new or reused, only with room already
 //! made.
@@ -10,7 +10,7 @@
 //! A run inside a run's task (a nested `Runtime`) finds nothing kept (the outer run holds it)
 //! and starts with new vectors, as every run did before.
 
-use crate::kernel::TaskMeta;
+use crate::kernel::{OfferLists, TaskMeta};
 use crate::ready::ReadyQueue;
 use crate::resources::Resources;
 use crate::schedule::Choice;
@@ -32,6 +32,8 @@ pub(crate) struct Kept {
     pub(crate) resources: Resources,
     /// The timers' table and lists (emptied).
     pub(crate) timers: Timers,
+    /// The lists a fault offer fills (emptied).
+    pub(crate) offer_lists: OfferLists,
     pub(crate) checkers: Vec<Box<dyn Checker>>,
     /// weft's own checker, reset for the next run that has checks on.
     pub(crate) invariants: Option<Box<Invariants>>,
@@ -98,6 +100,7 @@ impl Kept {
         self.ready.clear();
         self.resources.clear();
         self.timers.clear();
+        self.offer_lists.clear();
         self.checkers.clear();
         if let Some(invariants) = &mut self.invariants {
             invariants.reset();

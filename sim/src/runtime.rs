@@ -287,6 +287,7 @@ impl Runtime {
                 retired: kept.retired,
                 spawned: kept.spawned,
                 resources: kept.resources,
+                offer_lists: kept.offer_lists,
                 chooser: Chooser {
                     scheduler,
                     made: kept.choices,
@@ -330,20 +331,22 @@ impl Runtime {
             _ => end,
         };
         if kernel.footprints.is_on() {
-            Kept::keep_footprints(std::mem::take(&mut kernel.footprints).into_room());
+            Kept::keep_footprints(kernel.footprints.into_room());
         }
-        let made = std::mem::take(&mut kernel.chooser.made);
+        // The finished kernel's parts move out as they are (no default left behind to drop).
+        let made = kernel.chooser.made;
         let choices = made.len();
         Kept {
-            tasks: std::mem::take(&mut kernel.tasks),
-            retired: std::mem::take(&mut kernel.retired),
+            tasks: kernel.tasks,
+            retired: kernel.retired,
             futures,
-            spawned: std::mem::take(&mut kernel.spawned),
-            ready: std::mem::take(&mut kernel.ready),
-            resources: std::mem::take(&mut kernel.resources),
-            timers: std::mem::take(&mut kernel.timers),
-            checkers: std::mem::take(&mut kernel.sink.checkers),
-            invariants: kernel.sink.invariants.take(),
+            spawned: kernel.spawned,
+            ready: kernel.ready,
+            resources: kernel.resources,
+            offer_lists: kernel.offer_lists,
+            timers: kernel.timers,
+            checkers: kernel.sink.checkers,
+            invariants: kernel.sink.invariants,
             choices: Vec::new(),
         }
         .keep(choices);

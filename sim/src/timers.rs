@@ -8,6 +8,7 @@ use weft_traces::{TaskId, Time};
 /// A registered timer's key: its deadline, then its registration number.
 pub(crate) type TimerKey = (Time, u64);
 
+#[derive(Debug)]
 struct Timer {
     /// The task that registered it.
     task: TaskId,
@@ -22,16 +23,6 @@ pub(crate) enum Fire {
     Wake(Waker),
     /// Runs a loop callback (asyncio's `call_later` handle), as a step of its own at once.
     Call(Box<dyn FnOnce()>),
-}
-
-impl std::fmt::Debug for Timer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let fire = match self.fire {
-            Fire::Wake(_) => "wake",
-            Fire::Call(_) => "call",
-        };
-        f.debug_struct("Timer").field("task", &self.task).field("fire", &fire).field("timeout", &self.timeout).finish()
-    }
 }
 
 /// Pending timers, ordered by (deadline, registration), and the lists the clock's advances
@@ -140,11 +131,10 @@ impl Timers {
         fired
     }
 
-    /// Gives back the list [`Timers::fire_due`] handed out, emptied.
-    pub(crate) fn keep_fired(&mut self, fired: Vec<(TaskId, Fire)>) {
-        if fired.is_empty() && fired.capacity() > self.fired.capacity() {
-            self.fired = fired;
-        }
+    /// Gives back the list [`Timers::fire_due`] handed out (emptied here if it is not).
+    pub(crate) fn keep_fired(&mut self, mut fired: Vec<(TaskId, Fire)>) {
+        fired.clear();
+        self.fired = fired;
     }
 
     /// Drops every pending timer and starts the registration count over, keeping the lists'

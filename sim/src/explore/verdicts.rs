@@ -18,8 +18,10 @@
 //! whole, choice by choice (not by a hash, which two schedules may share), and with their number
 //! of steps. That a run is a function of its schedule is what every replay line already rests
 //! on; a program that breaks it (reads the wall clock, iterates a `HashMap` with a random
-//! hasher) is told so when a replay diverges, and a run of it whose steps differ from the passed
-//! run's is checked again here. The memo is bounded
+//! hasher) breaks replay too (a replay says so when the program offers other choices), and a
+//! run of it whose steps differ from the passed run's is checked again here, one whose steps
+//! agree is not. The same holds of the checkers: a user's checker must judge a run by its
+//! events alone (`Explore::checker`). The memo is bounded
 //! ([`MAX_SCHEDULES`], [`MAX_CHOICES`]): past that it keeps what it has, and memory stays flat
 //! however many schedules run.
 
