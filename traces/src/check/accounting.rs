@@ -138,64 +138,83 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
     }
 }
 
-/// Rules read at the end of `task`'s step.
+/// Rules read at the end of `task`'s step, over the Events and Conditions touched in the step
+/// or that the task waits on (not every resource); of those broken, the one of lowest id is
+/// reported, as a look over every resource in id order would.
 pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
-    for r in &model.resources {
-        if !matches!(r.kind, ResourceKind::Event | ResourceKind::Condition) {
+    let mut found: Option<(ResourceId, Violation)> = None;
+    for r in model.step_end_resources(task) {
+        if found.as_ref().is_some_and(|(id, _)| *id <= r.id) {
             continue;
         }
-        if !model.touched(r) && !model.waits_on(task, r.id) {
-            continue;
+        if let Some(v) = resource_at_step_end(model, record, task, r) {
+            found = Some((r.id, v));
         }
-        match r.kind {
-            ResourceKind::Event => {
-                for p in r.waits.iter().filter(|p| p.set_at.is_some()) {
-                    let set_at = p.set_at.unwrap_or_default();
-                    if p.task == task {
-                        return Some(violation(record, Rule::EventSet, r.id, Some(task), format!(
-                            "{} was waiting on {} when it was set at step {set_at}, but its step ended without returning",
-                            model.task(task),
-                            r.describe()
-                        )));
-                    }
-                    if !model.is_ready(p.task) && !model.exited(p.task) {
-                        return Some(violation(
-                            record,
-                            Rule::EventSet,
-                            r.id,
-                            Some(p.task),
-                            format!(
-                                "{} was set at step {set_at} while {} waited, but that waiter was not woken",
-                                r.describe(),
-                                model.task(p.task)
-                            ),
-                        ));
-                    }
+    }
+    found.map(|(_, v)| v)
+}
+
+/// The rules as first written: a look over every resource, in id order, at those touched in
+/// the step or that the task waits on. What [`at_step_end`] must agree with.
+#[cfg(test)]
+pub(crate) fn at_step_end_over_every_resource(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
+    let looked_at = |r: &&ResourceState| model.touched(r) || model.waits_on(task, r.id);
+    model.resources.iter().filter(looked_at).find_map(|r| resource_at_step_end(model, record, task, r))
+}
+
+/// The rules for `r` at the end of `task`'s step.
+fn resource_at_step_end(model: &Model, record: &Record, task: TaskId, r: &ResourceState) -> Option<Violation> {
+    match r.kind {
+        ResourceKind::Event => {
+            for p in r.waits.iter().filter(|p| p.set_at.is_some()) {
+                let set_at = p.set_at.unwrap_or_default();
+                if p.task == task {
+                    return Some(violation(
+                        record,
+                        Rule::EventSet,
+                        r.id,
+                        Some(task),
+                        format!(
+                        "{} was waiting on {} when it was set at step {set_at}, but its step ended without returning",
+                        model.task(task),
+                        r.describe()
+                    ),
+                    ));
+                }
+                if !model.is_ready(p.task) && !model.exited(p.task) {
+                    return Some(violation(
+                        record,
+                        Rule::EventSet,
+                        r.id,
+                        Some(p.task),
+                        format!(
+                            "{} was set at step {set_at} while {} waited, but that waiter was not woken",
+                            r.describe(),
+                            model.task(p.task)
+                        ),
+                    ));
                 }
             }
-            ResourceKind::Condition => {
-                let Some(dropped) = r.dropped_handoff.filter(|_| model.touched(r)) else {
-                    continue;
-                };
-                // A waiter whose task is being cancelled is not live: asyncio's `_notify` skips
-                // its cancelled future, so the forwarded notification rightly reaches nobody.
-                // The notification is owed to the waiters listed when it was dropped: a wait of
-                // the dropping task itself began after (its abandoned one was its only one here),
-                // as when a timed-out waiter waits again at once.
-                let owed =
-                    |p: &&Pending| p.task != dropped && !model.woken(p.task, r.id, false) && model.is_live(p.task);
-                if let Some(left) = r.waits.iter().find(owed) {
-                    return Some(violation(record, Rule::Notification, r.id, Some(left.task), format!(
-                        "{} was notified on {} and withdrew without passing the notification on; {} still waits (since step {})",
-                        model.task(dropped),
-                        r.describe(),
-                        model.task(left.task),
-                        left.step
-                    )));
-                }
-            }
-            _ => {}
         }
+        ResourceKind::Condition => {
+            let dropped = r.dropped_handoff.filter(|_| model.touched(r))?;
+            // A waiter whose task is being cancelled is not live: asyncio's `_notify` skips
+            // its cancelled future, so the forwarded notification rightly reaches nobody.
+            // The notification is owed to the waiters listed when it was dropped: a wait of
+            // the dropping task itself began after (its abandoned one was its only one here),
+            // as when a timed-out waiter waits again at once.
+            let owed = |p: &&Pending| p.task != dropped && !model.woken(p.task, r.id, false) && model.is_live(p.task);
+            if let Some(left) = r.waits.iter().find(owed) {
+                return Some(violation(record, Rule::Notification, r.id, Some(left.task), format!(
+                    "{} was notified on {} and withdrew without passing the notification on; {} still waits (since step {})",
+                    model.task(dropped),
+                    r.describe(),
+                    model.task(left.task),
+                    left.step
+                )));
+            }
+        }
+        _ => {}
     }
     None
 }

@@ -469,6 +469,44 @@ mod tests {
         assert!(counted > 10_000 && in_flight > 1_000, "the streams make waiters: {counted}, {in_flight} woken");
     }
 
+    /// The rules at a step's end look only at the resources the step touched and those the task
+    /// waits on, and find what a look over every resource in id order finds (the lowest id of
+    /// those broken), after every record of streams with several resources.
+    #[test]
+    fn the_step_end_rules_look_at_what_the_step_touched_and_find_what_a_full_scan_finds() {
+        let (mut looked, mut found) = (0, 0);
+        for seed in 0..400 {
+            let mut checker = Invariants::new();
+            for (i, record) in stream(seed, 120).iter().enumerate() {
+                let m = &checker.model;
+                for t in (0..4).map(TaskId) {
+                    let mut ids: Vec<ResourceId> = m.step_end_resources(t).map(|r| r.id).collect();
+                    ids.sort();
+                    ids.dedup();
+                    let scanned: Vec<ResourceId> =
+                        m.resources.iter().filter(|r| m.touched(r) || m.waits_on(t, r.id)).map(|r| r.id).collect();
+                    assert_eq!(ids, scanned, "seed {seed}, record {i}, {t}");
+                    looked += ids.len();
+                    let wakeup = wakeup::at_step_end(m, record, t);
+                    assert_eq!(
+                        wakeup,
+                        wakeup::at_step_end_over_every_resource(m, record, t),
+                        "seed {seed}, record {i}"
+                    );
+                    let accounting = accounting::at_step_end(m, record, t);
+                    let expected = accounting::at_step_end_over_every_resource(m, record, t);
+                    assert_eq!(accounting, expected, "seed {seed}, record {i}");
+                    found += usize::from(wakeup.is_some()) + usize::from(accounting.is_some());
+                }
+                let _ = checker.observe(record);
+            }
+        }
+        assert!(
+            looked > 10_000 && found > 100,
+            "the streams touch and break resources: {looked} looked at, {found} found"
+        );
+    }
+
     /// The shortcuts of `observe` (the events it handles without the full dispatch) leave the
     /// checker exactly as `observe_all`, the definition, does, and find the same violations;
     /// the model's shortcuts for some ops leave it as its definition of every op does.

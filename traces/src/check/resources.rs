@@ -261,6 +261,9 @@ pub(crate) struct Model {
     pub(crate) step_serial: u64,
     /// The `step_serial` when an op was last recorded on any resource.
     touched_any: u64,
+    /// The resources touched in the current step, each once, in the order first touched: what
+    /// the rules at the step's end look at (with what the task waits on), not every resource.
+    touched_list: Vec<ResourceId>,
     pub(crate) last_step: u64,
     pub(crate) last_time: Time,
     /// Some resource is an Event or a Condition, whose step-end accounting rules then apply.
@@ -290,6 +293,7 @@ impl Default for Model {
             stepping: None,
             step_serial: 1,
             touched_any: 0,
+            touched_list: Vec::new(),
             last_step: 0,
             last_time: Time::ZERO,
             has_wait_rules: false,
@@ -316,6 +320,7 @@ impl Model {
             stepping,
             step_serial,
             touched_any,
+            touched_list,
             last_step,
             last_time,
             has_wait_rules,
@@ -336,6 +341,7 @@ impl Model {
         waits.clear();
         timer_instants.clear();
         timer_expired.clear();
+        touched_list.clear();
         (*ready_count, *wakes, *stepping, *step_serial, *touched_any) = (0, 0, None, 1, 0);
         (*last_step, *last_time, *has_wait_rules, *timer_count) = (0, Time::ZERO, false, 0);
     }
@@ -502,8 +508,8 @@ impl Model {
     }
 
     /// Whether `task` lists a pending request or wait on `id` (as the resource's lists do: the
-    /// two are kept in step; found without a search of a long queue).
-    #[inline]
+    /// two are kept in step).
+    #[cfg(test)]
     pub(crate) fn waits_on(&self, task: TaskId, id: ResourceId) -> bool {
         self.waits_of(task).pending.iter().any(|w| w.id == id)
     }
@@ -681,6 +687,16 @@ impl Model {
     /// Called by the checker once its step-end rules have run: the next step begins.
     pub(crate) fn clear_step(&mut self) {
         self.step_serial += 1;
+        self.touched_list.clear();
+    }
+
+    /// The resources the rules at the end of `task`'s step look at: each touched in the step,
+    /// then each the task waits on that was not (one may come more than once: a rule that
+    /// reports the lowest id among them sees the same resource again, no other).
+    pub(crate) fn step_end_resources(&self, task: TaskId) -> impl Iterator<Item = &ResourceState> {
+        let touched = self.touched_list.iter().filter_map(|id| self.resources.get(id.index()));
+        let waited = self.waits_of(task).pending.iter().filter_map(|w| self.resources.get(w.id.index()));
+        touched.chain(waited.filter(|r| !self.touched(r)))
     }
 
     /// Whether resource `r` was touched (an op recorded on it) during the current step.
@@ -772,6 +788,7 @@ impl Model {
         if r.touched != self.step_serial {
             r.touched = self.step_serial;
             r.dropped_handoff = None;
+            self.touched_list.push(id);
         }
         r
     }
@@ -893,6 +910,7 @@ impl Model {
         if r.touched != self.step_serial {
             r.touched = self.step_serial;
             r.dropped_handoff = None;
+            self.touched_list.push(id);
         }
         let pending = |task| Pending { task, step, serial, set_at: None };
         match (op, task) {

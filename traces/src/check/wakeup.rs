@@ -32,24 +32,44 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
     resources_at_step_end(model, record, task)
 }
 
+/// The rule over the resources touched in the step and those the task waits on (not every
+/// resource: O(what the step did)); of those short, the one of lowest id is reported, as a
+/// look over every resource in id order would.
 fn resources_at_step_end(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
-    for r in &model.resources {
-        let Some(free) = r.free().filter(|f| *f > 0) else {
-            continue;
-        };
-        if !model.touched(r) && !model.waits_on(task, r.id) {
+    let mut found: Option<(&ResourceState, Violation)> = None;
+    for r in model.step_end_resources(task) {
+        if found.as_ref().is_some_and(|(f, _)| f.id <= r.id) {
             continue;
         }
-        let Some(short) = shortfall(model, r, free) else {
-            continue;
-        };
-        let violation = match r.dropped_handoff.filter(|_| model.touched(r)) {
-            Some(dropped) => dropped_handoff(model, record, r, &short, dropped),
-            None => lost_wakeup(model, record, r, &short, task),
-        };
-        return Some(violation.about(Some(short.starved.task)));
+        if let Some(v) = resource_at_step_end(model, record, task, r) {
+            found = Some((r, v));
+        }
     }
-    None
+    found.map(|(_, v)| v)
+}
+
+/// The rule for `r` (touched in the step, or waited on by `task`) at the end of `task`'s step.
+fn resource_at_step_end(model: &Model, record: &Record, task: TaskId, r: &ResourceState) -> Option<Violation> {
+    // Every waiter has a wake-up in flight (or there are none): nothing is short. The cheapest
+    // look first, as most steps end so ([`shortfall`] begins with it too).
+    if r.waiters == r.waiters_in_flight {
+        return None;
+    }
+    let free = r.free().filter(|f| *f > 0)?;
+    let short = shortfall(model, r, free)?;
+    let violation = match r.dropped_handoff.filter(|_| model.touched(r)) {
+        Some(dropped) => dropped_handoff(model, record, r, &short, dropped),
+        None => lost_wakeup(model, record, r, &short, task),
+    };
+    Some(violation.about(Some(short.starved.task)))
+}
+
+/// The rule as first written: a look over every resource, in id order, at those touched in
+/// the step or that the task waits on. What [`resources_at_step_end`] must agree with.
+#[cfg(test)]
+pub(crate) fn at_step_end_over_every_resource(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
+    let looked_at = |r: &&ResourceState| model.touched(r) || model.waits_on(task, r.id);
+    model.resources.iter().filter(looked_at).find_map(|r| resource_at_step_end(model, record, task, r))
 }
 
 /// What a held resource's waiters lack at a step's end.
