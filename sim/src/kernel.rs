@@ -163,6 +163,14 @@ fn owns_nothing(event: &Event) -> bool {
     }
 }
 
+/// A step the kernel has begun ([`Kernel::begin_step`]): whether the task's cancellation lands
+/// in it, and the run's epoch, for the task's waker.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Begun {
+    pub(crate) cancel: bool,
+    pub(crate) epoch: u32,
+}
+
 /// FNV-1a over the picks of a schedule, each as the little-endian bytes of its index plus one
 /// (draws and faults left out: an interleaving is the order of the steps).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -534,6 +542,28 @@ impl Kernel {
             self.footprints.open(task, step);
         }
         Ok(index)
+    }
+
+    /// Begins a step of `task`, just taken off the ready queue: it is current, and its poll is
+    /// recorded, unless its cancellation lands instead (its future is dropped).
+    #[inline(always)]
+    pub(crate) fn begin_step(&mut self, task: TaskId) -> Begun {
+        self.step += 1;
+        self.current = Some(task);
+        // The step takes the task off the ready queue and looks at its cancellation.
+        self.access(Object::Ready(task), Mode::Write);
+        self.access(Object::Cancel(task), Mode::Read);
+        if let Some(watch) = &self.chooser.watch {
+            watch.step(self.step, task, &self.tasks[task.index()].name);
+        }
+        let meta = &mut self.tasks[task.index()];
+        meta.steps += 1;
+        meta.joining.clear();
+        let cancel = meta.cancel;
+        if !cancel {
+            self.record(Event::Poll);
+        }
+        Begun { cancel, epoch: self.epoch }
     }
 
     /// Which of the timers due now fire (see [`Choice::Pick`]): `0` all, `i` only the `i`-th.

@@ -2,7 +2,7 @@
 
 use crate::context::{self, Installed};
 use crate::fault::{Faults, Injector};
-use crate::kernel::{Chooser, Kernel, PickHash, Sink, Waiting};
+use crate::kernel::{Begun, Chooser, Kernel, PickHash, Sink, Waiting};
 use crate::monitor;
 use crate::panic;
 use crate::probe;
@@ -515,6 +515,22 @@ impl Budget {
     }
 }
 
+/// What the step loop does next, as the kernel tells under one borrow.
+enum Next {
+    /// A violation or divergence ended the run.
+    Over,
+    /// Nothing is ready: time advances, or the run ends.
+    Idle,
+    /// The step budget is spent: a livelock.
+    Spent,
+    /// The scheduler may inject a fault before it picks.
+    Fault,
+    /// The pick diverged from a replayed schedule.
+    Diverged(Divergence),
+    /// This task was picked and its step begun.
+    Step(TaskId, Begun),
+}
+
 /// The step loop and the slab of task futures.
 struct Executor<'a> {
     installed: &'a Installed,
@@ -533,39 +549,57 @@ impl Executor<'_> {
     fn run(&mut self) -> Option<Failure> {
         self.adopt_spawned();
         loop {
-            // A violation or divergence found during the last step ends the run; `run_with`
-            // reports it from the kernel.
+            // What comes next, and (most steps) the pick and the step's beginning, under one
+            // borrow of the kernel. A violation or divergence found during the last step ends
+            // the run; `run_with` reports it from the kernel.
             let budget = self.budget;
-            let (over, idle, spent) = self.kernel(|k| {
-                let over = k.violation.is_some() || k.divergence.is_some();
-                (over, k.ready.is_empty(), k.step >= budget.steps(k.tasks.len()))
+            let next = self.kernel(|k| {
+                if k.violation.is_some() || k.divergence.is_some() {
+                    return Next::Over;
+                }
+                if k.ready.is_empty() {
+                    return Next::Idle;
+                }
+                if k.step >= budget.steps(k.tasks.len()) {
+                    return Next::Spent;
+                }
+                if k.chooser.scheduler.injects_faults() {
+                    return Next::Fault;
+                }
+                match k.pick() {
+                    Ok(i) => {
+                        let task = k.ready.take(i);
+                        Next::Step(task, k.begin_step(task))
+                    }
+                    Err(d) => Next::Diverged(d),
+                }
             });
-            if over {
-                return None;
-            }
-            if idle {
-                match self.advance_clock() {
+            let (task, begun) = match next {
+                Next::Over => return None,
+                Next::Idle => match self.advance_clock() {
                     Ok(true) => {
                         self.judge(monitor::overdue);
                         continue;
                     }
                     Ok(false) => return self.quiesce().or_else(|| self.end()),
                     Err(d) => return Some(Failure::Diverged(d)),
+                },
+                Next::Spent => return Some(self.kernel(livelock)),
+                Next::Diverged(d) => return Some(Failure::Diverged(d)),
+                Next::Step(task, begun) => (task, begun),
+                Next::Fault => {
+                    match self.kernel(Kernel::inject_fault) {
+                        Ok(Some(deadline)) => deadline.wake(),
+                        Ok(None) => {}
+                        Err(d) => return Some(Failure::Diverged(d)),
+                    }
+                    match self.kernel(|k| k.pick().map(|i| k.ready.take(i))) {
+                        Ok(task) => (task, self.kernel(|k| k.begin_step(task))),
+                        Err(d) => return Some(Failure::Diverged(d)),
+                    }
                 }
-            }
-            if spent {
-                return Some(self.kernel(livelock));
-            }
-            match self.kernel(Kernel::inject_fault) {
-                Ok(Some(deadline)) => deadline.wake(),
-                Ok(None) => {}
-                Err(d) => return Some(Failure::Diverged(d)),
-            }
-            let task = match self.kernel(|k| k.pick().map(|i| k.ready.take(i))) {
-                Ok(task) => task,
-                Err(d) => return Some(Failure::Diverged(d)),
             };
-            self.step(task);
+            self.finish_step(task, begun);
             self.judge(monitor::after_step);
         }
     }
@@ -592,24 +626,13 @@ impl Executor<'_> {
 
     /// One step of `task`: poll it, or drop its future if it was cancelled.
     fn step(&mut self, task: TaskId) {
-        let (cancel, epoch) = self.kernel(|k| {
-            k.step += 1;
-            k.current = Some(task);
-            // The step takes the task off the ready queue and looks at its cancellation.
-            k.access(Object::Ready(task), Mode::Write);
-            k.access(Object::Cancel(task), Mode::Read);
-            if let Some(watch) = &k.chooser.watch {
-                watch.step(k.step, task, &k.tasks[task.index()].name);
-            }
-            let meta = &mut k.tasks[task.index()];
-            meta.steps += 1;
-            meta.joining.clear();
-            let cancel = meta.cancel;
-            if !cancel {
-                k.record(Event::Poll);
-            }
-            (cancel, k.epoch)
-        });
+        let begun = self.kernel(|k| k.begin_step(task));
+        self.finish_step(task, begun);
+    }
+
+    /// The rest of `task`'s step once the kernel has begun it ([`Kernel::begin_step`]): its code
+    /// runs, then the kernel ends the step; the futures it spawned join the slab.
+    fn finish_step(&mut self, task: TaskId, Begun { cancel, epoch }: Begun) {
         let exit = run_task_code(self.installed, &mut self.futures[task.index()], task, epoch, cancel);
         if let Some(Exit::Panicked { message, location }) = &exit {
             self.kernel(|k| {
@@ -618,7 +641,7 @@ impl Executor<'_> {
                 }
             });
         }
-        self.kernel(|k| {
+        let spawned = self.kernel(|k| {
             match exit {
                 None => k.record(Event::Suspend),
                 Some(exit) => {
@@ -635,8 +658,12 @@ impl Executor<'_> {
             k.footprints.close();
             k.current = None;
             k.last = Some(task);
+            !k.spawned.is_empty()
         });
-        self.adopt_spawned();
+        // Most steps spawn nothing: the futures of those that did move into the slab.
+        if spawned {
+            self.adopt();
+        }
     }
 
     /// Nothing ready, no timer pending: with checks on, probe each blocked task once (a
