@@ -139,9 +139,25 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
 }
 
 /// Rules read at the end of `task`'s step, over the Events and Conditions touched in the step
-/// or that the task waits on (not every resource); of those broken, the one of lowest id is
-/// reported, as a look over every resource in id order would.
+/// or that the task waits on; of those broken, the one of lowest id is reported.
 pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
+    match model.step_end_scans_every_resource(task) {
+        true => at_step_end_scanned(model, record, task),
+        false => at_step_end_listed(model, record, task),
+    }
+}
+
+/// [`at_step_end`] by a look over every resource, in id order (no more work than the lists
+/// when the run has no more resources than they hold).
+pub(crate) fn at_step_end_scanned(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
+    let waits = &model.waits_of(task).pending;
+    let looked_at = |r: &&ResourceState| model.touched(r) || waits.iter().any(|w| w.id == r.id);
+    model.resources.iter().filter(looked_at).find_map(|r| resource_at_step_end(model, record, task, r))
+}
+
+/// [`at_step_end`] down the lists of the resources touched in the step and those the task
+/// waits on (not every resource: O(what the step did)).
+pub(crate) fn at_step_end_listed(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
     let mut found: Option<(ResourceId, Violation)> = None;
     for r in model.step_end_resources(task) {
         if found.as_ref().is_some_and(|(id, _)| *id <= r.id) {
@@ -152,14 +168,6 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
         }
     }
     found.map(|(_, v)| v)
-}
-
-/// The rules as first written: a look over every resource, in id order, at those touched in
-/// the step or that the task waits on. What [`at_step_end`] must agree with.
-#[cfg(test)]
-pub(crate) fn at_step_end_over_every_resource(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
-    let looked_at = |r: &&ResourceState| model.touched(r) || model.waits_on(task, r.id);
-    model.resources.iter().filter(looked_at).find_map(|r| resource_at_step_end(model, record, task, r))
 }
 
 /// The rules for `r` at the end of `task`'s step.

@@ -139,6 +139,11 @@ impl Pendings {
         self.first.is_none()
     }
 
+    /// How many are listed.
+    pub(crate) fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.more.len()
+    }
+
     fn push(&mut self, w: Waiting) {
         match self.first {
             None => self.first = Some(w),
@@ -690,9 +695,19 @@ impl Model {
         self.touched_list.clear();
     }
 
-    /// The resources the rules at the end of `task`'s step look at: each touched in the step,
-    /// then each the task waits on that was not (one may come more than once: a rule that
-    /// reports the lowest id among them sees the same resource again, no other).
+    /// Whether the rules at the end of `task`'s step had better look over every resource (in id
+    /// order, at those touched in the step or that the task waits on) than go down the two
+    /// lists of those ([`Model::step_end_resources`]): when the run has no more resources than
+    /// the lists hold, as in a run of one lock at every step, it is no more work.
+    #[inline]
+    pub(crate) fn step_end_scans_every_resource(&self, task: TaskId) -> bool {
+        self.resources.len() <= self.touched_list.len() + self.waits_of(task).pending.len()
+    }
+
+    /// The resources the rules at the end of `task`'s step look at, from the step's list of
+    /// those it touched, then the task's list of what it waits on that the step did not touch
+    /// (one may come more than once: a rule that reports the lowest id among them sees the
+    /// same resource again, no other). O(what the step did), not O(the run's resources).
     pub(crate) fn step_end_resources(&self, task: TaskId) -> impl Iterator<Item = &ResourceState> {
         let touched = self.touched_list.iter().filter_map(|id| self.resources.get(id.index()));
         let waited = self.waits_of(task).pending.iter().filter_map(|w| self.resources.get(w.id.index()));

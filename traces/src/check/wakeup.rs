@@ -36,25 +36,42 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
 /// resource: O(what the step did)); of those short, the one of lowest id is reported, as a
 /// look over every resource in id order would.
 fn resources_at_step_end(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
-    let mut found: Option<(&ResourceState, Violation)> = None;
+    let found = match model.step_end_scans_every_resource(task) {
+        true => short_scanned(model, task),
+        false => short_listed(model, task),
+    };
+    // The violation's words are made once, for the resource reported.
+    resource_at_step_end(model, record, task, found?)
+}
+
+/// Whether `r`'s waiters lack wake-ups for its free units. Every waiter has a wake-up in
+/// flight (or there are none): nothing is short, the cheapest look first, as most steps end
+/// so ([`shortfall`] begins with it too).
+fn short(model: &Model, r: &ResourceState) -> bool {
+    r.waiters != r.waiters_in_flight && r.free().filter(|f| *f > 0).and_then(|f| shortfall(model, r, f)).is_some()
+}
+
+/// The first resource in id order that is short, of those touched in the step or that `task`
+/// waits on: a look over every resource.
+pub(crate) fn short_scanned(model: &Model, task: TaskId) -> Option<&ResourceState> {
+    let waits = &model.waits_of(task).pending;
+    let looked_at = |r: &ResourceState| model.touched(r) || waits.iter().any(|w| w.id == r.id);
+    model.resources.iter().find(|r| short(model, r) && looked_at(r))
+}
+
+/// The same, down the lists of the resources touched in the step and those `task` waits on.
+pub(crate) fn short_listed(model: &Model, task: TaskId) -> Option<&ResourceState> {
+    let mut found: Option<&ResourceState> = None;
     for r in model.step_end_resources(task) {
-        if found.as_ref().is_some_and(|(f, _)| f.id <= r.id) {
-            continue;
-        }
-        if let Some(v) = resource_at_step_end(model, record, task, r) {
-            found = Some((r, v));
+        if found.is_none_or(|f| r.id < f.id) && short(model, r) {
+            found = Some(r);
         }
     }
-    found.map(|(_, v)| v)
+    found
 }
 
 /// The rule for `r` (touched in the step, or waited on by `task`) at the end of `task`'s step.
 fn resource_at_step_end(model: &Model, record: &Record, task: TaskId, r: &ResourceState) -> Option<Violation> {
-    // Every waiter has a wake-up in flight (or there are none): nothing is short. The cheapest
-    // look first, as most steps end so ([`shortfall`] begins with it too).
-    if r.waiters == r.waiters_in_flight {
-        return None;
-    }
     let free = r.free().filter(|f| *f > 0)?;
     let short = shortfall(model, r, free)?;
     let violation = match r.dropped_handoff.filter(|_| model.touched(r)) {
@@ -62,14 +79,6 @@ fn resource_at_step_end(model: &Model, record: &Record, task: TaskId, r: &Resour
         None => lost_wakeup(model, record, r, &short, task),
     };
     Some(violation.about(Some(short.starved.task)))
-}
-
-/// The rule as first written: a look over every resource, in id order, at those touched in
-/// the step or that the task waits on. What [`resources_at_step_end`] must agree with.
-#[cfg(test)]
-pub(crate) fn at_step_end_over_every_resource(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
-    let looked_at = |r: &&ResourceState| model.touched(r) || model.waits_on(task, r.id);
-    model.resources.iter().filter(looked_at).find_map(|r| resource_at_step_end(model, record, task, r))
 }
 
 /// What a held resource's waiters lack at a step's end.
