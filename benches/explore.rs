@@ -4,13 +4,15 @@
 //! Run with `cargo bench --bench explore`; criterion reports `thrpt` in schedules/s (group
 //! `schedules`) and steps/s (group `steps`). Group `checks` compares one worker with weft's
 //! checkers on (the default, with the verdict memo), on for every run (the memo off), and off:
-//! `cargo bench --bench explore -- checks`.
+//! `cargo bench --bench explore -- checks`. Group `faults` explores with spurious wake-ups and
+//! forced yields injected (each step is offered a fault at the default rate), among 8 and 64
+//! tasks: `cargo bench --bench explore -- faults`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
-use weft::{explore, spawn, yield_now, Lock, Report, Strategy};
+use weft::{explore, spawn, yield_now, Faults, Lock, Report, Strategy};
 
 /// Schedules per measured iteration.
 const SCHEDULES: u64 = 2000;
@@ -91,5 +93,28 @@ fn checks(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, checks);
+/// What offering faults costs: the locked increments of 8 and 64 tasks, with spurious wake-ups
+/// and forced yields (faults that leave the program correct) offered at every step.
+fn faults(c: &mut Criterion) {
+    let mut g = c.benchmark_group("faults");
+    g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    let faults = Faults { spurious: true, force_yield: true, ..Faults::none() };
+    for tasks in [8u64, 64] {
+        let run = move || {
+            let report = explore(move || locked_increments(tasks))
+                .name("bench")
+                .faults(faults)
+                .schedules(SCHEDULES / 10)
+                .environment(false)
+                .run();
+            assert!(report.is_ok(), "{report}");
+            report.steps
+        };
+        g.throughput(Throughput::Elements(run()));
+        g.bench_function(BenchmarkId::new("tasks", tasks), |b| b.iter(run));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, checks, faults);
 criterion_main!(benches);

@@ -504,13 +504,20 @@ impl Scheduler for Injector {
         self.inner.ended(steps);
     }
 
+    /// The roll of the fault rate, made before the kernel collects the candidates: most steps
+    /// are offered no fault, and pay nothing for it.
+    fn offers_fault(&mut self, step: u64) -> bool {
+        if self.inner.injects_faults() {
+            return self.inner.offers_fault(step); // a replay decides its own faults
+        }
+        self.roll()
+    }
+
     fn fault(&mut self, cx: &FaultContext<'_>) -> Result<Option<Fault>, Divergence> {
         if self.inner.injects_faults() {
-            return self.inner.fault(cx); // a replay decides its own faults
+            return self.inner.fault(cx);
         }
-        if !self.roll() {
-            return Ok(None);
-        }
+        // The roll said yes ([`Injector::offers_fault`]).
         // A choice: the kind among those enabled that have a candidate, then the task. (In a
         // list on the stack: an offer allocates nothing.)
         let none: &[TaskId] = &[];
@@ -593,6 +600,12 @@ impl FaultReplay {
     /// The fault due before step `cx.step`. Lenient: faults whose step passed or that no longer
     /// apply are skipped. Strict: they are a divergence, returned as the schedule index of the
     /// fault that did not fit.
+    /// Whether a recorded fault is due at or before `step` ([`FaultReplay::fault`] has
+    /// something to decide).
+    pub(crate) fn due(&self, step: u64) -> bool {
+        self.faults.get(self.next_fault).is_some_and(|&(_, at, _)| at <= step)
+    }
+
     pub(crate) fn fault(&mut self, cx: &FaultContext<'_>, strict: bool) -> Result<Option<Fault>, usize> {
         while let Some(&(index, step, fault)) = self.faults.get(self.next_fault) {
             if step > cx.step {

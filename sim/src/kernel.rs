@@ -611,6 +611,10 @@ impl Kernel {
     #[inline(never)]
     fn offer_fault(&mut self) -> Result<Option<Waker>, Divergence> {
         let step = self.step + 1;
+        // Most steps are offered nothing: the candidates are not collected for them.
+        if !self.chooser.scheduler.offers_fault(step) {
+            return Ok(None);
+        }
         // Any task but main and the loop's callbacks may be hit, unless it is already being
         // cancelled.
         let tasks = &self.tasks;

@@ -103,6 +103,10 @@ impl Scheduler for Lenient {
         !self.faults.is_empty()
     }
 
+    fn offers_fault(&mut self, step: u64) -> bool {
+        self.faults.due(step)
+    }
+
     /// A recorded fault applies at its step if the program still offers it; otherwise it is
     /// dropped, so removing choices before it never makes a candidate diverge.
     fn fault(&mut self, cx: &FaultContext<'_>) -> Result<Option<Fault>, Divergence> {

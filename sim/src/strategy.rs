@@ -119,7 +119,17 @@ pub trait Scheduler {
         false
     }
 
-    /// A fault to inject before step `cx.step`, if any (see [`crate::fault`]).
+    /// Whether [`fault`](Scheduler::fault) may inject a fault before step `step`, asked once
+    /// before each step of a scheduler that injects faults: only then does the kernel collect
+    /// the candidates (every task's state: O(tasks)) and call `fault`, for the same step. `true`
+    /// by default; weft's own injector says no as soon as its roll of the fault rate does, and
+    /// so most steps pay nothing for the offer.
+    fn offers_fault(&mut self, _step: u64) -> bool {
+        true
+    }
+
+    /// A fault to inject before step `cx.step`, if any (see [`crate::fault`]). Called only when
+    /// [`offers_fault`](Scheduler::offers_fault) said yes for the step.
     fn fault(&mut self, _cx: &FaultContext<'_>) -> Result<Option<Fault>, Divergence> {
         Ok(None)
     }

@@ -100,6 +100,10 @@ impl Scheduler for Replay {
         !self.faults.is_empty()
     }
 
+    fn offers_fault(&mut self, step: u64) -> bool {
+        self.faults.due(step)
+    }
+
     fn fault(&mut self, cx: &FaultContext<'_>) -> Result<Option<Fault>, Divergence> {
         self.faults.fault(cx, true).map_err(|choice| Divergence {
             kind: DivergenceKind::NotOffered,
