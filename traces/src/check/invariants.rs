@@ -354,6 +354,7 @@ impl Checker for Invariants {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::resources::SCAN_AT_MOST;
     use crate::event::{Fault, ResourceKind};
     use crate::ids::{ResourceId, Time};
 
@@ -370,6 +371,11 @@ mod tests {
     /// A stream of records over a few tasks and resources: mostly the shapes of real runs
     /// (polls, ops, suspensions), with every other kind of event mixed in, in any order.
     fn stream(seed: u64, len: usize) -> Vec<Record> {
+        stream_over(seed, len, 3)
+    }
+
+    /// [`stream`] over `resources` resources.
+    fn stream_over(seed: u64, len: usize, resources: u64) -> Vec<Record> {
         let mut g = Lcg(seed);
         let (mut step, mut time) = (0, 0);
         let kinds = [
@@ -384,7 +390,7 @@ mod tests {
         let mut records = Vec::new();
         for _ in 0..len {
             let task = (g.below(8) != 0).then(|| TaskId(g.below(4) as u32));
-            let id = ResourceId(g.below(3) as u32);
+            let id = ResourceId(g.below(resources) as u32);
             let t = TaskId(g.below(4) as u32);
             let op = match g.below(16) {
                 0..=2 => Op::Request,
@@ -471,24 +477,32 @@ mod tests {
 
     /// The rules at a step's end find the same down the lists of the resources the step touched
     /// and those the task waits on as by a look over every resource in id order (the lowest id
-    /// of those broken), after every record of streams with three resources; the lists hold
-    /// exactly the resources the look over every one looks at.
+    /// of those broken), after every record of streams over 3 resources (no list kept) and over
+    /// 12 (listed once the ninth appears, mid-step or not); the lists hold exactly the resources
+    /// the look over every one looks at.
     #[test]
     fn the_step_end_rules_find_the_same_down_the_lists_as_over_every_resource() {
         let (mut looked, mut short, mut broken, mut listed) = (0, 0, 0, 0);
-        for seed in 0..400 {
+        for seed in 0..800 {
             let mut checker = Invariants::new();
-            for (i, record) in stream(seed, 120).iter().enumerate() {
+            let resources = if seed % 2 == 0 { 3 } else { 12 };
+            for (i, record) in stream_over(seed, 160, resources).iter().enumerate() {
                 let m = &checker.model;
                 for t in (0..4).map(TaskId) {
+                    let scanned: Vec<ResourceId> =
+                        m.resources.iter().filter(|r| m.touched(r) || m.waits_on(t, r.id)).map(|r| r.id).collect();
+                    looked += scanned.len();
+                    // Without a list (at most SCAN_AT_MOST resources) the rules look over every one.
+                    assert_eq!(m.lists_touched(), m.resources.len() > SCAN_AT_MOST, "seed {seed}, record {i}");
+                    if !m.lists_touched() {
+                        assert!(m.step_end_scans_every_resource(t));
+                        continue;
+                    }
+                    listed += 1;
                     let mut ids: Vec<ResourceId> = m.step_end_resources(t).map(|r| r.id).collect();
                     ids.sort();
                     ids.dedup();
-                    let scanned: Vec<ResourceId> =
-                        m.resources.iter().filter(|r| m.touched(r) || m.waits_on(t, r.id)).map(|r| r.id).collect();
                     assert_eq!(ids, scanned, "seed {seed}, record {i}, {t}");
-                    looked += ids.len();
-                    listed += usize::from(!m.step_end_scans_every_resource(t));
                     let found = wakeup::short_listed(m, t).map(|r| r.id);
                     assert_eq!(found, wakeup::short_scanned(m, t).map(|r| r.id), "seed {seed}, record {i}, {t}");
                     short += usize::from(found.is_some());
@@ -500,7 +514,7 @@ mod tests {
             }
         }
         assert!(
-            looked > 10_000 && listed > 10_000 && short > 100 && broken > 100,
+            looked > 100_000 && listed > 100_000 && short > 1_000 && broken > 100,
             "the streams touch and break resources: {looked} looked at, {listed} by the lists, {short} short, {broken} broken"
         );
     }

@@ -252,6 +252,10 @@ impl ResourceState {
     }
 }
 
+/// The most resources a run may have for the rules at a step's end to look over every one of
+/// them (cheap for so few) rather than keep a list of those each step touched.
+pub(crate) const SCAN_AT_MOST: usize = 8;
+
 /// Tasks and resources, rebuilt event by event.
 #[derive(Clone, Debug)]
 pub(crate) struct Model {
@@ -268,7 +272,10 @@ pub(crate) struct Model {
     touched_any: u64,
     /// The resources touched in the current step, each once, in the order first touched: what
     /// the rules at the step's end look at (with what the task waits on), not every resource.
+    /// Kept only while `listing`, once the run has more than [`SCAN_AT_MOST`] resources: with
+    /// fewer, a look over every one is as cheap as the list.
     touched_list: Vec<ResourceId>,
+    listing: bool,
     pub(crate) last_step: u64,
     pub(crate) last_time: Time,
     /// Some resource is an Event or a Condition, whose step-end accounting rules then apply.
@@ -299,6 +306,7 @@ impl Default for Model {
             step_serial: 1,
             touched_any: 0,
             touched_list: Vec::new(),
+            listing: false,
             last_step: 0,
             last_time: Time::ZERO,
             has_wait_rules: false,
@@ -326,6 +334,7 @@ impl Model {
             step_serial,
             touched_any,
             touched_list,
+            listing,
             last_step,
             last_time,
             has_wait_rules,
@@ -347,6 +356,7 @@ impl Model {
         timer_instants.clear();
         timer_expired.clear();
         touched_list.clear();
+        *listing = false;
         (*ready_count, *wakes, *stepping, *step_serial, *touched_any) = (0, 0, None, 1, 0);
         (*last_step, *last_time, *has_wait_rules, *timer_count) = (0, Time::ZERO, false, 0);
     }
@@ -695,13 +705,20 @@ impl Model {
         self.touched_list.clear();
     }
 
+    /// Whether the resources each step touches are listed (the run has more than
+    /// [`SCAN_AT_MOST`]).
+    #[cfg(test)]
+    pub(crate) fn lists_touched(&self) -> bool {
+        self.listing
+    }
+
     /// Whether the rules at the end of `task`'s step had better look over every resource (in id
     /// order, at those touched in the step or that the task waits on) than go down the two
-    /// lists of those ([`Model::step_end_resources`]): when the run has no more resources than
-    /// the lists hold, as in a run of one lock at every step, it is no more work.
+    /// lists of those ([`Model::step_end_resources`]): while the run has at most
+    /// [`SCAN_AT_MOST`] resources (no list is kept then), or no more than the lists hold.
     #[inline]
     pub(crate) fn step_end_scans_every_resource(&self, task: TaskId) -> bool {
-        self.resources.len() <= self.touched_list.len() + self.waits_of(task).pending.len()
+        !self.listing || self.resources.len() <= self.touched_list.len() + self.waits_of(task).pending.len()
     }
 
     /// The resources the rules at the end of `task`'s step look at, from the step's list of
@@ -763,6 +780,12 @@ impl Model {
                 waiters_in_flight: 0,
             });
         }
+        if !self.listing && self.resources.len() > SCAN_AT_MOST {
+            // From now on the step's resources are listed, beginning with those it touched.
+            self.listing = true;
+            let serial = self.step_serial;
+            self.touched_list.extend(self.resources.iter().filter(|r| r.touched == serial).map(|r| r.id));
+        }
         self.has_wait_rules |= matches!(kind, ResourceKind::Event | ResourceKind::Condition);
         let r = &mut self.resources[id.index()];
         r.kind = kind;
@@ -803,7 +826,9 @@ impl Model {
         if r.touched != self.step_serial {
             r.touched = self.step_serial;
             r.dropped_handoff = None;
-            self.touched_list.push(id);
+            if self.listing {
+                self.touched_list.push(id);
+            }
         }
         r
     }
@@ -925,7 +950,9 @@ impl Model {
         if r.touched != self.step_serial {
             r.touched = self.step_serial;
             r.dropped_handoff = None;
-            self.touched_list.push(id);
+            if self.listing {
+                self.touched_list.push(id);
+            }
         }
         let pending = |task| Pending { task, step, serial, set_at: None };
         match (op, task) {
