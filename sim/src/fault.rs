@@ -597,15 +597,15 @@ impl FaultReplay {
         faults.chain(self.yields[self.next_yield.min(self.yields.len())..].iter().map(|&(index, _)| index))
     }
 
-    /// The fault due before step `cx.step`. Lenient: faults whose step passed or that no longer
-    /// apply are skipped. Strict: they are a divergence, returned as the schedule index of the
-    /// fault that did not fit.
     /// Whether a recorded fault is due at or before `step` ([`FaultReplay::fault`] has
     /// something to decide).
     pub(crate) fn due(&self, step: u64) -> bool {
         self.faults.get(self.next_fault).is_some_and(|&(_, at, _)| at <= step)
     }
 
+    /// The fault due before step `cx.step`. Lenient: faults whose step passed or that no longer
+    /// apply are skipped. Strict: they are a divergence, returned as the schedule index of the
+    /// fault that did not fit.
     pub(crate) fn fault(&mut self, cx: &FaultContext<'_>, strict: bool) -> Result<Option<Fault>, usize> {
         while let Some(&(index, step, fault)) = self.faults.get(self.next_fault) {
             if step > cx.step {

@@ -150,8 +150,7 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
 /// [`at_step_end`] by a look over every resource, in id order (no more work than the lists
 /// when the run has no more resources than they hold).
 pub(crate) fn at_step_end_scanned(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
-    let waits = &model.waits_of(task).pending;
-    let looked_at = |r: &&ResourceState| model.touched(r) || waits.iter().any(|w| w.id == r.id);
+    let looked_at = |r: &&ResourceState| model.looked_at_step_end(task, r);
     model.resources.iter().filter(looked_at).find_map(|r| resource_at_step_end(model, record, task, r))
 }
 

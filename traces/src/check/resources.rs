@@ -721,6 +721,13 @@ impl Model {
         !self.listing || self.resources.len() <= self.touched_list.len() + self.waits_of(task).pending.len()
     }
 
+    /// Whether the rules at the end of `task`'s step look at `r`: touched in the step, or waited
+    /// on by the task (what [`Model::step_end_resources`] lists).
+    #[inline]
+    pub(crate) fn looked_at_step_end(&self, task: TaskId, r: &ResourceState) -> bool {
+        self.touched(r) || self.waits_of(task).pending.iter().any(|w| w.id == r.id)
+    }
+
     /// The resources the rules at the end of `task`'s step look at, from the step's list of
     /// those it touched, then the task's list of what it waits on that the step did not touch
     /// (one may come more than once: a rule that reports the lowest id among them sees the

@@ -54,9 +54,9 @@ fn short(model: &Model, r: &ResourceState) -> bool {
 /// The first resource in id order that is short, of those touched in the step or that `task`
 /// waits on: a look over every resource.
 pub(crate) fn short_scanned(model: &Model, task: TaskId) -> Option<&ResourceState> {
-    let waits = &model.waits_of(task).pending;
-    let looked_at = |r: &ResourceState| model.touched(r) || waits.iter().any(|w| w.id == r.id);
-    model.resources.iter().find(|r| short(model, r) && looked_at(r))
+    // The cheapest look first: most resources have every waiter woken, or none.
+    let looked_at = |r: &&ResourceState| r.waiters != r.waiters_in_flight && model.looked_at_step_end(task, r);
+    model.resources.iter().filter(looked_at).find(|r| short(model, r))
 }
 
 /// The same, down the lists of the resources touched in the step and those `task` waits on.
