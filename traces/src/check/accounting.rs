@@ -141,7 +141,7 @@ pub(crate) fn before_op(model: &Model, record: &Record, id: ResourceId, op: &Op)
 /// Rules read at the end of `task`'s step, over the Events and Conditions touched in the step
 /// or that the task waits on; of those broken, the one of lowest id is reported.
 pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
-    match model.step_end_scans_every_resource(task) {
+    match model.step_end_scans_every_resource() {
         true => at_step_end_scanned(model, record, task),
         false => at_step_end_listed(model, record, task),
     }

@@ -493,8 +493,12 @@ mod tests {
                         m.resources.iter().filter(|r| m.touched(r) || m.waits_on(t, r.id)).map(|r| r.id).collect();
                     looked += scanned.len();
                     // Without a list (at most SCAN_AT_MOST resources) the rules look over every one.
-                    assert_eq!(m.lists_touched(), m.resources.len() > SCAN_AT_MOST, "seed {seed}, record {i}");
-                    if !m.lists_touched() {
+                    assert_eq!(
+                        m.step_end_scans_every_resource(),
+                        m.resources.len() <= SCAN_AT_MOST,
+                        "seed {seed}, record {i}"
+                    );
+                    if m.step_end_scans_every_resource() {
                         continue;
                     }
                     listed += 1;

@@ -139,11 +139,6 @@ impl Pendings {
         self.first.is_none()
     }
 
-    /// How many are listed.
-    pub(crate) fn len(&self) -> usize {
-        usize::from(self.first.is_some()) + self.more.len()
-    }
-
     fn push(&mut self, w: Waiting) {
         match self.first {
             None => self.first = Some(w),
@@ -705,20 +700,13 @@ impl Model {
         self.touched_list.clear();
     }
 
-    /// Whether the resources each step touches are listed (the run has more than
-    /// [`SCAN_AT_MOST`]).
-    #[cfg(test)]
-    pub(crate) fn lists_touched(&self) -> bool {
-        self.listing
-    }
-
-    /// Whether the rules at the end of `task`'s step had better look over every resource (in id
-    /// order, at those touched in the step or that the task waits on) than go down the two
-    /// lists of those ([`Model::step_end_resources`]): while the run has at most
-    /// [`SCAN_AT_MOST`] resources (no list is kept then), or no more than the lists hold.
+    /// Whether the rules at a step's end look over every resource (in id order, at those
+    /// touched in the step or that the task waits on) rather than go down the lists of those
+    /// ([`Model::step_end_resources`]): while the run has at most [`SCAN_AT_MOST`] resources,
+    /// and no list of what each step touched is kept.
     #[inline]
-    pub(crate) fn step_end_scans_every_resource(&self, task: TaskId) -> bool {
-        !self.listing || self.resources.len() <= self.touched_list.len() + self.waits_of(task).pending.len()
+    pub(crate) fn step_end_scans_every_resource(&self) -> bool {
+        !self.listing
     }
 
     /// Whether the rules at the end of `task`'s step look at `r`: touched in the step, or waited

@@ -36,7 +36,7 @@ pub(crate) fn at_step_end(model: &Model, record: &Record, task: TaskId) -> Optio
 /// resource: O(what the step did)); of those short, the one of lowest id is reported, as a
 /// look over every resource in id order would.
 fn resources_at_step_end(model: &Model, record: &Record, task: TaskId) -> Option<Violation> {
-    let found = match model.step_end_scans_every_resource(task) {
+    let found = match model.step_end_scans_every_resource() {
         true => short_scanned(model, task),
         false => short_listed(model, task),
     };
