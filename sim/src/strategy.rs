@@ -461,7 +461,7 @@ impl Draws {
 
     /// A value in `0..bound` (`bound >= 1`).
     pub fn below(&mut self, bound: u64) -> u64 {
-        self.stream.get().gen_range(0..bound.max(1))
+        self.stream.get().below(bound.max(1))
     }
 }
 

@@ -57,6 +57,22 @@ impl ChaCha8 {
         w
     }
 
+    /// A value in `0..n` (`n >= 1`): `rand` 0.8's `gen_range(0..n)` for `u64` and `usize`, the
+    /// same values from the same words (a 64-bit draw times `n`, its high half kept unless its
+    /// low half falls past the zone), inline where it is drawn: a pick costs a multiply, not a
+    /// call through `rand`'s generic sampler.
+    #[inline(always)]
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        debug_assert!(n >= 1, "an empty range");
+        let zone = (n << n.leading_zeros()).wrapping_sub(1);
+        loop {
+            let wide = u128::from(self.next_u64()) * u128::from(n);
+            if wide as u64 <= zone {
+                return (wide >> 64) as u64;
+            }
+        }
+    }
+
     /// Computes the block at `counter` and moves the counter on.
     #[inline(never)]
     fn refill(&mut self) {
@@ -311,5 +327,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `below` draws what `rand`'s `gen_range(0..n)` draws, for `u64` and `usize`, at every
+    /// size of range: one, small ones, those next to powers of two (where the zone's
+    /// approximation rejects most), and the largest.
+    #[test]
+    fn below_draws_what_gen_range_draws() {
+        let mut bounds: Vec<u64> = (1..=40).collect();
+        for k in 1..64 {
+            bounds.extend([(1u64 << k) - 1, 1 << k, (1 << k) + 1]);
+        }
+        bounds.extend([u64::MAX - 1, u64::MAX]);
+        let mut rejected = 0;
+        for (i, &n) in bounds.iter().enumerate() {
+            let (mut ours, mut theirs) = pair(i as u64, 1);
+            let (mut wide, mut narrow) = pair(i as u64, 1);
+            for draw in 0..200 {
+                let before = theirs.get_word_pos();
+                assert_eq!(ours.below(n), theirs.gen_range(0..n), "n {n}, draw {draw}");
+                rejected += usize::from(theirs.get_word_pos() - before > 2);
+                assert_eq!(wide.below(n) as usize, narrow.gen_range(0..n as usize), "n {n}, draw {draw}");
+            }
+        }
+        assert!(rejected > 100, "some draws fall past the zone and are drawn again: {rejected}");
     }
 }

@@ -79,7 +79,7 @@ impl Scheduler for Random {
 
     fn pick(&mut self, cx: &PickContext<'_>) -> Result<usize, Divergence> {
         // A choice: any ready task, uniformly.
-        Ok(self.picks.gen_range(0..cx.ready.len()))
+        Ok(self.picks.below(cx.ready.len() as u64) as usize)
     }
 
     fn draw(&mut self, bound: u64) -> Result<u64, Divergence> {

@@ -864,15 +864,15 @@ impl Model {
             true => 0,
             false => r.spare.saturating_sub(1),
         };
-        // A fast path's request is the last one; a waiter's is usually the first.
+        // A fast path's request is the last one; a waiter's is usually the first: each taken
+        // off its end without moving the rest.
         let mine = |p: &Pending| p.task == task;
-        match r.requests.back().is_some_and(mine) {
-            true => drop(r.requests.pop_back()),
-            false => {
-                if let Some(i) = r.requests.iter().position(mine) {
-                    r.requests.remove(i);
-                }
-            }
+        if r.requests.back().is_some_and(mine) {
+            r.requests.pop_back();
+        } else if r.requests.front().is_some_and(mine) {
+            r.requests.pop_front();
+        } else if let Some(i) = r.requests.iter().position(mine) {
+            r.requests.remove(i);
         }
         r.holders.push(task);
     }
