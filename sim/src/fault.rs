@@ -538,8 +538,8 @@ impl Scheduler for Injector {
         if enabled == 0 {
             return Ok(None);
         }
-        let (first, then, make) = kinds[self.rng.gen_range(0..enabled)];
-        let i = self.rng.gen_range(0..first.len() + then.len());
+        let (first, then, make) = kinds[self.rng.below(enabled as u64) as usize];
+        let i = self.rng.below((first.len() + then.len()) as u64) as usize;
         let fault = make(first.get(i).copied().unwrap_or_else(|| then[i - first.len()]));
         self.injected[FaultKind::of(fault).index()] += 1;
         Ok(Some(fault))

@@ -27,7 +27,6 @@ pub use replay::Replay;
 use crate::fault::FaultContext;
 use crate::schedule::{Choice, Schedule, ScheduleError};
 use crate::strategy::chacha::ChaCha8;
-use rand::Rng;
 use std::fmt;
 use weft_traces::{Fault, TaskId};
 

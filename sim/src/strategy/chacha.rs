@@ -57,10 +57,29 @@ impl ChaCha8 {
         w
     }
 
-    /// A value in `0..n` (`n >= 1`): `rand` 0.8's `gen_range(0..n)` for `u64` and `usize`, the
-    /// same values from the same words (a 64-bit draw times `n`, its high half kept unless its
-    /// low half falls past the zone), inline where it is drawn: a pick costs a multiply, not a
-    /// call through `rand`'s generic sampler.
+    /// A value in `low..=high`: `rand` 0.8's `gen_range(low..=high)` for `u64` and `usize`,
+    /// the same values from the same words (a 64-bit draw times the range's size, its high half
+    /// kept unless its low half falls past the zone; the whole range takes the draw as it is),
+    /// inline where it is drawn: a pick costs a multiply, not a call through `rand`'s generic
+    /// sampler.
+    #[inline(always)]
+    pub(crate) fn between(&mut self, low: u64, high: u64) -> u64 {
+        debug_assert!(low <= high, "an empty range");
+        let range = high.wrapping_sub(low).wrapping_add(1);
+        if range == 0 {
+            return self.next_u64();
+        }
+        let zone = (range << range.leading_zeros()).wrapping_sub(1);
+        loop {
+            let wide = u128::from(self.next_u64()) * u128::from(range);
+            if wide as u64 <= zone {
+                return low.wrapping_add((wide >> 64) as u64);
+            }
+        }
+    }
+
+    /// A value in `0..n` (`n >= 1`): `rand`'s `gen_range(0..n)`, [`ChaCha8::between`] of
+    /// `0` and `n - 1` written out (a range that cannot be the whole).
     #[inline(always)]
     pub(crate) fn below(&mut self, n: u64) -> u64 {
         debug_assert!(n >= 1, "an empty range");
@@ -329,26 +348,35 @@ mod tests {
         }
     }
 
-    /// `below` draws what `rand`'s `gen_range(0..n)` draws, for `u64` and `usize`, at every
-    /// size of range: one, small ones, those next to powers of two (where the zone's
-    /// approximation rejects most), and the largest.
+    /// `below` and `between` draw what `rand`'s `gen_range` draws, for `u64` and `usize`, at
+    /// every size of range: one, small ones, those next to powers of two (where the zone's
+    /// approximation rejects most), the largest and the whole, from 0 and from higher bounds.
     #[test]
-    fn below_draws_what_gen_range_draws() {
-        let mut bounds: Vec<u64> = (1..=40).collect();
+    fn below_and_between_draw_what_gen_range_draws() {
+        let mut sizes: Vec<u64> = (1..=40).collect();
         for k in 1..64 {
-            bounds.extend([(1u64 << k) - 1, 1 << k, (1 << k) + 1]);
+            sizes.extend([(1u64 << k) - 1, 1 << k, (1 << k) + 1]);
         }
-        bounds.extend([u64::MAX - 1, u64::MAX]);
+        sizes.extend([u64::MAX - 1, u64::MAX]);
+        let lows = [0, 1, 7, 1 << 63, u64::MAX - 50];
         let mut rejected = 0;
-        for (i, &n) in bounds.iter().enumerate() {
+        for (i, &n) in sizes.iter().enumerate() {
             let (mut ours, mut theirs) = pair(i as u64, 1);
             let (mut wide, mut narrow) = pair(i as u64, 1);
+            let (mut from, mut to) = pair(i as u64, 2);
             for draw in 0..200 {
                 let before = theirs.get_word_pos();
                 assert_eq!(ours.below(n), theirs.gen_range(0..n), "n {n}, draw {draw}");
                 rejected += usize::from(theirs.get_word_pos() - before > 2);
                 assert_eq!(wide.below(n) as usize, narrow.gen_range(0..n as usize), "n {n}, draw {draw}");
+                let low = lows[draw % lows.len()];
+                let high = low.saturating_add(n - 1);
+                assert_eq!(from.between(low, high), to.gen_range(low..=high), "{low}..={high}, draw {draw}");
             }
+        }
+        let (mut ours, mut theirs) = pair(99, 1);
+        for draw in 0..50 {
+            assert_eq!(ours.between(0, u64::MAX), theirs.gen_range(0..=u64::MAX), "the whole range, draw {draw}");
         }
         assert!(rejected > 100, "some draws fall past the zone and are drawn again: {rejected}");
     }

@@ -5,7 +5,6 @@
 use super::random::{fire_choice, pick_stream};
 use super::{Divergence, Draws, Fifo, FireContext, PickContext, Scheduler};
 use crate::strategy::chacha::ChaCha8;
-use rand::Rng;
 use std::cell::Cell;
 use std::rc::Rc;
 use weft_traces::TaskId;
@@ -135,7 +134,7 @@ impl Pct {
         while (change_points.len() as u64) < count {
             // A choice: where the priorities change (distinct picks, the first excluded; at most
             // `MAX_PCT_DEPTH - 1` of them, so this stays quick even when they are most picks).
-            let at = rng.gen_range(1..picks);
+            let at = rng.between(1, picks - 1);
             if !change_points.contains(&at) {
                 change_points.push(at);
             }
@@ -155,7 +154,7 @@ impl Pct {
             self.priorities.resize(i + 1, None);
         }
         // A choice: the new task's rank among the others.
-        *self.priorities[i].get_or_insert_with(|| self.rng.gen_range(LOWEST_INITIAL..=u64::MAX))
+        *self.priorities[i].get_or_insert_with(|| self.rng.between(LOWEST_INITIAL, u64::MAX))
     }
 
     /// Gives `task` a priority below every other's so far.

@@ -62,7 +62,7 @@ const FIRE_STREAM: u64 = 2;
 pub(crate) fn fire_choice(rng: &mut ChaCha8, due: usize) -> usize {
     match rng.gen_bool(0.5) {
         true => 0,
-        false => rng.gen_range(1..=due.max(1)),
+        false => rng.between(1, due.max(1) as u64) as usize,
     }
 }
 
