@@ -73,29 +73,12 @@ pub(crate) struct TaskMeta {
 }
 
 impl TaskMeta {
-    /// A new task's record, in the lists (and name) of `recycled`, a task of an earlier run, if
-    /// there is one: every field as new, their room kept.
-    fn new(recycled: Option<TaskMeta>) -> TaskMeta {
-        let (mut name, mut joining) = match recycled {
-            // Every field named, so that a new one cannot be carried over by mistake.
-            Some(TaskMeta {
-                name,
-                joining,
-                done: _,
-                cancel: _,
-                cancel_passed_on: _,
-                callback: _,
-                cancels: _,
-                cancel_message: _,
-                waiting: _,
-                steps: _,
-            }) => (name, joining),
-            None => (String::new(), Vec::new()),
-        };
-        name.clear();
+    /// A new task's record, every field as new, its list of awaited tasks in the room of
+    /// `joining` (a task of an earlier run's, emptied here).
+    fn new(mut joining: Vec<(TaskId, bool)>) -> TaskMeta {
         joining.clear();
         TaskMeta {
-            name,
+            name: String::new(),
             done: false,
             cancel: false,
             cancel_passed_on: false,
@@ -199,8 +182,8 @@ pub(crate) struct Kernel {
     pub(crate) ready: ReadyQueue,
     pub(crate) timers: Timers,
     pub(crate) tasks: Vec<TaskMeta>,
-    /// Tasks of the thread's earlier runs, for new tasks to reuse the room of (the next spawn
-    /// takes the last; `Kept::keep` leaves the first task of the last run there).
+    /// The tasks of the thread's last run, by id (`Kept::keep` keeps them whole): a new task
+    /// writes its name and lists in the room of those of the task of its id, if there is one.
     pub(crate) retired: Vec<TaskMeta>,
     /// Tasks spawned during the current step; the executor moves them into its slab.
     pub(crate) spawned: Vec<(TaskId, TaskRef)>,
@@ -381,21 +364,26 @@ impl Kernel {
     }
 
     /// Registers a new task, ready to take its first step at the tail of the ready queue. Its
-    /// `name` is written in the room of a retired task's name ([`Kernel::name_buffer`]), moves
-    /// into the `Spawn` event, and back to the task when no trace keeps the event (a copy for
-    /// the task otherwise).
+    /// `name` is written in the room of the name of the last run's task of the same id (a
+    /// spawn costs no allocation for its name once the thread has run such a task with a name
+    /// as long), moves into the `Spawn` event, and back to the task when no trace keeps the
+    /// event (a copy for the task otherwise).
     pub(crate) fn spawn(&mut self, name: &str, future: TaskRef) -> TaskId {
-        let name = self.name_buffer(name);
         let id = TaskId(self.tasks.len() as u32);
+        let (mut buffer, joining) = match self.retired.get_mut(id.index()) {
+            Some(room) => (std::mem::take(&mut room.name), std::mem::take(&mut room.joining)),
+            None => (String::new(), Vec::new()),
+        };
+        buffer.clear();
+        buffer.push_str(name);
         future.set_id(id);
-        let meta = TaskMeta::new(self.retired.pop());
-        self.tasks.push(meta);
+        self.tasks.push(TaskMeta::new(joining));
         self.spawned.push((id, future));
         self.ready.push(id);
         self.access(Object::Spawn, Mode::Write);
         self.access(Object::Ready(id), Mode::Wake);
         let parent = self.current;
-        let name = match self.emit(Some(id), Event::Spawn { name, parent }) {
+        let name = match self.emit(Some(id), Event::Spawn { name: buffer, parent }) {
             Some(Event::Spawn { name, .. }) => name,
             _ => match self.last_kept() {
                 Some(Event::Spawn { name, .. }) => name.clone(),
@@ -404,16 +392,6 @@ impl Kernel {
         };
         self.tasks[id.index()].name = name;
         id
-    }
-
-    /// `name` in the room of the name of the task that will be recycled for the next spawn: a
-    /// spawn costs no allocation for its name once the thread has run a task with a name as
-    /// long.
-    pub(crate) fn name_buffer(&mut self, name: &str) -> String {
-        let mut buffer = self.retired.last_mut().map(|t| std::mem::take(&mut t.name)).unwrap_or_default();
-        buffer.clear();
-        buffer.push_str(name);
-        buffer
     }
 
     /// Registers a loop callback's task (see [`TaskMeta::callback`]), at the tail of the ready

@@ -3,7 +3,8 @@
 //! that collect them), the resource table, the list of online checkers and weft's own checker
 //! (reset), handed back empty at a run's end and taken by the thread's next run, so that a
 //! worker's schedules clear these vectors instead of allocating them again. Nothing of a run survives in them: each is
-//! emptied before it is kept (the tasks' names, futures and pending timers are dropped then),
+//! emptied before it is kept (the futures and pending timers are dropped then; the tasks'
+//! records are kept only as room for the next run's names and lists, every record made new),
 //! so a run sees the same state whether its vectors are new or reused, only with room already
 //! made.
 //!
@@ -24,7 +25,8 @@ use weft_traces::{Checker, Invariants};
 #[derive(Default)]
 pub(crate) struct Kept {
     pub(crate) tasks: Vec<TaskMeta>,
-    /// The tasks of the thread's runs, kept for the next run's tasks (see `Kernel::retired`).
+    /// The tasks of the thread's last run, kept whole for the next run's tasks of the same ids
+    /// to write in the room of their names and lists (see `Kernel::retired`).
     pub(crate) retired: Vec<TaskMeta>,
     pub(crate) futures: Vec<Option<TaskRef>>,
     pub(crate) spawned: Vec<(weft_traces::TaskId, TaskRef)>,
@@ -92,9 +94,11 @@ impl Kept {
             let (kept, _) = c.take();
             c.set((kept, choices));
         });
-        // Last task first, so that the next run's first spawn (its main task) takes this run's
-        // main task's record, name and all. Bounded: a run takes one per task it spawns.
-        self.retired.extend(self.tasks.drain(..).rev());
+        // This run's tasks become the retired ones, unmoved (the next run's task of each id
+        // takes the room of that task's name and lists); the last run's are dropped, and their
+        // list's room is the next run's task list. Bounded: one run's tasks.
+        std::mem::swap(&mut self.retired, &mut self.tasks);
+        self.tasks.clear();
         self.futures.clear();
         self.spawned.clear();
         self.ready.clear();
