@@ -201,6 +201,8 @@ pub(crate) struct Kernel {
     /// Someone reads the events (a trace, weft's checker, a user's checker) and the run is not
     /// closed: set when the run is made, cleared when it closes (`Kernel::close`).
     pub(crate) heard: bool,
+    /// The scheduler injects faults ([`Scheduler::injects_faults`], asked when the run starts).
+    pub(crate) faults: bool,
 }
 
 impl Kernel {
@@ -579,7 +581,7 @@ impl Kernel {
     /// deadline to fire, which the caller wakes once the kernel is no longer borrowed.
     #[inline]
     pub(crate) fn inject_fault(&mut self) -> Result<Option<Waker>, Divergence> {
-        match self.chooser.scheduler.injects_faults() {
+        match self.faults {
             true => self.offer_fault(),
             false => Ok(None),
         }
@@ -643,7 +645,7 @@ impl Kernel {
     /// Whether the primitive fast path the running task reached suspends once anyway (a
     /// forced-yield fault, a recorded choice).
     pub(crate) fn force_yield(&mut self) -> bool {
-        if !self.chooser.scheduler.injects_faults() {
+        if !self.faults {
             return false;
         }
         let step = self.step;

@@ -261,6 +261,7 @@ impl Runtime {
             false => scheduler,
         };
         let accesses = scheduler.wants_accesses();
+        let faults = scheduler.injects_faults();
         let footprints = match accesses || scheduler.reads_steps() {
             true => Footprints::with_room(accesses, Kept::footprint_room()),
             false => Footprints::new(false, false),
@@ -297,6 +298,7 @@ impl Runtime {
                 },
                 footprints,
                 heard: self.tracing || invariants.is_some() || !checkers.is_empty(),
+                faults,
                 sink: Sink { trace: self.tracing.then(Vec::new), invariants, checkers },
                 violation: None,
                 divergence: None,
@@ -563,7 +565,7 @@ impl Executor<'_> {
                 if k.step >= budget.steps(k.tasks.len()) {
                     return Next::Spent;
                 }
-                if k.chooser.scheduler.injects_faults() {
+                if k.faults {
                     return Next::Fault;
                 }
                 match k.pick() {

@@ -113,7 +113,8 @@ pub trait Scheduler {
     }
 
     /// Whether this scheduler injects faults; only then does the executor offer it the fault
-    /// choices below (so a run without faults pays nothing for them).
+    /// choices below (so a run without faults pays nothing for them). Asked once, when the run
+    /// starts: the answer holds for the whole run.
     fn injects_faults(&self) -> bool {
         false
     }
