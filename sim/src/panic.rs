@@ -36,16 +36,18 @@ pub(crate) struct Caught {
     pub(crate) location: Option<String>,
 }
 
-/// Runs task code (a poll, or a future's drop), catching a panic with its message and location.
+/// Runs task code (a poll, or a future's drop), catching a panic with its message and location
+/// (boxed: the step loop moves the result at every step, and a panic is rare).
 #[inline(always)]
-pub(crate) fn catch_task<R>(installed: &Installed, f: impl FnOnce() -> R) -> Result<R, Caught> {
+pub(crate) fn catch_task<R>(installed: &Installed, f: impl FnOnce() -> R) -> Result<R, Box<Caught>> {
     let outer = installed.in_task.replace(true);
     let watch = installed.watch.as_deref().filter(|_| !outer);
     watch.inspect(|w| w.in_task()); // odd: task code runs
     let result = catch_unwind(AssertUnwindSafe(f));
     watch.inspect(|w| w.in_task());
     installed.in_task.set(outer);
-    result.map_err(|payload| Caught { message: message(&*payload), location: installed.panic_location.take() })
+    result
+        .map_err(|payload| Box::new(Caught { message: message(&*payload), location: installed.panic_location.take() }))
 }
 
 /// The message of a panic payload.

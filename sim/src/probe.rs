@@ -30,7 +30,7 @@ pub(crate) fn probe(installed: &Installed, slot: &mut Option<TaskRef>, task: Tas
         None => k.record(Event::Suspend),
         Some(exit) => {
             k.tasks[task.index()].done = true;
-            k.record(Event::Exit { exit });
+            k.record(Event::Exit { exit: exit.into_exit() });
         }
     }
     k.current = None;

@@ -4,7 +4,7 @@ use crate::context::{self, Installed};
 use crate::fault::{Faults, Injector};
 use crate::kernel::{Begun, Chooser, Kernel, PickHash, Sink, Waiting};
 use crate::monitor;
-use crate::panic;
+use crate::panic::{self, Caught};
 use crate::probe;
 use crate::reuse::Kept;
 use crate::schedule::Schedule;
@@ -635,18 +635,18 @@ impl Executor<'_> {
     /// The rest of `task`'s step once the kernel has begun it ([`Kernel::begin_step`]): its code
     /// runs, then the kernel ends the step; the futures it spawned join the slab.
     fn finish_step(&mut self, task: TaskId, Begun { cancel, epoch }: Begun) {
-        let exit = run_task_code(self.installed, &mut self.futures[task.index()], task, epoch, cancel);
-        if let Some(Exit::Panicked { message, location }) = &exit {
+        let ended = run_task_code(self.installed, &mut self.futures[task.index()], task, epoch, cancel);
+        if let Some(Ended::Panicked(caught)) = &ended {
             self.kernel(|k| {
                 if k.violation.is_none() {
-                    k.violation = Some(panic_violation(k, task, message, location.as_deref()));
+                    k.violation = Some(panic_violation(k, task, &caught.message, caught.location.as_deref()));
                 }
             });
         }
         let spawned = self.kernel(|k| {
-            match exit {
+            match ended {
                 None => k.record(Event::Suspend),
-                Some(exit) => {
+                Some(ended) => {
                     // A task that woke itself during its last step (a yield inside a select or a
                     // timeout that then completed) is queued: a finished task never runs again.
                     if k.ready.contains(task) {
@@ -654,7 +654,7 @@ impl Executor<'_> {
                     }
                     k.tasks[task.index()].done = true;
                     k.access(Object::Exit(task), Mode::Write);
-                    k.record(Event::Exit { exit });
+                    k.record(Event::Exit { exit: ended.into_exit() });
                 }
             }
             k.footprints.close();
@@ -785,6 +785,25 @@ impl Executor<'_> {
     }
 }
 
+/// How a task's step ended the task: what its `Exit` event says, a panic's words boxed (the
+/// step loop moves this at every step, in a register pair; a panic is rare).
+pub(crate) enum Ended {
+    Returned,
+    Cancelled,
+    Panicked(Box<Caught>),
+}
+
+impl Ended {
+    /// The `Exit` event's words.
+    pub(crate) fn into_exit(self) -> Exit {
+        match self {
+            Ended::Returned => Exit::Returned,
+            Ended::Cancelled => Exit::Cancelled,
+            Ended::Panicked(caught) => Exit::Panicked { message: caught.message, location: caught.location },
+        }
+    }
+}
+
 /// Runs task code for one step of `task`: drops its future if `cancel` (the cancellation lands),
 /// otherwise polls it once. A panic is caught and ends the task; a task that ended has its
 /// future dropped at once, while it is still current, so its Drop handlers are attributed to it.
@@ -795,11 +814,11 @@ pub(crate) fn run_task_code(
     task: TaskId,
     epoch: u32,
     cancel: bool,
-) -> Option<Exit> {
+) -> Option<Ended> {
     let outcome = match (cancel, slot.as_mut()) {
         (true, _) => {
             let future = slot.take();
-            panic::catch_task(installed, move || end(future)).map(|()| Some(Exit::Cancelled))
+            panic::catch_task(installed, move || end(future)).map(|()| Some(Ended::Cancelled))
         }
         (false, None) => return None,
         (false, Some(future)) => {
@@ -807,20 +826,20 @@ pub(crate) fn run_task_code(
             let mut cx = Context::from_waker(&waker);
             panic::catch_task(installed, || match future.poll(&mut cx) {
                 Poll::Pending => None,
-                Poll::Ready(()) => Some(Exit::Returned),
+                Poll::Ready(()) => Some(Ended::Returned),
             })
         }
     };
-    let exit = outcome.unwrap_or_else(|c| Some(Exit::Panicked { message: c.message, location: c.location }));
-    if let Some(exit) = &exit {
+    let ended = outcome.unwrap_or_else(|caught| Some(Ended::Panicked(caught)));
+    if let Some(ended) = &ended {
         // A future that returned was dropped by its poll, a cancelled one above: only the hold
         // goes (and with the last, the output nobody took). After a panic the future is ended,
         // wherever the panic came from.
         let future = slot.take();
-        let gone = matches!(exit, Exit::Returned | Exit::Cancelled);
+        let gone = matches!(ended, Ended::Returned | Ended::Cancelled);
         let _ = panic::catch_task(installed, move || if gone { drop(future) } else { end(future) });
     }
-    exit
+    ended
 }
 
 /// Drops a task's future, if it still has one ([`Task::end`](crate::task::Task::end)), and the
