@@ -505,14 +505,15 @@ impl Kernel {
 
     /// Which ready task runs next: the scheduler decides when more than one is ready, seeing
     /// what the steps since its previous pick did. Either way the step about to run is noted.
-    pub(crate) fn pick(&mut self) -> Result<usize, Divergence> {
+    /// (A divergence comes boxed: the step loop moves the result at every step.)
+    pub(crate) fn pick(&mut self) -> Result<usize, Box<Divergence>> {
         let (step, last) = (self.step + 1, self.last);
         let index = match self.ready.len() {
             0 | 1 => 0,
             _ => {
                 let steps = self.footprints.as_slice();
                 let cx = PickContext { ready: self.ready.as_slice(), last, step, steps };
-                let index = self.chooser.scheduler.pick(&cx)?;
+                let index = self.chooser.scheduler.pick(&cx).map_err(Box::new)?;
                 self.chooser.record(Choice::Pick(index as u32));
                 self.footprints.clear();
                 index

@@ -527,8 +527,9 @@ enum Next {
     Spent,
     /// The scheduler may inject a fault before it picks.
     Fault,
-    /// The pick diverged from a replayed schedule.
-    Diverged(Divergence),
+    /// The pick diverged from a replayed schedule (boxed: the loop returns a `Next` at every
+    /// step, and a divergence ends a run once).
+    Diverged(Box<Divergence>),
     /// This task was picked and its step begun.
     Step(TaskId, Begun),
 }
@@ -587,7 +588,7 @@ impl Executor<'_> {
                     Err(d) => return Some(Failure::Diverged(d)),
                 },
                 Next::Spent => return Some(self.kernel(livelock)),
-                Next::Diverged(d) => return Some(Failure::Diverged(d)),
+                Next::Diverged(d) => return Some(Failure::Diverged(*d)),
                 Next::Step(task, begun) => (task, begun),
                 Next::Fault => {
                     match self.kernel(Kernel::inject_fault) {
@@ -597,7 +598,7 @@ impl Executor<'_> {
                     }
                     match self.kernel(|k| k.pick().map(|i| k.ready.take(i))) {
                         Ok(task) => (task, self.kernel(|k| k.begin_step(task))),
-                        Err(d) => return Some(Failure::Diverged(d)),
+                        Err(d) => return Some(Failure::Diverged(*d)),
                     }
                 }
             };

@@ -445,7 +445,7 @@ impl Model {
         self.resources.get(id.index())
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn task_mut(&mut self, task: TaskId) -> &mut TaskState {
         if self.tasks.len() <= task.index() {
             self.grow_tasks(task);
@@ -473,7 +473,7 @@ impl Model {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn unready(&mut self, task: TaskId) {
         let t = self.task_mut(task);
         if t.ready.take().is_some() {
