@@ -31,6 +31,31 @@ pub(crate) struct Installed {
     pub(crate) monitors: Monitors,
 }
 
+impl Installed {
+    /// A run state with nothing in it (a thread's first run, or a run inside a run's task).
+    pub(crate) fn new() -> Installed {
+        Installed {
+            kernel: RefCell::new(Kernel::new()),
+            in_task: Cell::new(false),
+            panic_location: RefCell::new(None),
+            watch: None,
+            monitors: Monitors::default(),
+        }
+    }
+
+    /// The run is over: everything emptied for the thread's next run ([`Kernel::empty`]), the
+    /// monitors' rules dropped (their lists' room kept).
+    pub(crate) fn empty(&mut self) {
+        // Every field named, so that a new one cannot be forgotten here.
+        let Installed { kernel, in_task, panic_location, watch, monitors } = self;
+        kernel.get_mut().empty();
+        in_task.set(false);
+        *panic_location.get_mut() = None;
+        *watch = None;
+        monitors.clear();
+    }
+}
+
 impl Recorder for Installed {
     fn as_any(&self) -> &dyn Any {
         self

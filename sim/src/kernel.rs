@@ -94,10 +94,41 @@ impl TaskMeta {
 
 /// Where events go: the trace (when tracing) and the online checkers: weft's own first (with
 /// checks on), then those the user added.
+#[derive(Default)]
 pub(crate) struct Sink {
     pub(crate) trace: Option<Vec<Record>>,
     pub(crate) invariants: Option<Box<Invariants>>,
     pub(crate) checkers: Vec<Box<dyn Checker>>,
+    /// weft's checker, reset, while the thread's runs go without it (for the next that checks).
+    spare: Option<Box<Invariants>>,
+}
+
+impl Sink {
+    /// A run begins: traced if `tracing`, watched by weft's checker if `checks` (the one the
+    /// thread's runs keep, reset, or a new one).
+    pub(crate) fn begin(&mut self, tracing: bool, checks: bool) {
+        self.trace = tracing.then(Vec::new);
+        match checks {
+            true if self.invariants.is_none() => self.invariants = Some(self.spare.take().unwrap_or_default()),
+            false => self.spare = self.invariants.take().or(self.spare.take()),
+            true => {}
+        }
+    }
+
+    /// Whether anyone reads the events: a trace, weft's checker, a user's checker.
+    pub(crate) fn heard(&self) -> bool {
+        self.trace.is_some() || self.invariants.is_some() || !self.checkers.is_empty()
+    }
+
+    /// The run is over: no trace, the user's checkers dropped (their list's room kept), weft's
+    /// reset.
+    pub(crate) fn empty(&mut self) {
+        self.trace = None;
+        self.checkers.clear();
+        if let Some(invariants) = &mut self.invariants {
+            invariants.reset();
+        }
+    }
 }
 
 /// Asks the scheduler for each choice and keeps the list of choices made (and shows each to the
@@ -182,7 +213,7 @@ pub(crate) struct Kernel {
     pub(crate) ready: ReadyQueue,
     pub(crate) timers: Timers,
     pub(crate) tasks: Vec<TaskMeta>,
-    /// The tasks of the thread's last run, by id (`Kept::keep` keeps them whole): a new task
+    /// The tasks of the thread's last run, by id (`Kernel::empty` keeps them whole): a new task
     /// writes its name and lists in the room of those of the task of its id, if there is one.
     pub(crate) retired: Vec<TaskMeta>,
     /// Tasks spawned during the current step; the executor moves them into its slab.

@@ -63,6 +63,12 @@ pub(crate) struct Monitors {
 }
 
 impl Monitors {
+    /// Drops every rule (a run's end), keeping the lists' room.
+    pub(crate) fn clear(&mut self) {
+        self.invariants.get_mut().clear();
+        self.liveness.get_mut().clear();
+    }
+
     /// Whether any rule is registered (the step loop skips the checks when none is).
     pub(crate) fn any(&self) -> bool {
         !self.invariants.borrow().is_empty() || !self.liveness.borrow().is_empty()

@@ -1,47 +1,35 @@
-//! The run state a thread keeps between its runs: the task table, the slab of futures, the
-//! ready queue, the timers' lists, a fault offer's lists, the steps' footprint lists (for runs
-//! that collect them), the resource table, the list of online checkers and weft's own checker
-//! (reset), handed back empty at a run's end and taken by the thread's next run, so that a
-//! worker's schedules clear these vectors instead of allocating them again. Nothing of a run survives in them: each is
-//! emptied before it is kept (the futures and pending timers are dropped then; the tasks'
-//! records are kept only as room for the next run's names and lists, every record made new),
-//! so a run sees the same state whether its vectors are new or reused, only with room already
-//! made.
+//! The run state a thread keeps between its runs: the whole `Installed`, kernel and all, in its
+//! box (the task table, the ready queue, the timers' lists, a fault offer's lists, the
+//! resource table, the list of online checkers and weft's own checker, reset), the slab of
+//! futures, and apart from them the steps' footprint lists (for runs that collect them) and the
+//! list of choices, emptied at a run's end and taken by the thread's next run, which begins on
+//! them where they are ([`Kernel::begin_run`]): a worker's schedules neither allocate these
+//! tables again nor move them. Nothing of a run survives in them: each is emptied before it is
+//! kept ([`Kernel::empty`]: the futures and pending timers are dropped then; the tasks' records
+//! are kept only as room for the next run's names and lists, every record made new), and every
+//! field a run reads is set when it begins, so a run sees the same state whether its tables are
+//! new or reused, only with room already made.
 //!
 //! A run inside a run's task (a nested `Runtime`) finds nothing kept (the outer run holds it)
 //! and starts with new vectors, as every run did before.
 
-use crate::kernel::{OfferLists, TaskMeta};
-use crate::ready::ReadyQueue;
-use crate::resources::Resources;
+use crate::context::Installed;
+use crate::kernel::{Chooser, Kernel, PickHash};
 use crate::schedule::Choice;
-use crate::strategy::Footprint;
+use crate::strategy::{Divergence, FireContext, Footprint, Footprints, PickContext, Scheduler};
 use crate::task::TaskRef;
-use crate::timers::Timers;
+use crate::watchdog::Watch;
 use std::cell::Cell;
-use weft_traces::{Checker, Invariants};
+use std::sync::Arc;
+use weft_traces::Time;
 
-/// Emptied vectors of one finished run (and, when taken, the list of choices for the next run).
-#[derive(Default)]
+/// The run state of one finished run, emptied: its `Installed` (the kernel's tables, the user's
+/// checkers' list, weft's own checker reset, the monitors' lists), kept in its box where it was
+/// (a run moves a pointer in and out of the thread's slot, not the tables), and the executor's
+/// slab of futures.
 pub(crate) struct Kept {
-    pub(crate) tasks: Vec<TaskMeta>,
-    /// The tasks of the thread's last run, kept whole for the next run's tasks of the same ids
-    /// to write in the room of their names and lists (see `Kernel::retired`).
-    pub(crate) retired: Vec<TaskMeta>,
+    pub(crate) installed: Box<Installed>,
     pub(crate) futures: Vec<Option<TaskRef>>,
-    pub(crate) spawned: Vec<(weft_traces::TaskId, TaskRef)>,
-    pub(crate) ready: ReadyQueue,
-    pub(crate) resources: Resources,
-    /// The timers' table and lists (emptied).
-    pub(crate) timers: Timers,
-    /// The lists a fault offer fills (emptied).
-    pub(crate) offer_lists: OfferLists,
-    pub(crate) checkers: Vec<Box<dyn Checker>>,
-    /// weft's own checker, reset for the next run that has checks on.
-    pub(crate) invariants: Option<Box<Invariants>>,
-    /// The list the next run records its choices in: a schedule given back
-    /// ([`Kept::recycle_choices`]), emptied, or one made at about the last run's size.
-    pub(crate) choices: Vec<Choice>,
 }
 
 thread_local! {
@@ -55,14 +43,15 @@ thread_local! {
 }
 
 impl Kept {
-    /// What the thread's last run left, or new vectors.
-    pub(crate) fn take() -> Kept {
-        let mut kept = KEPT.take().unwrap_or_default();
+    /// What the thread's last run left, or a new, empty run state; and the list the next run
+    /// records its choices in: a schedule given back ([`Kept::recycle_choices`]), emptied, or
+    /// one made at about the last run's size.
+    pub(crate) fn take() -> (Kept, Vec<Choice>) {
+        let kept = KEPT.take().unwrap_or_else(|| Kept { installed: Box::new(Installed::new()), futures: Vec::new() });
         let (mut choices, made) = CHOICES.take();
         choices.clear();
         choices.reserve(made);
-        kept.choices = choices;
-        kept
+        (kept, choices)
     }
 
     /// The footprint lists a run that collects footprints starts with (empty on a new thread).
@@ -87,29 +76,176 @@ impl Kept {
         });
     }
 
-    /// Empties every vector and keeps them for the thread's next run, which made `choices`
+    /// Empties the run state and keeps it for the thread's next run, which made `choices`
     /// choices (the next run's list is made at about that size if none is given back).
     pub(crate) fn keep(mut self, choices: usize) {
         CHOICES.with(|c| {
             let (kept, _) = c.take();
             c.set((kept, choices));
         });
-        // This run's tasks become the retired ones, unmoved (the next run's task of each id
-        // takes the room of that task's name and lists); the last run's are dropped, and their
-        // list's room is the next run's task list. Bounded: one run's tasks.
-        std::mem::swap(&mut self.retired, &mut self.tasks);
-        self.tasks.clear();
+        self.installed.empty();
         self.futures.clear();
-        self.spawned.clear();
-        self.ready.clear();
-        self.resources.clear();
-        self.timers.clear();
-        self.offer_lists.clear();
-        self.checkers.clear();
-        if let Some(invariants) = &mut self.invariants {
-            invariants.reset();
-        }
         KEPT.set(Some(self));
+    }
+}
+
+/// What a run begins with, besides the tables a kept kernel has room in.
+pub(crate) struct RunStart {
+    pub(crate) epoch: u32,
+    pub(crate) scheduler: Box<dyn Scheduler>,
+    pub(crate) choices: Vec<Choice>,
+    pub(crate) watch: Option<Arc<Watch>>,
+    pub(crate) footprints: Footprints,
+    /// The events are traced.
+    pub(crate) tracing: bool,
+    /// weft's own checker watches the run.
+    pub(crate) checks: bool,
+    pub(crate) faults: bool,
+}
+
+/// The place of a run's scheduler in a kernel between runs (a kernel always has one; this one
+/// is never asked: nothing runs on a kernel between runs). Boxed, it allocates nothing.
+struct NoScheduler;
+
+impl Scheduler for NoScheduler {
+    fn pick(&mut self, _: &PickContext<'_>) -> Result<usize, Divergence> {
+        Ok(0)
+    }
+
+    fn draw(&mut self, _: u64) -> Result<u64, Divergence> {
+        Ok(0)
+    }
+
+    fn fire(&mut self, _: &FireContext<'_>) -> Result<usize, Divergence> {
+        Ok(0)
+    }
+}
+
+impl Kernel {
+    /// A kernel with nothing in it and no run (a thread's first run begins on it).
+    pub(crate) fn new() -> Kernel {
+        Kernel {
+            epoch: 0,
+            now: Time::ZERO,
+            step: 0,
+            current: None,
+            last: None,
+            ready: Default::default(),
+            timers: Default::default(),
+            tasks: Vec::new(),
+            retired: Vec::new(),
+            spawned: Vec::new(),
+            resources: Default::default(),
+            offer_lists: Default::default(),
+            chooser: Chooser {
+                scheduler: Box::new(NoScheduler),
+                made: Vec::new(),
+                watch: None,
+                picks: PickHash::default(),
+                drew: false,
+            },
+            footprints: Footprints::new(false, false),
+            sink: Default::default(),
+            violation: None,
+            divergence: None,
+            closed: true,
+            heard: false,
+            faults: false,
+        }
+    }
+
+    /// Begins a run on the tables the last run emptied ([`Kernel::empty`]): every field as a new
+    /// kernel's, the run's scheduler, choices' list, watch and footprints in place, the trace and
+    /// weft's checker as the run asks (the checker's room kept aside while a run goes without).
+    pub(crate) fn begin_run(&mut self, start: RunStart) {
+        // Every field named, so that a new one cannot be forgotten here.
+        let Kernel {
+            epoch,
+            now,
+            step,
+            current,
+            last,
+            ready,
+            timers: _,
+            tasks,
+            retired: _,
+            spawned,
+            resources: _,
+            offer_lists: _,
+            chooser,
+            footprints,
+            sink,
+            violation,
+            divergence,
+            closed,
+            heard,
+            faults,
+        } = self;
+        debug_assert!(ready.is_empty() && tasks.is_empty() && spawned.is_empty());
+        debug_assert!(violation.is_none() && divergence.is_none());
+        (*epoch, *now, *step, *current, *last) = (start.epoch, Time::ZERO, 0, None, None);
+        *chooser = Chooser {
+            scheduler: start.scheduler,
+            made: start.choices,
+            watch: start.watch,
+            picks: PickHash::default(),
+            drew: false,
+        };
+        *footprints = start.footprints;
+        sink.begin(start.tracing, start.checks);
+        *closed = false;
+        *heard = sink.heard();
+        *faults = start.faults;
+    }
+
+    /// The run's scheduler and list of choices, for its outcome; the kernel keeps a placeholder
+    /// and an empty list.
+    pub(crate) fn take_chooser(&mut self) -> (Box<dyn Scheduler>, Vec<Choice>) {
+        self.chooser.watch = None;
+        let made = std::mem::take(&mut self.chooser.made);
+        (std::mem::replace(&mut self.chooser.scheduler, Box::new(NoScheduler)), made)
+    }
+
+    /// Empties every table for the thread's next run: this run's tasks become the retired ones,
+    /// unmoved (the next run's task of each id takes the room of that task's name and lists;
+    /// the last run's are dropped, and their list's room is the next run's task list; bounded:
+    /// one run's tasks), the rest cleared, weft's checker reset.
+    pub(crate) fn empty(&mut self) {
+        // Every field named, so that a new one cannot be forgotten here ([`Kernel::begin_run`]
+        // sets the rest).
+        let Kernel {
+            epoch: _,
+            now: _,
+            step: _,
+            current,
+            last,
+            ready,
+            timers,
+            tasks,
+            retired,
+            spawned,
+            resources,
+            offer_lists,
+            chooser: _,
+            footprints,
+            sink,
+            violation,
+            divergence,
+            closed,
+            heard,
+            faults: _,
+        } = self;
+        std::mem::swap(retired, tasks);
+        tasks.clear();
+        spawned.clear();
+        ready.clear();
+        resources.clear();
+        timers.clear();
+        offer_lists.clear();
+        *footprints = Footprints::new(false, false);
+        sink.empty();
+        (*current, *last, *violation, *divergence) = (None, None, None, None);
+        (*closed, *heard) = (true, false);
     }
 }
 

@@ -2,18 +2,18 @@
 
 use crate::context::{self, Installed};
 use crate::fault::{Faults, Injector};
-use crate::kernel::{Begun, Chooser, Kernel, PickHash, Sink, Waiting};
+use crate::kernel::{Begun, Kernel, Waiting};
 use crate::monitor;
 use crate::panic::{self, Caught};
 use crate::probe;
-use crate::reuse::Kept;
+use crate::reuse::{Kept, RunStart};
 use crate::schedule::Schedule;
 use crate::strategy::{Divergence, Footprints, Mode, Object, Scheduler, Strategy};
 use crate::task::{self, JoinHandle, TaskRef};
 use crate::timers::Fire;
 use crate::waker::waker;
 use crate::watchdog::{self, Watch, DEFAULT_HANG_TIMEOUT};
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -267,47 +267,25 @@ impl Runtime {
             false => Footprints::new(false, false),
         };
         let watch = Watch::start(&self.name, seed, watchdog::timeout(self.hang_timeout));
-        let kept = Kept::take();
-        let mut checkers = kept.checkers;
-        checkers.extend(self.checkers.iter().map(|make| make()));
-        let invariants = self.checks.then(|| kept.invariants.unwrap_or_default());
-        let installed = Installed {
-            in_task: std::cell::Cell::new(false),
-            panic_location: RefCell::new(None),
+        // The thread's last run state, emptied, where it was: the run begins on its tables.
+        let (mut kept, choices) = Kept::take();
+        kept.installed.watch = watch.clone();
+        let kernel = kept.installed.kernel.get_mut();
+        kernel.sink.checkers.extend(self.checkers.iter().map(|make| make()));
+        kernel.begin_run(RunStart {
+            epoch: next_epoch(),
+            scheduler,
+            choices,
             watch: watch.clone(),
-            monitors: Default::default(),
-            kernel: RefCell::new(Kernel {
-                epoch: next_epoch(),
-                now: Time::ZERO,
-                step: 0,
-                current: None,
-                last: None,
-                ready: kept.ready,
-                timers: kept.timers,
-                tasks: kept.tasks,
-                retired: kept.retired,
-                spawned: kept.spawned,
-                resources: kept.resources,
-                offer_lists: kept.offer_lists,
-                chooser: Chooser {
-                    scheduler,
-                    made: kept.choices,
-                    watch: watch.clone(),
-                    picks: PickHash::default(),
-                    drew: false,
-                },
-                footprints,
-                heard: self.tracing || invariants.is_some() || !checkers.is_empty(),
-                faults,
-                sink: Sink { trace: self.tracing.then(Vec::new), invariants, checkers },
-                violation: None,
-                divergence: None,
-                closed: false,
-            }),
-        };
-        let mut executor =
-            Executor { installed: &installed, futures: kept.futures, budget: self.budget(), probe: self.checks };
-        let (end, futures) = context::install(&installed, || {
+            footprints,
+            tracing: self.tracing,
+            checks: self.checks,
+            faults,
+        });
+        let installed = &*kept.installed;
+        let futures = std::mem::take(&mut kept.futures);
+        let mut executor = Executor { installed, futures, budget: self.budget(), probe: self.checks };
+        let (end, futures) = context::install(installed, || {
             spawn_main();
             let end = executor.run();
             executor.close();
@@ -316,7 +294,7 @@ impl Runtime {
         if let Some(watch) = watch {
             Watch::end(watch); // before the task names it points to are freed
         }
-        let mut kernel = installed.kernel.into_inner();
+        let kernel = kept.installed.kernel.get_mut();
         if end.is_some() || kernel.violation.is_some() {
             kernel.footprints.halted();
         }
@@ -333,41 +311,31 @@ impl Runtime {
             _ => end,
         };
         if kernel.footprints.is_on() {
-            Kept::keep_footprints(kernel.footprints.into_room());
+            let footprints = std::mem::replace(&mut kernel.footprints, Footprints::new(false, false));
+            Kept::keep_footprints(footprints.into_room());
         }
-        // The finished kernel's parts move out as they are (no default left behind to drop).
-        let made = kernel.chooser.made;
-        let choices = made.len();
-        Kept {
-            tasks: kernel.tasks,
-            retired: kernel.retired,
-            futures,
-            spawned: kernel.spawned,
-            ready: kernel.ready,
-            resources: kernel.resources,
-            offer_lists: kernel.offer_lists,
-            timers: kernel.timers,
-            checkers: kernel.sink.checkers,
-            invariants: kernel.sink.invariants,
-            choices: Vec::new(),
-        }
-        .keep(choices);
-        let failure = match (kernel.divergence, kernel.violation) {
+        // What the outcome needs comes out of the kernel; the rest is emptied and kept.
+        let failure = match (kernel.divergence.take(), kernel.violation.take()) {
             (Some(d), _) => Some(Failure::Diverged(d)),
             (None, Some(v)) => Some(Failure::Violation(v)),
             (None, None) => end,
         };
+        let events = kernel.sink.trace.take().unwrap_or_default();
+        let (picks, drew, steps, now) = (kernel.chooser.picks.0, kernel.chooser.drew, kernel.step, kernel.now);
+        let (scheduler, made) = kernel.take_chooser();
+        kept.futures = futures;
+        kept.keep(made.len());
         Outcome {
             output: None,
             failure,
-            events: kernel.sink.trace.unwrap_or_default(),
+            events,
             schedule: Schedule::from(made),
-            picks: kernel.chooser.picks.0,
-            drew: kernel.chooser.drew,
-            scheduler: kernel.chooser.scheduler,
+            picks,
+            drew,
+            scheduler,
             seed,
-            steps: kernel.step,
-            now: kernel.now,
+            steps,
+            now,
         }
     }
 
