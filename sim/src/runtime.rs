@@ -791,7 +791,9 @@ pub(crate) fn run_task_code(
         }
         (false, None) => return None,
         (false, Some(future)) => {
-            let waker = waker(epoch, task);
+            // Never dropped: a weft waker's drop does nothing (`waker.rs`), and it would be a
+            // call through the waker's vtable at every step.
+            let waker = std::mem::ManuallyDrop::new(waker(epoch, task));
             let mut cx = Context::from_waker(&waker);
             panic::catch_task(installed, || match future.poll(&mut cx) {
                 Poll::Pending => None,
