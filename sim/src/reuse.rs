@@ -16,7 +16,7 @@
 use crate::context::Installed;
 use crate::kernel::{Chooser, Kernel, PickHash};
 use crate::schedule::Choice;
-use crate::strategy::{Divergence, FireContext, Footprint, Footprints, PickContext, Scheduler};
+use crate::strategy::{Divergence, Footprint, Footprints, PickContext, Scheduler};
 use crate::task::TaskRef;
 use crate::watchdog::Watch;
 use std::cell::Cell;
@@ -113,10 +113,6 @@ impl Scheduler for NoScheduler {
     }
 
     fn draw(&mut self, _: u64) -> Result<u64, Divergence> {
-        Ok(0)
-    }
-
-    fn fire(&mut self, _: &FireContext<'_>) -> Result<usize, Divergence> {
         Ok(0)
     }
 }
