@@ -36,7 +36,7 @@
 
 use crate::context::{self, Installed};
 use crate::panic;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::time::Duration;
 use weft_traces::{Time, Violation};
 
@@ -60,6 +60,9 @@ struct Liveness {
 pub(crate) struct Monitors {
     invariants: RefCell<Vec<Invariant>>,
     liveness: RefCell<Vec<Liveness>>,
+    /// A rule was registered in the run (rules are never removed before its end): what the
+    /// step loop reads after every step, one load.
+    registered: Cell<bool>,
 }
 
 impl Monitors {
@@ -67,11 +70,12 @@ impl Monitors {
     pub(crate) fn clear(&mut self) {
         self.invariants.get_mut().clear();
         self.liveness.get_mut().clear();
+        self.registered.set(false);
     }
 
     /// Whether any rule is registered (the step loop skips the checks when none is).
     pub(crate) fn any(&self) -> bool {
-        !self.invariants.borrow().is_empty() || !self.liveness.borrow().is_empty()
+        self.registered.get()
     }
 }
 
@@ -123,7 +127,10 @@ impl Monitors {
 #[track_caller]
 pub fn invariant(name: impl Into<String>, check: impl Fn() -> Result<(), String> + 'static) {
     let invariant = Invariant { name: name.into(), check: Box::new(check) };
-    installed("weft::invariant", |i| i.monitors.invariants.borrow_mut().push(invariant));
+    installed("weft::invariant", |i| {
+        i.monitors.invariants.borrow_mut().push(invariant);
+        i.monitors.registered.set(true);
+    });
 }
 
 /// Registers a liveness monitor with the running simulation: `goal` must hold by the end of the
@@ -187,7 +194,10 @@ pub fn eventually_within(name: impl Into<String>, within: Duration, goal: impl F
 #[track_caller]
 fn register_liveness(name: String, goal: Box<dyn Fn() -> bool>, within: Option<Duration>) {
     let monitor = Liveness { name, goal, within, hot_since: None };
-    installed("weft::eventually", |i| i.monitors.liveness.borrow_mut().push(monitor));
+    installed("weft::eventually", |i| {
+        i.monitors.liveness.borrow_mut().push(monitor);
+        i.monitors.registered.set(true);
+    });
 }
 
 #[track_caller]
