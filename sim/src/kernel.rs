@@ -145,6 +145,11 @@ pub(crate) struct Chooser {
 }
 
 impl Chooser {
+    /// A run's chooser: its scheduler, the list its choices go in, its watch; no pick yet.
+    pub(crate) fn new(scheduler: Box<dyn Scheduler>, made: Vec<Choice>, watch: Option<Arc<Watch>>) -> Chooser {
+        Chooser { scheduler, made, watch, picks: PickHash::default(), drew: false }
+    }
+
     fn record(&mut self, choice: Choice) {
         self.made.push(choice);
         match choice {

@@ -14,7 +14,7 @@
 //! and starts with new vectors, as every run did before.
 
 use crate::context::Installed;
-use crate::kernel::{Chooser, Kernel, PickHash};
+use crate::kernel::{Chooser, Kernel};
 use crate::schedule::Choice;
 use crate::strategy::{Divergence, Footprint, Footprints, PickContext, Scheduler};
 use crate::task::TaskRef;
@@ -133,13 +133,7 @@ impl Kernel {
             spawned: Vec::new(),
             resources: Default::default(),
             offer_lists: Default::default(),
-            chooser: Chooser {
-                scheduler: Box::new(NoScheduler),
-                made: Vec::new(),
-                watch: None,
-                picks: PickHash::default(),
-                drew: false,
-            },
+            chooser: Chooser::new(Box::new(NoScheduler), Vec::new(), None),
             footprints: Footprints::new(false, false),
             sink: Default::default(),
             violation: None,
@@ -180,13 +174,7 @@ impl Kernel {
         debug_assert!(ready.is_empty() && tasks.is_empty() && spawned.is_empty());
         debug_assert!(violation.is_none() && divergence.is_none());
         (*epoch, *now, *step, *current, *last) = (start.epoch, Time::ZERO, 0, None, None);
-        *chooser = Chooser {
-            scheduler: start.scheduler,
-            made: start.choices,
-            watch: start.watch,
-            picks: PickHash::default(),
-            drew: false,
-        };
+        *chooser = Chooser::new(start.scheduler, start.choices, start.watch);
         *footprints = start.footprints;
         sink.begin(start.tracing, start.checks);
         *closed = false;
@@ -205,7 +193,8 @@ impl Kernel {
     /// Empties every table for the thread's next run: this run's tasks become the retired ones,
     /// unmoved (the next run's task of each id takes the room of that task's name and lists;
     /// the last run's are dropped, and their list's room is the next run's task list; bounded:
-    /// one run's tasks), the rest cleared, weft's checker reset.
+    /// one run's tasks), the steps' footprint lists go to the thread's next run that collects
+    /// them, the rest is cleared, weft's checker reset.
     pub(crate) fn empty(&mut self) {
         // Every field named, so that a new one cannot be forgotten here ([`Kernel::begin_run`]
         // sets the rest).
@@ -238,7 +227,10 @@ impl Kernel {
         resources.clear();
         timers.clear();
         offer_lists.clear();
-        *footprints = Footprints::new(false, false);
+        let collected = std::mem::take(footprints);
+        if collected.is_on() {
+            Kept::keep_footprints(collected.into_room());
+        }
         sink.empty();
         (*current, *last, *violation, *divergence) = (None, None, None, None);
         (*closed, *heard) = (true, false);
@@ -273,7 +265,13 @@ mod tests {
     /// for the first's lock and wait forever: a deadlock, which the checkers report, naming
     /// holders and waiters.
     fn deadlock_of(n: usize, seed: u64) -> String {
-        let run = Runtime::new().seed(seed).build_and_run(Box::new(Random::new(seed)), move || async move {
+        deadlock_checked(n, seed, true)
+    }
+
+    /// [`deadlock_of`], with weft's checker on or off.
+    fn deadlock_checked(n: usize, seed: u64, checks: bool) -> String {
+        let runtime = Runtime::new().seed(seed).checks(checks);
+        let run = runtime.build_and_run(Box::new(Random::new(seed)), move || async move {
             let locks: Vec<_> = (0..n).map(|i| std::rc::Rc::new(Resource::lock(&format!("l{i}")))).collect();
             let handles: Vec<_> = (0..n)
                 .map(|i| {
@@ -340,6 +338,20 @@ mod tests {
         // A passing run on the reused checker passes.
         assert!(!trace_of(4, 3).is_empty());
         assert_eq!(deadlock_of(3, 5), fresh);
+    }
+
+    /// A thread's runs that go without weft's checker keep it aside, reset, for the next that
+    /// checks: the unchecked runs between are judged as on a new thread (no checker left on),
+    /// and the checked run after them as a checked run on a new thread (none lost, none stale).
+    #[test]
+    fn the_checker_kept_aside_through_unchecked_runs_judges_as_a_new_one() {
+        let (checked, unchecked) =
+            std::thread::spawn(|| (deadlock_checked(3, 5, true), deadlock_checked(3, 5, false))).join().unwrap();
+        assert_ne!(checked, unchecked, "the checker's report is not the executor's own");
+        assert!(deadlock_checked(6, 1, true).starts_with("deadlock"));
+        assert_eq!(deadlock_checked(3, 5, false), unchecked);
+        assert_eq!(deadlock_checked(4, 2, false), std::thread::spawn(|| deadlock_checked(4, 2, false)).join().unwrap());
+        assert_eq!(deadlock_checked(3, 5, true), checked);
     }
 
     #[test]

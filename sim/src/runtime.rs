@@ -310,11 +310,8 @@ impl Runtime {
                 .map(|d| Failure::Diverged(Divergence { step: kernel.step, ..d })),
             _ => end,
         };
-        if kernel.footprints.is_on() {
-            let footprints = std::mem::replace(&mut kernel.footprints, Footprints::new(false, false));
-            Kept::keep_footprints(footprints.into_room());
-        }
-        // What the outcome needs comes out of the kernel; the rest is emptied and kept.
+        // What the outcome needs comes out of the kernel; the rest is emptied and kept (the
+        // footprint lists with it, for the thread's next run that collects them).
         let failure = match (kernel.divergence.take(), kernel.violation.take()) {
             (Some(d), _) => Some(Failure::Diverged(d)),
             (None, Some(v)) => Some(Failure::Violation(v)),
