@@ -22,6 +22,7 @@ pub mod check;
 mod chrome;
 mod event;
 mod ids;
+mod name;
 pub mod recorder;
 pub mod resource;
 mod svg;

@@ -54,6 +54,7 @@ pub use wrap::{Acquire, Held};
 
 use crate::event::{Op, ResourceKind};
 use crate::ids::{ResourceId, TaskId};
+use crate::name::Name;
 use crate::recorder::{self, Recorder};
 use std::cell::{Cell, OnceCell};
 use std::fmt;
@@ -75,7 +76,7 @@ use std::panic::Location;
 /// ```
 pub struct Resource {
     kind: ResourceKind,
-    name: Name,
+    name: Named,
     capacity: Option<u64>,
     initial: Option<u64>,
     fifo: bool,
@@ -85,9 +86,10 @@ pub struct Resource {
     registered: Cell<Option<(u64, ResourceId)>>,
 }
 
-/// A resource's name: given, or a place in the source formatted when first asked for.
-enum Name {
-    Given(Box<str>),
+/// A resource's name: given (kept inline when short, so that a primitive made in every run
+/// allocates nothing for it), or a place in the source formatted when first asked for.
+enum Named {
+    Given(Name),
     At(&'static Location<'static>, OnceCell<Box<str>>),
 }
 
@@ -242,14 +244,14 @@ impl Resource {
     /// assert_eq!(x.name(), format!("{}:{}:{}", here.file(), here.line(), here.column()));
     /// ```
     pub fn cell_at(location: &'static Location<'static>) -> Resource {
-        Resource::with_name(ResourceKind::Cell, Name::At(location, OnceCell::new()), None, None, false)
+        Resource::with_name(ResourceKind::Cell, Named::At(location, OnceCell::new()), None, None, false)
     }
 
     fn described(kind: ResourceKind, name: &str, capacity: Option<u64>, initial: Option<u64>, fifo: bool) -> Resource {
-        Resource::with_name(kind, Name::Given(name.into()), capacity, initial, fifo)
+        Resource::with_name(kind, Named::Given(Name::new(name)), capacity, initial, fifo)
     }
 
-    fn with_name(kind: ResourceKind, name: Name, capacity: Option<u64>, initial: Option<u64>, fifo: bool) -> Resource {
+    fn with_name(kind: ResourceKind, name: Named, capacity: Option<u64>, initial: Option<u64>, fifo: bool) -> Resource {
         let resource = Resource { kind, name, capacity, initial, fifo, handoff: false, registered: Cell::new(None) };
         resource.id(); // registers now, if a simulation is running
         resource
@@ -263,8 +265,8 @@ impl Resource {
     /// Its name in traces and reports.
     pub fn name(&self) -> &str {
         match &self.name {
-            Name::Given(name) => name,
-            Name::At(at, name) => name.get_or_init(|| format!("{}:{}:{}", at.file(), at.line(), at.column()).into()),
+            Named::Given(name) => name.as_str(),
+            Named::At(at, name) => name.get_or_init(|| format!("{}:{}:{}", at.file(), at.line(), at.column()).into()),
         }
     }
 

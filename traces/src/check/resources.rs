@@ -35,44 +35,7 @@ use crate::ids::{ResourceId, TaskId, Time};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-/// A task's name, kept inline when short (most are), so that following a run allocates little.
-#[derive(Clone, Debug)]
-pub(crate) enum Name {
-    Inline { len: u8, bytes: [u8; 22] },
-    Heap(Box<str>),
-}
-
-impl Name {
-    fn new(name: &str) -> Name {
-        let mut bytes = [0; 22];
-        match bytes.get_mut(..name.len()) {
-            Some(inline) => {
-                inline.copy_from_slice(name.as_bytes());
-                Name::Inline { len: name.len() as u8, bytes }
-            }
-            None => Name::Heap(name.into()),
-        }
-    }
-
-    pub(crate) fn as_str(&self) -> &str {
-        match self {
-            Name::Inline { len, bytes } => std::str::from_utf8(&bytes[..*len as usize]).unwrap_or("?"),
-            Name::Heap(name) => name,
-        }
-    }
-}
-
-impl Default for Name {
-    fn default() -> Name {
-        Name::new("")
-    }
-}
-
-impl std::fmt::Display for Name {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::name::Name;
 
 /// One task as the events show it.
 #[derive(Clone, Debug, Default)]
