@@ -7,7 +7,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::future::Future;
+use std::rc::Rc;
 use std::time::Duration;
+use weft::primitives::{Lock, Semaphore};
 use weft::{explore, random_range, sleep, spawn, yield_now, Faults, Strategy};
 
 struct Counting;
@@ -128,6 +130,34 @@ fn the_clock_advances_without_allocating() {
     // first node, freed when its last timer fires), where they took five.
     let sleepers = per_schedule(two_sleepers, Strategy::Pct { depth: 3 });
     assert!(sleepers <= 4.01, "{sleepers} allocations per schedule for three tasks, two of them sleeping");
+}
+
+/// Two tasks on a lock and a semaphore made in every run, around a yield.
+async fn two_tasks_on_primitives() {
+    let lock = Rc::new(Lock::new());
+    let sem = Rc::new(Semaphore::named("a semaphore's name", 1));
+    let task = |lock: Rc<Lock>, sem: Rc<Semaphore>| async move {
+        let _held = lock.lock().await;
+        let _permit = sem.permit().await;
+        yield_now().await;
+    };
+    let a = spawn("a", task(lock.clone(), sem.clone()));
+    let b = spawn("b", task(lock, sem));
+    a.await.unwrap();
+    b.await.unwrap();
+}
+
+#[test]
+fn primitives_made_in_every_run_allocate_nothing_of_their_own() {
+    // Their names are kept in place (and so are the checkers' copies); their registration and
+    // their waiters' lists reuse the room the worker's earlier runs made.
+    let with_primitives = per_schedule(two_tasks_on_primitives, Strategy::Random);
+    let two_rcs = 2.0;
+    let plain = per_schedule(two_tasks, Strategy::Random);
+    assert!(
+        with_primitives <= plain + two_rcs + 0.01,
+        "{with_primitives} allocations per schedule, {plain} without the primitives (and their two Rcs)"
+    );
 }
 
 /// Four tasks that yield twice (the program's own allocations: five task cells, four names, the

@@ -17,7 +17,14 @@
 //!
 //! Invariants: keys are unique and increasing along the list; a woken waiter is never woken
 //! again; every wake is recorded as `Op::Wake` naming the waiter's task.
+//!
+//! A list's room outlives its primitive: a list dropped empties into a spare one of its thread,
+//! which the next list on the thread to take a waiter takes over, so that the primitives a
+//! simulation makes in every run allocate nothing for their waiters past a worker's first runs.
+//! The spares are bounded ([`SPARES`] lists of [`SPARE_ROOM`] entries at most): memory stays
+//! flat however many runs a thread makes.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::task::{Context, Waker};
 use weft_traces::resource::{self, Resource};
@@ -45,9 +52,44 @@ pub(crate) struct WaitList {
     next_key: u64,
 }
 
+/// How many emptied lists a thread keeps for the next primitives' waiters.
+const SPARES: usize = 16;
+
+/// The most entries an emptied list may have room for and be kept.
+const SPARE_ROOM: usize = 1024;
+
+thread_local! {
+    /// Emptied lists, with their room, for the thread's next lists to take over.
+    static SPARE: RefCell<Vec<VecDeque<Entry>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Drop for WaitList {
+    fn drop(&mut self) {
+        if self.entries.capacity() == 0 || self.entries.capacity() > SPARE_ROOM {
+            return;
+        }
+        let mut entries = std::mem::take(&mut self.entries);
+        // The wakers go now, as with the list; the room is kept (unless the thread is ending).
+        entries.clear();
+        let _ = SPARE.try_with(|spare| {
+            if let Ok(mut spare) = spare.try_borrow_mut() {
+                if spare.len() < SPARES {
+                    spare.push(entries);
+                }
+            }
+        });
+    }
+}
+
 impl WaitList {
     /// Enqueues the running task's waker at the tail.
     pub(crate) fn push(&mut self, waker: &Waker) -> WaiterKey {
+        if self.entries.capacity() == 0 {
+            let spare = SPARE.try_with(|spare| spare.try_borrow_mut().ok().and_then(|mut s| s.pop()));
+            if let Ok(Some(entries)) = spare {
+                self.entries = entries;
+            }
+        }
         let key = self.next_key;
         self.next_key += 1;
         self.entries.push_back(Entry {
