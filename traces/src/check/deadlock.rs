@@ -180,10 +180,18 @@ impl Search {
 
 /// The deadlock rule at the end of `task`'s step: if what it waits for can never wake it, the
 /// violation, with the cycle. `record` is the step's end (its `Suspend` or `Exit`).
+#[inline]
 pub(crate) fn at_step_end(model: &Model, search: &mut Search, record: &Record, task: TaskId) -> Option<Violation> {
     if !model.is_running() || !model.is_blocked(task) || waits_on_one_that_runs(model, task) {
         return None; // at quiescence the probes speak first, then `report`
     }
+    knotted(model, search, record, task)
+}
+
+/// The search for a knot from `task`, and its report (out of line: most steps end with the
+/// quick look above).
+#[inline(never)]
+fn knotted(model: &Model, search: &mut Search, record: &Record, task: TaskId) -> Option<Violation> {
     let knot = search.knot(model, task)?.to_vec();
     let mut stuck = deadlocked(model);
     stuck.extend(&knot);

@@ -70,7 +70,10 @@ pub(crate) fn short_listed(model: &Model, task: TaskId) -> Option<&ResourceState
     found
 }
 
-/// The rule for `r` (touched in the step, or waited on by `task`) at the end of `task`'s step.
+/// The rule for `r` (touched in the step, or waited on by `task`) at the end of `task`'s step:
+/// the violation, in words (out of line: `r` was found short, which a correct run never is).
+#[cold]
+#[inline(never)]
 fn resource_at_step_end(model: &Model, record: &Record, task: TaskId, r: &ResourceState) -> Option<Violation> {
     let free = r.free().filter(|f| *f > 0)?;
     let short = shortfall(model, r, free)?;
