@@ -55,7 +55,9 @@
 //! Schedule `i` (0-based, over the whole exploration) runs with seed [`run_seed`]`(seed, i)`,
 //! whichever worker takes it. The first failure is the failing schedule of lowest index, and the
 //! counts (schedules, distinct interleavings, steps) cover exactly the schedules up to and
-//! including it, so the [`Report`] is identical for any number of workers. A shard `(k, n)` runs
+//! including it, so the [`Report`] is identical for any number of workers (past 65,536
+//! distinct interleavings their count is estimated from a sample that depends on the set of
+//! interleavings alone, so the estimate is too: [`Report::distinct_estimated`]). A shard `(k, n)` runs
 //! the indices `i` with `i % n == k`: the shards of one exploration never overlap and together
 //! run the same schedules as the whole.
 //!
@@ -74,6 +76,7 @@
 
 pub mod budget;
 mod claims;
+mod distinct;
 mod failures;
 pub mod json;
 mod progress;
@@ -269,7 +272,8 @@ where
     /// [`merge`] needs to rebuild the unsharded report from shards). By default only a shard
     /// or an exploration that writes a JSON report (`WEFT_REPORT`) keeps them: the list grows
     /// by 24 bytes a schedule, while an exploration that does not keep it runs in memory that
-    /// does not grow with the number of schedules (only with the distinct interleavings).
+    /// does not grow with the number of schedules (the distinct interleavings are counted exactly
+    /// up to 65,536 of them, then estimated from a bounded sample: [`Report::distinct_estimated`]).
     ///
     /// ```
     /// let program = || async { weft_sim::spawn("a", weft_sim::yield_now()); };
@@ -539,6 +543,7 @@ where
             },
             schedules: 0,
             distinct: 0,
+            distinct_estimated: false,
             steps: 0,
             enumerated: false,
             exhausted: false,
@@ -581,7 +586,8 @@ where
         report.out_of_time =
             !report.replayed && tally.failed.is_none() && !tally.enumerated && tally.schedules < budget;
         report.schedules = tally.schedules;
-        report.distinct = tally.distinct;
+        report.distinct = tally.distinct.distinct;
+        report.distinct_estimated = tally.distinct.level > 0;
         report.steps = tally.steps;
         report.enumerated = tally.enumerated;
         // DFS branches on every fault within the budgets: its tree is every schedule.
@@ -599,6 +605,7 @@ where
             schedules: report.schedules,
             budget,
             distinct: report.distinct,
+            distinct_estimated: report.distinct_estimated,
             steps: report.steps,
             elapsed: report.elapsed,
         });

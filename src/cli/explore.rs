@@ -197,7 +197,10 @@ fn print_table(outcomes: &[Outcome], faults: Option<&Faults>) {
                 o.scenario.name.to_string(),
                 strategy,
                 r.schedules.to_string(),
-                r.distinct.to_string(),
+                match r.distinct_estimated {
+                    true => format!("~{}", r.distinct),
+                    false => r.distinct.to_string(),
+                },
                 o.verdict(),
                 format!("{:.1?}", r.elapsed),
             ]
@@ -226,6 +229,9 @@ fn print_table(outcomes: &[Outcome], faults: Option<&Faults>) {
             w4 = widths[4],
             w5 = widths[5],
         );
+    }
+    if outcomes.iter().any(|o| o.report.distinct_estimated) {
+        say!("(~: estimated from a sample, past 65,536 distinct interleavings)");
     }
     for o in outcomes {
         let Some(found) = &o.report.failure else {

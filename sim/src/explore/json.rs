@@ -5,7 +5,9 @@
 //! The JSON holds what the exploration decided and nothing of how long it took (no real time,
 //! no worker count), so equal explorations give byte-identical files. `runs` lists every counted
 //! schedule as `[index, "interleaving hash", steps]`; that is what makes an exact merge possible
-//! (distinct interleavings and the cut at the first failure cannot be computed from counts).
+//! (distinct interleavings and the cut at the first failure cannot be computed from counts; the
+//! merge counts the interleavings as the unsharded exploration does, exactly up to 65,536 and
+//! from the same sample past that, so the two give the same count).
 //!
 //! **Why the merge is the unsharded report.** Shard `k` of `n` runs the indices `i` with
 //! `i % n == k`, each with the seed of its index, so the union of the shards' runs is the
@@ -27,15 +29,20 @@
 //! assert_eq!(merge(&shards).unwrap().to_json(), run(0, 1));
 //! ```
 
+use super::distinct::Distinct;
 use super::Report;
 use crate::strategy::Strategy;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 
 /// The `format` of a report file this version writes and reads.
 pub const FORMAT: &str = "weft-report/1";
+
+/// Whether `h` is an interleaving hash as a report writes it: 16 hex digits.
+fn is_hash(h: &str) -> bool {
+    h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit())
+}
 
 fn reduction_off() -> String {
     "off".to_string()
@@ -117,6 +124,10 @@ pub struct ReportFile {
     pub stopped: Stopped,
     pub schedules: u64,
     pub distinct: u64,
+    /// `distinct` is an estimate ([`Report::distinct_estimated`]; `false` in files written
+    /// before it was recorded, which counted exactly).
+    #[serde(default)]
+    pub distinct_estimated: bool,
     pub steps: u64,
     pub enumerated: bool,
     pub exhausted: bool,
@@ -191,6 +202,7 @@ impl From<&Report> for ReportFile {
             stopped,
             schedules: r.schedules,
             distinct: r.distinct,
+            distinct_estimated: r.distinct_estimated,
             steps: r.steps,
             enumerated: r.enumerated,
             exhausted: r.exhausted,
@@ -296,6 +308,13 @@ pub fn merge(shards: &[ReportFile]) -> Result<ReportFile, MergeError> {
                 r.shard.0
             )));
         };
+        if let Some((index, hash, _)) = runs.iter().find(|(_, h, _)| !is_hash(h)) {
+            let shown: String = hash.chars().take(40).collect();
+            return Err(MergeError::Unmergeable(format!(
+                "shard {}/{count} lists run {index} with the interleaving hash `{shown}`, not 16 hex digits: the file was edited or damaged; explore the shard again",
+                r.shard.0
+            )));
+        }
         if runs.len() as u64 != r.schedules {
             return Err(MergeError::Unmergeable(format!(
                 "shard {}/{count} lists {} runs for {} schedules: the file was edited or cut",
@@ -349,7 +368,9 @@ pub fn merge(shards: &[ReportFile]) -> Result<ReportFile, MergeError> {
         .cloned()
         .collect();
     runs.sort();
-    let distinct: BTreeSet<&str> = runs.iter().map(|(_, h, _)| h.as_str()).collect();
+    let mut distinct = Distinct::default();
+    runs.iter().filter_map(|(_, h, _)| u64::from_str_radix(h, 16).ok()).for_each(|h| distinct.insert(h));
+    let distinct = distinct.count(runs.len() as u64);
     let first_draw = by_shard.iter().filter_map(|r| r.first_draw).filter(|i| *i <= last && *i < reach).min();
     Ok(ReportFile {
         format: FORMAT.to_string(),
@@ -363,7 +384,8 @@ pub fn merge(shards: &[ReportFile]) -> Result<ReportFile, MergeError> {
         time_budget_ms: first.time_budget_ms,
         stopped,
         schedules: runs.len() as u64,
-        distinct: distinct.len() as u64,
+        distinct: distinct.distinct,
+        distinct_estimated: distinct.level > 0,
         steps: runs.iter().map(|(_, _, s)| *s).sum(),
         enumerated: false,
         exhausted: false,

@@ -12,9 +12,8 @@
 //!
 //! [`Report`]: super::Report
 
-use std::collections::HashSet;
+use super::distinct::Distinct;
 use std::fmt;
-use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -29,6 +28,7 @@ use std::time::{Duration, Instant};
 ///     schedules: 250_000,
 ///     budget: 1_000_000,
 ///     distinct: 12,
+///     distinct_estimated: false,
 ///     steps: 3_750_000,
 ///     elapsed: Duration::from_secs(5),
 /// };
@@ -46,8 +46,11 @@ pub struct Progress<'a> {
     pub schedules: u64,
     /// At most this many will run (DFS may run out of schedules sooner).
     pub budget: u64,
-    /// Distinct interleavings among them so far.
+    /// Distinct interleavings among them so far (an estimate past 65,536 of them: see
+    /// [`Report::distinct`](super::Report::distinct)).
     pub distinct: u64,
+    /// Whether `distinct` is an estimate.
+    pub distinct_estimated: bool,
     /// Steps taken so far.
     pub steps: u64,
     /// Real time since the exploration started.
@@ -94,7 +97,7 @@ impl Progress<'_> {
     /// ```
     /// use std::time::Duration;
     /// use weft_sim::explore::{Phase, Progress};
-    /// let p = Progress { name: "t", phase: Phase::Exploring, schedules: 2_000, budget: 20_000, distinct: 12, steps: 0, elapsed: Duration::from_secs(1) };
+    /// let p = Progress { name: "t", phase: Phase::Exploring, schedules: 2_000, budget: 20_000, distinct: 12, distinct_estimated: false, steps: 0, elapsed: Duration::from_secs(1) };
     /// assert_eq!(p.brief(), "2,000/20,000, 2,000/s, 12 interleavings, 9 s left");
     /// ```
     pub fn brief(&self) -> String {
@@ -112,24 +115,25 @@ impl Progress<'_> {
                     thousands(self.schedules),
                     thousands(self.budget),
                     thousands(self.rate().round() as u64),
-                    interleavings(self.distinct)
+                    interleavings(self.distinct, self.distinct_estimated)
                 )
             }
         }
     }
 }
 
-/// "1 interleaving", "12 interleavings".
-fn interleavings(n: u64) -> String {
-    match n {
-        1 => "1 interleaving".to_string(),
-        n => format!("{} interleavings", thousands(n)),
+/// "1 interleaving", "12 interleavings", "about 3,014,656 interleavings" (an estimate).
+fn interleavings(n: u64, estimated: bool) -> String {
+    match (n, estimated) {
+        (1, false) => "1 interleaving".to_string(),
+        (n, false) => format!("{} interleavings", thousands(n)),
+        (n, true) => format!("about {} interleavings", thousands(n)),
     }
 }
 
 impl fmt::Display for Progress<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let interleavings = interleavings(self.distinct);
+        let interleavings = interleavings(self.distinct, self.distinct_estimated);
         let counts = format!("{} of {} schedules", thousands(self.schedules), thousands(self.budget));
         let rate = format!("{}/s", thousands(self.rate().round() as u64));
         match self.phase {
@@ -208,10 +212,6 @@ fn lines(period: Duration, sink: impl Fn(String) + Send + Sync + 'static) -> Cal
     })
 }
 
-/// A set of interleaving hashes with a fixed hasher (no OS randomness, even where unobservable).
-/// Only its size is ever read.
-pub(super) type Hashes = HashSet<u64, BuildHasherDefault<Mix>>;
-
 /// The set's hasher: its keys are hashes already (FNV-1a over a schedule's picks), so a multiply
 /// that spreads every bit of the key over the high ones (where the table reads its control
 /// bytes) does, where SipHash cost a hundred instructions per schedule twice over.
@@ -239,7 +239,7 @@ impl std::hash::Hasher for Mix {
 struct Shared {
     schedules: u64,
     steps: u64,
-    distinct: Hashes,
+    distinct: Distinct,
     next_call: Duration,
 }
 
@@ -266,7 +266,7 @@ const BATCH_STEPS: u64 = 100_000;
 
 impl<'a> Tracker<'a> {
     pub(super) fn new(name: &'a str, budget: u64, callback: &'a Callback, started: Instant) -> Tracker<'a> {
-        let shared = Shared { schedules: 0, steps: 0, distinct: Hashes::default(), next_call: EVERY };
+        let shared = Shared { schedules: 0, steps: 0, distinct: Distinct::default(), next_call: EVERY };
         Tracker { name, budget, callback, started, shared: Mutex::new(shared) }
     }
 
@@ -285,7 +285,7 @@ impl<'a> Tracker<'a> {
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         shared.schedules += batch.runs;
         shared.steps += batch.steps;
-        shared.distinct.extend(batch.hashes.drain(..));
+        batch.hashes.drain(..).for_each(|h| shared.distinct.insert(h));
         (batch.runs, batch.steps) = (0, 0);
         self.maybe_call(&mut shared, Phase::Exploring);
     }
@@ -302,12 +302,14 @@ impl<'a> Tracker<'a> {
             return;
         }
         shared.next_call = elapsed + EVERY;
+        let count = shared.distinct.count(shared.schedules);
         let progress = Progress {
             name: self.name,
             phase,
             schedules: shared.schedules,
             budget: self.budget,
-            distinct: shared.distinct.len() as u64,
+            distinct: count.distinct,
+            distinct_estimated: count.level > 0,
             steps: shared.steps,
             elapsed,
         };
@@ -327,6 +329,7 @@ mod tests {
             schedules,
             budget: 100_000,
             distinct: 3,
+            distinct_estimated: false,
             steps: 10 * schedules,
             elapsed: Duration::from_secs_f64(secs),
         }

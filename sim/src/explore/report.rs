@@ -39,8 +39,14 @@ pub struct Report {
     pub reduction: Reduction,
     /// Schedules run (up to and including the first failure).
     pub schedules: u64,
-    /// Distinct interleavings (sequences of picks) among them.
+    /// Distinct interleavings (sequences of picks) among them: counted exactly up to 65,536,
+    /// past which a bounded sample of them estimates it ([`Report::distinct_estimated`]), so
+    /// that an exploration's memory does not grow with its schedules.
     pub distinct: u64,
+    /// Whether `distinct` is an estimate (within about 1 %, and never above `schedules`): more
+    /// than 65,536 distinct interleavings ran. The same exploration gives the same estimate
+    /// with any number of workers, and `weft merge` of its shards the same as unsharded.
+    pub distinct_estimated: bool,
     /// Steps taken by those runs in total.
     pub steps: u64,
     /// Whether the strategy ran out of schedules before the budget did: DFS walked its whole
@@ -91,7 +97,7 @@ impl PartialEq for Report {
                 r.shard,
                 r.faults,
                 r.reduction,
-                (r.schedules, r.distinct, r.steps),
+                (r.schedules, r.distinct, r.distinct_estimated, r.steps),
                 (r.enumerated, r.exhausted, r.drew),
                 r.failure.clone(),
                 r.replayed,
@@ -209,6 +215,14 @@ impl Found {
 }
 
 /// `n` and the noun, plural when `n != 1`.
+/// "12 distinct interleavings", "about 3,014,656 distinct interleavings (estimated)".
+fn distinct(n: u64, estimated: bool) -> String {
+    match estimated {
+        false => count(n, "distinct interleaving"),
+        true => format!("about {n} distinct interleavings (estimated from a sample, past 65,536)"),
+    }
+}
+
 fn count(n: u64, noun: &str) -> String {
     match n {
         1 => format!("1 {noun}"),
@@ -405,7 +419,7 @@ impl fmt::Display for Report {
             "weft: {}: {} ({}, {} steps) with {}, seed {}{shard}, {} job(s), in {:.3} s: {outcome}",
             self.name,
             count(self.schedules, "schedule"),
-            count(self.distinct, "distinct interleaving"),
+            distinct(self.distinct, self.distinct_estimated),
             self.steps,
             self.strategy,
             self.seed,

@@ -4,8 +4,9 @@
 
 use super::budget::Deadline;
 use super::claims::{Chunk, Slot};
+use super::distinct::{Count, Distinct};
 use super::failures::write_trace;
-use super::progress::{Batch, Hashes, Tracker};
+use super::progress::{Batch, Tracker};
 use super::report::{Counterexample, Found};
 use super::verdicts::{Plan, Verdicts};
 use super::{run_seed, MakeChecker, SHRINK_BUDGET, SHRINK_STEPS};
@@ -38,7 +39,7 @@ impl Failed {
 #[derive(Default)]
 pub(super) struct Tally {
     pub(super) schedules: u64,
-    pub(super) distinct: u64,
+    pub(super) distinct: Count,
     pub(super) steps: u64,
     /// The strategy had no other schedule to run (see `Report::enumerated`).
     pub(super) enumerated: bool,
@@ -75,7 +76,7 @@ pub(super) struct Ran {
 struct Folded {
     schedules: u64,
     steps: u64,
-    distinct: Hashes,
+    distinct: Distinct,
 }
 
 /// A folding worker folds once this many runs more have piled up since it last folded.
@@ -243,7 +244,7 @@ where
         }
         Tally {
             schedules: 1,
-            distinct: 1,
+            distinct: Count::ONE,
             steps: run.steps,
             enumerated: false,
             drew: drew(&run.schedule),
@@ -280,7 +281,7 @@ where
         self.tracker.flush(&mut batch);
         Some(Tally {
             schedules: 1,
-            distinct: 1,
+            distinct: Count::ONE,
             steps: run.steps,
             enumerated: true,
             drew: false,
@@ -461,11 +462,12 @@ pub(super) fn tally(ran: Ran, failed: Option<Failed>) -> Tally {
     let mut runs: Vec<Seen> = ran.seen.into_iter().filter(|(i, ..)| *i <= last).collect();
     runs.sort_unstable();
     let mut distinct = ran.folded.distinct;
-    distinct.extend(runs.iter().map(|(_, h, ..)| *h));
+    runs.iter().for_each(|(_, h, ..)| distinct.insert(*h));
+    let schedules = ran.folded.schedules + runs.len() as u64;
     let first_draw = ran.first_draw.filter(|i| *i <= last);
     Tally {
-        schedules: ran.folded.schedules + runs.len() as u64,
-        distinct: distinct.len() as u64,
+        schedules,
+        distinct: distinct.count(schedules),
         steps: ran.folded.steps + runs.iter().map(|(_, _, s)| *s).sum::<u64>(),
         enumerated: false,
         drew: first_draw.is_some(),
