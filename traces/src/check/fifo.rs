@@ -33,15 +33,35 @@ pub(crate) fn on_grant(model: &Model, record: &Record, id: ResourceId, task: Tas
     contended_grant(model, record, r, task)
 }
 
-/// [`on_grant`] when other requests are listed.
+/// [`on_grant`] when other requests are listed: its quick looks, then the walk of the queue.
 #[inline(never)]
 fn contended_grant(model: &Model, record: &Record, r: &ResourceState, task: TaskId) -> Option<Violation> {
-    let id = r.id;
-    // A waiter granted at the head of the queue passes nobody (a FIFO resource's every
-    // contended grant, when it keeps its promise): one look, not a walk of the queue.
-    if r.requests.front().is_some_and(|p| p.task == task && model.suspended(p)) {
+    if passes_nobody(model, r, task) {
         return None;
     }
+    walked(model, record, r, task)
+}
+
+/// The grants that pass nobody, seen in one look each (what a FIFO resource that keeps its
+/// promise grants, a contended grant at a time): a waiter's at the head of the queue; a
+/// newcomer's (its request the last, made in this step) while, by the resource's counts, no
+/// waiter is left unwoken and the units left free after it cover every wake-up in flight (its
+/// waiters of unfinished tasks with no wake-up in flight are the live ones left unwoken; those
+/// woken and live are at most the ones in flight). `false` says nothing: the walk decides.
+#[inline]
+pub(crate) fn passes_nobody(model: &Model, r: &ResourceState, task: TaskId) -> bool {
+    if r.requests.front().is_some_and(|p| p.task == task && model.suspended(p)) {
+        return true;
+    }
+    let newcomer = r.requests.back().is_some_and(|p| p.task == task && !model.suspended(p));
+    newcomer
+        && r.waiters == r.waiters_in_flight
+        && r.free().is_some_and(|free| free > i128::from(r.waiters_in_flight))
+}
+
+/// [`on_grant`] when other requests are listed, down the queue: the rule's definition.
+pub(crate) fn walked(model: &Model, record: &Record, r: &ResourceState, task: TaskId) -> Option<Violation> {
+    let id = r.id;
     // The list is in the order the requests began: those before the grantee's began before it.
     let at = r.requests.iter().position(|p| p.task == task)?;
     let mine = &r.requests[at];
@@ -52,9 +72,9 @@ fn contended_grant(model: &Model, record: &Record, r: &ResourceState, task: Task
     } else {
         // A newcomer may take a unit only if no live waiter is still waiting unwoken, and the
         // units in flight to woken waiters stay free for them.
+        let free_after = r.free().unwrap_or(0) - 1;
         let waiting = r.requests.iter().filter(live);
         let mut woken = waiting.clone().filter(|p| model.is_ready(p.task));
-        let free_after = r.free().unwrap_or(0) - 1;
         let passed = match waiting.clone().find(|p| !model.is_ready(p.task)) {
             Some(unwoken) => unwoken,
             None if free_after < woken.clone().count() as i128 => woken.next()?,

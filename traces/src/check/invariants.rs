@@ -522,6 +522,41 @@ mod tests {
         );
     }
 
+    /// A FIFO grant the quick looks say passes nobody passes nobody down the queue (the rule's
+    /// definition), before every contended `Grant` of the streams; the quick looks see both of
+    /// their cases, and the walk finds grants that pass someone among the others.
+    #[test]
+    fn the_fifo_quick_looks_pass_only_grants_the_walk_passes() {
+        let (mut quick, mut newcomers, mut walked, mut passing) = (0, 0, 0, 0);
+        for seed in 0..6_000 {
+            let mut checker = Invariants::new();
+            for (i, record) in stream(seed, 160).iter().enumerate() {
+                let m = &checker.model;
+                if let (Event::Resource { id, op: Op::Grant }, Some(t)) = (&record.event, record.task) {
+                    if let Some(r) = m.resource(*id).filter(|r| r.fifo && r.requests.len() > 1) {
+                        let found = fifo::walked(m, record, r, t);
+                        match fifo::passes_nobody(m, r, t) {
+                            true => {
+                                assert_eq!(found, None, "seed {seed}, record {i}: {record:?}");
+                                quick += 1;
+                                newcomers += usize::from(r.requests.front().is_none_or(|p| p.task != t));
+                            }
+                            false => {
+                                walked += 1;
+                                passing += usize::from(found.is_some());
+                            }
+                        }
+                    }
+                }
+                let _ = checker.observe(record);
+            }
+        }
+        assert!(
+            quick - newcomers > 150 && newcomers > 60 && walked > 700 && passing > 40,
+            "{quick} quick ({newcomers} newcomers), {walked} walked, {passing} passing"
+        );
+    }
+
     /// The shortcuts of `observe` (the events it handles without the full dispatch) leave the
     /// checker exactly as `observe_all`, the definition, does, and find the same violations;
     /// the model's shortcuts for some ops leave it as its definition of every op does.
