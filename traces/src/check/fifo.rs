@@ -54,9 +54,7 @@ pub(crate) fn passes_nobody(model: &Model, r: &ResourceState, task: TaskId) -> b
         return true;
     }
     let newcomer = r.requests.back().is_some_and(|p| p.task == task && !model.suspended(p));
-    newcomer
-        && r.waiters == r.waiters_in_flight
-        && r.free().is_some_and(|free| free > i128::from(r.waiters_in_flight))
+    newcomer && r.waiters == r.waiters_in_flight && r.free().is_some_and(|free| free > i128::from(r.waiters_in_flight))
 }
 
 /// [`on_grant`] when other requests are listed, down the queue: the rule's definition.
