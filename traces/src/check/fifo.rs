@@ -42,12 +42,11 @@ fn contended_grant(model: &Model, record: &Record, r: &ResourceState, task: Task
     walked(model, record, r, task)
 }
 
-/// The grants that pass nobody, seen in one look each (what a FIFO resource that keeps its
-/// promise grants, a contended grant at a time): a waiter's at the head of the queue; a
-/// newcomer's (its request the last, made in this step) while, by the resource's counts, no
-/// waiter is left unwoken and the units left free after it cover every wake-up in flight (its
-/// waiters of unfinished tasks with no wake-up in flight are the live ones left unwoken; those
-/// woken and live are at most the ones in flight). `false` says nothing: the walk decides.
+/// Whether the grant to `task` surely passes nobody, seen in one look: a grant to the waiter at
+/// the head of the queue; or a newcomer's (its request the last, not yet a waiter) while no
+/// waiter is left unwoken and the units left after it cover every wake-up in flight, by the
+/// resource's counts (its waiters with no wake-up in flight are the live ones left unwoken; the
+/// woken live ones are at most those in flight). `false` says nothing: the walk decides.
 #[inline]
 pub(crate) fn passes_nobody(model: &Model, r: &ResourceState, task: TaskId) -> bool {
     if r.requests.front().is_some_and(|p| p.task == task && model.suspended(p)) {
@@ -70,9 +69,9 @@ pub(crate) fn walked(model: &Model, record: &Record, r: &ResourceState, task: Ta
     } else {
         // A newcomer may take a unit only if no live waiter is still waiting unwoken, and the
         // units in flight to woken waiters stay free for them.
-        let free_after = r.free().unwrap_or(0) - 1;
         let waiting = r.requests.iter().filter(live);
         let mut woken = waiting.clone().filter(|p| model.is_ready(p.task));
+        let free_after = r.free().unwrap_or(0) - 1;
         let passed = match waiting.clone().find(|p| !model.is_ready(p.task)) {
             Some(unwoken) => unwoken,
             None if free_after < woken.clone().count() as i128 => woken.next()?,
