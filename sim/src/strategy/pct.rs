@@ -148,7 +148,19 @@ impl Pct {
         self.fair_from = picks.saturating_mul(10).max(1000);
     }
 
+    /// `task`'s priority, drawn the first time it is asked for. Inline, a look in the table:
+    /// the draw, once a task, is out of line.
+    #[inline]
     fn priority(&mut self, task: TaskId) -> u64 {
+        match self.priorities.get(task.index()) {
+            Some(&Some(priority)) => priority,
+            _ => self.first_priority(task),
+        }
+    }
+
+    /// `task` is seen for the first time: its priority is drawn.
+    #[inline(never)]
+    fn first_priority(&mut self, task: TaskId) -> u64 {
         let i = task.index();
         if self.priorities.len() <= i {
             self.priorities.resize(i + 1, None);
