@@ -178,13 +178,13 @@ impl Pct {
 
     /// The index in `ready` of the highest-priority task (ties: the lowest task id).
     fn highest(&mut self, ready: &[TaskId]) -> usize {
-        let mut best = 0;
-        let mut best_key = (0, std::cmp::Reverse(u32::MAX));
-        for (i, &task) in ready.iter().enumerate() {
-            let key = (self.priority(task), std::cmp::Reverse(task.0));
-            if i == 0 || key > best_key {
-                best = i;
-                best_key = key;
+        let Some((&first, rest)) = ready.split_first() else { return 0 };
+        let (mut best, mut best_priority, mut best_id) = (0, self.priority(first), first.0);
+        // In the queue's order: a task seen for the first time draws its priority here.
+        for (i, &task) in rest.iter().enumerate() {
+            let priority = self.priority(task);
+            if priority > best_priority || (priority == best_priority && task.0 < best_id) {
+                (best, best_priority, best_id) = (i + 1, priority, task.0);
             }
         }
         best
@@ -271,6 +271,47 @@ mod tests {
                 assert!(reused.reseed(seed));
                 assert_eq!(picks(&mut reused, 30, seed % 2 == 0), fresh, "depth {depth}, seed {seed}");
             }
+        }
+    }
+
+    /// The pick is the ready task of highest priority, the lowest id among equals, and a
+    /// task's priority is drawn when it is first seen, in the queue's order: checked against
+    /// that definition over seeded queues, with ties made on purpose (lowered tasks share
+    /// nothing, so ties are set by hand).
+    #[test]
+    fn the_highest_is_the_definitions_in_ties_and_first_draws() {
+        let mut state = 7u64;
+        let mut below = |n: u64| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        for round in 0..2_000u64 {
+            let mut pct = Pct::new(3, round, 20);
+            let mut reference = pct.clone();
+            let n = 1 + below(8) as usize;
+            let mut ready: Vec<TaskId> = (0..12).map(TaskId).collect();
+            for i in 0..ready.len() {
+                let j = i + below((ready.len() - i) as u64) as usize;
+                ready.swap(i, j);
+            }
+            ready.truncate(n);
+            // Some tasks already have a priority, some of them the same one.
+            for &t in &ready {
+                if below(2) == 0 {
+                    continue;
+                }
+                let priority = [LOWEST_INITIAL, LOWEST_INITIAL + 1, u64::MAX][below(3) as usize];
+                for p in [&mut pct, &mut reference] {
+                    p.priority(t);
+                    p.priorities[t.index()] = Some(priority);
+                }
+            }
+            let got = pct.highest(&ready);
+            let keys: Vec<(u64, std::cmp::Reverse<u32>)> =
+                ready.iter().map(|&t| (reference.priority(t), std::cmp::Reverse(t.0))).collect();
+            let want = (0..n).max_by_key(|&i| keys[i]).unwrap();
+            assert_eq!(got, want, "round {round}, ready {ready:?}");
+            assert_eq!(pct.priorities, reference.priorities, "round {round}: the draws, in the queue's order");
         }
     }
 
