@@ -276,8 +276,8 @@ mod tests {
 
     /// The pick is the ready task of highest priority, the lowest id among equals, and a
     /// task's priority is drawn when it is first seen, in the queue's order: checked against
-    /// that definition over seeded queues, with ties made on purpose (lowered tasks share
-    /// nothing, so ties are set by hand).
+    /// that definition over seeded queues, with ties made on purpose (drawn priorities tie with
+    /// probability about 2⁻⁶³ and lowered ones never do, so the ties are set by hand).
     #[test]
     fn the_highest_is_the_definitions_in_ties_and_first_draws() {
         let mut state = 7u64;
