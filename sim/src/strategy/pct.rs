@@ -280,11 +280,9 @@ mod tests {
     /// probability about 2⁻⁶³ and lowered ones never do, so the ties are set by hand).
     #[test]
     fn the_highest_is_the_definitions_in_ties_and_first_draws() {
-        let mut state = 7u64;
-        let mut below = |n: u64| {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % n
-        };
+        let mut rng = ChaCha8::stream_of(7, 0);
+        let mut below = |n: u64| rng.between(0, n - 1);
+        let mut ties = 0;
         for round in 0..2_000u64 {
             let mut pct = Pct::new(3, round, 20);
             let mut reference = pct.clone();
@@ -311,8 +309,10 @@ mod tests {
                 ready.iter().map(|&t| (reference.priority(t), std::cmp::Reverse(t.0))).collect();
             let want = (0..n).max_by_key(|&i| keys[i]).unwrap();
             assert_eq!(got, want, "round {round}, ready {ready:?}");
+            ties += usize::from(keys.iter().filter(|k| k.0 == keys[want].0).count() > 1);
             assert_eq!(pct.priorities, reference.priorities, "round {round}: the draws, in the queue's order");
         }
+        assert!(ties > 200, "only {ties} rounds where the highest priority was tied");
     }
 
     #[test]
