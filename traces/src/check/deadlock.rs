@@ -99,14 +99,17 @@ fn runs(model: &Model, task: TaskId) -> bool {
 }
 
 /// Whether `task` can be woken because one of the tasks it waits for obviously can: the usual
-/// case (the holder is ready or sleeping), decided without a search or an allocation.
-fn waits_on_one_that_runs(model: &Model, task: TaskId) -> bool {
+/// case (the holder is ready or sleeping), decided without a search or an allocation. Only
+/// ever `true` where the search from `task` finds no knot (a test holds it to that).
+pub(crate) fn waits_on_one_that_runs(model: &Model, task: TaskId) -> bool {
     let Some(t) = model.tasks.get(task.index()) else { return true };
     for w in &model.waits_of(task).pending {
         let Some(r) = model.resource(w.id).filter(|_| w.request) else { return true };
-        if w.woken || !model.waiting_since_a_step(task, w) || !units_all_held(model, r) {
+        if w.woken || !model.waiting_since_a_step(task, w) || !units_counted_held(r) {
             return true;
         }
+        // One walk over the holders: a holder that finished counts as one that runs (`runs`),
+        // so where `units_all_held` would say a finished task holds a unit, this says the same.
         if r.holders.iter().any(|h| runs(model, *h)) {
             return true;
         }
@@ -114,10 +117,16 @@ fn waits_on_one_that_runs(model: &Model, task: TaskId) -> bool {
     t.joining.is_some_and(|other| runs(model, other))
 }
 
+/// [`units_all_held`] without the look at whether the holders finished: no unit is free, and
+/// some task holds one.
+fn units_counted_held(r: &ResourceState) -> bool {
+    r.free().is_some_and(|f| f <= 0) && !r.holders.is_empty()
+}
+
 /// Whether every unit of held resource `r` is held by an unfinished task: none free, and at
 /// least one holder, none of which finished.
 fn units_all_held(model: &Model, r: &ResourceState) -> bool {
-    r.free().is_some_and(|f| f <= 0) && !r.holders.is_empty() && r.holders.iter().all(|h| !model.exited(*h))
+    units_counted_held(r) && r.holders.iter().all(|h| !model.exited(*h))
 }
 
 /// A search's scratch space, kept between searches so that a search allocates nothing.
@@ -166,6 +175,12 @@ impl Search {
             })
         });
         (!in_flight).then_some(&self.reached[..])
+    }
+
+    /// Whether the search from `from` finds a knot (for the tests of the quick look).
+    #[cfg(test)]
+    pub(crate) fn finds_knot(&mut self, model: &Model, from: TaskId) -> bool {
+        self.knot(model, from).is_some()
     }
 
     fn reach(&mut self, task: TaskId) {

@@ -374,13 +374,15 @@ impl Model {
     fn in_flight_changed(&mut self, task: TaskId, now: bool) {
         let Model { tasks, resources, waits, .. } = self;
         let steps = tasks[task.index()].steps;
-        for w in waits[task.index()].pending.iter().filter(|w| w.request && steps > w.serial) {
+        // `for_each`, not a `for` loop: the chain of the inline first and the rest is walked
+        // as two plain loops.
+        waits[task.index()].pending.iter().filter(|w| w.request && steps > w.serial).for_each(|w| {
             let r = &mut resources[w.id.index()];
             match now {
                 true => r.waiters_in_flight += 1,
                 false => r.waiters_in_flight -= 1,
             }
-        }
+        });
     }
 
     /// `task`'s listed request `w` on `id` leaves the resource's list: it no longer counts.
@@ -639,12 +641,12 @@ impl Model {
         let Model { tasks, resources, waits, .. } = self;
         let t = &mut tasks[task.index()];
         let in_flight = u32::from(t.ready.is_some() || t.cancel_requested);
-        for w in waits[task.index()].pending.iter().filter(|w| w.request && w.serial == ended) {
+        waits[task.index()].pending.iter().filter(|w| w.request && w.serial == ended).for_each(|w| {
             let r = &mut resources[w.id.index()];
             r.waiters += 1;
             r.waiters_in_flight += in_flight;
             t.waiting += 1;
-        }
+        });
     }
 
     /// Whether `p`'s task has suspended since it began: it is a waiter.
