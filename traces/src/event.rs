@@ -151,6 +151,9 @@ impl ResourceKind {
 /// wake-ups read only these. The rest say what a particular primitive did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+// A tag byte of its own: every op is matched on several times as it is recorded and checked,
+// and without one its kind is decoded from the capacity word of `Misuse`'s string each time.
+#[repr(u8)]
 pub enum Op {
     /// The task asks for one unit (a lock, a permit); it may be granted at once.
     Request,
