@@ -5,7 +5,12 @@ use std::fmt;
 
 /// A name of up to [`Name::INLINE`] bytes kept in place; a longer one on the heap.
 #[derive(Clone, Debug)]
-pub(crate) enum Name {
+pub(crate) struct Name(Repr);
+
+/// How a [`Name`] holds its bytes. Private to this module: only [`Name::new`] makes one, so an
+/// inline name's first `len` bytes are always a whole `&str`'s, copied.
+#[derive(Clone, Debug)]
+enum Repr {
     Inline { len: u8, bytes: [u8; Name::INLINE] },
     Heap(Box<str>),
 }
@@ -19,18 +24,31 @@ impl Name {
         match bytes.get_mut(..name.len()) {
             Some(inline) => {
                 inline.copy_from_slice(name.as_bytes());
-                Name::Inline { len: name.len() as u8, bytes }
+                Name(Repr::Inline { len: name.len() as u8, bytes })
             }
-            None => Name::Heap(name.into()),
+            None => Name(Repr::Heap(name.into())),
         }
     }
 
+    /// The name, read back without checking its bytes again (a primitive's name is read at
+    /// every run's registration).
     pub(crate) fn as_str(&self) -> &str {
-        match self {
-            // The bytes are a whole `&str`'s, copied: they are UTF-8.
-            Name::Inline { len, bytes } => std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or("?"),
-            Name::Heap(name) => name,
+        match &self.0 {
+            Repr::Inline { len, bytes } => {
+                let bytes = &bytes[..usize::from(*len)];
+                // SAFETY: only `Name::new` makes a `Repr` (it is private to this module, and
+                // nothing here changes one), and it copies the first `len` bytes from a whole
+                // `&str`: they are UTF-8.
+                unsafe { std::str::from_utf8_unchecked(bytes) }
+            }
+            Repr::Heap(name) => name,
         }
+    }
+
+    /// Whether the name is kept inline (for the tests).
+    #[cfg(test)]
+    fn is_inline(&self) -> bool {
+        matches!(self.0, Repr::Inline { .. })
     }
 }
 
@@ -57,7 +75,7 @@ mod tests {
             let name = Name::new(given);
             assert_eq!(name.as_str(), given);
             assert_eq!(name.to_string(), given);
-            let inline = matches!(name, Name::Inline { .. });
+            let inline = name.is_inline();
             assert_eq!(inline, given.len() <= Name::INLINE, "{given:?}");
         }
     }
