@@ -50,7 +50,13 @@ fn resources_at_step_end(model: &Model, record: &Record, task: TaskId) -> Option
 /// flight (or there are none), or no unit is free: nothing is short. These cheapest looks
 /// first, as most steps end so ([`shortfall`] begins with the first too).
 fn short(model: &Model, r: &ResourceState) -> bool {
-    may_be_short(r) && r.free().and_then(|f| shortfall(model, r, f)).is_some()
+    may_be_short(r) && falls_short(model, r)
+}
+
+/// Whether `r`'s waiters with a wake-up in flight fall short of its free units ([`shortfall`]),
+/// once [`may_be_short`] has said they may.
+fn falls_short(model: &Model, r: &ResourceState) -> bool {
+    r.free().and_then(|f| shortfall(model, r, f)).is_some()
 }
 
 /// Whether `r` has a waiter without a wake-up in flight and a free unit: only then can it be
@@ -65,8 +71,7 @@ fn may_be_short(r: &ResourceState) -> bool {
 pub(crate) fn short_scanned(model: &Model, task: TaskId) -> Option<&ResourceState> {
     // The cheapest looks first: most resources have every waiter woken, or none, or no unit
     // free; only then is the task's list of what it waits on read.
-    let looked_at = |r: &&ResourceState| may_be_short(r) && model.looked_at_step_end(task, r);
-    model.resources.iter().filter(looked_at).find(|r| short(model, r))
+    model.resources.iter().find(|r| may_be_short(r) && model.looked_at_step_end(task, r) && falls_short(model, r))
 }
 
 /// The same, down the lists of the resources touched in the step and those `task` waits on.
