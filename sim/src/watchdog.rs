@@ -164,6 +164,7 @@ impl Watch {
     }
 
     /// A choice the run made.
+    #[inline]
     pub(crate) fn choice(&self, choice: Choice) {
         self.choices.push(choice);
     }
@@ -257,6 +258,12 @@ fn watchdog() {
 struct ChoiceLog {
     chunks: [AtomicPtr<MaybeUninit<Choice>>; CHUNKS],
     len: AtomicUsize,
+    /// The writer's place, read and written by the run's thread only (the watchdog reads the
+    /// chunks and `len`): where entry `len` goes, and the end of its chunk. Equal when that
+    /// chunk is full or not allocated yet, and only then does a push look for the next chunk:
+    /// most pushes are a write and two stores.
+    next: AtomicPtr<MaybeUninit<Choice>>,
+    end: AtomicPtr<MaybeUninit<Choice>>,
 }
 
 const FIRST: usize = 64;
@@ -264,7 +271,8 @@ const CHUNKS: usize = 40;
 
 impl ChoiceLog {
     fn new() -> ChoiceLog {
-        ChoiceLog { chunks: std::array::from_fn(|_| AtomicPtr::new(std::ptr::null_mut())), len: AtomicUsize::new(0) }
+        let null = || AtomicPtr::new(std::ptr::null_mut());
+        ChoiceLog { chunks: std::array::from_fn(|_| null()), len: AtomicUsize::new(0), next: null(), end: null() }
     }
 
     /// Chunk and offset of entry `i`: chunk `k` starts at `FIRST * (2^k - 1)`.
@@ -273,12 +281,38 @@ impl ChoiceLog {
         (k, i - FIRST * ((1 << k) - 1))
     }
 
-    /// Empties the log (its chunks are kept). Only the run's thread, between runs.
+    /// Empties the log (its chunks are kept). Only the run's thread, between runs: its next
+    /// entry goes at the start of the first chunk.
     fn clear(&self) {
         self.len.store(0, Ordering::Release);
+        let first = self.chunks[0].load(Ordering::Relaxed);
+        // SAFETY: chunk 0, when allocated, holds `FIRST` entries: its end is one past them.
+        let end = if first.is_null() { first } else { unsafe { first.add(FIRST) } };
+        self.next.store(first, Ordering::Relaxed);
+        self.end.store(end, Ordering::Relaxed);
     }
 
+    /// Appends `choice` (the run's thread only), and publishes it.
+    #[inline]
     fn push(&self, choice: Choice) {
+        let next = self.next.load(Ordering::Relaxed);
+        if next == self.end.load(Ordering::Relaxed) {
+            return self.push_in_next_chunk(choice);
+        }
+        // SAFETY: `next` is entry `len`, inside its chunk (before `end`); it is at or past the
+        // published length, so no reader looks at it until the store of the length below.
+        unsafe { next.write(MaybeUninit::new(choice)) };
+        // SAFETY: at most one past the chunk's last entry (`end`).
+        self.next.store(unsafe { next.add(1) }, Ordering::Relaxed);
+        self.len.store(self.len.load(Ordering::Relaxed) + 1, Ordering::Release);
+    }
+
+    /// [`ChoiceLog::push`] when the writer's chunk is full (or there is none yet): entry `len`
+    /// goes in the chunk [`ChoiceLog::place`] says, allocated on its first use, which becomes the
+    /// writer's.
+    #[cold]
+    #[inline(never)]
+    fn push_in_next_chunk(&self, choice: Choice) {
         let i = self.len.load(Ordering::Relaxed);
         let (k, offset) = Self::place(i);
         let Some(slot) = self.chunks.get(k) else { return }; // beyond 2^45 choices: not kept
@@ -289,8 +323,14 @@ impl ChoiceLog {
             slot.store(chunk, Ordering::Release);
         }
         // SAFETY: `offset < FIRST << k`, the chunk's length; entry `i` is at or past the
-        // published length, so no reader looks at it until the store below.
-        unsafe { chunk.add(offset).write(MaybeUninit::new(choice)) };
+        // published length, so no reader looks at it until the store below. The writer's place
+        // moves to the entry after it, and its end to the chunk's.
+        unsafe {
+            let at = chunk.add(offset);
+            at.write(MaybeUninit::new(choice));
+            self.next.store(at.add(1), Ordering::Relaxed);
+            self.end.store(chunk.add(FIRST << k), Ordering::Relaxed);
+        }
         self.len.store(i + 1, Ordering::Release);
     }
 
@@ -336,6 +376,26 @@ mod tests {
         log.clear();
         log.push(Choice::Draw(5));
         assert_eq!(log.read(), [Choice::Draw(5)]);
+        // Cleared again, the log fills its chunks from the first, already allocated, and past
+        // them into new ones.
+        log.clear();
+        assert_eq!(log.read(), []);
+        let again: Vec<Choice> = (0..3000u64).map(|i| Choice::Draw(i * 3)).collect();
+        for (n, c) in again.iter().enumerate() {
+            log.push(*c);
+            if [0, 63, 64, 191, 192, 999, 1000, 2999].contains(&n) {
+                assert_eq!(log.read(), again[..=n], "after entry {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_new_log_cleared_before_any_entry_fills_from_its_first_chunk() {
+        let log = ChoiceLog::new();
+        log.clear();
+        log.push(Choice::Pick(1));
+        log.push(Choice::Pick(2));
+        assert_eq!(log.read(), [Choice::Pick(1), Choice::Pick(2)]);
     }
 
     #[test]
