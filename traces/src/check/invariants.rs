@@ -205,40 +205,73 @@ impl Invariants {
     }
 
     /// A resource op outside the probes: [`Invariants::observe_all`] for it, without the
-    /// dispatch on every other kind of event (no rule reads the model after an op).
-    #[inline(never)]
+    /// dispatch on every other kind of event (no rule reads the model after an op). An
+    /// acquire's and a release's ops, and a wake-up, each have rules of their own, out of line;
+    /// the dispatch is inline where the op is recorded, where the op is often known already
+    /// (weft records each of these through a hook of its own), and then costs nothing.
+    #[inline(always)]
     fn on_op(&mut self, record: &Record, id: ResourceId, op: &Op) -> Option<Violation> {
-        // An acquire's and a release's ops, and a wake-up, on a registered resource: their
-        // rules and the model's update under one dispatch (each what the general case below
-        // does for it).
-        if self.model.is_registered(id) {
-            match (op, record.task) {
-                (Op::Request, Some(t)) => {
-                    self.model.stamp(record);
-                    self.model.request(id, t, record.step);
-                    return None;
-                }
-                (Op::Grant, Some(t)) => {
-                    let found = exclusion::on_grant(&self.model, record, id, Some(t))
-                        .or_else(|| fifo::on_grant(&self.model, record, id, t));
-                    self.model.stamp(record);
-                    self.model.grant(id, t);
-                    return found;
-                }
-                (Op::Release, task) => {
-                    let found = accounting::on_release(&self.model, record, id);
-                    self.model.stamp(record);
-                    self.model.release(id, task);
-                    return found;
-                }
-                (Op::Wake { waiter }, _) => {
-                    self.model.stamp(record);
-                    self.model.wake(id, *waiter);
-                    return None;
-                }
-                _ => {}
-            }
+        match (op, record.task) {
+            (Op::Request, Some(t)) => self.on_request(record, id, t),
+            (Op::Grant, Some(t)) => self.on_grant(record, id, t),
+            (Op::Release, task) => self.on_release(record, id, task),
+            (Op::Wake { waiter }, _) => self.on_wake_op(record, id, *waiter),
+            _ => self.on_any_op(record, id, op),
         }
+    }
+
+    /// A `Request` by `t`: for a registered resource, what the general case does for it.
+    #[inline(never)]
+    fn on_request(&mut self, record: &Record, id: ResourceId, t: TaskId) -> Option<Violation> {
+        if !self.model.is_registered(id) {
+            return self.on_any_op(record, id, &Op::Request);
+        }
+        self.model.stamp(record);
+        self.model.request(id, t, record.step);
+        None
+    }
+
+    /// A `Grant` to `t`: for a registered resource, what the general case does for it.
+    #[inline(never)]
+    fn on_grant(&mut self, record: &Record, id: ResourceId, t: TaskId) -> Option<Violation> {
+        if !self.model.is_registered(id) {
+            return self.on_any_op(record, id, &Op::Grant);
+        }
+        let found = exclusion::on_grant(&self.model, record, id, Some(t))
+            .or_else(|| fifo::on_grant(&self.model, record, id, t));
+        self.model.stamp(record);
+        self.model.grant(id, t);
+        found
+    }
+
+    /// A `Release` (by `task`, if a task released): for a registered resource, what the
+    /// general case does for it.
+    #[inline(never)]
+    fn on_release(&mut self, record: &Record, id: ResourceId, task: Option<TaskId>) -> Option<Violation> {
+        if !self.model.is_registered(id) {
+            return self.on_any_op(record, id, &Op::Release);
+        }
+        let found = accounting::on_release(&self.model, record, id);
+        self.model.stamp(record);
+        self.model.release(id, task);
+        found
+    }
+
+    /// A `Wake` of `waiter`: for a registered resource, what the general case does for it.
+    #[inline(never)]
+    fn on_wake_op(&mut self, record: &Record, id: ResourceId, waiter: TaskId) -> Option<Violation> {
+        if !self.model.is_registered(id) {
+            return self.on_any_op(record, id, &Op::Wake { waiter });
+        }
+        self.model.stamp(record);
+        self.model.wake(id, waiter);
+        None
+    }
+
+    /// Any other op, or one on a resource not registered: the rules that read the model
+    /// before it, then the model's update.
+    #[inline(never)]
+    fn on_any_op(&mut self, record: &Record, id: ResourceId, op: &Op) -> Option<Violation> {
         let found = self.before_op(record, id, op);
         self.model.stamp(record);
         self.model.op(id, op, record.task, record.step);
