@@ -56,6 +56,27 @@ impl Installed {
     }
 }
 
+impl Installed {
+    /// `op` on `resource` by the running task: its id checked against this run's epoch and
+    /// the op recorded under one borrow; only a resource new to the run lets the borrow go to
+    /// register first. Inline in each hook that records: where the op is known, so are the
+    /// kernel's and the checkers' paths for it.
+    #[inline(always)]
+    fn record_op_on(&self, resource: &Resource, op: Op) {
+        let mut k = self.kernel.borrow_mut();
+        let id = match resource.id_in_run(u64::from(k.epoch)) {
+            Some(id) => id,
+            None => {
+                drop(k);
+                let id = resource.id_with(self);
+                k = self.kernel.borrow_mut();
+                id
+            }
+        };
+        k.record_op(id, op);
+    }
+}
+
 impl Recorder for Installed {
     fn as_any(&self) -> &dyn Any {
         self
@@ -91,20 +112,27 @@ impl Recorder for Installed {
         self.kernel.borrow_mut().record_op(id, op);
     }
 
-    /// The id checked against this run's epoch and the op recorded under one borrow; only a
-    /// resource new to the run lets the borrow go to register first.
+    /// See [`Installed::record_op_on`].
     fn record_on(&self, resource: &Resource, op: Op) {
-        let mut k = self.kernel.borrow_mut();
-        let id = match resource.id_in_run(u64::from(k.epoch)) {
-            Some(id) => id,
-            None => {
-                drop(k);
-                let id = resource.id_with(self);
-                k = self.kernel.borrow_mut();
-                id
-            }
-        };
-        k.record_op(id, op);
+        self.record_op_on(resource, op);
+    }
+
+    // The hot ops, each with its op known where it is recorded: the kernel's and the checkers'
+    // dispatch on the op is made here, once, by the compiler.
+    fn record_request(&self, resource: &Resource) {
+        self.record_op_on(resource, Op::Request);
+    }
+
+    fn record_grant(&self, resource: &Resource) {
+        self.record_op_on(resource, Op::Grant);
+    }
+
+    fn record_release(&self, resource: &Resource) {
+        self.record_op_on(resource, Op::Release);
+    }
+
+    fn record_wake(&self, resource: &Resource, waiter: TaskId) {
+        self.record_op_on(resource, Op::Wake { waiter });
     }
 
     fn observe(&self, id: ResourceId) {

@@ -76,6 +76,51 @@ pub trait Recorder {
         let id = resource.id_with(self);
         self.record(id, op);
     }
+    /// [`Recorder::record_on`] of [`Op::Request`]: the hot ops (every acquire requests and is
+    /// granted, every release releases and may wake a waiter) each come through a method of
+    /// their own, so that a simulator may handle each without dispatching on the op (weft
+    /// does); by default each is `record_on`.
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use weft_traces::recorder::{self, Recorder};
+    /// use weft_traces::{Op, Resource, ResourceId, TaskId};
+    /// #[derive(Default)]
+    /// struct Log(RefCell<Vec<Op>>);
+    /// impl Recorder for Log {
+    ///     fn as_any(&self) -> &dyn std::any::Any { self }
+    ///     fn run_id(&self) -> u64 { 1 }
+    ///     fn register(&self, _: &Resource) -> ResourceId { ResourceId(0) }
+    ///     fn record(&self, _: ResourceId, op: Op) { self.0.borrow_mut().push(op) }
+    ///     fn current_task(&self) -> Option<TaskId> { None }
+    ///     fn is_cancelling(&self, _: TaskId) -> bool { false }
+    ///     fn force_yield(&self) -> bool { false }
+    /// }
+    /// let (log, sem) = (Log::default(), Resource::semaphore("s", 1));
+    /// recorder::install(&log, || {
+    ///     sem.request();
+    ///     sem.grant();
+    ///     sem.release();
+    ///     sem.wake(TaskId(2));
+    /// });
+    /// // By default each comes through `record_on`, as every other op does.
+    /// assert_eq!(*log.0.borrow(), [Op::Request, Op::Grant, Op::Release, Op::Wake { waiter: TaskId(2) }]);
+    /// ```
+    fn record_request(&self, resource: &Resource) {
+        self.record_on(resource, Op::Request);
+    }
+    /// [`Recorder::record_on`] of [`Op::Grant`] (see [`Recorder::record_request`]).
+    fn record_grant(&self, resource: &Resource) {
+        self.record_on(resource, Op::Grant);
+    }
+    /// [`Recorder::record_on`] of [`Op::Release`] (see [`Recorder::record_request`]).
+    fn record_release(&self, resource: &Resource) {
+        self.record_on(resource, Op::Release);
+    }
+    /// [`Recorder::record_on`] of [`Op::Wake`] of `waiter` (see [`Recorder::record_request`]).
+    fn record_wake(&self, resource: &Resource, waiter: TaskId) {
+        self.record_on(resource, Op::Wake { waiter });
+    }
     /// The running task looked at resource `id`'s state without an operation (see
     /// [`Resource::observe`]). Nothing by default.
     fn observe(&self, _id: ResourceId) {}

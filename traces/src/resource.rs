@@ -423,7 +423,7 @@ impl Resource {
     /// ```
     #[inline]
     pub fn request(&self) {
-        self.record(|| Op::Request);
+        recorder::with(|r| r.record_request(self));
     }
 
     /// The running task now holds one unit; its request (if any) is closed. Checked against the
@@ -437,7 +437,7 @@ impl Resource {
     /// ```
     #[inline]
     pub fn grant(&self) {
-        self.record(|| Op::Grant);
+        recorder::with(|r| r.record_grant(self));
     }
 
     /// The running task now holds `units` units (tokio's `acquire_many`): recorded as `units`
@@ -464,7 +464,7 @@ impl Resource {
     /// ```
     #[inline]
     pub fn release(&self) {
-        self.record(|| Op::Release);
+        recorder::with(|r| r.record_release(self));
     }
 
     /// `units` units were given back: recorded as `units` releases.
@@ -502,7 +502,7 @@ impl Resource {
     /// ```
     #[inline]
     pub fn wake(&self, waiter: TaskId) {
-        self.record(|| Op::Wake { waiter });
+        recorder::with(|r| r.record_wake(self, waiter));
     }
 
     /// The running task begins to wait (on a Condition's notification, an Event's flag, a
