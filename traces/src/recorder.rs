@@ -38,9 +38,11 @@ pub trait Recorder {
     fn record(&self, id: ResourceId, op: Op);
     /// The running task did `op` on `resource`: [`Recorder::record`] with the resource's id in
     /// this run, registering it first if it has none here. Every [`Resource`] operation comes
-    /// here, one call each; by default it asks for the id ([`Resource::id_with`]) and records,
-    /// and a simulator may do both at once (weft checks the id and records under one borrow of
-    /// its state).
+    /// here, one call each (a request, a grant, a release and a wake-up through their own
+    /// methods first, [`Recorder::record_request`] and the next three, which by default come
+    /// here); by default it asks for the id ([`Resource::id_with`]) and records, and a
+    /// simulator may do both at once (weft checks the id and records under one borrow of its
+    /// state).
     ///
     /// ```
     /// use std::cell::{Cell, RefCell};

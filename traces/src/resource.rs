@@ -388,7 +388,9 @@ impl Resource {
     }
 
     /// Records `op` on this resource by the running task; `op` is built only inside a
-    /// simulation. The methods below are this with one op each.
+    /// simulation. The methods below are this with one op each (`request`, `grant`, `release`
+    /// and `wake` through the recorder's own hook for each, [`Recorder::record_request`] and
+    /// the next three, which by default are the same).
     ///
     /// ```
     /// use weft_traces::{resource::Resource, Op};
