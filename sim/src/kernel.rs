@@ -204,6 +204,8 @@ impl Default for PickHash {
 
 /// FNV-1a's 64-bit prime.
 const FNV_PRIME: u64 = 0x0100_0000_01b3;
+/// The prime's fourth power: four steps of zero bytes.
+const FNV_PRIME_4: u64 = FNV_PRIME.wrapping_pow(4);
 
 impl PickHash {
     #[inline]
@@ -212,7 +214,7 @@ impl PickHash {
         // Most picks are below 255: their last three bytes are zero, and a zero byte's step is
         // the multiply alone, so the four steps are one multiply by the prime's fourth power.
         if bytes < 0x100 {
-            self.0 = (self.0 ^ u64::from(bytes)).wrapping_mul(FNV_PRIME.wrapping_pow(4));
+            self.0 = (self.0 ^ u64::from(bytes)).wrapping_mul(FNV_PRIME_4);
             return;
         }
         for byte in bytes.to_le_bytes() {

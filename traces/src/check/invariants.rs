@@ -211,6 +211,9 @@ impl Invariants {
     /// (weft records each of these through a hook of its own), and then costs nothing.
     #[inline(always)]
     fn on_op(&mut self, record: &Record, id: ResourceId, op: &Op) -> Option<Violation> {
+        if !self.model.is_registered(id) {
+            return self.on_any_op(record, id, op);
+        }
         match (op, record.task) {
             (Op::Request, Some(t)) => self.on_request(record, id, t),
             (Op::Grant, Some(t)) => self.on_grant(record, id, t),
@@ -220,23 +223,17 @@ impl Invariants {
         }
     }
 
-    /// A `Request` by `t`: for a registered resource, what the general case does for it.
+    /// A `Request` by `t` on a registered resource: what the general case does for it.
     #[inline(never)]
     fn on_request(&mut self, record: &Record, id: ResourceId, t: TaskId) -> Option<Violation> {
-        if !self.model.is_registered(id) {
-            return self.on_any_op(record, id, &Op::Request);
-        }
         self.model.stamp(record);
         self.model.request(id, t, record.step);
         None
     }
 
-    /// A `Grant` to `t`: for a registered resource, what the general case does for it.
+    /// A `Grant` to `t` on a registered resource: what the general case does for it.
     #[inline(never)]
     fn on_grant(&mut self, record: &Record, id: ResourceId, t: TaskId) -> Option<Violation> {
-        if !self.model.is_registered(id) {
-            return self.on_any_op(record, id, &Op::Grant);
-        }
         let found = exclusion::on_grant(&self.model, record, id, Some(t))
             .or_else(|| fifo::on_grant(&self.model, record, id, t));
         self.model.stamp(record);
@@ -244,25 +241,19 @@ impl Invariants {
         found
     }
 
-    /// A `Release` (by `task`, if a task released): for a registered resource, what the
-    /// general case does for it.
+    /// A `Release` on a registered resource (by `task`, if a task released): what the general
+    /// case does for it.
     #[inline(never)]
     fn on_release(&mut self, record: &Record, id: ResourceId, task: Option<TaskId>) -> Option<Violation> {
-        if !self.model.is_registered(id) {
-            return self.on_any_op(record, id, &Op::Release);
-        }
         let found = accounting::on_release(&self.model, record, id);
         self.model.stamp(record);
         self.model.release(id, task);
         found
     }
 
-    /// A `Wake` of `waiter`: for a registered resource, what the general case does for it.
+    /// A `Wake` of `waiter` on a registered resource: what the general case does for it.
     #[inline(never)]
     fn on_wake_op(&mut self, record: &Record, id: ResourceId, waiter: TaskId) -> Option<Violation> {
-        if !self.model.is_registered(id) {
-            return self.on_any_op(record, id, &Op::Wake { waiter });
-        }
         self.model.stamp(record);
         self.model.wake(id, waiter);
         None
